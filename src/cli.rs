@@ -1,0 +1,163 @@
+//! The command line: argument definitions (clap derive; doc comments are the help text) and the
+//! glue that runs each subcommand. Business logic lives in the library modules; this file only
+//! parses, calls and prints.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::answer::{DEFAULT_LIMIT, answer};
+use crate::corpus::Corpus;
+use crate::render::{display_name, render};
+use crate::search::{Engine, Found, Provenance, build};
+use crate::text::Lang;
+
+/// Answers questions about Hong Kong innovation & technology schemes, on the command line or as
+/// a Telegram bot.
+#[derive(Debug, Parser)]
+#[command(name = "schemebot", version)]
+pub struct Cli {
+    /// The folder of scheme files.
+    #[arg(long, global = true, env = "SCHEMEBOT_CORPUS", default_value = "corpus")]
+    pub corpus: PathBuf,
+    /// The folder holding the search index (derived from the corpus; rebuilt when stale).
+    #[arg(long, global = true, env = "SCHEMEBOT_INDEX", default_value = "index")]
+    pub index: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Builds the search index from the corpus.
+    Index,
+    /// Answers a question, or each line of standard input when no question is given.
+    Ask(AskArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AskArgs {
+    /// Print one JSON object per question (JSON Lines) instead of the reply text.
+    #[arg(long)]
+    pub json: bool,
+    /// Reply language: en, zh-hant or zh-hans (default: the question's script).
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// How many schemes an answer may name (the best match and alternatives).
+    #[arg(long, default_value_t = DEFAULT_LIMIT, value_parser = parse_limit)]
+    pub limit: usize,
+    /// The question. Without it, questions are read from standard input, one a line.
+    pub question: Vec<String>,
+}
+
+fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=20).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number from 1 to 20")),
+    }
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::from_code(s).ok_or_else(|| format!("unknown language {s:?}: use en, zh-hant or zh-hans"))
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Index => index(&cli.corpus, &cli.index),
+        Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
+    }
+}
+
+fn index(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let corpus = Corpus::load(corpus_dir)?;
+    let analyzer = Engine::analyzer_for(&corpus);
+    build(index_dir, &corpus, &analyzer)
+        .with_context(|| format!("building the index in {}", index_dir.display()))?;
+    println!(
+        "indexed {} schemes from {} into {} in {} ms",
+        corpus.schemes.len(),
+        corpus_dir.display(),
+        index_dir.display(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+/// Opens the engine, logging how the index was obtained.
+pub fn open_engine(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::Result<Engine> {
+    let (engine, provenance) = Engine::open(corpus_dir, index_dir)?;
+    match provenance {
+        Provenance::Opened => tracing::debug!(index = %index_dir.display(), "index opened"),
+        Provenance::Built(why) => tracing::info!(index = %index_dir.display(), "index rebuilt: {why}"),
+        Provenance::InMemory(why) => tracing::warn!("index kept in memory: {why}"),
+    }
+    Ok(engine)
+}
+
+fn ask(corpus_dir: &std::path::Path, index_dir: &std::path::Path, args: &AskArgs) -> anyhow::Result<()> {
+    let engine = open_engine(corpus_dir, index_dir)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let one = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+        let a = answer(&engine, question, args.lang, args.limit);
+        let reply = render(&a, engine.corpus());
+        if args.json {
+            writeln!(out, "{}", json_line(&a, &reply.plain, engine.corpus()))?;
+        } else {
+            writeln!(out, "{}\n", reply.plain)?;
+        }
+        Ok(())
+    };
+    if args.question.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.context("reading standard input")?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            one(&line, &mut out)?;
+        }
+    } else {
+        one(&args.question.join(" "), &mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The `--json` record of one answer.
+#[must_use]
+pub fn json_line(a: &crate::answer::Answer, reply: &str, corpus: &Corpus) -> String {
+    let result = |i: usize, score: f32| {
+        let s = &corpus.schemes[i];
+        serde_json::json!({"id": s.id, "name": display_name(s, a.lang), "score": (score * 1000.0).round() / 1000.0})
+    };
+    let (kind, category, results): (&str, Option<&str>, Vec<serde_json::Value>) = match &a.found {
+        Found::Schemes(hits) => ("schemes", None, hits.iter().map(|h| result(h.scheme, h.score)).collect()),
+        Found::List(c) => (
+            "list",
+            Some(c.map_or("all", |c| c.key())),
+            corpus
+                .schemes
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| c.is_none_or(|c| s.category == c))
+                .map(|(i, _)| result(i, 0.0))
+                .collect(),
+        ),
+        Found::Nothing => ("none", None, Vec::new()),
+    };
+    serde_json::json!({
+        "query": a.question,
+        "lang": a.lang,
+        "kind": kind,
+        "category": category,
+        "intents": a.intents.iter().map(|i| i.key()).collect::<Vec<_>>(),
+        "results": results,
+        "reply": reply,
+    })
+    .to_string()
+}

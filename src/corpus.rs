@@ -1,0 +1,473 @@
+//! The scheme corpus: reading and validating `corpus/*.toml` into [`Scheme`] values.
+//!
+//! The corpus is the ground truth; everything else (the index, the jieba user dictionary, the
+//! replies) is derived from it. Loading is all-or-nothing: a malformed file, a missing or unknown
+//! field, a bad enum value or a duplicate id fails with a [`CorpusError`] naming the file, the line
+//! and the field, and no partial corpus is ever returned. This module does no searching and knows
+//! nothing about tantivy or Telegram.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The id of a scheme: the corpus file's stem, e.g. `techtas`.
+pub type SchemeId = String;
+
+/// Broad groups used for browsing and "list" questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Talent,
+    Research,
+    Startup,
+    Industry,
+    Funding,
+    Investment,
+    Infrastructure,
+    Education,
+}
+
+impl Category {
+    /// Every category, in browsing order.
+    pub const ALL: [Category; 8] = [
+        Category::Funding,
+        Category::Startup,
+        Category::Talent,
+        Category::Research,
+        Category::Industry,
+        Category::Investment,
+        Category::Infrastructure,
+        Category::Education,
+    ];
+
+    /// The stable lowercase key used in files, JSON and callback data.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Talent => "talent",
+            Category::Research => "research",
+            Category::Startup => "startup",
+            Category::Industry => "industry",
+            Category::Funding => "funding",
+            Category::Investment => "investment",
+            Category::Infrastructure => "infrastructure",
+            Category::Education => "education",
+        }
+    }
+
+    /// Parses a key as written by [`Category::key`].
+    #[must_use]
+    pub fn from_key(key: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.key() == key)
+    }
+}
+
+/// Where a scheme stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Closed,
+    Upcoming,
+    Ongoing,
+    Preparing,
+}
+
+/// What the 2024 Policy Address did to a scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pa2024 {
+    New,
+    Enhanced,
+    Listed,
+    None,
+}
+
+/// Structured money facts, all in whole Hong Kong dollars. A missing value means the fact sheet
+/// gives no figure, never zero.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    pub total_budget: Option<u64>,
+    pub max_per_project: Option<u64>,
+    pub min_project_cost: Option<u64>,
+    pub max_per_applicant: Option<u64>,
+    pub max_per_person: Option<u64>,
+    pub monthly_allowance: Option<u64>,
+    pub matching_ratio: Option<String>,
+}
+
+impl Money {
+    /// The largest single figure, used to order schemes by money.
+    #[must_use]
+    pub fn headline(&self) -> Option<u64> {
+        [
+            self.max_per_project,
+            self.max_per_applicant,
+            self.max_per_person,
+            self.total_budget,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
+    /// Whether any figure at all is known.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.headline().is_none()
+            && self.min_project_cost.is_none()
+            && self.monthly_allowance.is_none()
+            && self.matching_ratio.is_none()
+    }
+}
+
+/// The prose of a scheme in one language.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub summary: String,
+    pub eligibility: String,
+    pub money: String,
+    pub apply: String,
+    pub status: String,
+    pub pa2024: String,
+}
+
+/// One scheme file as written on disk.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemeFile {
+    name_en: String,
+    name_zh: String,
+    acronym: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    category: Category,
+    body_en: String,
+    body_zh: String,
+    individuals_can_apply: bool,
+    status: Status,
+    as_of: String,
+    pa2024: Pa2024,
+    url: String,
+    #[serde(default)]
+    more_urls: Vec<String>,
+    opens: Option<String>,
+    deadline: Option<String>,
+    money: Money,
+    en: Text,
+    zh: Text,
+}
+
+/// A validated scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scheme {
+    pub id: SchemeId,
+    pub name_en: String,
+    pub name_zh: String,
+    pub acronym: Option<String>,
+    pub aliases: Vec<String>,
+    pub keywords: Vec<String>,
+    pub category: Category,
+    pub body_en: String,
+    pub body_zh: String,
+    pub individuals_can_apply: bool,
+    pub status: Status,
+    pub as_of: String,
+    pub pa2024: Pa2024,
+    pub url: String,
+    pub more_urls: Vec<String>,
+    pub opens: Option<String>,
+    pub deadline: Option<String>,
+    pub money: Money,
+    pub en: Text,
+    pub zh: Text,
+}
+
+impl Scheme {
+    /// Every name a person may use for the scheme: official names, acronym and aliases.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        [self.name_en.as_str(), self.name_zh.as_str()]
+            .into_iter()
+            .chain(self.acronym.as_deref())
+            .chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+/// A loaded, validated corpus, ordered by id.
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    pub schemes: Vec<Scheme>,
+    /// A hash of every file's name and bytes, used to detect a stale index.
+    pub fingerprint: u64,
+}
+
+impl Corpus {
+    /// Looks a scheme up by id.
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&Scheme> {
+        self.schemes
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.schemes[i])
+    }
+
+    /// Loads and validates every `*.toml` file in `dir`.
+    pub fn load(dir: &Path) -> Result<Corpus, CorpusError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| CorpusError::io(dir, e))?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| CorpusError::io(dir, e))?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| CorpusError::io(&path, e))?;
+            files.push((path, text));
+        }
+        Corpus::from_files(files)
+    }
+
+    /// Validates a corpus given as `(path, contents)` pairs; the path's stem is the id.
+    pub fn from_files(files: Vec<(PathBuf, String)>) -> Result<Corpus, CorpusError> {
+        let mut by_id: BTreeMap<SchemeId, (PathBuf, Scheme)> = BTreeMap::new();
+        let mut hasher = Fnv::default();
+        for (path, text) in files {
+            hasher.write(path.file_name().map_or(&[][..], |n| n.as_encoded_bytes()));
+            hasher.write(text.as_bytes());
+            let scheme = parse_scheme(&path, &text)?;
+            if let Some((first, _)) = by_id.get(&scheme.id) {
+                return Err(CorpusError {
+                    path,
+                    line: None,
+                    field: Some("id".to_owned()),
+                    message: format!("duplicate scheme id {:?}, also in {}", scheme.id, first.display()),
+                });
+            }
+            by_id.insert(scheme.id.clone(), (path, scheme));
+        }
+        if by_id.is_empty() {
+            return Err(CorpusError {
+                path: PathBuf::from("."),
+                line: None,
+                field: None,
+                message: "the corpus has no scheme files (*.toml)".to_owned(),
+            });
+        }
+        let schemes = by_id.into_values().map(|(_, s)| s).collect();
+        Ok(Corpus { schemes, fingerprint: hasher.0 })
+    }
+}
+
+fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
+    let id = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let err = |line: Option<usize>, field: Option<&str>, message: String| CorpusError {
+        path: path.to_owned(),
+        line,
+        field: field.map(str::to_owned),
+        message,
+    };
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || id.len() > 40
+    {
+        return Err(err(
+            None,
+            None,
+            "the file name must be a scheme id: lowercase letters, digits and '-', at most 40".to_owned(),
+        ));
+    }
+    let file: SchemeFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start));
+        let message = e.message().to_owned();
+        let field = field_from_message(&message).or_else(|| {
+            e.span()
+                .and_then(|s| key_at(text, s.start))
+        });
+        err(line, field.as_deref(), message)
+    })?;
+    let line_for = |key: &str| find_key_line(text, key);
+    let nonempty: [(&str, &str); 4] = [
+        ("name_en", &file.name_en),
+        ("name_zh", &file.name_zh),
+        ("body_en", &file.body_en),
+        ("body_zh", &file.body_zh),
+    ];
+    for (key, value) in nonempty {
+        if value.trim().is_empty() {
+            return Err(err(line_for(key), Some(key), "must not be empty".to_owned()));
+        }
+    }
+    for (lang, t) in [("en", &file.en), ("zh", &file.zh)] {
+        let fields = [
+            ("summary", &t.summary),
+            ("eligibility", &t.eligibility),
+            ("money", &t.money),
+            ("apply", &t.apply),
+            ("status", &t.status),
+            ("pa2024", &t.pa2024),
+        ];
+        for (key, value) in fields {
+            if value.trim().is_empty() {
+                let field = format!("{lang}.{key}");
+                return Err(err(line_for(key), Some(&field), "must not be empty".to_owned()));
+            }
+        }
+    }
+    let urls = std::iter::once(("url", &file.url)).chain(file.more_urls.iter().map(|u| ("more_urls", u)));
+    for (key, value) in urls {
+        if !(value.starts_with("https://") || value.starts_with("http://")) || value.contains(char::is_whitespace) {
+            return Err(err(line_for(key), Some(key), format!("not a web address: {value:?}")));
+        }
+    }
+    if !is_date(&file.as_of, true) {
+        return Err(err(
+            line_for("as_of"),
+            Some("as_of"),
+            format!("expected YYYY-MM or YYYY-MM-DD, found {:?}", file.as_of),
+        ));
+    }
+    for (key, value) in [("opens", &file.opens), ("deadline", &file.deadline)] {
+        if let Some(v) = value
+            && !is_date(v, false)
+        {
+            return Err(err(line_for(key), Some(key), format!("expected YYYY-MM-DD, found {v:?}")));
+        }
+    }
+    Ok(Scheme {
+        id,
+        name_en: file.name_en,
+        name_zh: file.name_zh,
+        acronym: file.acronym.filter(|a| !a.trim().is_empty()),
+        aliases: file.aliases,
+        keywords: file.keywords,
+        category: file.category,
+        body_en: file.body_en,
+        body_zh: file.body_zh,
+        individuals_can_apply: file.individuals_can_apply,
+        status: file.status,
+        as_of: file.as_of,
+        pa2024: file.pa2024,
+        url: file.url,
+        more_urls: file.more_urls,
+        opens: file.opens,
+        deadline: file.deadline,
+        money: file.money,
+        en: file.en,
+        zh: file.zh,
+    })
+}
+
+/// `YYYY-MM-DD`, or also `YYYY-MM` when `month_ok`.
+fn is_date(s: &str, month_ok: bool) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    let month = |p: &str| digits(p, 2) && (1..=12).contains(&p.parse::<u8>().unwrap_or(0));
+    let day = |p: &str| digits(p, 2) && (1..=31).contains(&p.parse::<u8>().unwrap_or(0));
+    match parts.as_slice() {
+        [y, m] => month_ok && digits(y, 4) && month(m),
+        [y, m, d] => digits(y, 4) && month(m) && day(d),
+        _ => false,
+    }
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+/// The line where `key = ` is first assigned, for errors found after parsing.
+fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines().position(|l| {
+        let l = l.trim_start();
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    })
+    .map(|i| i + 1)
+}
+
+/// serde's messages name the field in backquotes: "missing field `url`", "unknown field `foo`".
+fn field_from_message(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_owned())
+}
+
+/// The key assigned on the line containing `offset`, e.g. for a bad value.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_owned())
+}
+
+/// A corpus that cannot be served, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorpusError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl CorpusError {
+    fn io(path: &Path, e: std::io::Error) -> CorpusError {
+        CorpusError {
+            path: path.to_owned(),
+            line: None,
+            field: None,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for CorpusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message.trim_end())
+    }
+}
+
+impl std::error::Error for CorpusError {}
+
+/// FNV-1a, 64 bit: a stable content hash (std's hasher is not stable across releases).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        // Separate consecutive writes so ("ab", "c") and ("a", "bc") differ.
+        self.0 ^= 0xff;
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+}

@@ -1,0 +1,13 @@
+//! schemebot answers questions about Hong Kong innovation & technology schemes.
+//!
+//! Reading order: [`corpus`] (the ground truth) → [`text`] (normalising and tokenising) →
+//! [`search`] (the tantivy index and ranking) → [`answer`] (the one question-answering entry
+//! point) → [`render`] (Telegram HTML and plain text) → [`cli`] (the command line).
+//! See ARCHITECTURE.md for the bird's-eye view and the invariants.
+
+pub mod answer;
+pub mod cli;
+pub mod corpus;
+pub mod render;
+pub mod search;
+pub mod text;

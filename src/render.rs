@@ -1,0 +1,547 @@
+//! Turning answers into what a person reads: Telegram HTML (and the same text as plain text for
+//! the CLI), in English, Traditional or Simplified Chinese, split to Telegram's length limit, with
+//! inline buttons whose callback data fits Telegram's 64 bytes.
+//!
+//! Pure: no IO, no teloxide. Every piece of corpus and user text goes through [`escape`]; the only
+//! tags emitted are `<b>`, `<i>` and `<a href>`, which Telegram's HTML mode accepts. All
+//! user-facing wording lives here.
+
+use crate::answer::Answer;
+use crate::corpus::{Category, Corpus, Money, Scheme, Status};
+use crate::search::Found;
+use crate::text::{Intent, Lang};
+
+/// Telegram's limit on a message's text, counted here in UTF-16 code units (which is never less
+/// than the character count Telegram applies after parsing entities).
+pub const MAX_MESSAGE_UNITS: usize = 4096;
+
+/// Telegram's limit on callback data, in bytes.
+pub const MAX_CALLBACK_BYTES: usize = 64;
+
+/// The ITF Secretariat's public enquiry line, from the fact sheet.
+pub const ENQUIRY_PHONE: &str = "3655 5678";
+pub const ENQUIRY_EMAIL: &str = "enquiry@itf.gov.hk";
+
+/// Escapes text for Telegram HTML (`&`, `<`, `>`, and `"` for attribute values).
+#[must_use]
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A piece of a paragraph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Span {
+    Text(String),
+    Bold(String),
+    Italic(String),
+    Link { text: String, url: String },
+}
+
+/// A paragraph: spans rendered together, never split across messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Para(Vec<Span>);
+
+impl Para {
+    fn text(mut self, s: impl Into<String>) -> Para {
+        self.0.push(Span::Text(s.into()));
+        self
+    }
+    fn bold(mut self, s: impl Into<String>) -> Para {
+        self.0.push(Span::Bold(s.into()));
+        self
+    }
+    fn italic(mut self, s: impl Into<String>) -> Para {
+        self.0.push(Span::Italic(s.into()));
+        self
+    }
+    fn link(mut self, text: impl Into<String>, url: impl Into<String>) -> Para {
+        self.0.push(Span::Link { text: text.into(), url: url.into() });
+        self
+    }
+
+    fn html(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Span::Text(t) => escape(t),
+                Span::Bold(t) => format!("<b>{}</b>", escape(t)),
+                Span::Italic(t) => format!("<i>{}</i>", escape(t)),
+                Span::Link { text, url } => format!("<a href=\"{}\">{}</a>", escape(url), escape(text)),
+            })
+            .collect()
+    }
+
+    fn plain(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Span::Text(t) | Span::Bold(t) | Span::Italic(t) => t.clone(),
+                Span::Link { text, url } if text == url => url.clone(),
+                Span::Link { text, url } => format!("{text}: {url}"),
+            })
+            .collect()
+    }
+
+    /// What Telegram counts: the visible text.
+    fn units(&self) -> usize {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Span::Text(t) | Span::Bold(t) | Span::Italic(t) | Span::Link { text: t, .. } => {
+                    t.encode_utf16().count()
+                }
+            })
+            .sum()
+    }
+}
+
+/// An inline keyboard button.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Button {
+    /// Sends `data` back to the bot (at most [`MAX_CALLBACK_BYTES`]).
+    Callback { text: String, data: String },
+    /// Opens a web page.
+    Url { text: String, url: String },
+}
+
+/// A rendered reply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// Telegram HTML messages, each within [`MAX_MESSAGE_UNITS`]; the keyboard goes on the last.
+    pub html: Vec<String>,
+    /// The whole reply as plain text.
+    pub plain: String,
+    /// Inline keyboard rows.
+    pub buttons: Vec<Vec<Button>>,
+}
+
+impl Reply {
+    fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
+        let plain = paras.iter().map(Para::plain).collect::<Vec<_>>().join("\n\n");
+        Reply { html: split(paras), plain, buttons }
+    }
+}
+
+/// Packs paragraphs into messages within the limit, breaking only between paragraphs; a
+/// paragraph too long on its own is sent as escaped plain text in pieces.
+fn split(paras: &[Para]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let (mut cur, mut cur_units) = (String::new(), 0usize);
+    let mut flush = |cur: &mut String, cur_units: &mut usize| {
+        if !cur.is_empty() {
+            out.push(std::mem::take(cur));
+        }
+        *cur_units = 0;
+    };
+    for p in paras {
+        let units = p.units();
+        let sep = if cur.is_empty() { 0 } else { 2 };
+        if units > MAX_MESSAGE_UNITS {
+            flush(&mut cur, &mut cur_units);
+            let mut piece = String::new();
+            let mut piece_units = 0;
+            for c in p.plain().chars() {
+                if piece_units + c.len_utf16() > MAX_MESSAGE_UNITS {
+                    cur = escape(&std::mem::take(&mut piece));
+                    flush(&mut cur, &mut cur_units);
+                    piece_units = 0;
+                }
+                piece.push(c);
+                piece_units += c.len_utf16();
+            }
+            cur = escape(&piece);
+            cur_units = piece_units;
+            continue;
+        }
+        if cur_units + sep + units > MAX_MESSAGE_UNITS {
+            flush(&mut cur, &mut cur_units);
+        }
+        if !cur.is_empty() {
+            cur.push_str("\n\n");
+            cur_units += 2;
+        }
+        cur.push_str(&p.html());
+        cur_units += units;
+    }
+    flush(&mut cur, &mut cur_units);
+    out
+}
+
+/// Picks the English or the Chinese wording; Chinese is written in Traditional characters and
+/// converted for Simplified readers.
+fn tr(lang: Lang, en: &str, zh: &str) -> String {
+    match lang {
+        Lang::En => en.to_owned(),
+        _ => lang.script(zh),
+    }
+}
+
+/// Renders an answer.
+#[must_use]
+pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
+    let lang = answer.lang;
+    match &answer.found {
+        Found::Schemes(hits) => {
+            let Some((best, rest)) = hits.split_first() else {
+                return no_match(lang);
+            };
+            let scheme = &corpus.schemes[best.scheme];
+            let mut paras = scheme_paras(scheme, lang, &answer.intents);
+            let alternatives: Vec<&Scheme> = rest.iter().map(|h| &corpus.schemes[h.scheme]).collect();
+            if !alternatives.is_empty() {
+                paras.push(Para::default().bold(tr(lang, "You may also mean:", "你可能也想查詢：")));
+                for alt in &alternatives {
+                    paras.push(one_line(alt, lang));
+                }
+            }
+            let mut buttons = vec![url_row(scheme, lang)];
+            if !alternatives.is_empty() {
+                buttons.push(alternatives.iter().map(|s| details_button(s, lang)).collect());
+            }
+            Reply::from_paras(&paras, buttons)
+        }
+        Found::List(category) => list(corpus, *category, lang),
+        Found::Nothing => no_match(lang),
+    }
+}
+
+/// The full card of one scheme, as shown for `/scheme <id>` or a best match.
+#[must_use]
+pub fn scheme_reply(scheme: &Scheme, lang: Lang) -> Reply {
+    Reply::from_paras(&scheme_paras(scheme, lang, &[]), vec![url_row(scheme, lang)])
+}
+
+/// The scheme's display name in a language, with its acronym.
+#[must_use]
+pub fn display_name(s: &Scheme, lang: Lang) -> String {
+    let name = match lang {
+        Lang::En => s.name_en.clone(),
+        _ => lang.script(&s.name_zh),
+    };
+    match &s.acronym {
+        Some(a) if !name.contains(a.as_str()) => format!("{name} ({a})"),
+        _ => name,
+    }
+}
+
+/// The first sentence of a scheme's summary, for one-line listings.
+#[must_use]
+pub fn tagline(s: &Scheme, lang: Lang) -> String {
+    let text = match lang {
+        Lang::En => s.en.summary.clone(),
+        _ => lang.script(&s.zh.summary),
+    };
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| c == '。' || (c == '.' && text[i + 1..].starts_with(' ')))
+        .map_or(text.len(), |(i, c)| i + c.len_utf8());
+    text[..end].trim().to_owned()
+}
+
+fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
+    let text = if lang == Lang::En { &s.en } else { &s.zh };
+    let z = |t: &str| if lang == Lang::En { t.to_owned() } else { lang.script(t) };
+    let mut paras = Vec::new();
+    let other_name = if lang == Lang::En { lang_name_zh(s) } else { s.name_en.clone() };
+    paras.push(
+        Para::default()
+            .bold(display_name(s, lang))
+            .text(format!("\n{other_name}\n"))
+            .italic(format!(
+                "{} · {}",
+                category_label(s.category, lang),
+                if lang == Lang::En { s.body_en.clone() } else { z(&s.body_zh) }
+            )),
+    );
+    let money = {
+        let mut p = Para::default().bold(tr(lang, "💰 Money", "💰 金額"));
+        let facts = money_facts(&s.money, lang);
+        if !facts.is_empty() && intents.contains(&Intent::Money) {
+            p = p.text(format!("\n{}", facts.join("\n")));
+        }
+        p.text(format!("\n{}", z(&text.money)))
+    };
+    let who = {
+        let mut p = Para::default().bold(tr(lang, "👥 Who can apply", "👥 申請資格")).text(format!("\n{}", z(&text.eligibility)));
+        if !s.individuals_can_apply {
+            p = p.text("\n").italic(tr(
+                lang,
+                "Individuals cannot apply directly.",
+                "個人不能直接申請。",
+            ));
+        }
+        p
+    };
+    let apply = Para::default().bold(tr(lang, "📝 How to apply", "📝 申請方法")).text(format!("\n{}", z(&text.apply)));
+    let status = Para::default()
+        .bold(tr(lang, "📅 Status", "📅 最新狀況"))
+        .text(format!(" {}\n{}", status_label(s, lang), z(&text.status)));
+    let summary = Para::default().text(z(&text.summary));
+    let pa = Para::default()
+        .bold(tr(lang, "🏛 2024 Policy Address", "🏛 2024年施政報告"))
+        .text(format!("\n{}", z(&text.pa2024)));
+
+    // The section the question asked about moves up.
+    let lead = intents.first().copied();
+    let mut sections: Vec<(Option<Intent>, Para)> = vec![
+        (None, summary),
+        (Some(Intent::Eligibility), who),
+        (Some(Intent::Money), money),
+        (Some(Intent::Apply), apply),
+        (Some(Intent::When), status),
+        (None, pa),
+    ];
+    if let Some(lead) = lead
+        && let Some(i) = sections.iter().position(|(k, _)| *k == Some(lead))
+    {
+        let section = sections.remove(i);
+        // Figures come first of all; other sections right after the summary.
+        sections.insert(usize::from(lead != Intent::Money), section);
+    }
+    paras.extend(sections.into_iter().map(|(_, p)| p));
+
+    let mut links = Para::default().text("🔗 ").link(tr(lang, "Official page", "官方網頁"), &s.url);
+    for (i, url) in s.more_urls.iter().enumerate() {
+        links = links.text(" · ").link(format!("{} {}", tr(lang, "more", "更多"), i + 1), url);
+    }
+    paras.push(links);
+    paras.push(Para::default().italic(match lang {
+        Lang::En => format!(
+            "Facts as of {}. Check the official page before applying. Enquiries on ITF schemes: {ENQUIRY_PHONE}, {ENQUIRY_EMAIL}.",
+            s.as_of
+        ),
+        _ => lang.script(&format!(
+            "資料截至{}。申請前請先查閱官方網頁。創新及科技基金查詢：{ENQUIRY_PHONE}，{ENQUIRY_EMAIL}。",
+            s.as_of
+        )),
+    }));
+    paras
+}
+
+fn lang_name_zh(s: &Scheme) -> String {
+    s.name_zh.clone()
+}
+
+fn status_label(s: &Scheme, lang: Lang) -> String {
+    let (en, zh) = match s.status {
+        Status::Open => ("open", "接受申請中"),
+        Status::Closed => ("closed for now", "暫停接受申請"),
+        Status::Upcoming => ("opening soon", "即將推出"),
+        Status::Ongoing => ("in operation", "運作中"),
+        Status::Preparing => ("in preparation", "籌備中"),
+    };
+    let mut label = match lang {
+        Lang::En => format!("({en}, as of {})", s.as_of),
+        _ => lang.script(&format!("（{zh}，截至{}）", s.as_of)),
+    };
+    if let Some(deadline) = &s.deadline {
+        label.push_str(&match lang {
+            Lang::En => format!(" — deadline {deadline}"),
+            _ => format!(" — {}{deadline}", lang.script("截止日期")),
+        });
+    }
+    label
+}
+
+/// A browsing category's name.
+#[must_use]
+pub fn category_label(c: Category, lang: Lang) -> String {
+    let (en, zh) = match c {
+        Category::Talent => ("Talent", "人才"),
+        Category::Research => ("Research", "科研"),
+        Category::Startup => ("Start-ups", "初創企業"),
+        Category::Industry => ("Industry", "新型工業化"),
+        Category::Funding => ("Funding for projects", "項目資助"),
+        Category::Investment => ("Investment funds", "投資基金"),
+        Category::Infrastructure => ("Infrastructure and institutes", "基建及研發機構"),
+        Category::Education => ("Education", "教育"),
+    };
+    tr(lang, en, zh)
+}
+
+/// Formats whole Hong Kong dollars: "HK$10 billion", "HK$600,000" / "港幣100億元", "港幣60萬元".
+#[must_use]
+pub fn hkd(amount: u64, lang: Lang) -> String {
+    if lang.is_chinese() {
+        let s = if amount >= 100_000_000 && amount % 1_000_000 == 0 {
+            format!("{}億", trim_decimal(amount as f64 / 1e8))
+        } else if amount >= 10_000 && amount % 100 == 0 {
+            format!("{}萬", trim_decimal(amount as f64 / 1e4))
+        } else {
+            group_thousands(amount)
+        };
+        return format!("港幣{s}元");
+    }
+    if amount >= 1_000_000_000 && amount % 10_000_000 == 0 {
+        format!("HK${} billion", trim_decimal(amount as f64 / 1e9))
+    } else if amount >= 1_000_000 && amount % 10_000 == 0 {
+        format!("HK${} million", trim_decimal(amount as f64 / 1e6))
+    } else {
+        format!("HK${}", group_thousands(amount))
+    }
+}
+
+fn trim_decimal(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The structured money figures as short lines.
+fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
+    let rows: [(Option<u64>, &str, &str); 6] = [
+        (m.total_budget, "Total budget", "總預算"),
+        (m.max_per_project, "Maximum per project", "每個項目上限"),
+        (m.min_project_cost, "Minimum project cost", "最低項目成本"),
+        (m.max_per_applicant, "Maximum per applicant", "每名申請者上限"),
+        (m.max_per_person, "Maximum per person", "每人上限"),
+        (m.monthly_allowance, "Monthly allowance", "每月津貼"),
+    ];
+    let mut out: Vec<String> = rows
+        .into_iter()
+        .filter_map(|(v, en, zh)| v.map(|v| format!("• {}: {}", tr(lang, en, zh), hkd(v, lang))))
+        .collect();
+    if let Some(r) = &m.matching_ratio {
+        out.push(format!("• {}: {}", tr(lang, "Matching", "配對比例"), if lang == Lang::En { r.clone() } else { lang.script(r) }));
+    }
+    out
+}
+
+fn one_line(s: &Scheme, lang: Lang) -> Para {
+    Para::default()
+        .text("• ")
+        .bold(display_name(s, lang))
+        .text(format!(" — {} /scheme_{}", tagline(s, lang), s.id.replace('-', "_")))
+}
+
+fn url_row(s: &Scheme, lang: Lang) -> Vec<Button> {
+    vec![Button::Url { text: tr(lang, "🔗 Official website", "🔗 官方網站"), url: s.url.clone() }]
+}
+
+/// A button that opens a scheme's card; its data is `s:<id>`, well within 64 bytes.
+#[must_use]
+pub fn details_button(s: &Scheme, lang: Lang) -> Button {
+    let name = s.acronym.clone().unwrap_or_else(|| display_name(s, lang));
+    Button::Callback { text: name, data: format!("s:{}", s.id) }
+}
+
+/// Lists a category (or, with `None`, every scheme by category).
+#[must_use]
+pub fn list(corpus: &Corpus, category: Option<Category>, lang: Lang) -> Reply {
+    let mut paras = Vec::new();
+    let categories: Vec<Category> = match category {
+        Some(c) => vec![c],
+        None => Category::ALL.to_vec(),
+    };
+    if category.is_none() {
+        paras.push(Para::default().bold(tr(
+            lang,
+            "Hong Kong I&T schemes I can tell you about:",
+            "我可以為你介紹以下香港創科計劃：",
+        )));
+    }
+    let mut buttons = Vec::new();
+    for c in categories {
+        let schemes: Vec<&Scheme> = corpus.schemes.iter().filter(|s| s.category == c).collect();
+        if schemes.is_empty() {
+            continue;
+        }
+        paras.push(Para::default().bold(format!("{} ({})", category_label(c, lang), schemes.len())));
+        for s in &schemes {
+            paras.push(if category.is_some() {
+                one_line(s, lang)
+            } else {
+                Para::default().text(format!("• {} /scheme_{}", display_name(s, lang), s.id.replace('-', "_")))
+            });
+        }
+        if category.is_some() {
+            for chunk in schemes.chunks(3) {
+                buttons.push(chunk.iter().map(|s| details_button(s, lang)).collect());
+            }
+        }
+    }
+    paras.push(Para::default().italic(tr(
+        lang,
+        "Ask me about any of them, e.g. “How much can I get?” or “Who can apply?”.",
+        "可以直接問我任何一個計劃，例如「最多資助幾多？」或「邊個可以申請？」。",
+    )));
+    Reply::from_paras(&paras, buttons)
+}
+
+/// The reply when nothing matched: what the bot knows, examples, and where else to ask.
+#[must_use]
+pub fn no_match(lang: Lang) -> Reply {
+    let paras = match lang {
+        Lang::En => vec![
+            Para::default().text("Sorry, I couldn't find a Hong Kong I&T scheme that matches your question. I answer questions about innovation and technology funding, talent and industry schemes."),
+            Para::default().bold("Try asking:").text("\n• How much can a company get from the Technology Voucher Programme?\n• Who can apply for TechTAS?\n• List talent schemes\n• 科技券點樣申請？"),
+            Para::default().text("Or browse all schemes with /schemes."),
+            Para::default().italic(format!("For Innovation and Technology Fund schemes you can also call {ENQUIRY_PHONE} or email {ENQUIRY_EMAIL}.")),
+        ],
+        _ => {
+            let z = |s: &str| lang.script(s);
+            vec![
+                Para::default().text(z("抱歉，我找不到與你的問題相關的香港創科計劃。我可以解答創新科技資助、人才及產業計劃的問題。")),
+                Para::default().bold(z("你可以問：")).text(z("\n• 科技券最多資助幾多？\n• 邊個可以申請科技人才入境計劃？\n• 有咩人才計劃？\n• How do I apply for TechTAS?")),
+                Para::default().text(z("或用 /schemes 瀏覽所有計劃。")),
+                Para::default().italic(z(&format!("創新及科技基金計劃亦可致電 {ENQUIRY_PHONE} 或電郵 {ENQUIRY_EMAIL} 查詢。"))),
+            ]
+        }
+    };
+    Reply::from_paras(&paras, vec![vec![Button::Callback { text: tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"), data: "cat".to_owned() }]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_formats() {
+        assert_eq!(hkd(10_000_000_000, Lang::En), "HK$10 billion");
+        assert_eq!(hkd(180_000_000, Lang::En), "HK$180 million");
+        assert_eq!(hkd(600_000, Lang::En), "HK$600,000");
+        assert_eq!(hkd(1_500_000, Lang::En), "HK$1.5 million");
+        assert_eq!(hkd(10_000_000_000, Lang::ZhHant), "港幣100億元");
+        assert_eq!(hkd(180_000_000, Lang::ZhHant), "港幣1.8億元");
+        assert_eq!(hkd(600_000, Lang::ZhHant), "港幣60萬元");
+        assert_eq!(hkd(230, Lang::ZhHant), "港幣230元");
+    }
+
+    #[test]
+    fn escapes_everything_html_cares_about() {
+        assert_eq!(escape(r#"<b>&"x"</b>"#), "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn splits_long_replies_on_paragraphs() {
+        let para = Para::default().text("字".repeat(1500));
+        let parts = split(&vec![para; 5]);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS));
+        let huge = Para::default().text("<".repeat(9000));
+        let parts = split(&[huge]);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| !p.contains('<')));
+    }
+}

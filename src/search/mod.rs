@@ -1,0 +1,346 @@
+//! The search engine: a corpus, its analyzer and lexicon, and the tantivy index built from it.
+//!
+//! [`Engine::search`] never fails on user text. It returns the schemes a question is about, a
+//! category to list, or nothing, and the intents (money, eligibility, ...) the question carries.
+//!
+//! Ranking, in order:
+//! 1. *Name hits*: an official name, acronym or alias written in the question (after folding)
+//!    puts its scheme first; a longer name beats a shorter one it contains, an earlier mention
+//!    beats a later one.
+//! 2. *BM25* over the boosted fields (names > keywords > summary > details), each token weighted
+//!    by its role (topic > category > intent > generic; filler and list words not at all).
+//! 3. *The no-match cut*: a scheme without a name hit is only returned when it covers at least
+//!    half of the question's content weight, where each topic or category word weighs its
+//!    inverse document frequency and a word the corpus has never seen weighs the most. A question
+//!    mostly made of words foreign to the corpus ("public housing", "weather") is not about these
+//!    schemes, whatever one common word it shares with them. ARCHITECTURE.md says more.
+
+mod index;
+mod query;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{FuzzyTermQuery, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Term};
+
+pub use index::{Fields, Provenance, SCHEMA_VERSION, build, build_in_ram, fingerprint, open_or_build};
+pub use query::{Plan, QueryToken, Role, fuzzy_distance};
+
+use crate::corpus::{Category, Corpus};
+use crate::text::{Analyzer, Intent, Lexicon, name_key};
+
+/// The share of a question's content weight a scheme must cover to be returned without a
+/// name hit.
+pub const COVERAGE_CUT: f32 = 0.5;
+
+/// Alternatives must score at least this share of the best scheme's text score.
+pub const ALTERNATIVE_RATIO: f32 = 0.3;
+
+/// A scheme found for a question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// Index into [`Corpus::schemes`].
+    pub scheme: usize,
+    pub score: f32,
+    /// Whether one of the scheme's names was written in the question.
+    pub named: bool,
+}
+
+/// What a question found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    /// Schemes, best first.
+    Schemes(Vec<Hit>),
+    /// A request to browse a category (`None`: every scheme).
+    List(Option<Category>),
+    /// Nothing in the corpus answers the question.
+    Nothing,
+}
+
+/// The result of [`Engine::search`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub found: Found,
+    pub intents: Vec<Intent>,
+}
+
+/// A name of a scheme in folded form.
+#[derive(Debug)]
+struct NameKey {
+    scheme: usize,
+    key: String,
+    chars: usize,
+}
+
+/// The loaded corpus and its searchable index. Immutable; share it behind an `Arc`.
+pub struct Engine {
+    corpus: Arc<Corpus>,
+    analyzer: Analyzer,
+    lexicon: Lexicon,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    names: Vec<NameKey>,
+    by_address: HashMap<DocAddress, usize>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("schemes", &self.corpus.schemes.len()).finish()
+    }
+}
+
+impl Engine {
+    /// Loads the corpus from `corpus_dir` and opens (or rebuilds) the index in `index_dir`.
+    pub fn open(corpus_dir: &Path, index_dir: &Path) -> anyhow::Result<(Engine, Provenance)> {
+        let corpus = Corpus::load(corpus_dir)?;
+        let analyzer = Engine::analyzer_for(&corpus);
+        let (index, provenance) = open_or_build(index_dir, &corpus, &analyzer)?;
+        Ok((Engine::with_index(Arc::new(corpus), analyzer, index)?, provenance))
+    }
+
+    /// An engine over `corpus` with an index in memory.
+    pub fn in_memory(corpus: Corpus) -> anyhow::Result<Engine> {
+        let analyzer = Engine::analyzer_for(&corpus);
+        let index = build_in_ram(&corpus, &analyzer)?;
+        Engine::with_index(Arc::new(corpus), analyzer, index)
+    }
+
+    /// The analyzer for a corpus: jieba learns every Chinese name, alias and keyword, and the
+    /// lexicon's words, so they are cut whole.
+    #[must_use]
+    pub fn analyzer_for(corpus: &Corpus) -> Analyzer {
+        let lexicon_words = Lexicon::raw_words();
+        let corpus_words = corpus
+            .schemes
+            .iter()
+            .flat_map(|s| s.names().chain(s.keywords.iter().map(String::as_str)));
+        Analyzer::new(corpus_words.chain(lexicon_words.iter().map(String::as_str)))
+    }
+
+    fn with_index(corpus: Arc<Corpus>, analyzer: Analyzer, index: Index) -> anyhow::Result<Engine> {
+        let (_, fields) = index::schema();
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let lexicon = Lexicon::new(&analyzer);
+        let mut by_address = HashMap::new();
+        let searcher = reader.searcher();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc in segment.doc_ids_alive() {
+                let address = DocAddress::new(ord as u32, doc);
+                let stored: tantivy::TantivyDocument = searcher.doc(address)?;
+                let id = stored.get_first(fields.id).and_then(|v| v.as_str()).unwrap_or_default();
+                let Some(i) = corpus.schemes.iter().position(|s| s.id == id) else {
+                    anyhow::bail!("the index holds scheme {id:?}, which the corpus does not");
+                };
+                by_address.insert(address, i);
+            }
+        }
+        anyhow::ensure!(
+            by_address.len() == corpus.schemes.len(),
+            "the index holds {} schemes, the corpus {}",
+            by_address.len(),
+            corpus.schemes.len()
+        );
+        let mut names = Vec::new();
+        for (i, s) in corpus.schemes.iter().enumerate() {
+            for name in s.names() {
+                let key = name_key(name);
+                let chars = key.chars().count();
+                let long_enough = if key.is_ascii() { chars >= 3 } else { chars >= 2 };
+                if long_enough && !names.iter().any(|n: &NameKey| n.scheme == i && n.key == key) {
+                    names.push(NameKey { scheme: i, key, chars });
+                }
+            }
+        }
+        Ok(Engine { corpus, analyzer, lexicon, index, reader, fields, names, by_address })
+    }
+
+    /// The corpus this engine serves.
+    #[must_use]
+    pub fn corpus(&self) -> &Arc<Corpus> {
+        &self.corpus
+    }
+
+    /// The shared analyzer.
+    #[must_use]
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The tantivy index.
+    #[must_use]
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Analyses a question without searching.
+    #[must_use]
+    pub fn plan(&self, question: &str) -> Plan {
+        Plan::new(question, &self.analyzer, &self.lexicon)
+    }
+
+    /// Finds what `question` is about; at most `limit` schemes.
+    #[must_use]
+    pub fn search(&self, question: &str, limit: usize) -> Outcome {
+        let plan = self.plan(question);
+        let found = self.find(question, &plan, limit.max(1)).unwrap_or_else(|e| {
+            // Searching an in-process index of a few dozen documents does not fail short of a
+            // bug or a broken disk; a person still gets an answer rather than an error.
+            tracing::error!(error = %e, "search failed");
+            Found::Nothing
+        });
+        Outcome { found, intents: plan.intents }
+    }
+
+    fn find(&self, question: &str, plan: &Plan, limit: usize) -> tantivy::Result<Found> {
+        let n = self.corpus.schemes.len();
+        let named = self.name_hits(question);
+        let searcher = self.reader.searcher();
+
+        // Content weight: topic and category words, each by its inverse document frequency.
+        let mut total = 0.0f32;
+        let mut covered = vec![0.0f32; n];
+        let mut topic_hit = vec![false; n];
+        let mut has_topic = false;
+        for t in plan.tokens.iter().filter(|t| matches!(t.role, Role::Topic | Role::Category)) {
+            let docs = self.docs_matching(&searcher, &t.text)?;
+            let df = docs.iter().filter(|&&d| d).count();
+            let idf = (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
+            total += idf;
+            has_topic |= t.role == Role::Topic;
+            for (i, &hit) in docs.iter().enumerate() {
+                if hit {
+                    covered[i] += idf;
+                    topic_hit[i] |= t.role == Role::Topic;
+                }
+            }
+        }
+
+        if !has_topic && named.is_empty() {
+            return Ok(match choose_category(&plan.categories) {
+                Some(c) => Found::List(Some(c)),
+                None if plan.list_words || plan.with_role(Role::Generic).next().is_some() => {
+                    Found::List(None)
+                }
+                None => Found::Nothing,
+            });
+        }
+
+        let known = |t: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(self.fields.all, t))
+                .is_ok_and(|df| df > 0)
+        };
+        let query = plan.to_query(self.fields, &self.lexicon, known);
+        let mut text_score = vec![0.0f32; n];
+        for (score, address) in searcher.search(&query, &TopDocs::with_limit(n).order_by_score())? {
+            if let Some(&i) = self.by_address.get(&address) {
+                text_score[i] = score;
+            }
+        }
+
+        let mut hits: Vec<Hit> = (0..n)
+            .filter_map(|i| {
+                let bonus = named.get(&i).copied();
+                let coverage = if total > 0.0 { covered[i] / total } else { 0.0 };
+                let accepted = bonus.is_some() || (topic_hit[i] && coverage >= COVERAGE_CUT);
+                accepted.then(|| Hit {
+                    scheme: i,
+                    score: text_score[i] + bonus.unwrap_or(0.0),
+                    named: bonus.is_some(),
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.scheme.cmp(&b.scheme)));
+        if let Some(best) = hits.first().map(|h| text_score[h.scheme]) {
+            hits.retain(|h| h.named || text_score[h.scheme] >= ALTERNATIVE_RATIO * best);
+        }
+        hits.truncate(limit);
+        Ok(if hits.is_empty() {
+            match choose_category(&plan.categories) {
+                Some(c) if plan.list_words => Found::List(Some(c)),
+                _ => Found::Nothing,
+            }
+        } else {
+            Found::Schemes(hits)
+        })
+    }
+
+    /// Which schemes contain a token (or one of its synonyms); English words the index does not
+    /// know match the names and keywords of schemes within a small edit distance.
+    fn docs_matching(&self, searcher: &tantivy::Searcher, token: &str) -> tantivy::Result<Vec<bool>> {
+        let mut docs = vec![false; self.corpus.schemes.len()];
+        let mark = |q: &dyn Query, docs: &mut Vec<bool>| -> tantivy::Result<()> {
+            for address in searcher.search(q, &DocSetCollector)? {
+                if let Some(&i) = self.by_address.get(&address) {
+                    docs[i] = true;
+                }
+            }
+            Ok(())
+        };
+        let f = self.fields;
+        for term in std::iter::once(token).chain(self.lexicon.synonyms(token).iter().map(String::as_str)) {
+            mark(&TermQuery::new(Term::from_field_text(f.all, term), IndexRecordOption::Basic), &mut docs)?;
+        }
+        if !docs.contains(&true)
+            && let Some(d) = fuzzy_distance(token)
+        {
+            for field in [f.names, f.keywords] {
+                mark(&FuzzyTermQuery::new(Term::from_field_text(field, token), d, true), &mut docs)?;
+            }
+        }
+        Ok(docs)
+    }
+
+    /// Schemes whose name, acronym or alias appears in the question, with a ranking bonus that
+    /// puts longer names first and, among equals, earlier mentions.
+    fn name_hits(&self, question: &str) -> HashMap<usize, f32> {
+        let q = name_key(question);
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+        let mut spans: Vec<(usize, usize, usize, usize)> = Vec::new(); // scheme, start, end, chars
+        for n in &self.names {
+            for (start, _) in q.match_indices(&n.key) {
+                let end = start + n.key.len();
+                let first = n.key.chars().next();
+                let last = n.key.chars().next_back();
+                let before_ok = !first.is_some_and(|c| c.is_ascii_alphanumeric())
+                    || boundary(q[..start].chars().next_back());
+                let after_ok = !last.is_some_and(|c| c.is_ascii_alphanumeric())
+                    || boundary(q[end..].chars().next());
+                if before_ok && after_ok {
+                    spans.push((n.scheme, start, end, n.chars));
+                }
+            }
+        }
+        let mut best: HashMap<usize, f32> = HashMap::new();
+        for &(scheme, start, end, chars) in &spans {
+            // A name inside a longer name of another scheme ("InnoHK" in "第三個InnoHK研發平台")
+            // is that other scheme's mention.
+            let inside_longer = spans.iter().any(|&(s2, a, b, c2)| {
+                s2 != scheme && a <= start && end <= b && c2 > chars
+            });
+            if inside_longer {
+                continue;
+            }
+            let position = q[..start].chars().count() as f32;
+            let bonus = 1000.0 + 10.0 * chars as f32 - 0.05 * position;
+            let e = best.entry(scheme).or_insert(bonus);
+            *e = e.max(bonus);
+        }
+        best
+    }
+}
+
+/// The category a browse request means: the first named, preferring any other over the broad
+/// "funding" ("funding for start-ups" browses start-up schemes).
+fn choose_category(categories: &[Category]) -> Option<Category> {
+    categories
+        .iter()
+        .copied()
+        .find(|&c| c != Category::Funding)
+        .or_else(|| categories.first().copied())
+}

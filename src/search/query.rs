@@ -1,0 +1,173 @@
+//! From a question to a query plan: analysed tokens sorted by what they do (topic, category,
+//! generic, intent, list, filler), the intents and categories asked about, and the tantivy query
+//! built from the tokens.
+//!
+//! User text is never parsed as tantivy query syntax: `:`, `"`, `AND`, `*` and friends are just
+//! characters the analyzer drops or keeps as words. The query is a boolean OR of term queries,
+//! boosted by field and by token role, plus fuzzy term queries for English words the index does
+//! not know (typos).
+
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+
+use super::index::Fields;
+use crate::corpus::Category;
+use crate::text::{Analyzer, Intent, Lexicon};
+
+/// What a token does in a question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A content word: it decides which scheme is meant.
+    Topic,
+    /// A broad category word ("talent", "初創").
+    Category,
+    /// A word nearly every scheme shares ("scheme", "計劃").
+    Generic,
+    /// Says what is wanted (money, eligibility, how to apply, when), not which scheme.
+    Intent,
+    /// "list", "all", "有哪些": asks to browse.
+    List,
+    /// Question words and chatter.
+    Filler,
+}
+
+impl Role {
+    /// The weight of the token's clauses in the ranking query.
+    #[must_use]
+    pub fn weight(self) -> f32 {
+        match self {
+            Role::Topic => 1.0,
+            Role::Category => 0.6,
+            Role::Intent => 0.3,
+            Role::Generic => 0.2,
+            Role::List | Role::Filler => 0.0,
+        }
+    }
+}
+
+/// One distinct token of the question.
+#[derive(Clone, Debug)]
+pub struct QueryToken {
+    pub text: String,
+    pub role: Role,
+    /// Byte offset of its first occurrence in the question.
+    pub from: usize,
+}
+
+/// A question, analysed.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub tokens: Vec<QueryToken>,
+    pub intents: Vec<Intent>,
+    /// Categories named, in order of first mention.
+    pub categories: Vec<Category>,
+    pub list_words: bool,
+}
+
+impl Plan {
+    /// Analyses `question`.
+    #[must_use]
+    pub fn new(question: &str, analyzer: &Analyzer, lexicon: &Lexicon) -> Plan {
+        let mut plan = Plan::default();
+        let shouting = !question.chars().any(char::is_lowercase);
+        for t in analyzer.analyze(question) {
+            if plan.tokens.iter().any(|q| q.text == t.text) {
+                continue;
+            }
+            let intents = lexicon.intents(&t.text);
+            for &i in intents {
+                if !plan.intents.contains(&i) {
+                    plan.intents.push(i);
+                }
+            }
+            let categories = lexicon.categories(&t.text);
+            for &c in categories {
+                if !plan.categories.contains(&c) {
+                    plan.categories.push(c);
+                }
+            }
+            let original = &question[t.from..t.to];
+            // "IT" written in capitals in a question that is not all capitals is an acronym,
+            // not the pronoun.
+            let acronym = !shouting
+                && original.len() >= 2
+                && original.chars().all(|c| c.is_ascii_uppercase());
+            let role = if lexicon.is_list(&t.text) {
+                plan.list_words = true;
+                Role::List
+            } else if !categories.is_empty() {
+                Role::Category
+            } else if !intents.is_empty() {
+                Role::Intent
+            } else if lexicon.is_generic(&t.text) {
+                Role::Generic
+            } else if lexicon.is_filler(&t.text) && !acronym {
+                Role::Filler
+            } else {
+                Role::Topic
+            };
+            plan.tokens.push(QueryToken { text: t.text, role, from: t.from });
+        }
+        plan
+    }
+
+    /// The tokens with a given role.
+    pub fn with_role(&self, role: Role) -> impl Iterator<Item = &QueryToken> {
+        self.tokens.iter().filter(move |t| t.role == role)
+    }
+
+    /// The ranking query: each weighted token (and its synonyms) against each field, boosted.
+    /// `known` tells whether the index has a term; unknown English words get fuzzy clauses.
+    #[must_use]
+    pub fn to_query(
+        &self,
+        f: Fields,
+        lexicon: &Lexicon,
+        known: impl Fn(&str) -> bool,
+    ) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let fields = [(f.names, 3.0), (f.keywords, 2.0), (f.summary, 1.2), (f.details, 0.6)];
+        for t in &self.tokens {
+            let w = t.role.weight();
+            if w == 0.0 {
+                continue;
+            }
+            let syn = lexicon.synonyms(&t.text);
+            for (i, term) in std::iter::once(&t.text).chain(syn).enumerate() {
+                // A synonym counts a little less than the word itself.
+                let w = if i == 0 { w } else { w * 0.8 };
+                for (field, boost) in fields {
+                    let q = TermQuery::new(
+                        Term::from_field_text(field, term),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * w))));
+                }
+            }
+            if let Some(distance) = fuzzy_distance(&t.text)
+                && !known(&t.text)
+            {
+                for (field, boost) in [(f.names, 3.0), (f.keywords, 2.0)] {
+                    let q = FuzzyTermQuery::new(Term::from_field_text(field, &t.text), distance, true);
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * w))));
+                }
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+/// How many edits a typo in an English word may have: none for short words, where an edit
+/// makes another word; more for long ones.
+#[must_use]
+pub fn fuzzy_distance(token: &str) -> Option<u8> {
+    if !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    match token.len() {
+        0..=3 => None,
+        4..=7 => Some(1),
+        _ => Some(2),
+    }
+}

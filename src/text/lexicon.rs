@@ -1,0 +1,189 @@
+//! The query lexicon (`text/data/lexicon.toml`): filler, intent, list, generic and category words
+//! and synonym groups, stored in analysed form so they compare equal to question tokens.
+//!
+//! The lexicon says what a word *does* in a question; it never names a scheme. Scheme names,
+//! aliases and keywords live in the corpus.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use super::tokenizer::Analyzer;
+use crate::corpus::Category;
+
+/// The lexicon's source text, compiled in.
+pub const SOURCE: &str = include_str!("data/lexicon.toml");
+
+/// What a person wants to know about a scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Intent {
+    Money,
+    Eligibility,
+    Apply,
+    When,
+}
+
+impl Intent {
+    /// Every intent, in the order ties are broken.
+    pub const ALL: [Intent; 4] = [Intent::Money, Intent::Eligibility, Intent::Apply, Intent::When];
+
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            Intent::Money => "money",
+            Intent::Eligibility => "eligibility",
+            Intent::Apply => "apply",
+            Intent::When => "when",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    filler: Vec<String>,
+    intent: IntentFile,
+    list: Words,
+    generic: Words,
+    category: HashMap<String, Vec<String>>,
+    synonyms: Synonyms,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentFile {
+    money: Vec<String>,
+    eligibility: Vec<String>,
+    apply: Vec<String>,
+    when: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Synonyms {
+    groups: Vec<Vec<String>>,
+}
+
+/// The analysed lexicon.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    filler: HashSet<String>,
+    intents: HashMap<String, Vec<Intent>>,
+    list: HashSet<String>,
+    generic: HashSet<String>,
+    categories: HashMap<String, Vec<Category>>,
+    synonyms: HashMap<String, Vec<String>>,
+}
+
+impl Lexicon {
+    /// Every word the lexicon mentions, for jieba's user dictionary.
+    pub fn raw_words() -> Vec<String> {
+        let file = parse();
+        let mut words = file.filler;
+        for list in [file.intent.money, file.intent.eligibility, file.intent.apply, file.intent.when] {
+            words.extend(list);
+        }
+        words.extend(file.list.words);
+        words.extend(file.generic.words);
+        words.extend(file.category.into_values().flatten());
+        words.extend(file.synonyms.groups.into_iter().flatten());
+        words
+    }
+
+    /// Analyses the lexicon with `analyzer`. Multi-token entries count for each of their tokens
+    /// in word classes; synonym groups use only entries that are a single token.
+    #[must_use]
+    pub fn new(analyzer: &Analyzer) -> Lexicon {
+        let file = parse();
+        let one = |w: &str| -> Vec<String> { analyzer.analyze(w).into_iter().map(|t| t.text).collect() };
+        let set = |words: &[String]| -> HashSet<String> { words.iter().flat_map(|w| one(w)).collect() };
+        let mut lex = Lexicon {
+            filler: set(&file.filler),
+            list: set(&file.list.words),
+            generic: set(&file.generic.words),
+            ..Lexicon::default()
+        };
+        let intents = [
+            (Intent::Money, &file.intent.money),
+            (Intent::Eligibility, &file.intent.eligibility),
+            (Intent::Apply, &file.intent.apply),
+            (Intent::When, &file.intent.when),
+        ];
+        for (intent, words) in intents {
+            for t in words.iter().flat_map(|w| one(w)) {
+                let v = lex.intents.entry(t).or_default();
+                if !v.contains(&intent) {
+                    v.push(intent);
+                }
+            }
+        }
+        for (key, words) in &file.category {
+            let cat = Category::from_key(key)
+                .unwrap_or_else(|| panic!("lexicon.toml: unknown category {key:?}"));
+            for t in words.iter().flat_map(|w| one(w)) {
+                let v = lex.categories.entry(t).or_default();
+                if !v.contains(&cat) {
+                    v.push(cat);
+                }
+            }
+        }
+        for group in &file.synonyms.groups {
+            let singles: Vec<String> = group
+                .iter()
+                .map(|w| one(w))
+                .filter(|t| t.len() == 1)
+                .map(|mut t| t.remove(0))
+                .collect();
+            for w in &singles {
+                let v = lex.synonyms.entry(w.clone()).or_default();
+                for s in &singles {
+                    if s != w && !v.contains(s) {
+                        v.push(s.clone());
+                    }
+                }
+            }
+        }
+        lex
+    }
+
+    #[must_use]
+    pub fn is_filler(&self, token: &str) -> bool {
+        self.filler.contains(token)
+    }
+
+    #[must_use]
+    pub fn is_list(&self, token: &str) -> bool {
+        self.list.contains(token)
+    }
+
+    #[must_use]
+    pub fn is_generic(&self, token: &str) -> bool {
+        self.generic.contains(token)
+    }
+
+    #[must_use]
+    pub fn intents(&self, token: &str) -> &[Intent] {
+        self.intents.get(token).map_or(&[], Vec::as_slice)
+    }
+
+    #[must_use]
+    pub fn categories(&self, token: &str) -> &[Category] {
+        self.categories.get(token).map_or(&[], Vec::as_slice)
+    }
+
+    #[must_use]
+    pub fn synonyms(&self, token: &str) -> &[String] {
+        self.synonyms.get(token).map_or(&[], Vec::as_slice)
+    }
+}
+
+fn parse() -> LexiconFile {
+    // The file is compiled in and covered by tests, so a parse failure is a build-time bug.
+    toml::from_str(SOURCE).expect("text/data/lexicon.toml is valid")
+}

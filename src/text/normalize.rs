@@ -1,0 +1,120 @@
+//! Normalisation: NFKC (which also folds full-width forms), lower case and Traditional→Simplified
+//! folding, keeping for every normalised character the byte range it came from in the original.
+//!
+//! The mapping is what lets the tokenizer report offsets into the text the person wrote, so a
+//! snippet highlights Traditional characters even though matching happens on Simplified ones.
+//! fast2s maps characters one to one, which keeps the mapping exact; should a conversion ever
+//! change the character count, the folding step is skipped for that text rather than guessed.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Text after normalisation, with the origin of each character.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    /// The normalised characters.
+    pub chars: Vec<char>,
+    /// For each character in `chars`, the byte range `(start, end)` in the original text.
+    pub origin: Vec<(usize, usize)>,
+}
+
+impl Normalized {
+    /// The normalised text as a string.
+    #[must_use]
+    pub fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
+}
+
+/// Normalises `text` for matching: NFKC, full-width folding, lower case, Traditional→Simplified.
+#[must_use]
+pub fn normalize(text: &str) -> Normalized {
+    let mut out = Normalized::default();
+    for (start, ch) in text.char_indices() {
+        let end = start + ch.len_utf8();
+        if ch.is_control() && ch != '\n' && ch != '\t' {
+            continue;
+        }
+        for n in std::iter::once(ch).nfkc() {
+            for l in n.to_lowercase() {
+                out.chars.push(fold_punct(l));
+                out.origin.push((start, end));
+            }
+        }
+    }
+    let joined: String = out.chars.iter().collect();
+    let folded = fast2s::convert(&joined);
+    if folded.chars().count() == out.chars.len() {
+        out.chars = folded.chars().collect();
+    }
+    out
+}
+
+/// Folds typographic variants that NFKC keeps apart, so they split words the same way.
+fn fold_punct(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{02bc}' => '\'',
+        '\u{201c}' | '\u{201d}' => '"',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Whether a character is a CJK ideograph (the characters jieba segments).
+#[must_use]
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Folds text for whole-name matching: [`normalize`], every run of characters that are neither
+/// letters nor digits becomes one space, and spaces next to Han characters are dropped, so
+/// "產學研 1+ 計劃" and "產學研1+計劃" both become "产学研1计划".
+#[must_use]
+pub fn name_key(text: &str) -> String {
+    let chars = normalize(text).chars;
+    let mut spaced: Vec<char> = Vec::with_capacity(chars.len());
+    for c in chars {
+        if c.is_alphanumeric() {
+            spaced.push(c);
+        } else if spaced.last().is_some_and(|&p| p != ' ') {
+            spaced.push(' ');
+        }
+    }
+    let mut out = String::with_capacity(spaced.len());
+    for (i, &c) in spaced.iter().enumerate() {
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| spaced[j]);
+            let next = spaced.get(i + 1).copied();
+            let near_han = prev.is_some_and(|p| !p.is_ascii()) || next.is_some_and(|n| !n.is_ascii());
+            if near_han || next.is_none() {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_width_case_and_script_with_origins() {
+        let n = normalize("ＴｅｃｈＴＡＳ 點樣申請");
+        assert_eq!(n.text(), "techtas 点样申请");
+        // The first Han character maps back to its 3-byte range in the original.
+        let i = n.chars.iter().position(|&c| c == '点').unwrap();
+        let original = "ＴｅｃｈＴＡＳ 點樣申請";
+        let (s, e) = n.origin[i];
+        assert_eq!(&original[s..e], "點");
+    }
+
+    #[test]
+    fn name_keys_ignore_spacing_and_punctuation() {
+        assert_eq!(name_key("產學研 1+ 計劃"), name_key("产学研1+计划"));
+        assert_eq!(name_key("RAISe+"), "raise");
+        assert_eq!(name_key("Tech-TAS  visa!"), "tech tas visa");
+    }
+}

@@ -1,0 +1,201 @@
+//! The one analyzer used at index time and at query time: normalise, segment Han runs with jieba
+//! (search mode, with the corpus's names and the lexicon as a user dictionary), split everything
+//! else into words, stem English, and drop punctuation.
+//!
+//! [`Analyzer::analyze`] is the pure function; [`SchemeTokenizer`] wraps it for tantivy under the
+//! name [`ANALYZER_NAME`]. Both share one `Arc<Jieba>`: tantivy clones tokenizers freely, and a
+//! jieba dictionary clone costs megabytes.
+
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Token as TantivyToken, TokenStream, Tokenizer};
+
+use super::normalize::{is_han, normalize};
+
+/// The name the analyzer is registered under in every index.
+pub const ANALYZER_NAME: &str = "scheme_text";
+
+/// One analysed token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The analysed form: lower case, Simplified, English stemmed.
+    pub text: String,
+    /// Byte range in the original (unnormalised) text.
+    pub from: usize,
+    pub to: usize,
+    /// Ordinal position in the token stream.
+    pub position: usize,
+    /// Whether the token is made of Han characters.
+    pub han: bool,
+}
+
+/// Segments and normalises text. Cheap to clone.
+#[derive(Clone)]
+pub struct Analyzer {
+    jieba: Arc<Jieba>,
+    stemmer: Arc<frostem::Stemmer>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Analyzer")
+    }
+}
+
+impl Analyzer {
+    /// An analyzer over jieba's default dictionary plus `user_words` (any script; they are
+    /// folded to Simplified before being added, as jieba's dictionary is Simplified only).
+    #[must_use]
+    pub fn new<'a>(user_words: impl IntoIterator<Item = &'a str>) -> Analyzer {
+        let mut jieba = Jieba::new();
+        for word in user_words {
+            let folded = normalize(word).text();
+            // Only Han runs reach jieba, so only they are worth teaching it.
+            for run in folded.split(|c: char| !is_han(c)).filter(|r| r.chars().count() >= 2) {
+                if !jieba.has_word(run) {
+                    jieba.add_word(run, None, None);
+                }
+            }
+        }
+        Analyzer {
+            jieba: Arc::new(jieba),
+            stemmer: Arc::new(frostem::Stemmer::new(frostem::Algorithm::English)),
+        }
+    }
+
+    /// Analyses `text` into tokens with offsets into `text`.
+    #[must_use]
+    pub fn analyze(&self, text: &str) -> Vec<Token> {
+        let n = normalize(text);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < n.chars.len() {
+            let c = n.chars[i];
+            if is_han(c) {
+                let start = i;
+                while i < n.chars.len() && is_han(n.chars[i]) {
+                    i += 1;
+                }
+                let run: String = n.chars[start..i].iter().collect();
+                for t in self.jieba.cut_for_search(&run, true) {
+                    out.push(Token {
+                        text: t.word.to_owned(),
+                        from: n.origin[start + t.start].0,
+                        to: n.origin[start + t.end - 1].1,
+                        position: 0,
+                        han: true,
+                    });
+                }
+            } else if c.is_alphanumeric() {
+                let start = i;
+                // A word: letters and digits, with '&' inside ("r&d") and '-' joining parts.
+                while i < n.chars.len() {
+                    let ch = n.chars[i];
+                    let joins = (ch == '&' || ch == '-')
+                        && n.chars.get(i + 1).is_some_and(|x| x.is_alphanumeric() && !is_han(*x))
+                        && i > start;
+                    if (ch.is_alphanumeric() && !is_han(ch)) || joins {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                self.push_word(&n.chars[start..i], &n.origin[start..i], &mut out);
+            } else {
+                i += 1;
+            }
+        }
+        for (p, t) in out.iter_mut().enumerate() {
+            t.position = p;
+        }
+        out
+    }
+
+    /// Pushes an alphanumeric word: its hyphen parts, and the joined form when it had hyphens.
+    fn push_word(&self, chars: &[char], origin: &[(usize, usize)], out: &mut Vec<Token>) {
+        let mut part_start = 0;
+        let mut parts = 0;
+        for k in 0..=chars.len() {
+            if k == chars.len() || chars[k] == '-' {
+                if k > part_start {
+                    let word: String = chars[part_start..k].iter().collect();
+                    self.push_ascii(&word, origin[part_start].0, origin[k - 1].1, out);
+                    parts += 1;
+                }
+                part_start = k + 1;
+            }
+        }
+        if parts > 1 {
+            let joined: String = chars.iter().filter(|&&c| c != '-').collect();
+            self.push_ascii(&joined, origin[0].0, origin[chars.len() - 1].1, out);
+        }
+    }
+
+    fn push_ascii(&self, word: &str, from: usize, to: usize, out: &mut Vec<Token>) {
+        // Single letters ("a", the "s" of "what's") carry no meaning here; numbers do.
+        if word.chars().count() < 2 && !word.chars().all(|c| c.is_ascii_digit()) {
+            return;
+        }
+        let text = if word.chars().all(|c| c.is_ascii_alphabetic()) {
+            self.stemmer.stem(word).into_owned()
+        } else {
+            word.to_owned()
+        };
+        out.push(Token { text, from, to, position: 0, han: false });
+    }
+}
+
+/// The tantivy face of [`Analyzer`].
+#[derive(Clone, Debug)]
+pub struct SchemeTokenizer {
+    analyzer: Analyzer,
+}
+
+impl SchemeTokenizer {
+    #[must_use]
+    pub fn new(analyzer: Analyzer) -> SchemeTokenizer {
+        SchemeTokenizer { analyzer }
+    }
+}
+
+/// The tokens of one text, replayed to tantivy.
+pub struct SchemeTokenStream {
+    tokens: Vec<TantivyToken>,
+    index: usize,
+}
+
+impl Tokenizer for SchemeTokenizer {
+    type TokenStream<'a> = SchemeTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SchemeTokenStream {
+        let tokens = self
+            .analyzer
+            .analyze(text)
+            .into_iter()
+            .map(|t| TantivyToken {
+                offset_from: t.from,
+                offset_to: t.to,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        SchemeTokenStream { tokens, index: 0 }
+    }
+}
+
+impl TokenStream for SchemeTokenStream {
+    fn advance(&mut self) -> bool {
+        self.index += 1;
+        self.index <= self.tokens.len()
+    }
+
+    fn token(&self) -> &TantivyToken {
+        &self.tokens[self.index - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut TantivyToken {
+        &mut self.tokens[self.index - 1]
+    }
+}
