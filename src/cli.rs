@@ -49,6 +49,9 @@ pub struct AskArgs {
     /// How many schemes an answer may name (the best match and alternatives).
     #[arg(long, default_value_t = DEFAULT_LIMIT, value_parser = parse_limit)]
     pub limit: usize,
+    /// Print how each question was analysed (tokens and their roles) to standard error.
+    #[arg(long)]
+    pub explain: bool,
     /// The question. Without it, questions are read from standard input, one a line.
     pub question: Vec<String>,
 }
@@ -104,6 +107,11 @@ fn ask(corpus_dir: &std::path::Path, index_dir: &std::path::Path, args: &AskArgs
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let one = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+        if args.explain {
+            let plan = engine.plan(question);
+            let tokens: Vec<String> = plan.tokens.iter().map(|t| format!("{}:{:?}", t.text, t.role)).collect();
+            eprintln!("{question}\n  tokens: {}\n  intents: {:?} categories: {:?}", tokens.join(" "), plan.intents, plan.categories);
+        }
         let a = answer(&engine, question, args.lang, args.limit);
         let reply = render(&a, engine.corpus());
         if args.json {

@@ -18,7 +18,7 @@ use crate::corpus::{Corpus, Scheme};
 use crate::text::{ANALYZER_NAME, Analyzer, SchemeTokenizer, lexicon};
 
 /// Bump when the schema or the analysis changes in a way the fingerprint cannot see.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const STAMP: &str = "schemebot-stamp.json";
 const CURRENT: &str = "current";
@@ -36,6 +36,8 @@ pub struct Fields {
     pub summary: Field,
     /// Everything else a person might ask about: eligibility, money, how to apply, status.
     pub details: Field,
+    /// Names and keywords together: where a match is strong evidence.
+    pub tags: Field,
     /// All of the above, for coverage and document frequency.
     pub all: Field,
 }
@@ -55,6 +57,7 @@ pub fn schema() -> (Schema, Fields) {
         keywords: b.add_text_field("keywords", text.clone()),
         summary: b.add_text_field("summary", text.clone()),
         details: b.add_text_field("details", text.clone()),
+        tags: b.add_text_field("tags", text.clone()),
         all: b.add_text_field("all", text),
     };
     (b.build(), fields)
@@ -204,6 +207,9 @@ fn document(f: Fields, s: &Scheme) -> TantivyDocument {
         for t in texts {
             doc.add_text(field, t);
             doc.add_text(f.all, t);
+            if field == f.names || field == f.keywords {
+                doc.add_text(f.tags, t);
+            }
         }
     }
     doc

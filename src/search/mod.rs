@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tantivy::collector::{DocSetCollector, TopDocs};
-use tantivy::query::{FuzzyTermQuery, Query, TermQuery};
+use tantivy::query::{FuzzyTermQuery, Query, RegexQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Term};
 
@@ -33,9 +33,13 @@ pub use query::{Plan, QueryToken, Role, fuzzy_distance};
 use crate::corpus::{Category, Corpus};
 use crate::text::{Analyzer, Intent, Lexicon, name_key};
 
-/// The share of a question's content weight a scheme must cover to be returned without a
+/// The share of a question's content weight a scheme must exceed to be returned without a
 /// name hit.
 pub const COVERAGE_CUT: f32 = 0.5;
+
+/// A scheme whose names or keywords contain this many distinct topic words of the question is
+/// returned whatever the rest of the question says.
+pub const STRONG_WORDS: usize = 2;
 
 /// Alternatives must score at least this share of the best scheme's text score.
 pub const ALTERNATIVE_RATIO: f32 = 0.3;
@@ -66,6 +70,12 @@ pub enum Found {
 pub struct Outcome {
     pub found: Found,
     pub intents: Vec<Intent>,
+}
+
+/// Which schemes a token matched.
+struct Matches {
+    any: Vec<bool>,
+    tags: Vec<bool>,
 }
 
 /// A name of a scheme in folded form.
@@ -148,7 +158,7 @@ impl Engine {
         let mut names = Vec::new();
         for (i, s) in corpus.schemes.iter().enumerate() {
             for name in s.names() {
-                let key = name_key(name);
+                let key = name_key(name).replace(' ', "");
                 let chars = key.chars().count();
                 let long_enough = if key.is_ascii() { chars >= 3 } else { chars >= 2 };
                 if long_enough && !names.iter().any(|n: &NameKey| n.scheme == i && n.key == key) {
@@ -201,33 +211,49 @@ impl Engine {
         let named = self.name_hits(question);
         let searcher = self.reader.searcher();
 
-        // Content weight: topic and category words, each by its inverse document frequency.
+        // Content weight: topic and category words, each by its inverse document frequency
+        // (single Han characters, mostly particles, weigh a third).
         let mut total = 0.0f32;
         let mut covered = vec![0.0f32; n];
         let mut topic_hit = vec![false; n];
+        // Byte spans of topic words found in each scheme's names or keywords.
+        let mut strong: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut has_topic = false;
         for t in plan.tokens.iter().filter(|t| matches!(t.role, Role::Topic | Role::Category)) {
-            let docs = self.docs_matching(&searcher, &t.text)?;
-            let df = docs.iter().filter(|&&d| d).count();
-            let idf = (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
+            let m = self.docs_matching(&searcher, t)?;
+            let df = m.any.iter().filter(|&&d| d).count();
+            let mut idf = (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
+            if t.is_single_han() {
+                idf /= 3.0;
+            }
             total += idf;
             has_topic |= t.role == Role::Topic;
-            for (i, &hit) in docs.iter().enumerate() {
-                if hit {
+            for i in 0..n {
+                if m.any[i] {
                     covered[i] += idf;
                     topic_hit[i] |= t.role == Role::Topic;
+                }
+                let overlaps = strong[i].iter().any(|&(a, b)| t.from < b && a < t.to);
+                if m.tags[i] && t.role == Role::Topic && !t.is_single_han() && !overlaps {
+                    strong[i].push((t.from, t.to));
                 }
             }
         }
 
-        if !has_topic && named.is_empty() {
-            return Ok(match choose_category(&plan.categories) {
-                Some(c) => Found::List(Some(c)),
-                None if plan.list_words || plan.with_role(Role::Generic).next().is_some() => {
-                    Found::List(None)
-                }
-                None => Found::Nothing,
-            });
+        if named.is_empty() {
+            let category = choose_category(&plan.categories);
+            if plan.list_words && category.is_some() {
+                return Ok(Found::List(category));
+            }
+            if !has_topic {
+                return Ok(match category {
+                    Some(c) => Found::List(Some(c)),
+                    None if plan.list_words || plan.with_role(Role::Generic).next().is_some() => {
+                        Found::List(None)
+                    }
+                    None => Found::Nothing,
+                });
+            }
         }
 
         let known = |t: &str| {
@@ -247,7 +273,21 @@ impl Engine {
             .filter_map(|i| {
                 let bonus = named.get(&i).copied();
                 let coverage = if total > 0.0 { covered[i] / total } else { 0.0 };
-                let accepted = bonus.is_some() || (topic_hit[i] && coverage >= COVERAGE_CUT);
+                let evidence = strong[i].len();
+                let accepted = bonus.is_some()
+                    || (topic_hit[i] && evidence >= 1 && coverage > COVERAGE_CUT)
+                    || evidence >= STRONG_WORDS;
+                if text_score[i] > 0.0 || bonus.is_some() {
+                    tracing::debug!(
+                        scheme = %self.corpus.schemes[i].id,
+                        score = text_score[i],
+                        named = ?bonus,
+                        coverage,
+                        evidence,
+                        accepted,
+                        "candidate"
+                    );
+                }
                 accepted.then(|| Hit {
                     scheme: i,
                     score: text_score[i] + bonus.unwrap_or(0.0),
@@ -259,21 +299,27 @@ impl Engine {
         if let Some(best) = hits.first().map(|h| text_score[h.scheme]) {
             hits.retain(|h| h.named || text_score[h.scheme] >= ALTERNATIVE_RATIO * best);
         }
-        hits.truncate(limit);
-        Ok(if hits.is_empty() {
-            match choose_category(&plan.categories) {
-                Some(c) if plan.list_words => Found::List(Some(c)),
-                _ => Found::Nothing,
+        // "Which incubation programmes ...": a browse request whose best matches share a
+        // category lists that category.
+        if plan.list_words
+            && named.is_empty()
+            && let [a, b, ..] = hits.as_slice()
+        {
+            let (ca, cb) = (self.corpus.schemes[a.scheme].category, self.corpus.schemes[b.scheme].category);
+            if ca == cb {
+                return Ok(Found::List(Some(ca)));
             }
-        } else {
-            Found::Schemes(hits)
-        })
+        }
+        hits.truncate(limit);
+        Ok(if hits.is_empty() { Found::Nothing } else { Found::Schemes(hits) })
     }
 
-    /// Which schemes contain a token (or one of its synonyms); English words the index does not
-    /// know match the names and keywords of schemes within a small edit distance.
-    fn docs_matching(&self, searcher: &tantivy::Searcher, token: &str) -> tantivy::Result<Vec<bool>> {
-        let mut docs = vec![false; self.corpus.schemes.len()];
+    /// Which schemes contain a token (or one of its synonyms), anywhere and in their names or
+    /// keywords. An English word the index does not know matches names and keywords within a
+    /// small edit distance (a typo) or, when short, as a prefix (a word cut short).
+    fn docs_matching(&self, searcher: &tantivy::Searcher, t: &QueryToken) -> tantivy::Result<Matches> {
+        let n = self.corpus.schemes.len();
+        let mut m = Matches { any: vec![false; n], tags: vec![false; n] };
         let mark = |q: &dyn Query, docs: &mut Vec<bool>| -> tantivy::Result<()> {
             for address in searcher.search(q, &DocSetCollector)? {
                 if let Some(&i) = self.by_address.get(&address) {
@@ -283,40 +329,43 @@ impl Engine {
             Ok(())
         };
         let f = self.fields;
-        for term in std::iter::once(token).chain(self.lexicon.synonyms(token).iter().map(String::as_str)) {
-            mark(&TermQuery::new(Term::from_field_text(f.all, term), IndexRecordOption::Basic), &mut docs)?;
+        let terms = std::iter::once(t.text.as_str()).chain(self.lexicon.synonyms(&t.text).iter().map(String::as_str));
+        for term in terms {
+            let q = |field| TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::Basic);
+            mark(&q(f.all), &mut m.any)?;
+            mark(&q(f.tags), &mut m.tags)?;
         }
-        if !docs.contains(&true)
-            && let Some(d) = fuzzy_distance(token)
-        {
-            for field in [f.names, f.keywords] {
-                mark(&FuzzyTermQuery::new(Term::from_field_text(field, token), d, true), &mut docs)?;
+        if !m.any.contains(&true) {
+            if let Some(d) = fuzzy_distance(&t.text, t.written_chars) {
+                mark(&FuzzyTermQuery::new(Term::from_field_text(f.tags, &t.text), d, true), &mut m.tags)?;
+            } else if t.text.len() == 3 && t.text.bytes().all(|b| b.is_ascii_lowercase()) {
+                let prefix = RegexQuery::from_pattern(&format!("{}.*", t.text), f.tags)?;
+                mark(&prefix, &mut m.tags)?;
             }
+            m.any.clone_from(&m.tags);
         }
-        Ok(docs)
+        Ok(m)
     }
 
     /// Schemes whose name, acronym or alias appears in the question, with a ranking bonus that
-    /// puts longer names first and, among equals, earlier mentions.
+    /// puts longer names first and, among equals, earlier mentions. Names are compared without
+    /// spaces ("Inno HK" is "InnoHK"), but must start and end on word boundaries ("ess" is not
+    /// in "business").
     fn name_hits(&self, question: &str) -> HashMap<usize, f32> {
-        let q = name_key(question);
-        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+        let q = Compact::new(&name_key(question));
         let mut spans: Vec<(usize, usize, usize, usize)> = Vec::new(); // scheme, start, end, chars
         for n in &self.names {
-            for (start, _) in q.match_indices(&n.key) {
+            for (start, _) in q.text.match_indices(&n.key) {
                 let end = start + n.key.len();
-                let first = n.key.chars().next();
-                let last = n.key.chars().next_back();
-                let before_ok = !first.is_some_and(|c| c.is_ascii_alphanumeric())
-                    || boundary(q[..start].chars().next_back());
-                let after_ok = !last.is_some_and(|c| c.is_ascii_alphanumeric())
-                    || boundary(q[end..].chars().next());
-                if before_ok && after_ok {
+                if q.starts_word[start] && q.ends_word[end] {
                     spans.push((n.scheme, start, end, n.chars));
                 }
             }
         }
         let mut best: HashMap<usize, f32> = HashMap::new();
+        if spans.is_empty() {
+            self.fuzzy_name_hits(&q.text, &mut best);
+        }
         for &(scheme, start, end, chars) in &spans {
             // A name inside a longer name of another scheme ("InnoHK" in "第三個InnoHK研發平台")
             // is that other scheme's mention.
@@ -326,7 +375,7 @@ impl Engine {
             if inside_longer {
                 continue;
             }
-            let position = q[..start].chars().count() as f32;
+            let position = q.text[..start].chars().count() as f32;
             let bonus = 1000.0 + 10.0 * chars as f32 - 0.05 * position;
             let e = best.entry(scheme).or_insert(bonus);
             *e = e.max(bonus);
@@ -335,11 +384,107 @@ impl Engine {
     }
 }
 
-/// The category a browse request means: the first named, preferring any other over the broad
-/// "funding" ("funding for start-ups" browses start-up schemes).
+impl Engine {
+    /// Long English names typed with a few mistakes ("enterprize suport scheme"): a name of at
+    /// least [`FUZZY_NAME_CHARS`] letters found with at most one edit per eight letters.
+    fn fuzzy_name_hits(&self, compact_question: &str, best: &mut HashMap<usize, f32>) {
+        let text: Vec<char> = compact_question.chars().collect();
+        if text.len() > FUZZY_NAME_MAX_QUESTION {
+            return;
+        }
+        for n in self.names.iter().filter(|n| n.chars >= FUZZY_NAME_CHARS && n.key.is_ascii()) {
+            let pattern: Vec<char> = n.key.chars().collect();
+            let budget = n.chars / 8;
+            if let Some(edits) = approximate_find(&pattern, &text, budget) {
+                let bonus = 500.0 + 10.0 * n.chars as f32 - 30.0 * edits as f32;
+                let e = best.entry(n.scheme).or_insert(bonus);
+                *e = e.max(bonus);
+            }
+        }
+    }
+}
+
+/// Names shorter than this are only matched exactly: a typo in a short name makes another word.
+const FUZZY_NAME_CHARS: usize = 10;
+
+/// Questions longer than this (in name-key characters) skip fuzzy name matching, which costs
+/// time in proportion to the question's length.
+const FUZZY_NAME_MAX_QUESTION: usize = 160;
+
+/// The fewest edits with which `pattern` occurs somewhere in `text`, if at most `budget`
+/// (Sellers' algorithm: edit distance where the match may start and end anywhere in `text`).
+fn approximate_find(pattern: &[char], text: &[char], budget: usize) -> Option<usize> {
+    let m = pattern.len();
+    let mut col: Vec<usize> = (0..=m).collect();
+    let mut best = col[m];
+    for &t in text {
+        let mut diagonal = col[0];
+        col[0] = 0;
+        for i in 1..=m {
+            let above = col[i];
+            let cost = usize::from(pattern[i - 1] != t);
+            col[i] = (diagonal + cost).min(col[i - 1] + 1).min(above + 1);
+            diagonal = above;
+        }
+        best = best.min(col[m]);
+    }
+    (best <= budget).then_some(best)
+}
+
+/// A name key with its spaces removed, remembering where words started and ended.
+struct Compact {
+    text: String,
+    /// By byte offset into `text`: whether a word may start there.
+    starts_word: Vec<bool>,
+    /// By byte offset into `text`: whether a word may end there.
+    ends_word: Vec<bool>,
+}
+
+impl Compact {
+    fn new(spaced: &str) -> Compact {
+        let mut text = String::with_capacity(spaced.len());
+        let mut starts_word = Vec::with_capacity(spaced.len() + 1);
+        let mut ends_word = vec![true];
+        let mut prev: Option<char> = None;
+        let mut after_space = true;
+        for c in spaced.chars() {
+            if c == ' ' {
+                after_space = true;
+                if let Some(last) = ends_word.last_mut() {
+                    *last = true;
+                }
+                continue;
+            }
+            // Only a letter or digit next to another ASCII letter or digit continues a word.
+            let joined = !after_space
+                && prev.is_some_and(|p| p.is_ascii_alphanumeric())
+                && c.is_ascii_alphanumeric();
+            if let Some(last) = ends_word.last_mut() {
+                *last = *last || !joined;
+            }
+            for _ in 0..c.len_utf8() {
+                starts_word.push(!joined);
+                ends_word.push(false);
+            }
+            text.push(c);
+            prev = Some(c);
+            after_space = false;
+        }
+        starts_word.push(true);
+        if let Some(last) = ends_word.last_mut() {
+            *last = true;
+        }
+        Compact { text, starts_word, ends_word }
+    }
+}
+
+/// The category a browse request means: the last named, as the head of a compound comes last
+/// in English and Chinese alike ("research infrastructure", "科研基建"), preferring any other
+/// over the broad "funding" ("funding for start-ups" browses start-up schemes).
 fn choose_category(categories: &[Category]) -> Option<Category> {
     categories
         .iter()
+        .rev()
         .copied()
         .find(|&c| c != Category::Funding)
         .or_else(|| categories.first().copied())

@@ -51,8 +51,21 @@ impl Role {
 pub struct QueryToken {
     pub text: String,
     pub role: Role,
-    /// Byte offset of its first occurrence in the question.
+    /// Byte range of its first occurrence in the question.
     pub from: usize,
+    pub to: usize,
+    /// How many characters the word had as written (before stemming).
+    pub written_chars: usize,
+}
+
+impl QueryToken {
+    /// Whether the token is a single Han character: mostly particles and function words, so it
+    /// weighs little as evidence either way.
+    #[must_use]
+    pub fn is_single_han(&self) -> bool {
+        let mut chars = self.text.chars();
+        chars.next().is_some_and(crate::text::is_han) && chars.next().is_none()
+    }
 }
 
 /// A question, analysed.
@@ -93,7 +106,8 @@ impl Plan {
             let acronym = !shouting
                 && original.len() >= 2
                 && original.chars().all(|c| c.is_ascii_uppercase());
-            let role = if lexicon.is_list(&t.text) {
+            let surface = original.to_lowercase();
+            let role = if lexicon.is_list(&t.text, &surface) {
                 plan.list_words = true;
                 Role::List
             } else if !categories.is_empty() {
@@ -107,7 +121,8 @@ impl Plan {
             } else {
                 Role::Topic
             };
-            plan.tokens.push(QueryToken { text: t.text, role, from: t.from });
+            let written_chars = original.chars().count();
+            plan.tokens.push(QueryToken { text: t.text, role, from: t.from, to: t.to, written_chars });
         }
         plan
     }
@@ -145,7 +160,7 @@ impl Plan {
                     clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * w))));
                 }
             }
-            if let Some(distance) = fuzzy_distance(&t.text)
+            if let Some(distance) = fuzzy_distance(&t.text, t.written_chars)
                 && !known(&t.text)
             {
                 for (field, boost) in [(f.names, 3.0), (f.keywords, 2.0)] {
@@ -158,14 +173,15 @@ impl Plan {
     }
 }
 
-/// How many edits a typo in an English word may have: none for short words, where an edit
-/// makes another word; more for long ones.
+/// How many edits a typo in an English word may have, by the length of the word as written
+/// (stemming may have shortened it): none for short words, where one edit makes another word;
+/// more for long ones.
 #[must_use]
-pub fn fuzzy_distance(token: &str) -> Option<u8> {
+pub fn fuzzy_distance(token: &str, written_chars: usize) -> Option<u8> {
     if !token.chars().all(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
-    match token.len() {
+    match written_chars.max(token.len()) {
         0..=3 => None,
         4..=7 => Some(1),
         _ => Some(2),

@@ -45,6 +45,7 @@ struct LexiconFile {
     intent: IntentFile,
     list: Words,
     generic: Words,
+    dictionary: Words,
     category: HashMap<String, Vec<String>>,
     synonyms: Synonyms,
 }
@@ -76,6 +77,7 @@ pub struct Lexicon {
     filler: HashSet<String>,
     intents: HashMap<String, Vec<Intent>>,
     list: HashSet<String>,
+    list_surface: HashSet<String>,
     generic: HashSet<String>,
     categories: HashMap<String, Vec<Category>>,
     synonyms: HashMap<String, Vec<String>>,
@@ -91,6 +93,7 @@ impl Lexicon {
         }
         words.extend(file.list.words);
         words.extend(file.generic.words);
+        words.extend(file.dictionary.words);
         words.extend(file.category.into_values().flatten());
         words.extend(file.synonyms.groups.into_iter().flatten());
         words
@@ -101,11 +104,24 @@ impl Lexicon {
     #[must_use]
     pub fn new(analyzer: &Analyzer) -> Lexicon {
         let file = parse();
-        let one = |w: &str| -> Vec<String> { analyzer.analyze(w).into_iter().map(|t| t.text).collect() };
+        // An entry stands for the token(s) spanning all of it: "start-up" is "startup", not
+        // "start" and "up" (which would make "set up" a start-up word).
+        let one = |w: &str| -> Vec<String> {
+            let tokens = analyzer.analyze(w);
+            let whole: Vec<String> = tokens
+                .iter()
+                .filter(|t| tokens.len() == 1 || (t.from == 0 && t.to == w.len()))
+                .map(|t| t.text.clone())
+                .collect();
+            whole
+        };
         let set = |words: &[String]| -> HashSet<String> { words.iter().flat_map(|w| one(w)).collect() };
         let mut lex = Lexicon {
             filler: set(&file.filler),
-            list: set(&file.list.words),
+            // English list words are matched as written: "schemes" asks to browse, while its
+            // stem "scheme" is just a generic word.
+            list: set(&file.list.words.iter().filter(|w| !w.is_ascii()).cloned().collect::<Vec<_>>()),
+            list_surface: file.list.words.iter().filter(|w| w.is_ascii()).map(|w| w.to_lowercase()).collect(),
             generic: set(&file.generic.words),
             ..Lexicon::default()
         };
@@ -157,9 +173,10 @@ impl Lexicon {
         self.filler.contains(token)
     }
 
+    /// Whether a token asks to browse; `surface` is the word as written, in lower case.
     #[must_use]
-    pub fn is_list(&self, token: &str) -> bool {
-        self.list.contains(token)
+    pub fn is_list(&self, token: &str, surface: &str) -> bool {
+        self.list.contains(token) || self.list_surface.contains(surface)
     }
 
     #[must_use]

@@ -60,6 +60,19 @@ fn fold_punct(c: char) -> char {
     }
 }
 
+/// Folds characters people commonly type for one another in names (same sound, similar shape):
+/// "科技卷" means 科技券, "人材" means 人才. Used only for whole-name matching, where a near
+/// miss cannot change what the rest of a question means.
+fn fold_confusable(c: char) -> char {
+    match c {
+        '卷' => '券',
+        '材' => '才',
+        '帐' => '账',
+        '汇' => '滙',
+        _ => c,
+    }
+}
+
 /// Whether a character is a CJK ideograph (the characters jieba segments).
 #[must_use]
 pub fn is_han(c: char) -> bool {
@@ -72,7 +85,7 @@ pub fn is_han(c: char) -> bool {
 /// "產學研 1+ 計劃" and "產學研1+計劃" both become "产学研1计划".
 #[must_use]
 pub fn name_key(text: &str) -> String {
-    let chars = normalize(text).chars;
+    let chars = normalize(text).chars.into_iter().map(fold_confusable);
     let mut spaced: Vec<char> = Vec::with_capacity(chars.len());
     for c in chars {
         if c.is_alphanumeric() {

@@ -1,1 +1,18 @@
-mod x {}
+//! The one integration-test binary (one binary links once and runs its tests in parallel).
+//! Each module is a layer, from the data up to the bot.
+
+// Shared helpers: the engine over the real corpus, temporary corpora, the fake Bot API.
+mod support;
+
+// Corpus loading and validation errors.
+mod corpus;
+// The analyzer: folding, offsets, punctuation, Traditional/Simplified equivalence.
+mod tokenizer;
+// Retrieval over the question set in questions.tsv, per group.
+mod retrieval;
+// Rendering and the answer pipeline (HTML rules, lengths, languages).
+mod answer;
+// The real binary: `schemebot index` and `schemebot ask`.
+mod cli;
+// The Telegram bot end to end against the fake Bot API.
+mod bot;

@@ -1,0 +1,1 @@
+//! The Telegram bot end to end (filled in by the bot work).
