@@ -15,6 +15,7 @@
 //!    mostly made of words foreign to the corpus ("public housing", "weather") is not about these
 //!    schemes, whatever one common word it shares with them. ARCHITECTURE.md says more.
 
+mod amount;
 mod index;
 mod query;
 
@@ -31,7 +32,7 @@ pub use index::{Fields, Provenance, SCHEMA_VERSION, build, build_in_ram, fingerp
 pub use query::{Plan, QueryToken, Role, fuzzy_distance};
 
 use crate::corpus::{Category, Corpus};
-use crate::text::{Analyzer, Intent, Lexicon, name_key};
+use crate::text::{Analyzer, Intent, Lexicon, name_key, normalize};
 
 /// The share of a question's content weight a scheme must exceed to be returned without a
 /// name hit.
@@ -40,6 +41,9 @@ pub const COVERAGE_CUT: f32 = 0.5;
 /// A scheme whose names or keywords contain this many distinct topic words of the question is
 /// returned whatever the rest of the question says.
 pub const STRONG_WORDS: usize = 2;
+
+/// How much a quoted money figure equal to one of a scheme's figures multiplies its text score.
+pub const MONEY_MATCH_FACTOR: f32 = 2.0;
 
 /// Alternatives must score at least this share of the best scheme's text score.
 pub const ALTERNATIVE_RATIO: f32 = 0.3;
@@ -72,6 +76,21 @@ pub struct Outcome {
     pub intents: Vec<Intent>,
 }
 
+/// A scheme named in a question.
+#[derive(Clone, Copy, Debug)]
+struct NameHit {
+    bonus: f32,
+    /// Named by an official name or acronym (not only an alias).
+    official: bool,
+}
+
+impl NameHit {
+    fn merge(&mut self, bonus: f32, official: bool) {
+        self.bonus = self.bonus.max(bonus);
+        self.official |= official;
+    }
+}
+
 /// Which schemes a token matched.
 struct Matches {
     any: Vec<bool>,
@@ -84,6 +103,8 @@ struct NameKey {
     scheme: usize,
     key: String,
     chars: usize,
+    /// An official name or acronym, rather than an alias.
+    official: bool,
 }
 
 /// The loaded corpus and its searchable index. Immutable; share it behind an `Arc`.
@@ -157,12 +178,14 @@ impl Engine {
         );
         let mut names = Vec::new();
         for (i, s) in corpus.schemes.iter().enumerate() {
-            for name in s.names() {
+            // names() yields the official names and the acronym first.
+            let official = 2 + usize::from(s.acronym.is_some());
+            for (k, name) in s.names().enumerate() {
                 let key = name_key(name).replace(' ', "");
                 let chars = key.chars().count();
                 let long_enough = if key.is_ascii() { chars >= 3 } else { chars >= 2 };
                 if long_enough && !names.iter().any(|n: &NameKey| n.scheme == i && n.key == key) {
-                    names.push(NameKey { scheme: i, key, chars });
+                    names.push(NameKey { scheme: i, key, chars, official: k < official });
                 }
             }
         }
@@ -190,7 +213,13 @@ impl Engine {
     /// Analyses a question without searching.
     #[must_use]
     pub fn plan(&self, question: &str) -> Plan {
-        Plan::new(question, &self.analyzer, &self.lexicon)
+        let searcher = self.reader.searcher();
+        let known = |t: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(self.fields.all, t))
+                .is_ok_and(|df| df > 0)
+        };
+        Plan::new(question, &self.analyzer, &self.lexicon, known)
     }
 
     /// Finds what `question` is about; at most `limit` schemes.
@@ -240,11 +269,32 @@ impl Engine {
             }
         }
 
+        // A figure quoted in the question that is one of a scheme's money figures is evidence
+        // for that scheme.
+        let quoted = amount::amounts(&normalize(question).text());
+        let money_match: Vec<bool> = self
+            .corpus
+            .schemes
+            .iter()
+            .map(|s| {
+                let m = &s.money;
+                let figures = [m.total_budget, m.max_per_project, m.min_project_cost, m.max_per_applicant, m.max_per_person, m.monthly_allowance];
+                quoted.iter().any(|&q| figures.iter().flatten().any(|&f| amount::same_amount(q, f)))
+            })
+            .collect();
+        has_topic |= money_match.contains(&true);
+
+        let category = choose_category(&plan.categories);
+        // "Which venture capital or fund-of-funds schemes are there?": a browse request that
+        // names a category is one even when it mentions an alias of a scheme of that category
+        // as an example. An official name or acronym still means that scheme.
+        let only_examples = named.iter().all(|(&i, h)| {
+            !h.official && Some(self.corpus.schemes[i].category) == category
+        });
+        if plan.list_words && category.is_some() && only_examples {
+            return Ok(Found::List(category));
+        }
         if named.is_empty() {
-            let category = choose_category(&plan.categories);
-            if plan.list_words && category.is_some() {
-                return Ok(Found::List(category));
-            }
             if !has_topic {
                 return Ok(match category {
                     Some(c) => Found::List(Some(c)),
@@ -271,9 +321,13 @@ impl Engine {
 
         let mut hits: Vec<Hit> = (0..n)
             .filter_map(|i| {
-                let bonus = named.get(&i).copied();
+                let bonus = named.get(&i).map(|h| h.bonus);
                 let coverage = if total > 0.0 { covered[i] / total } else { 0.0 };
-                let evidence = strong[i].len();
+                let evidence = strong[i].len() + usize::from(money_match[i]);
+                if money_match[i] {
+                    text_score[i] *= MONEY_MATCH_FACTOR;
+                    topic_hit[i] = true;
+                }
                 let accepted = bonus.is_some()
                     || (topic_hit[i] && evidence >= 1 && coverage > COVERAGE_CUT)
                     || evidence >= STRONG_WORDS;
@@ -299,8 +353,8 @@ impl Engine {
         if let Some(best) = hits.first().map(|h| text_score[h.scheme]) {
             hits.retain(|h| h.named || text_score[h.scheme] >= ALTERNATIVE_RATIO * best);
         }
-        // "Which incubation programmes ...": a browse request whose best matches share a
-        // category lists that category.
+        // "Which incubation programmes can a start-up join?": a browse request whose two best
+        // matches share a category lists that category.
         if plan.list_words
             && named.is_empty()
             && let [a, b, ..] = hits.as_slice()
@@ -351,25 +405,25 @@ impl Engine {
     /// puts longer names first and, among equals, earlier mentions. Names are compared without
     /// spaces ("Inno HK" is "InnoHK"), but must start and end on word boundaries ("ess" is not
     /// in "business").
-    fn name_hits(&self, question: &str) -> HashMap<usize, f32> {
+    fn name_hits(&self, question: &str) -> HashMap<usize, NameHit> {
         let q = Compact::new(&name_key(question));
-        let mut spans: Vec<(usize, usize, usize, usize)> = Vec::new(); // scheme, start, end, chars
+        let mut spans: Vec<(usize, usize, usize, usize, bool)> = Vec::new(); // scheme, start, end, chars, official
         for n in &self.names {
             for (start, _) in q.text.match_indices(&n.key) {
                 let end = start + n.key.len();
                 if q.starts_word[start] && q.ends_word[end] {
-                    spans.push((n.scheme, start, end, n.chars));
+                    spans.push((n.scheme, start, end, n.chars, n.official));
                 }
             }
         }
-        let mut best: HashMap<usize, f32> = HashMap::new();
+        let mut best: HashMap<usize, NameHit> = HashMap::new();
         if spans.is_empty() {
             self.fuzzy_name_hits(&q.text, &mut best);
         }
-        for &(scheme, start, end, chars) in &spans {
+        for &(scheme, start, end, chars, official) in &spans {
             // A name inside a longer name of another scheme ("InnoHK" in "第三個InnoHK研發平台")
             // is that other scheme's mention.
-            let inside_longer = spans.iter().any(|&(s2, a, b, c2)| {
+            let inside_longer = spans.iter().any(|&(s2, a, b, c2, _)| {
                 s2 != scheme && a <= start && end <= b && c2 > chars
             });
             if inside_longer {
@@ -377,8 +431,7 @@ impl Engine {
             }
             let position = q.text[..start].chars().count() as f32;
             let bonus = 1000.0 + 10.0 * chars as f32 - 0.05 * position;
-            let e = best.entry(scheme).or_insert(bonus);
-            *e = e.max(bonus);
+            best.entry(scheme).or_insert(NameHit { bonus, official }).merge(bonus, official);
         }
         best
     }
@@ -387,7 +440,7 @@ impl Engine {
 impl Engine {
     /// Long English names typed with a few mistakes ("enterprize suport scheme"): a name of at
     /// least [`FUZZY_NAME_CHARS`] letters found with at most one edit per eight letters.
-    fn fuzzy_name_hits(&self, compact_question: &str, best: &mut HashMap<usize, f32>) {
+    fn fuzzy_name_hits(&self, compact_question: &str, best: &mut HashMap<usize, NameHit>) {
         let text: Vec<char> = compact_question.chars().collect();
         if text.len() > FUZZY_NAME_MAX_QUESTION {
             return;
@@ -397,8 +450,7 @@ impl Engine {
             let budget = n.chars / 8;
             if let Some(edits) = approximate_find(&pattern, &text, budget) {
                 let bonus = 500.0 + 10.0 * n.chars as f32 - 30.0 * edits as f32;
-                let e = best.entry(n.scheme).or_insert(bonus);
-                *e = e.max(bonus);
+                best.entry(n.scheme).or_insert(NameHit { bonus, official: n.official }).merge(bonus, n.official);
             }
         }
     }

@@ -79,12 +79,22 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Analyses `question`.
+    /// Analyses `question`; `known` tells whether the index has a term.
     #[must_use]
-    pub fn new(question: &str, analyzer: &Analyzer, lexicon: &Lexicon) -> Plan {
+    pub fn new(question: &str, analyzer: &Analyzer, lexicon: &Lexicon, known: impl Fn(&str) -> bool) -> Plan {
         let mut plan = Plan::default();
         let shouting = !question.chars().any(char::is_lowercase);
-        for t in analyzer.analyze(question) {
+        let tokens = analyzer.analyze(question);
+        // Spans of hyphenated English words whose joined form the index or lexicon knows
+        // ("start-ups" → "startup"): their parts ("start", "up") are then noise.
+        let joined: Vec<(usize, usize)> = tokens
+            .iter()
+            .filter(|t| !t.han && question[t.from..t.to].contains('-'))
+            .filter(|t| known(&t.text) || lexicon.is_known(&t.text))
+            .map(|t| (t.from, t.to))
+            .collect();
+        let mut spans: Vec<(usize, usize, Role)> = Vec::new();
+        for t in tokens {
             if plan.tokens.iter().any(|q| q.text == t.text) {
                 continue;
             }
@@ -121,6 +131,18 @@ impl Plan {
             } else {
                 Role::Topic
             };
+            let is_part = !t.han
+                && joined.iter().any(|&(a, b)| a <= t.from && t.to <= b && (a, b) != (t.from, t.to));
+            // A Han word made only of non-topic words ("資助計劃" = 資助 + 計劃) is not a topic
+            // either; search mode emits its parts before it.
+            let role = if is_part {
+                Role::Filler
+            } else if role == Role::Topic && t.han && composed_of_non_topic(&spans, t.from, t.to) {
+                Role::Generic
+            } else {
+                role
+            };
+            spans.push((t.from, t.to, role));
             let written_chars = original.chars().count();
             plan.tokens.push(QueryToken { text: t.text, role, from: t.from, to: t.to, written_chars });
         }
@@ -171,6 +193,27 @@ impl Plan {
         }
         Box::new(BooleanQuery::new(clauses))
     }
+}
+
+/// Whether the bytes `from..to` are covered by smaller spans none of which is a topic word.
+fn composed_of_non_topic(spans: &[(usize, usize, Role)], from: usize, to: usize) -> bool {
+    let inner: Vec<&(usize, usize, Role)> = spans
+        .iter()
+        .filter(|&&(a, b, _)| from <= a && b <= to && (a, b) != (from, to))
+        .collect();
+    if inner.iter().any(|&&(_, _, r)| r == Role::Topic) {
+        return false;
+    }
+    let mut reach = from;
+    let mut sorted = inner;
+    sorted.sort_by_key(|&&(a, _, _)| a);
+    for &&(a, b, _) in &sorted {
+        if a > reach {
+            return false;
+        }
+        reach = reach.max(b);
+    }
+    reach >= to
 }
 
 /// How many edits a typo in an English word may have, by the length of the word as written

@@ -168,6 +168,16 @@ impl Lexicon {
         lex
     }
 
+    /// Whether the lexicon gives the token any role.
+    #[must_use]
+    pub fn is_known(&self, token: &str) -> bool {
+        self.filler.contains(token)
+            || self.list.contains(token)
+            || self.generic.contains(token)
+            || self.intents.contains_key(token)
+            || self.categories.contains_key(token)
+    }
+
     #[must_use]
     pub fn is_filler(&self, token: &str) -> bool {
         self.filler.contains(token)

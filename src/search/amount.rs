@@ -1,0 +1,203 @@
+//! Money amounts written in a question ("HK$10 billion", "$600k", "ten million dollars",
+//! "100億", "六十萬"), so that a question quoting a scheme's figure finds that scheme.
+//!
+//! Works on normalised text (lower case, Simplified). Only amounts that carry a currency mark
+//! or a magnitude word and come to at least HK$1,000 count: "3 projects" is not money.
+
+/// Every money amount in `text`, in whole Hong Kong dollars.
+#[must_use]
+pub fn amounts(text: &str) -> Vec<u64> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        let Some((value, next)) = number(&chars, i) else {
+            i += 1;
+            continue;
+        };
+        i = next;
+        let currency_before = preceded_by_currency(&chars[..start]);
+        let (scale, after_scale) = magnitude(&chars, i);
+        i = after_scale;
+        let currency_after = followed_by_currency(&chars, i);
+        if scale > 1.0 || currency_before || currency_after {
+            let amount = value * scale;
+            if (1_000.0..1e13).contains(&amount) {
+                out.push(amount.round() as u64);
+            }
+        }
+    }
+    out
+}
+
+/// Whether two amounts are the same figure (allowing rounding in how people quote it).
+#[must_use]
+pub fn same_amount(a: u64, b: u64) -> bool {
+    let (a, b) = (a as f64, b as f64);
+    (a - b).abs() <= 0.01 * a.max(b)
+}
+
+fn number(chars: &[char], i: usize) -> Option<(f64, usize)> {
+    if chars[i].is_ascii_digit() {
+        // Do not start inside a word such as "rth2".
+        if i > 0 && chars[i - 1].is_ascii_alphanumeric() {
+            return None;
+        }
+        let mut j = i;
+        let mut s = String::new();
+        while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == ',' || chars[j] == '.') {
+            if chars[j] != ',' {
+                s.push(chars[j]);
+            }
+            j += 1;
+        }
+        let s = s.trim_end_matches('.');
+        return s.parse::<f64>().ok().map(|v| (v, j));
+    }
+    if let Some(v) = chinese_digit(chars[i]) {
+        let mut j = i;
+        let mut total = 0.0;
+        let mut current = v;
+        j += 1;
+        while j < chars.len() {
+            if let Some(d) = chinese_digit(chars[j]) {
+                current = current * 10.0 + d;
+            } else if chars[j] == '十' {
+                total += current.max(1.0) * 10.0;
+                current = 0.0;
+            } else if chars[j] == '百' {
+                total += current.max(1.0) * 100.0;
+                current = 0.0;
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        return Some((total + current, j));
+    }
+    if chars[i] == '十' {
+        let (rest, j) = match chars.get(i + 1).and_then(|&c| chinese_digit(c)) {
+            Some(d) => (d, i + 2),
+            None => (0.0, i + 1),
+        };
+        return Some((10.0 + rest, j));
+    }
+    if chars[i].is_ascii_alphabetic() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+        let word: String = chars[i..].iter().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let v = match word.as_str() {
+            "one" => 1.0,
+            "two" => 2.0,
+            "three" => 3.0,
+            "four" => 4.0,
+            "five" => 5.0,
+            "six" => 6.0,
+            "seven" => 7.0,
+            "eight" => 8.0,
+            "nine" => 9.0,
+            "ten" => 10.0,
+            "fifteen" => 15.0,
+            "twenty" => 20.0,
+            "thirty" => 30.0,
+            "fifty" => 50.0,
+            "hundred" => 100.0,
+            _ => return None,
+        };
+        return Some((v, i + word.chars().count()));
+    }
+    None
+}
+
+fn chinese_digit(c: char) -> Option<f64> {
+    Some(match c {
+        '零' => 0.0,
+        '一' => 1.0,
+        '二' | '两' => 2.0,
+        '三' => 3.0,
+        '四' => 4.0,
+        '五' => 5.0,
+        '六' => 6.0,
+        '七' => 7.0,
+        '八' => 8.0,
+        '九' => 9.0,
+        _ => return None,
+    })
+}
+
+/// A magnitude after the number: words and suffixes, possibly compound ("百万", "hundred
+/// million"). Returns the multiplier and where the magnitude ends.
+fn magnitude(chars: &[char], mut i: usize) -> (f64, usize) {
+    let mut scale = 1.0;
+    loop {
+        let mut j = i;
+        while j < chars.len() && chars[j] == ' ' {
+            j += 1;
+        }
+        let word: String = chars[j..].iter().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let ascii = match word.as_str() {
+            "k" | "thousand" => Some(1e3),
+            "m" | "mn" | "mil" | "million" | "millions" => Some(1e6),
+            "b" | "bn" | "billion" | "billions" => Some(1e9),
+            "hundred" => Some(1e2),
+            _ => None,
+        };
+        if let Some(s) = ascii {
+            scale *= s;
+            i = j + word.chars().count();
+            continue;
+        }
+        let han = match chars.get(i) {
+            Some('千') => Some(1e3),
+            Some('万') => Some(1e4),
+            Some('亿') => Some(1e8),
+            Some('百') => Some(1e2),
+            _ => None,
+        };
+        match han {
+            Some(s) => {
+                scale *= s;
+                i += 1;
+            }
+            None => return (scale, i),
+        }
+    }
+}
+
+fn preceded_by_currency(before: &[char]) -> bool {
+    let tail: String = before.iter().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail = tail.trim_end();
+    tail.ends_with('$') || tail.ends_with("hkd") || tail.ends_with("港币") || tail.ends_with("港元")
+}
+
+fn followed_by_currency(chars: &[char], i: usize) -> bool {
+    let rest: String = chars[i..].iter().take(8).collect();
+    let rest = rest.trim_start();
+    ["dollar", "hkd", "hk$", "元", "蚊", "港币", "港元", "块"]
+        .iter()
+        .any(|c| rest.starts_with(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_common_ways_of_writing_money() {
+        assert_eq!(amounts("hk$10 billion in total"), vec![10_000_000_000]);
+        assert_eq!(amounts("up to ten million dollars"), vec![10_000_000]);
+        assert_eq!(amounts("a $600k cap"), vec![600_000]);
+        assert_eq!(amounts("hk$600,000"), vec![600_000]);
+        assert_eq!(amounts("100亿嘅基金"), vec![10_000_000_000]);
+        assert_eq!(amounts("1.8亿"), vec![180_000_000]);
+        assert_eq!(amounts("六十万"), vec![600_000]);
+        assert_eq!(amounts("十亿"), vec![1_000_000_000]);
+        assert_eq!(amounts("一百五十万"), vec![1_500_000]);
+    }
+
+    #[test]
+    fn ignores_counts_and_codes() {
+        assert!(amounts("3 projects in 2024").is_empty());
+        assert!(amounts("rth2 and cap 622").is_empty());
+        assert!(amounts("24 months").is_empty());
+    }
+}
