@@ -45,6 +45,10 @@ pub const STRONG_WORDS: usize = 2;
 /// How much a quoted money figure equal to one of a scheme's figures multiplies its text score.
 pub const MONEY_MATCH_FACTOR: f32 = 2.0;
 
+/// How much each question word found in a scheme's names or keywords adds to its score, as a
+/// share of its text score.
+pub const EVIDENCE_WEIGHT: f32 = 0.25;
+
 /// Alternatives must score at least this share of the best scheme's text score.
 pub const ALTERNATIVE_RATIO: f32 = 0.3;
 
@@ -287,10 +291,10 @@ impl Engine {
         let category = choose_category(&plan.categories);
         // "Which venture capital or fund-of-funds schemes are there?": a browse request that
         // names a category is one even when it mentions an alias of a scheme of that category
-        // as an example. An official name or acronym still means that scheme.
-        let only_examples = named.iter().all(|(&i, h)| {
-            !h.official && Some(self.corpus.schemes[i].category) == category
-        });
+        // as an example. An official name or acronym, or a question about money, eligibility,
+        // applying or dates ("科學園培育計劃有什麼要求"), still means that scheme.
+        let only_examples = plan.intents.is_empty()
+            && named.iter().all(|(&i, h)| !h.official && Some(self.corpus.schemes[i].category) == category);
         if plan.list_words && category.is_some() && only_examples {
             return Ok(Found::List(category));
         }
@@ -342,9 +346,12 @@ impl Engine {
                         "candidate"
                     );
                 }
+                // Words found in a scheme's names and keywords say more than words found in
+                // its prose: each one adds a quarter to the text score.
+                let weighted = text_score[i] * (1.0 + EVIDENCE_WEIGHT * evidence as f32);
                 accepted.then(|| Hit {
                     scheme: i,
-                    score: text_score[i] + bonus.unwrap_or(0.0),
+                    score: weighted + bonus.unwrap_or(0.0),
                     named: bonus.is_some(),
                 })
             })
