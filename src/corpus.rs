@@ -294,10 +294,14 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
     let file: SchemeFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
         let message = e.message().to_owned();
-        let field = field_from_message(&message).or_else(|| {
-            e.span()
-                .and_then(|s| key_at(text, s.start))
-        });
+        // "missing field `x`" and "unknown field `x`" name the field; for a bad value the key
+        // is the one assigned where the error points.
+        let named = message.starts_with("missing field") || message.starts_with("unknown field");
+        let field = if named {
+            field_from_message(&message)
+        } else {
+            e.span().and_then(|s| key_at(text, s.start)).or_else(|| field_from_message(&message))
+        };
         err(line, field.as_deref(), message)
     })?;
     let line_for = |key: &str| find_key_line(text, key);

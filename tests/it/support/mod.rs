@@ -1,3 +1,4 @@
 //! Shared test helpers.
 
 pub mod engine;
+pub mod telegram;

@@ -1,0 +1,183 @@
+//! Callback data: what an inline button sends back when pressed, as a small versionless text
+//! format that fits Telegram's 64-byte limit and names things by id, never by title.
+//!
+//! Grammar (`;<lang>` is optional and names the language the button's message was written in,
+//! so the next screen keeps it):
+//!
+//! | data                | action                                        |
+//! |---------------------|-----------------------------------------------|
+//! | `s:<id>`            | show a scheme's card (also written by render) |
+//! | `cat`               | the category menu (also written by render)    |
+//! | `cat:<key>`         | one category's schemes                        |
+//! | `lang`              | the language chooser                          |
+//! | `lang:<code>`       | choose `en`, `zh-hant` or `zh-hans`           |
+//! | `lang:auto`         | forget the choice (follow each question)      |
+//!
+//! Anything else, including data from an older version of the bot, parses to `None`; the
+//! handler answers it with a short "this button has expired" notice.
+
+use crate::corpus::{Category, SchemeId};
+use crate::render::MAX_CALLBACK_BYTES;
+use crate::text::Lang;
+
+/// The longest scheme id accepted in callback data; corpus ids are far shorter.
+const MAX_ID_BYTES: usize = 48;
+
+/// What a button asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `s:<id>`: a scheme's card.
+    Scheme(SchemeId),
+    /// `cat`: the category menu.
+    Browse,
+    /// `cat:<key>`: the schemes of one category.
+    Category(Category),
+    /// `lang`: the language chooser.
+    LangMenu,
+    /// `lang:<code>` (`None`: `lang:auto`).
+    SetLang(Option<Lang>),
+}
+
+/// Parsed callback data: an action and, optionally, the language to answer in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackData {
+    pub action: Action,
+    pub lang: Option<Lang>,
+}
+
+impl CallbackData {
+    #[must_use]
+    pub fn new(action: Action) -> CallbackData {
+        CallbackData { action, lang: None }
+    }
+
+    #[must_use]
+    pub fn in_lang(mut self, lang: Lang) -> CallbackData {
+        self.lang = Some(lang);
+        self
+    }
+
+    /// Parses data as written by [`CallbackData::format`]; `None` for anything unknown.
+    #[must_use]
+    pub fn parse(data: &str) -> Option<CallbackData> {
+        if data.is_empty() || data.len() > MAX_CALLBACK_BYTES {
+            return None;
+        }
+        let (body, lang) = match data.split_once(';') {
+            Some((body, code)) => (body, Some(canonical_lang(code)?)),
+            None => (data, None),
+        };
+        let action = match body.split_once(':') {
+            None if body == "cat" => Action::Browse,
+            None if body == "lang" => Action::LangMenu,
+            None => return None,
+            Some(("s", id)) if is_id(id) => Action::Scheme(id.to_owned()),
+            Some(("cat", key)) => Action::Category(Category::from_key(key)?),
+            Some(("lang", "auto")) => Action::SetLang(None),
+            Some(("lang", code)) => Action::SetLang(Some(canonical_lang(code)?)),
+            Some(_) => return None,
+        };
+        Some(CallbackData { action, lang })
+    }
+
+    /// The wire form; always within [`MAX_CALLBACK_BYTES`] for ids [`CallbackData::parse`]
+    /// accepts.
+    #[must_use]
+    pub fn format(&self) -> String {
+        let mut out = match &self.action {
+            Action::Scheme(id) => format!("s:{id}"),
+            Action::Browse => "cat".to_owned(),
+            Action::Category(c) => format!("cat:{}", c.key()),
+            Action::LangMenu => "lang".to_owned(),
+            Action::SetLang(None) => "lang:auto".to_owned(),
+            Action::SetLang(Some(l)) => format!("lang:{}", l.code()),
+        };
+        if let Some(lang) = self.lang {
+            out.push(';');
+            out.push_str(lang.code());
+        }
+        out
+    }
+}
+
+/// Adds the reply language to callback data written without one (render writes `s:<id>` and
+/// `cat`), so pressing the button answers in the language of the message it sits under. Data
+/// that does not parse is returned unchanged.
+#[must_use]
+pub fn with_lang(data: &str, lang: Lang) -> String {
+    match CallbackData::parse(data) {
+        Some(d) if d.lang.is_none() && !matches!(d.action, Action::SetLang(_)) => d.in_lang(lang).format(),
+        _ => data.to_owned(),
+    }
+}
+
+fn canonical_lang(code: &str) -> Option<Lang> {
+    Lang::from_code(code).filter(|l| l.code() == code)
+}
+
+fn is_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_BYTES
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(data: &str, expected: Option<CallbackData>) {
+        assert_eq!(CallbackData::parse(data), expected, "parsing {data:?}");
+        if let Some(d) = expected {
+            assert_eq!(d.format(), data, "formatting {d:?}");
+        }
+    }
+
+    #[test]
+    fn every_action_round_trips() {
+        let d = CallbackData::new;
+        check("s:techtas", Some(d(Action::Scheme("techtas".to_owned()))));
+        check("s:raise-plus;zh-hans", Some(d(Action::Scheme("raise-plus".to_owned())).in_lang(Lang::ZhHans)));
+        check("cat", Some(d(Action::Browse)));
+        check("cat;zh-hant", Some(d(Action::Browse).in_lang(Lang::ZhHant)));
+        check("cat:talent", Some(d(Action::Category(Category::Talent))));
+        check("cat:infrastructure;en", Some(d(Action::Category(Category::Infrastructure)).in_lang(Lang::En)));
+        check("lang", Some(d(Action::LangMenu)));
+        check("lang:en", Some(d(Action::SetLang(Some(Lang::En)))));
+        check("lang:zh-hant", Some(d(Action::SetLang(Some(Lang::ZhHant)))));
+        check("lang:zh-hans", Some(d(Action::SetLang(Some(Lang::ZhHans)))));
+        check("lang:auto", Some(d(Action::SetLang(None))));
+    }
+
+    #[test]
+    fn unknown_or_stale_data_is_rejected() {
+        for bad in [
+            "", "s", "s:", "s:TechTAS", "s:tech tas", "s:科技", "cat:", "cat:money", "lang:fr", "lang:zh",
+            "lang:zh-HANS", "s:techtas;", "s:techtas;xx", "sub:techtas", "x:y:z", ":", ";en",
+        ] {
+            assert_eq!(CallbackData::parse(bad), None, "{bad:?} should not parse");
+        }
+        let long_id = format!("s:{}", "a".repeat(MAX_ID_BYTES + 1));
+        assert_eq!(CallbackData::parse(&long_id), None);
+        assert_eq!(CallbackData::parse(&"s".repeat(65)), None);
+    }
+
+    #[test]
+    fn the_longest_data_fits_telegrams_limit() {
+        let all_categories = Category::ALL.map(|c| CallbackData::new(Action::Category(c)).in_lang(Lang::ZhHans));
+        let longest_scheme = CallbackData::new(Action::Scheme("a".repeat(MAX_ID_BYTES))).in_lang(Lang::ZhHant);
+        for d in all_categories.iter().chain([&longest_scheme]) {
+            let wire = d.format();
+            assert!(wire.len() <= MAX_CALLBACK_BYTES, "{wire} is {} bytes", wire.len());
+            assert_eq!(CallbackData::parse(&wire).as_ref(), Some(d));
+        }
+    }
+
+    #[test]
+    fn render_buttons_get_the_reply_language() {
+        assert_eq!(with_lang("s:tvp", Lang::ZhHant), "s:tvp;zh-hant");
+        assert_eq!(with_lang("cat", Lang::En), "cat;en");
+        assert_eq!(with_lang("s:tvp;en", Lang::ZhHant), "s:tvp;en");
+        assert_eq!(with_lang("lang:en", Lang::ZhHant), "lang:en");
+        assert_eq!(with_lang("mystery", Lang::En), "mystery");
+    }
+}

@@ -1,0 +1,121 @@
+//! The answer pipeline and its rendering: every reply Telegram would accept, in the right
+//! language, money first when money is asked, honest "no match".
+
+use schemebot::answer::{DEFAULT_LIMIT, answer};
+use schemebot::render::{Button, MAX_CALLBACK_BYTES, Reply, list, no_match, render, scheme_reply};
+use schemebot::search::Found;
+use schemebot::text::Lang;
+
+use crate::support::engine::engine;
+use crate::support::telegram::check_message;
+
+fn reply(question: &str) -> Reply {
+    render(&answer(engine(), question, None, DEFAULT_LIMIT), engine().corpus())
+}
+
+fn assert_sendable(r: &Reply) {
+    assert!(!r.html.is_empty());
+    for part in &r.html {
+        check_message(part).unwrap_or_else(|e| panic!("{e}\n{part}"));
+    }
+    for b in r.buttons.iter().flatten() {
+        if let Button::Callback { data, .. } = b {
+            assert!(!data.is_empty() && data.len() <= MAX_CALLBACK_BYTES, "{data}");
+        }
+    }
+}
+
+#[test]
+fn every_scheme_card_is_sendable_in_every_language() {
+    for s in &engine().corpus().schemes {
+        for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {
+            let r = scheme_reply(s, lang);
+            assert_sendable(&r);
+            assert!(r.plain.contains(&s.url), "{} has its link", s.id);
+        }
+    }
+}
+
+#[test]
+fn lists_and_no_match_are_sendable() {
+    for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {
+        assert_sendable(&list(engine().corpus(), None, lang));
+        for c in schemebot::corpus::Category::ALL {
+            assert_sendable(&list(engine().corpus(), Some(c), lang));
+        }
+        assert_sendable(&no_match(lang));
+    }
+}
+
+#[test]
+fn the_reply_language_follows_the_question() {
+    let en = reply("How do I apply for TechTAS?");
+    assert!(en.plain.starts_with("Technology Talent Admission Scheme"), "{}", en.plain);
+    let hant = reply("TechTAS 點樣申請？");
+    assert!(hant.plain.starts_with("科技人才入境計劃"), "{}", hant.plain);
+    let hans = reply("科技人才入境计划怎么申请？");
+    assert!(hans.plain.starts_with("科技人才入境计划"), "{}", hans.plain);
+    assert!(!hans.plain.contains("計劃"), "Simplified throughout: {}", hans.plain);
+}
+
+#[test]
+fn money_questions_lead_with_the_figures() {
+    let r = reply("How much can I get from the Technology Voucher Programme?");
+    let first_section = r.plain.split("\n\n").nth(1).unwrap_or_default();
+    assert!(first_section.starts_with("💰"), "{}", r.plain);
+    assert!(first_section.contains("HK$600,000"), "{first_section}");
+    let zh = reply("科技券最多資助幾多錢？");
+    let first_section = zh.plain.split("\n\n").nth(1).unwrap_or_default();
+    assert!(first_section.contains("港幣60萬元"), "{}", zh.plain);
+}
+
+#[test]
+fn out_of_domain_questions_get_an_honest_no_match() {
+    for q in ["what's the weather tomorrow", "點樣申請公屋", "hello", "asdf", ""] {
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        assert_eq!(a.found, Found::Nothing, "{q}");
+    }
+    let r = reply("點樣申請公屋");
+    assert!(r.plain.contains("抱歉"), "{}", r.plain);
+    assert!(r.plain.contains("3655 5678"), "{}", r.plain);
+}
+
+#[test]
+fn user_text_is_never_query_syntax_and_never_breaks_html() {
+    for q in [
+        r#"title:"TVP" AND (ESS OR *)"#,
+        "<b>TechTAS</b> & <script>",
+        "科技券 ~2 ^3 -ESS +TVP",
+        &"TVP ".repeat(3000),
+        "\u{0}\u{1}\u{7f}\u{fffd} binary?",
+        "😀😀😀",
+    ] {
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        assert_sendable(&render(&a, engine().corpus()));
+    }
+    let a = answer(engine(), r#"title:"TVP" AND (ESS OR *)"#, None, DEFAULT_LIMIT);
+    assert!(matches!(a.found, Found::Schemes(_)), "{:?}", a.found);
+}
+
+#[test]
+fn an_explicit_language_wins() {
+    let a = answer(engine(), "TechTAS 點樣申請？", Some(Lang::En), DEFAULT_LIMIT);
+    let r = render(&a, engine().corpus());
+    assert!(r.plain.starts_with("Technology Talent Admission Scheme"), "{}", r.plain);
+}
+
+#[test]
+fn alternatives_come_with_buttons() {
+    let r = reply("NIAS 同 NIFS 有咩分別？");
+    let callbacks: Vec<&str> = r
+        .buttons
+        .iter()
+        .flatten()
+        .filter_map(|b| match b {
+            Button::Callback { data, .. } => Some(data.as_str()),
+            Button::Url { .. } => None,
+        })
+        .collect();
+    assert!(callbacks.contains(&"s:nifs"), "{callbacks:?}");
+    assert!(r.plain.starts_with("新型工業加速計劃"), "{}", r.plain);
+}
