@@ -23,13 +23,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use tantivy::collector::{DocSetCollector, TopDocs};
-use tantivy::query::{FuzzyTermQuery, Query, RegexQuery, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::DocSet;
+use tantivy::schema::Field;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Term};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy};
 
 pub use index::{Fields, Provenance, SCHEMA_VERSION, build, build_in_ram, fingerprint, open_or_build};
-pub use query::{Plan, QueryToken, Role, fuzzy_distance};
+pub use query::{Plan, QueryToken, Role, fuzzy_distance, typo_candidates};
 
 use crate::corpus::{Category, Corpus};
 use crate::text::{Analyzer, Intent, Lexicon, name_key, normalize};
@@ -95,6 +96,91 @@ impl NameHit {
     }
 }
 
+/// Sets every flag of `into` that is set in `from`.
+fn or_into(into: &mut [bool], from: &[bool]) {
+    for (a, &b) in into.iter_mut().zip(from) {
+        *a |= b;
+    }
+}
+
+/// Where one indexed word occurs.
+#[derive(Debug, Default)]
+struct Presence {
+    /// By scheme: whether the word is anywhere in it.
+    all: Vec<bool>,
+    /// By scheme: whether the word is in its names or keywords.
+    tags: Vec<bool>,
+    /// Bit per ranking field (names, keywords, summary, details): whether any scheme has it there.
+    fields: u8,
+}
+
+impl Presence {
+    fn in_field(&self, field: Field, f: Fields) -> bool {
+        let bit = [f.names, f.keywords, f.summary, f.details].iter().position(|&x| x == field);
+        bit.is_some_and(|b| self.fields & (1 << b) != 0)
+    }
+}
+
+/// Every word of the index with where it occurs: read once when the engine opens, so that
+/// coverage and typo matching cost a hash lookup per word instead of a search.
+#[derive(Debug, Default)]
+struct Vocabulary(HashMap<String, Presence>);
+
+impl Vocabulary {
+    fn read(
+        searcher: &tantivy::Searcher,
+        f: Fields,
+        by_address: &HashMap<DocAddress, usize>,
+        n: usize,
+    ) -> tantivy::Result<Vocabulary> {
+        let mut words: HashMap<String, Presence> = HashMap::new();
+        let fields = [(f.names, 0), (f.keywords, 1), (f.summary, 2), (f.details, 3), (f.tags, 4), (f.all, 5)];
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for (field, slot) in fields {
+                let inverted = segment.inverted_index(field)?;
+                let mut terms = inverted.terms().stream()?;
+                while terms.advance() {
+                    let Ok(word) = std::str::from_utf8(terms.key()) else { continue };
+                    let p = words.entry(word.to_owned()).or_insert_with(|| Presence {
+                        all: vec![false; n],
+                        tags: vec![false; n],
+                        fields: 0,
+                    });
+                    if slot < 4 {
+                        p.fields |= 1 << slot;
+                        continue;
+                    }
+                    let mut postings = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+                    let mut doc = postings.doc();
+                    while doc != tantivy::TERMINATED {
+                        if let Some(&i) = by_address.get(&DocAddress::new(ord as u32, doc)) {
+                            if slot == 4 { p.tags[i] = true } else { p.all[i] = true }
+                        }
+                        doc = postings.advance();
+                    }
+                }
+            }
+        }
+        Ok(Vocabulary(words))
+    }
+
+    fn get(&self, word: &str) -> Option<&Presence> {
+        self.0.get(word)
+    }
+
+    /// The English words (three letters or more) of names and keywords.
+    fn tag_words(&self) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(w, p)| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphanumeric()) && p.tags.contains(&true))
+            .map(|(w, _)| w.clone())
+            .collect();
+        words.sort();
+        words
+    }
+}
+
 /// Which schemes a token matched.
 struct Matches {
     any: Vec<bool>,
@@ -121,6 +207,10 @@ pub struct Engine {
     fields: Fields,
     names: Vec<NameKey>,
     by_address: HashMap<DocAddress, usize>,
+    /// Every indexed word and the schemes holding it, per field.
+    vocabulary: Vocabulary,
+    /// The English words of names and keywords, which typos are matched against.
+    tag_words: Vec<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -193,7 +283,9 @@ impl Engine {
                 }
             }
         }
-        Ok(Engine { corpus, analyzer, lexicon, index, reader, fields, names, by_address })
+        let vocabulary = Vocabulary::read(&searcher, fields, &by_address, corpus.schemes.len())?;
+        let tag_words = vocabulary.tag_words();
+        Ok(Engine { corpus, analyzer, lexicon, index, reader, fields, names, by_address, vocabulary, tag_words })
     }
 
     /// The corpus this engine serves.
@@ -217,12 +309,7 @@ impl Engine {
     /// Analyses a question without searching.
     #[must_use]
     pub fn plan(&self, question: &str) -> Plan {
-        let searcher = self.reader.searcher();
-        let known = |t: &str| {
-            searcher
-                .doc_freq(&Term::from_field_text(self.fields.all, t))
-                .is_ok_and(|df| df > 0)
-        };
+        let known = |t: &str| self.vocabulary.get(t).is_some();
         Plan::new(question, &self.analyzer, &self.lexicon, known)
     }
 
@@ -253,7 +340,7 @@ impl Engine {
         let mut strong: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut has_topic = false;
         for t in plan.tokens.iter().filter(|t| matches!(t.role, Role::Topic | Role::Category)) {
-            let m = self.docs_matching(&searcher, t)?;
+            let m = self.docs_matching(t);
             let df = m.any.iter().filter(|&&d| d).count();
             let mut idf = (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
             if t.is_single_han() {
@@ -310,12 +397,14 @@ impl Engine {
             }
         }
 
-        let known = |t: &str| {
-            searcher
-                .doc_freq(&Term::from_field_text(self.fields.all, t))
-                .is_ok_and(|df| df > 0)
+        let typos = |t: &QueryToken| -> Vec<String> {
+            if self.vocabulary.get(&t.text).is_some() || t.role.weight() == 0.0 {
+                return Vec::new();
+            }
+            typo_candidates(t, &self.tag_words).into_iter().map(str::to_owned).collect()
         };
-        let query = plan.to_query(self.fields, &self.lexicon, known);
+        let present = |term: &str, field: Field| self.vocabulary.get(term).is_some_and(|p| p.in_field(field, self.fields));
+        let query = plan.to_query(self.fields, &self.lexicon, typos, present);
         let mut text_score = vec![0.0f32; n];
         for (score, address) in searcher.search(&query, &TopDocs::with_limit(n).order_by_score())? {
             if let Some(&i) = self.by_address.get(&address) {
@@ -376,36 +465,27 @@ impl Engine {
     }
 
     /// Which schemes contain a token (or one of its synonyms), anywhere and in their names or
-    /// keywords. An English word the index does not know matches names and keywords within a
-    /// small edit distance (a typo) or, when short, as a prefix (a word cut short).
-    fn docs_matching(&self, searcher: &tantivy::Searcher, t: &QueryToken) -> tantivy::Result<Matches> {
+    /// keywords. An English word the index does not know matches the names and keywords that
+    /// it may be a typo of.
+    fn docs_matching(&self, t: &QueryToken) -> Matches {
         let n = self.corpus.schemes.len();
         let mut m = Matches { any: vec![false; n], tags: vec![false; n] };
-        let mark = |q: &dyn Query, docs: &mut Vec<bool>| -> tantivy::Result<()> {
-            for address in searcher.search(q, &DocSetCollector)? {
-                if let Some(&i) = self.by_address.get(&address) {
-                    docs[i] = true;
-                }
-            }
-            Ok(())
-        };
-        let f = self.fields;
         let terms = std::iter::once(t.text.as_str()).chain(self.lexicon.synonyms(&t.text).iter().map(String::as_str));
         for term in terms {
-            let q = |field| TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::Basic);
-            mark(&q(f.all), &mut m.any)?;
-            mark(&q(f.tags), &mut m.tags)?;
+            if let Some(p) = self.vocabulary.get(term) {
+                or_into(&mut m.any, &p.all);
+                or_into(&mut m.tags, &p.tags);
+            }
         }
         if !m.any.contains(&true) {
-            if let Some(d) = fuzzy_distance(&t.text, t.written_chars) {
-                mark(&FuzzyTermQuery::new(Term::from_field_text(f.tags, &t.text), d, true), &mut m.tags)?;
-            } else if t.text.len() == 3 && t.text.bytes().all(|b| b.is_ascii_lowercase()) {
-                let prefix = RegexQuery::from_pattern(&format!("{}.*", t.text), f.tags)?;
-                mark(&prefix, &mut m.tags)?;
+            for word in typo_candidates(t, &self.tag_words) {
+                if let Some(p) = self.vocabulary.get(word) {
+                    or_into(&mut m.tags, &p.tags);
+                }
             }
             m.any.clone_from(&m.tags);
         }
-        Ok(m)
+        m
     }
 
     /// Schemes whose name, acronym or alias appears in the question, with a ranking bonus that
@@ -453,9 +533,8 @@ impl Engine {
             return;
         }
         for n in self.names.iter().filter(|n| n.chars >= FUZZY_NAME_CHARS && n.key.is_ascii()) {
-            let pattern: Vec<char> = n.key.chars().collect();
             let budget = n.chars / 8;
-            if let Some(edits) = approximate_find(&pattern, &text, budget) {
+            if let Some(edits) = approximate_find(n.key.as_bytes(), &text, budget) {
                 let bonus = 500.0 + 10.0 * n.chars as f32 - 30.0 * edits as f32;
                 best.entry(n.scheme).or_insert(NameHit { bonus, official: n.official }).merge(bonus, n.official);
             }
@@ -470,24 +549,57 @@ const FUZZY_NAME_CHARS: usize = 10;
 /// time in proportion to the question's length.
 const FUZZY_NAME_MAX_QUESTION: usize = 160;
 
-/// The fewest edits with which `pattern` occurs somewhere in `text`, if at most `budget`
-/// (Sellers' algorithm: edit distance where the match may start and end anywhere in `text`).
-fn approximate_find(pattern: &[char], text: &[char], budget: usize) -> Option<usize> {
+/// The fewest edits with which `pattern` (ASCII, at most 64 characters) occurs somewhere in
+/// `text`, if at most `budget`: Myers' bit-parallel approximate matching, one pass over the text
+/// with a few word operations per character.
+fn approximate_find(pattern: &[u8], text: &[char], budget: usize) -> Option<usize> {
     let m = pattern.len();
-    let mut col: Vec<usize> = (0..=m).collect();
-    let mut best = col[m];
-    for &t in text {
-        let mut diagonal = col[0];
-        col[0] = 0;
-        for i in 1..=m {
-            let above = col[i];
-            let cost = usize::from(pattern[i - 1] != t);
-            col[i] = (diagonal + cost).min(col[i - 1] + 1).min(above + 1);
-            diagonal = above;
+    if m == 0 || m > 64 {
+        return None;
+    }
+    let mut peq = [0u64; 128];
+    for (i, &b) in pattern.iter().enumerate() {
+        peq[usize::from(b & 0x7f)] |= 1 << i;
+    }
+    let top = 1u64 << (m - 1);
+    let mask = if m == 64 { u64::MAX } else { (1u64 << m) - 1 };
+    let (mut pv, mut mv, mut score) = (mask, 0u64, m);
+    let mut best = m;
+    for &c in text {
+        let eq = if c.is_ascii() { peq[c as usize] } else { 0 };
+        let xv = eq | mv;
+        let xh = (((eq & pv).wrapping_add(pv)) ^ pv) | eq;
+        let mut ph = mv | !(xh | pv);
+        let mut mh = pv & xh;
+        if ph & top != 0 {
+            score += 1;
+        } else if mh & top != 0 {
+            score -= 1;
         }
-        best = best.min(col[m]);
+        ph = (ph << 1) & mask;
+        mh = (mh << 1) & mask;
+        pv = (mh | !(xv | ph)) & mask;
+        mv = ph & xv;
+        best = best.min(score);
     }
     (best <= budget).then_some(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::approximate_find;
+
+    fn find(p: &str, t: &str, k: usize) -> Option<usize> {
+        approximate_find(p.as_bytes(), &t.chars().collect::<Vec<_>>(), k)
+    }
+
+    #[test]
+    fn approximate_find_counts_edits_anywhere_in_the_text() {
+        assert_eq!(find("enterprisesupportscheme", "whatisenterprizesuportscheme", 3), Some(2));
+        assert_eq!(find("knowingmoreaboutit", "knowingmoreabtitprograme", 3), Some(2));
+        assert_eq!(find("technologyvoucher", "點樣申請technologyvoucher呀", 0), Some(0));
+        assert_eq!(find("toptalentpass", "howtogetahousingloan", 3), None);
+    }
 }
 
 /// A name key with its spaces removed, remembering where words started and ended.

@@ -8,7 +8,7 @@
 //! not know (typos).
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
 use super::index::Fields;
@@ -155,16 +155,26 @@ impl Plan {
     }
 
     /// The ranking query: each weighted token (and its synonyms) against each field, boosted.
-    /// `known` tells whether the index has a term; unknown English words get fuzzy clauses.
+    /// `typos` gives, for a word the index does not know, the indexed name and keyword words
+    /// it may be a typo of; those match names and keywords with the word's weight.
     #[must_use]
+    /// `present` tells whether a term occurs in a field at all, so absent pairs cost nothing.
     pub fn to_query(
         &self,
         f: Fields,
         lexicon: &Lexicon,
-        known: impl Fn(&str) -> bool,
+        typos: impl Fn(&QueryToken) -> Vec<String>,
+        present: impl Fn(&str, tantivy::schema::Field) -> bool,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let fields = [(f.names, 3.0), (f.keywords, 2.0), (f.summary, 1.2), (f.details, 0.6)];
+        let mut push = |field, term: &str, boost: f32| {
+            if !present(term, field) {
+                return;
+            }
+            let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>));
+        };
         for t in &self.tokens {
             let w = t.role.weight();
             if w == 0.0 {
@@ -175,19 +185,12 @@ impl Plan {
                 // A synonym counts a little less than the word itself.
                 let w = if i == 0 { w } else { w * 0.8 };
                 for (field, boost) in fields {
-                    let q = TermQuery::new(
-                        Term::from_field_text(field, term),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * w))));
+                    push(field, term, boost * w);
                 }
             }
-            if let Some(distance) = fuzzy_distance(&t.text, t.written_chars)
-                && !known(&t.text)
-            {
-                for (field, boost) in [(f.names, 3.0), (f.keywords, 2.0)] {
-                    let q = FuzzyTermQuery::new(Term::from_field_text(field, &t.text), distance, true);
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * w))));
+            for term in typos(t) {
+                for (field, boost) in &fields[..2] {
+                    push(*field, &term, boost * w * 0.8);
                 }
             }
         }
@@ -214,6 +217,59 @@ fn composed_of_non_topic(spans: &[(usize, usize, Role)], from: usize, to: usize)
         reach = reach.max(b);
     }
     reach >= to
+}
+
+/// The words of `vocabulary` that `token` may be a typo of: within [`fuzzy_distance`] edits
+/// (adjacent transpositions count as one), or, for a three-letter word, words it begins (a
+/// word cut short).
+#[must_use]
+pub fn typo_candidates<'v>(token: &QueryToken, vocabulary: &'v [String]) -> Vec<&'v str> {
+    let t: Vec<char> = token.text.chars().collect();
+    if !token.text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Vec::new();
+    }
+    match fuzzy_distance(&token.text, token.written_chars) {
+        Some(d) => vocabulary
+            .iter()
+            .filter(|v| v.len().abs_diff(t.len()) <= usize::from(d))
+            .filter(|v| within_edits(&t, v, usize::from(d)))
+            .map(String::as_str)
+            .collect(),
+        None if t.len() == 3 => vocabulary
+            .iter()
+            .filter(|v| v.len() > 3 && v.starts_with(token.text.as_str()))
+            .map(String::as_str)
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Whether the optimal-string-alignment distance between `a` and `b` is at most `max`.
+fn within_edits(a: &[char], b: &str, max: usize) -> bool {
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut prev2: Vec<usize> = vec![0; m + 1];
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur: Vec<usize> = vec![0; m + 1];
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return false;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[m] <= max
 }
 
 /// How many edits a typo in an English word may have, by the length of the word as written
