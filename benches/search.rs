@@ -122,14 +122,41 @@ fn main() {
     println!("| measure | value |");
     println!("|---|---|");
     println!("| questions × rounds | {} × {rounds} |", questions.len());
-    println!("| query latency p50 (answer + render, warm) | {} |", micros(percentile(&times, 0.5)));
-    println!("| query latency p99 | {} |", micros(percentile(&times, 0.99)));
+    println!(
+        "| query latency p50 (answer + render, warm) | {} |",
+        micros(percentile(&times, 0.5))
+    );
+    println!(
+        "| query latency p99 | {} |",
+        micros(percentile(&times, 0.99))
+    );
     println!("| query latency max | {} |", micros(*times.last().unwrap()));
-    println!("| `ask` start to first answer, median of 20 | {:.0} ms |", percentile(&starts, 0.5).as_secs_f64() * 1e3);
-    println!("| `ask` start to first answer, p90 | {:.0} ms |", percentile(&starts, 0.9).as_secs_f64() * 1e3);
-    println!("| analyzer (jieba + user words) | {:.0} ms |", analyzer_time.as_secs_f64() * 1e3);
-    println!("| index build on disk (30 schemes) | {:.0} ms |", disk_build.as_secs_f64() * 1e3);
-    println!("| engine build in memory (analyzer + index) | {:.0} ms |", engine_build.as_secs_f64() * 1e3);
-    println!("| peak RSS, `ask` process after all questions | {:.1} MB |", ask_rss as f64 / 1024.0);
-    println!("| peak RSS, this bench process | {:.1} MB |", self_rss as f64 / 1024.0);
+    println!(
+        "| `ask` start to first answer, median of 20 | {:.0} ms |",
+        percentile(&starts, 0.5).as_secs_f64() * 1e3
+    );
+    println!(
+        "| `ask` start to first answer, p90 | {:.0} ms |",
+        percentile(&starts, 0.9).as_secs_f64() * 1e3
+    );
+    println!(
+        "| analyzer (jieba + user words) | {:.0} ms |",
+        analyzer_time.as_secs_f64() * 1e3
+    );
+    println!(
+        "| index build on disk (30 schemes) | {:.0} ms |",
+        disk_build.as_secs_f64() * 1e3
+    );
+    println!(
+        "| engine build in memory (analyzer + index) | {:.0} ms |",
+        engine_build.as_secs_f64() * 1e3
+    );
+    println!(
+        "| peak RSS, `ask` process after all questions | {:.1} MB |",
+        ask_rss as f64 / 1024.0
+    );
+    println!(
+        "| peak RSS, this bench process | {:.1} MB |",
+        self_rss as f64 / 1024.0
+    );
 }

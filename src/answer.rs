@@ -29,8 +29,18 @@ pub fn answer(engine: &Engine, question: &str, lang: Option<Lang>, limit: usize)
     let question: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let lang = lang.unwrap_or_else(|| Lang::detect(&question));
     if !question.chars().any(char::is_alphanumeric) {
-        return Answer { question, lang, intents: Vec::new(), found: Found::Nothing };
+        return Answer {
+            question,
+            lang,
+            intents: Vec::new(),
+            found: Found::Nothing,
+        };
     }
     let outcome = engine.search(&question, limit);
-    Answer { question, lang, intents: outcome.intents, found: outcome.found }
+    Answer {
+        question,
+        lang,
+        intents: outcome.intents,
+        found: outcome.found,
+    }
 }

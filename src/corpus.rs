@@ -249,7 +249,11 @@ impl Corpus {
                     path,
                     line: None,
                     field: Some("id".to_owned()),
-                    message: format!("duplicate scheme id {:?}, also in {}", scheme.id, first.display()),
+                    message: format!(
+                        "duplicate scheme id {:?}, also in {}",
+                        scheme.id,
+                        first.display()
+                    ),
                 });
             }
             by_id.insert(scheme.id.clone(), (path, scheme));
@@ -263,7 +267,10 @@ impl Corpus {
             });
         }
         let schemes = by_id.into_values().map(|(_, s)| s).collect();
-        Ok(Corpus { schemes, fingerprint: hasher.0 })
+        Ok(Corpus {
+            schemes,
+            fingerprint: hasher.0,
+        })
     }
 }
 
@@ -288,7 +295,8 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         return Err(err(
             None,
             None,
-            "the file name must be a scheme id: lowercase letters, digits and '-', at most 40".to_owned(),
+            "the file name must be a scheme id: lowercase letters, digits and '-', at most 40"
+                .to_owned(),
         ));
     }
     let file: SchemeFile = toml::from_str(text).map_err(|e| {
@@ -300,7 +308,9 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         let field = if named {
             field_from_message(&message)
         } else {
-            e.span().and_then(|s| key_at(text, s.start)).or_else(|| field_from_message(&message))
+            e.span()
+                .and_then(|s| key_at(text, s.start))
+                .or_else(|| field_from_message(&message))
         };
         err(line, field.as_deref(), message)
     })?;
@@ -313,7 +323,11 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
     ];
     for (key, value) in nonempty {
         if value.trim().is_empty() {
-            return Err(err(line_for(key), Some(key), "must not be empty".to_owned()));
+            return Err(err(
+                line_for(key),
+                Some(key),
+                "must not be empty".to_owned(),
+            ));
         }
     }
     for (lang, t) in [("en", &file.en), ("zh", &file.zh)] {
@@ -328,14 +342,25 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         for (key, value) in fields {
             if value.trim().is_empty() {
                 let field = format!("{lang}.{key}");
-                return Err(err(line_for(key), Some(&field), "must not be empty".to_owned()));
+                return Err(err(
+                    line_for(key),
+                    Some(&field),
+                    "must not be empty".to_owned(),
+                ));
             }
         }
     }
-    let urls = std::iter::once(("url", &file.url)).chain(file.more_urls.iter().map(|u| ("more_urls", u)));
+    let urls =
+        std::iter::once(("url", &file.url)).chain(file.more_urls.iter().map(|u| ("more_urls", u)));
     for (key, value) in urls {
-        if !(value.starts_with("https://") || value.starts_with("http://")) || value.contains(char::is_whitespace) {
-            return Err(err(line_for(key), Some(key), format!("not a web address: {value:?}")));
+        if !(value.starts_with("https://") || value.starts_with("http://"))
+            || value.contains(char::is_whitespace)
+        {
+            return Err(err(
+                line_for(key),
+                Some(key),
+                format!("not a web address: {value:?}"),
+            ));
         }
     }
     if !is_date(&file.as_of, true) {
@@ -349,7 +374,11 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         if let Some(v) = value
             && !is_date(v, false)
         {
-            return Err(err(line_for(key), Some(key), format!("expected YYYY-MM-DD, found {v:?}")));
+            return Err(err(
+                line_for(key),
+                Some(key),
+                format!("expected YYYY-MM-DD, found {v:?}"),
+            ));
         }
     }
     Ok(Scheme {
@@ -391,17 +420,22 @@ fn is_date(s: &str, month_ok: bool) -> bool {
 
 /// The 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The line where `key = ` is first assigned, for errors found after parsing.
 fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 /// serde's messages name the field in backquotes: "missing field `url`", "unknown field `foo`".
@@ -413,7 +447,9 @@ fn field_from_message(message: &str) -> Option<String> {
 
 /// The key assigned on the line containing `offset`, e.g. for a bad value.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line = text[start..].lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim();

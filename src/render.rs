@@ -65,7 +65,10 @@ impl Para {
         self
     }
     fn link(mut self, text: impl Into<String>, url: impl Into<String>) -> Para {
-        self.0.push(Span::Link { text: text.into(), url: url.into() });
+        self.0.push(Span::Link {
+            text: text.into(),
+            url: url.into(),
+        });
         self
     }
 
@@ -76,7 +79,9 @@ impl Para {
                 Span::Text(t) => escape(t),
                 Span::Bold(t) => format!("<b>{}</b>", escape(t)),
                 Span::Italic(t) => format!("<i>{}</i>", escape(t)),
-                Span::Link { text, url } => format!("<a href=\"{}\">{}</a>", escape(url), escape(text)),
+                Span::Link { text, url } => {
+                    format!("<a href=\"{}\">{}</a>", escape(url), escape(text))
+                }
             })
             .collect()
     }
@@ -127,8 +132,16 @@ pub struct Reply {
 
 impl Reply {
     fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
-        let plain = paras.iter().map(Para::plain).collect::<Vec<_>>().join("\n\n");
-        Reply { html: split(paras), plain, buttons }
+        let plain = paras
+            .iter()
+            .map(Para::plain)
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        Reply {
+            html: split(paras),
+            plain,
+            buttons,
+        }
     }
 }
 
@@ -197,16 +210,26 @@ pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
             };
             let scheme = &corpus.schemes[best.scheme];
             let mut paras = scheme_paras(scheme, lang, &answer.intents);
-            let alternatives: Vec<&Scheme> = rest.iter().map(|h| &corpus.schemes[h.scheme]).collect();
+            let alternatives: Vec<&Scheme> =
+                rest.iter().map(|h| &corpus.schemes[h.scheme]).collect();
             if !alternatives.is_empty() {
-                paras.push(Para::default().bold(tr(lang, "You may also mean:", "你可能也想查詢：")));
+                paras.push(Para::default().bold(tr(
+                    lang,
+                    "You may also mean:",
+                    "你可能也想查詢：",
+                )));
                 for alt in &alternatives {
                     paras.push(one_line(alt, lang));
                 }
             }
             let mut buttons = vec![url_row(scheme, lang)];
             if !alternatives.is_empty() {
-                buttons.push(alternatives.iter().map(|s| details_button(s, lang)).collect());
+                buttons.push(
+                    alternatives
+                        .iter()
+                        .map(|s| details_button(s, lang))
+                        .collect(),
+                );
             }
             Reply::from_paras(&paras, buttons)
         }
@@ -218,7 +241,10 @@ pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
 /// The full card of one scheme, as shown for `/scheme <id>` or a best match.
 #[must_use]
 pub fn scheme_reply(scheme: &Scheme, lang: Lang) -> Reply {
-    Reply::from_paras(&scheme_paras(scheme, lang, &[]), vec![url_row(scheme, lang)])
+    Reply::from_paras(
+        &scheme_paras(scheme, lang, &[]),
+        vec![url_row(scheme, lang)],
+    )
 }
 
 /// The scheme's display name in a language, with its acronym.
@@ -250,9 +276,19 @@ pub fn tagline(s: &Scheme, lang: Lang) -> String {
 
 fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
     let text = if lang == Lang::En { &s.en } else { &s.zh };
-    let z = |t: &str| if lang == Lang::En { t.to_owned() } else { lang.script(t) };
+    let z = |t: &str| {
+        if lang == Lang::En {
+            t.to_owned()
+        } else {
+            lang.script(t)
+        }
+    };
     let mut paras = Vec::new();
-    let other_name = if lang == Lang::En { lang_name_zh(s) } else { s.name_en.clone() };
+    let other_name = if lang == Lang::En {
+        lang_name_zh(s)
+    } else {
+        s.name_en.clone()
+    };
     paras.push(
         Para::default()
             .bold(display_name(s, lang))
@@ -260,7 +296,11 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
             .italic(format!(
                 "{} · {}",
                 category_label(s.category, lang),
-                if lang == Lang::En { s.body_en.clone() } else { z(&s.body_zh) }
+                if lang == Lang::En {
+                    s.body_en.clone()
+                } else {
+                    z(&s.body_zh)
+                }
             )),
     );
     let money = {
@@ -272,7 +312,9 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
         p.text(format!("\n{}", z(&text.money)))
     };
     let who = {
-        let mut p = Para::default().bold(tr(lang, "👥 Who can apply", "👥 申請資格")).text(format!("\n{}", z(&text.eligibility)));
+        let mut p = Para::default()
+            .bold(tr(lang, "👥 Who can apply", "👥 申請資格"))
+            .text(format!("\n{}", z(&text.eligibility)));
         if !s.individuals_can_apply {
             p = p.text("\n").italic(tr(
                 lang,
@@ -282,7 +324,9 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
         }
         p
     };
-    let apply = Para::default().bold(tr(lang, "📝 How to apply", "📝 申請方法")).text(format!("\n{}", z(&text.apply)));
+    let apply = Para::default()
+        .bold(tr(lang, "📝 How to apply", "📝 申請方法"))
+        .text(format!("\n{}", z(&text.apply)));
     let status = Para::default()
         .bold(tr(lang, "📅 Status", "📅 最新狀況"))
         .text(format!(" {}\n{}", status_label(s, lang), z(&text.status)));
@@ -310,9 +354,13 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
     }
     paras.extend(sections.into_iter().map(|(_, p)| p));
 
-    let mut links = Para::default().text("🔗 ").link(tr(lang, "Official page", "官方網頁"), &s.url);
+    let mut links = Para::default()
+        .text("🔗 ")
+        .link(tr(lang, "Official page", "官方網頁"), &s.url);
     for (i, url) in s.more_urls.iter().enumerate() {
-        links = links.text(" · ").link(format!("{} {}", tr(lang, "more", "更多"), i + 1), url);
+        links = links
+            .text(" · ")
+            .link(format!("{} {}", tr(lang, "more", "更多"), i + 1), url);
     }
     paras.push(links);
     paras.push(Para::default().italic(match lang {
@@ -373,18 +421,18 @@ pub fn category_label(c: Category, lang: Lang) -> String {
 #[must_use]
 pub fn hkd(amount: u64, lang: Lang) -> String {
     if lang.is_chinese() {
-        let s = if amount >= 100_000_000 && amount % 1_000_000 == 0 {
+        let s = if amount >= 100_000_000 && amount.is_multiple_of(1_000_000) {
             format!("{}億", trim_decimal(amount as f64 / 1e8))
-        } else if amount >= 10_000 && amount % 100 == 0 {
+        } else if amount >= 10_000 && amount.is_multiple_of(100) {
             format!("{}萬", trim_decimal(amount as f64 / 1e4))
         } else {
             group_thousands(amount)
         };
         return format!("港幣{s}元");
     }
-    if amount >= 1_000_000_000 && amount % 10_000_000 == 0 {
+    if amount >= 1_000_000_000 && amount.is_multiple_of(10_000_000) {
         format!("HK${} billion", trim_decimal(amount as f64 / 1e9))
-    } else if amount >= 1_000_000 && amount % 10_000 == 0 {
+    } else if amount >= 1_000_000 && amount.is_multiple_of(10_000) {
         format!("HK${} million", trim_decimal(amount as f64 / 1e6))
     } else {
         format!("HK${}", group_thousands(amount))
@@ -400,7 +448,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -414,7 +462,11 @@ fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
         (m.total_budget, "Total budget", "總預算"),
         (m.max_per_project, "Maximum per project", "每個項目上限"),
         (m.min_project_cost, "Minimum project cost", "最低項目成本"),
-        (m.max_per_applicant, "Maximum per applicant", "每名申請者上限"),
+        (
+            m.max_per_applicant,
+            "Maximum per applicant",
+            "每名申請者上限",
+        ),
         (m.max_per_person, "Maximum per person", "每人上限"),
         (m.monthly_allowance, "Monthly allowance", "每月津貼"),
     ];
@@ -423,7 +475,15 @@ fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
         .filter_map(|(v, en, zh)| v.map(|v| format!("• {}: {}", tr(lang, en, zh), hkd(v, lang))))
         .collect();
     if let Some(r) = &m.matching_ratio {
-        out.push(format!("• {}: {}", tr(lang, "Matching", "配對比例"), if lang == Lang::En { r.clone() } else { lang.script(r) }));
+        out.push(format!(
+            "• {}: {}",
+            tr(lang, "Matching", "配對比例"),
+            if lang == Lang::En {
+                r.clone()
+            } else {
+                lang.script(r)
+            }
+        ));
     }
     out
 }
@@ -432,18 +492,28 @@ fn one_line(s: &Scheme, lang: Lang) -> Para {
     Para::default()
         .text("• ")
         .bold(display_name(s, lang))
-        .text(format!(" — {} /scheme_{}", tagline(s, lang), s.id.replace('-', "_")))
+        .text(format!(
+            " — {} /scheme_{}",
+            tagline(s, lang),
+            s.id.replace('-', "_")
+        ))
 }
 
 fn url_row(s: &Scheme, lang: Lang) -> Vec<Button> {
-    vec![Button::Url { text: tr(lang, "🔗 Official website", "🔗 官方網站"), url: s.url.clone() }]
+    vec![Button::Url {
+        text: tr(lang, "🔗 Official website", "🔗 官方網站"),
+        url: s.url.clone(),
+    }]
 }
 
 /// A button that opens a scheme's card; its data is `s:<id>`, well within 64 bytes.
 #[must_use]
 pub fn details_button(s: &Scheme, lang: Lang) -> Button {
     let name = s.acronym.clone().unwrap_or_else(|| display_name(s, lang));
-    Button::Callback { text: name, data: format!("s:{}", s.id) }
+    Button::Callback {
+        text: name,
+        data: format!("s:{}", s.id),
+    }
 }
 
 /// Lists a category (or, with `None`, every scheme by category).
@@ -467,12 +537,20 @@ pub fn list(corpus: &Corpus, category: Option<Category>, lang: Lang) -> Reply {
         if schemes.is_empty() {
             continue;
         }
-        paras.push(Para::default().bold(format!("{} ({})", category_label(c, lang), schemes.len())));
+        paras.push(Para::default().bold(format!(
+            "{} ({})",
+            category_label(c, lang),
+            schemes.len()
+        )));
         for s in &schemes {
             paras.push(if category.is_some() {
                 one_line(s, lang)
             } else {
-                Para::default().text(format!("• {} /scheme_{}", display_name(s, lang), s.id.replace('-', "_")))
+                Para::default().text(format!(
+                    "• {} /scheme_{}",
+                    display_name(s, lang),
+                    s.id.replace('-', "_")
+                ))
             });
         }
         if category.is_some() {
@@ -509,7 +587,13 @@ pub fn no_match(lang: Lang) -> Reply {
             ]
         }
     };
-    Reply::from_paras(&paras, vec![vec![Button::Callback { text: tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"), data: "cat".to_owned() }]])
+    Reply::from_paras(
+        &paras,
+        vec![vec![Button::Callback {
+            text: tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"),
+            data: "cat".to_owned(),
+        }]],
+    )
 }
 
 #[cfg(test)]
@@ -530,7 +614,10 @@ mod tests {
 
     #[test]
     fn escapes_everything_html_cares_about() {
-        assert_eq!(escape(r#"<b>&"x"</b>"#), "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;");
+        assert_eq!(
+            escape(r#"<b>&"x"</b>"#),
+            "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;"
+        );
     }
 
     #[test]
@@ -538,7 +625,11 @@ mod tests {
         let para = Para::default().text("字".repeat(1500));
         let parts = split(&vec![para; 5]);
         assert_eq!(parts.len(), 3);
-        assert!(parts.iter().all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS));
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS)
+        );
         let huge = Para::default().text("<".repeat(9000));
         let parts = split(&[huge]);
         assert_eq!(parts.len(), 3);

@@ -84,7 +84,10 @@ fn number(chars: &[char], i: usize) -> Option<(f64, usize)> {
         return Some((10.0 + rest, j));
     }
     if chars[i].is_ascii_alphabetic() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
-        let word: String = chars[i..].iter().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let word: String = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
         let v = match word.as_str() {
             "one" => 1.0,
             "two" => 2.0,
@@ -133,7 +136,10 @@ fn magnitude(chars: &[char], mut i: usize) -> (f64, usize) {
         while j < chars.len() && chars[j] == ' ' {
             j += 1;
         }
-        let word: String = chars[j..].iter().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let word: String = chars[j..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
         let ascii = match word.as_str() {
             "k" | "thousand" => Some(1e3),
             "m" | "mn" | "mil" | "million" | "millions" => Some(1e6),
@@ -164,7 +170,14 @@ fn magnitude(chars: &[char], mut i: usize) -> (f64, usize) {
 }
 
 fn preceded_by_currency(before: &[char]) -> bool {
-    let tail: String = before.iter().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = before
+        .iter()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let tail = tail.trim_end();
     tail.ends_with('$') || tail.ends_with("hkd") || tail.ends_with("港币") || tail.ends_with("港元")
 }

@@ -119,7 +119,10 @@ pub fn open_or_build(
         Ok(index) => Ok((index, Provenance::Built(reason))),
         Err(e) => {
             let index = build_in_ram(corpus, analyzer)?;
-            Ok((index, Provenance::InMemory(format!("{reason}; writing {} failed: {e:#}", dir.display()))))
+            Ok((
+                index,
+                Provenance::InMemory(format!("{reason}; writing {} failed: {e:#}", dir.display())),
+            ))
         }
     }
 }
@@ -164,12 +167,14 @@ fn swap_in(dir: &Path, staging: &Path) -> anyhow::Result<()> {
     let current = dir.join(CURRENT);
     let old: Option<PathBuf> = if current.exists() {
         let old = staging.with_extension("old");
-        std::fs::rename(&current, &old).with_context(|| format!("moving {} aside", current.display()))?;
+        std::fs::rename(&current, &old)
+            .with_context(|| format!("moving {} aside", current.display()))?;
         Some(old)
     } else {
         None
     };
-    std::fs::rename(staging, &current).with_context(|| format!("installing {}", current.display()))?;
+    std::fs::rename(staging, &current)
+        .with_context(|| format!("installing {}", current.display()))?;
     if let Some(old) = old {
         let _ = std::fs::remove_dir_all(old);
     }
@@ -200,7 +205,10 @@ fn document(f: Fields, s: &Scheme) -> TantivyDocument {
     let summary = [s.en.summary.as_str(), s.zh.summary.as_str()];
     for (field, texts) in [
         (f.names, names.as_slice()),
-        (f.keywords, &s.keywords.iter().map(String::as_str).collect::<Vec<_>>()),
+        (
+            f.keywords,
+            &s.keywords.iter().map(String::as_str).collect::<Vec<_>>(),
+        ),
         (f.summary, &summary[..]),
         (f.details, details.as_slice()),
     ] {

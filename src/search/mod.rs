@@ -23,13 +23,15 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use tantivy::collector::TopDocs;
 use tantivy::DocSet;
+use tantivy::collector::TopDocs;
 use tantivy::schema::Field;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy};
 
-pub use index::{Fields, Provenance, SCHEMA_VERSION, build, build_in_ram, fingerprint, open_or_build};
+pub use index::{
+    Fields, Provenance, SCHEMA_VERSION, build, build_in_ram, fingerprint, open_or_build,
+};
 pub use query::{Plan, QueryToken, Role, fuzzy_distance, typo_candidates};
 
 use crate::corpus::{Category, Corpus};
@@ -116,7 +118,9 @@ struct Presence {
 
 impl Presence {
     fn in_field(&self, field: Field, f: Fields) -> bool {
-        let bit = [f.names, f.keywords, f.summary, f.details].iter().position(|&x| x == field);
+        let bit = [f.names, f.keywords, f.summary, f.details]
+            .iter()
+            .position(|&x| x == field);
         bit.is_some_and(|b| self.fields & (1 << b) != 0)
     }
 }
@@ -134,13 +138,22 @@ impl Vocabulary {
         n: usize,
     ) -> tantivy::Result<Vocabulary> {
         let mut words: HashMap<String, Presence> = HashMap::new();
-        let fields = [(f.names, 0), (f.keywords, 1), (f.summary, 2), (f.details, 3), (f.tags, 4), (f.all, 5)];
+        let fields = [
+            (f.names, 0),
+            (f.keywords, 1),
+            (f.summary, 2),
+            (f.details, 3),
+            (f.tags, 4),
+            (f.all, 5),
+        ];
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             for (field, slot) in fields {
                 let inverted = segment.inverted_index(field)?;
                 let mut terms = inverted.terms().stream()?;
                 while terms.advance() {
-                    let Ok(word) = std::str::from_utf8(terms.key()) else { continue };
+                    let Ok(word) = std::str::from_utf8(terms.key()) else {
+                        continue;
+                    };
                     let p = words.entry(word.to_owned()).or_insert_with(|| Presence {
                         all: vec![false; n],
                         tags: vec![false; n],
@@ -150,11 +163,16 @@ impl Vocabulary {
                         p.fields |= 1 << slot;
                         continue;
                     }
-                    let mut postings = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+                    let mut postings = inverted
+                        .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
                     let mut doc = postings.doc();
                     while doc != tantivy::TERMINATED {
                         if let Some(&i) = by_address.get(&DocAddress::new(ord as u32, doc)) {
-                            if slot == 4 { p.tags[i] = true } else { p.all[i] = true }
+                            if slot == 4 {
+                                p.tags[i] = true
+                            } else {
+                                p.all[i] = true
+                            }
                         }
                         doc = postings.advance();
                     }
@@ -173,7 +191,11 @@ impl Vocabulary {
         let mut words: Vec<String> = self
             .0
             .iter()
-            .filter(|(w, p)| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphanumeric()) && p.tags.contains(&true))
+            .filter(|(w, p)| {
+                w.len() >= 3
+                    && w.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && p.tags.contains(&true)
+            })
             .map(|(w, _)| w.clone())
             .collect();
         words.sort();
@@ -215,7 +237,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("schemes", &self.corpus.schemes.len()).finish()
+        f.debug_struct("Engine")
+            .field("schemes", &self.corpus.schemes.len())
+            .finish()
     }
 }
 
@@ -225,7 +249,10 @@ impl Engine {
         let corpus = Corpus::load(corpus_dir)?;
         let analyzer = Engine::analyzer_for(&corpus);
         let (index, provenance) = open_or_build(index_dir, &corpus, &analyzer)?;
-        Ok((Engine::with_index(Arc::new(corpus), analyzer, index)?, provenance))
+        Ok((
+            Engine::with_index(Arc::new(corpus), analyzer, index)?,
+            provenance,
+        ))
     }
 
     /// An engine over `corpus` with an index in memory.
@@ -249,7 +276,10 @@ impl Engine {
 
     fn with_index(corpus: Arc<Corpus>, analyzer: Analyzer, index: Index) -> anyhow::Result<Engine> {
         let (_, fields) = index::schema();
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let lexicon = Lexicon::new(&analyzer);
         let mut by_address = HashMap::new();
         let searcher = reader.searcher();
@@ -257,7 +287,10 @@ impl Engine {
             for doc in segment.doc_ids_alive() {
                 let address = DocAddress::new(ord as u32, doc);
                 let stored: tantivy::TantivyDocument = searcher.doc(address)?;
-                let id = stored.get_first(fields.id).and_then(|v| v.as_str()).unwrap_or_default();
+                let id = stored
+                    .get_first(fields.id)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
                 let Some(i) = corpus.schemes.iter().position(|s| s.id == id) else {
                     anyhow::bail!("the index holds scheme {id:?}, which the corpus does not");
                 };
@@ -277,15 +310,39 @@ impl Engine {
             for (k, name) in s.names().enumerate() {
                 let key = name_key(name).replace(' ', "");
                 let chars = key.chars().count();
-                let long_enough = if key.is_ascii() { chars >= 3 } else { chars >= 2 };
-                if long_enough && !names.iter().any(|n: &NameKey| n.scheme == i && n.key == key) {
-                    names.push(NameKey { scheme: i, key, chars, official: k < official });
+                let long_enough = if key.is_ascii() {
+                    chars >= 3
+                } else {
+                    chars >= 2
+                };
+                if long_enough
+                    && !names
+                        .iter()
+                        .any(|n: &NameKey| n.scheme == i && n.key == key)
+                {
+                    names.push(NameKey {
+                        scheme: i,
+                        key,
+                        chars,
+                        official: k < official,
+                    });
                 }
             }
         }
         let vocabulary = Vocabulary::read(&searcher, fields, &by_address, corpus.schemes.len())?;
         let tag_words = vocabulary.tag_words();
-        Ok(Engine { corpus, analyzer, lexicon, index, reader, fields, names, by_address, vocabulary, tag_words })
+        Ok(Engine {
+            corpus,
+            analyzer,
+            lexicon,
+            index,
+            reader,
+            fields,
+            names,
+            by_address,
+            vocabulary,
+            tag_words,
+        })
     }
 
     /// The corpus this engine serves.
@@ -317,13 +374,18 @@ impl Engine {
     #[must_use]
     pub fn search(&self, question: &str, limit: usize) -> Outcome {
         let plan = self.plan(question);
-        let found = self.find(question, &plan, limit.max(1)).unwrap_or_else(|e| {
-            // Searching an in-process index of a few dozen documents does not fail short of a
-            // bug or a broken disk; a person still gets an answer rather than an error.
-            tracing::error!(error = %e, "search failed");
-            Found::Nothing
-        });
-        Outcome { found, intents: plan.intents }
+        let found = self
+            .find(question, &plan, limit.max(1))
+            .unwrap_or_else(|e| {
+                // Searching an in-process index of a few dozen documents does not fail short of a
+                // bug or a broken disk; a person still gets an answer rather than an error.
+                tracing::error!(error = %e, "search failed");
+                Found::Nothing
+            });
+        Outcome {
+            found,
+            intents: plan.intents,
+        }
     }
 
     fn find(&self, question: &str, plan: &Plan, limit: usize) -> tantivy::Result<Found> {
@@ -339,7 +401,11 @@ impl Engine {
         // Byte spans of topic words found in each scheme's names or keywords.
         let mut strong: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut has_topic = false;
-        for t in plan.tokens.iter().filter(|t| matches!(t.role, Role::Topic | Role::Category)) {
+        for t in plan
+            .tokens
+            .iter()
+            .filter(|t| matches!(t.role, Role::Topic | Role::Category))
+        {
             let m = self.docs_matching(t);
             let df = m.any.iter().filter(|&&d| d).count();
             let mut idf = (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
@@ -369,8 +435,17 @@ impl Engine {
             .iter()
             .map(|s| {
                 let m = &s.money;
-                let figures = [m.total_budget, m.max_per_project, m.min_project_cost, m.max_per_applicant, m.max_per_person, m.monthly_allowance];
-                quoted.iter().any(|&q| figures.iter().flatten().any(|&f| amount::same_amount(q, f)))
+                let figures = [
+                    m.total_budget,
+                    m.max_per_project,
+                    m.min_project_cost,
+                    m.max_per_applicant,
+                    m.max_per_person,
+                    m.monthly_allowance,
+                ];
+                quoted
+                    .iter()
+                    .any(|&q| figures.iter().flatten().any(|&f| amount::same_amount(q, f)))
             })
             .collect();
         has_topic |= money_match.contains(&true);
@@ -381,29 +456,36 @@ impl Engine {
         // as an example. An official name or acronym, or a question about money, eligibility,
         // applying or dates ("科學園培育計劃有什麼要求"), still means that scheme.
         let only_examples = plan.intents.is_empty()
-            && named.iter().all(|(&i, h)| !h.official && Some(self.corpus.schemes[i].category) == category);
+            && named
+                .iter()
+                .all(|(&i, h)| !h.official && Some(self.corpus.schemes[i].category) == category);
         if plan.list_words && category.is_some() && only_examples {
             return Ok(Found::List(category));
         }
-        if named.is_empty() {
-            if !has_topic {
-                return Ok(match category {
-                    Some(c) => Found::List(Some(c)),
-                    None if plan.list_words || plan.with_role(Role::Generic).next().is_some() => {
-                        Found::List(None)
-                    }
-                    None => Found::Nothing,
-                });
-            }
+        if named.is_empty() && !has_topic {
+            return Ok(match category {
+                Some(c) => Found::List(Some(c)),
+                None if plan.list_words || plan.with_role(Role::Generic).next().is_some() => {
+                    Found::List(None)
+                }
+                None => Found::Nothing,
+            });
         }
 
         let typos = |t: &QueryToken| -> Vec<String> {
             if self.vocabulary.get(&t.text).is_some() || t.role.weight() == 0.0 {
                 return Vec::new();
             }
-            typo_candidates(t, &self.tag_words).into_iter().map(str::to_owned).collect()
+            typo_candidates(t, &self.tag_words)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
         };
-        let present = |term: &str, field: Field| self.vocabulary.get(term).is_some_and(|p| p.in_field(field, self.fields));
+        let present = |term: &str, field: Field| {
+            self.vocabulary
+                .get(term)
+                .is_some_and(|p| p.in_field(field, self.fields))
+        };
         let query = plan.to_query(self.fields, &self.lexicon, typos, present);
         let mut text_score = vec![0.0f32; n];
         for (score, address) in searcher.search(&query, &TopDocs::with_limit(n).order_by_score())? {
@@ -455,13 +537,20 @@ impl Engine {
             && named.is_empty()
             && let [a, b, ..] = hits.as_slice()
         {
-            let (ca, cb) = (self.corpus.schemes[a.scheme].category, self.corpus.schemes[b.scheme].category);
+            let (ca, cb) = (
+                self.corpus.schemes[a.scheme].category,
+                self.corpus.schemes[b.scheme].category,
+            );
             if ca == cb {
                 return Ok(Found::List(Some(ca)));
             }
         }
         hits.truncate(limit);
-        Ok(if hits.is_empty() { Found::Nothing } else { Found::Schemes(hits) })
+        Ok(if hits.is_empty() {
+            Found::Nothing
+        } else {
+            Found::Schemes(hits)
+        })
     }
 
     /// Which schemes contain a token (or one of its synonyms), anywhere and in their names or
@@ -469,8 +558,12 @@ impl Engine {
     /// it may be a typo of.
     fn docs_matching(&self, t: &QueryToken) -> Matches {
         let n = self.corpus.schemes.len();
-        let mut m = Matches { any: vec![false; n], tags: vec![false; n] };
-        let terms = std::iter::once(t.text.as_str()).chain(self.lexicon.synonyms(&t.text).iter().map(String::as_str));
+        let mut m = Matches {
+            any: vec![false; n],
+            tags: vec![false; n],
+        };
+        let terms = std::iter::once(t.text.as_str())
+            .chain(self.lexicon.synonyms(&t.text).iter().map(String::as_str));
         for term in terms {
             if let Some(p) = self.vocabulary.get(term) {
                 or_into(&mut m.any, &p.all);
@@ -510,15 +603,17 @@ impl Engine {
         for &(scheme, start, end, chars, official) in &spans {
             // A name inside a longer name of another scheme ("InnoHK" in "第三個InnoHK研發平台")
             // is that other scheme's mention.
-            let inside_longer = spans.iter().any(|&(s2, a, b, c2, _)| {
-                s2 != scheme && a <= start && end <= b && c2 > chars
-            });
+            let inside_longer = spans
+                .iter()
+                .any(|&(s2, a, b, c2, _)| s2 != scheme && a <= start && end <= b && c2 > chars);
             if inside_longer {
                 continue;
             }
             let position = q.text[..start].chars().count() as f32;
             let bonus = 1000.0 + 10.0 * chars as f32 - 0.05 * position;
-            best.entry(scheme).or_insert(NameHit { bonus, official }).merge(bonus, official);
+            best.entry(scheme)
+                .or_insert(NameHit { bonus, official })
+                .merge(bonus, official);
         }
         best
     }
@@ -532,11 +627,20 @@ impl Engine {
         if text.len() > FUZZY_NAME_MAX_QUESTION {
             return;
         }
-        for n in self.names.iter().filter(|n| n.chars >= FUZZY_NAME_CHARS && n.key.is_ascii()) {
+        for n in self
+            .names
+            .iter()
+            .filter(|n| n.chars >= FUZZY_NAME_CHARS && n.key.is_ascii())
+        {
             let budget = n.chars / 8;
             if let Some(edits) = approximate_find(n.key.as_bytes(), &text, budget) {
                 let bonus = 500.0 + 10.0 * n.chars as f32 - 30.0 * edits as f32;
-                best.entry(n.scheme).or_insert(NameHit { bonus, official: n.official }).merge(bonus, n.official);
+                best.entry(n.scheme)
+                    .or_insert(NameHit {
+                        bonus,
+                        official: n.official,
+                    })
+                    .merge(bonus, n.official);
             }
         }
     }
@@ -585,23 +689,6 @@ fn approximate_find(pattern: &[u8], text: &[char], budget: usize) -> Option<usiz
     (best <= budget).then_some(best)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::approximate_find;
-
-    fn find(p: &str, t: &str, k: usize) -> Option<usize> {
-        approximate_find(p.as_bytes(), &t.chars().collect::<Vec<_>>(), k)
-    }
-
-    #[test]
-    fn approximate_find_counts_edits_anywhere_in_the_text() {
-        assert_eq!(find("enterprisesupportscheme", "whatisenterprizesuportscheme", 3), Some(2));
-        assert_eq!(find("knowingmoreaboutit", "knowingmoreabtitprograme", 3), Some(2));
-        assert_eq!(find("technologyvoucher", "點樣申請technologyvoucher呀", 0), Some(0));
-        assert_eq!(find("toptalentpass", "howtogetahousingloan", 3), None);
-    }
-}
-
 /// A name key with its spaces removed, remembering where words started and ended.
 struct Compact {
     text: String,
@@ -645,7 +732,11 @@ impl Compact {
         if let Some(last) = ends_word.last_mut() {
             *last = true;
         }
-        Compact { text, starts_word, ends_word }
+        Compact {
+            text,
+            starts_word,
+            ends_word,
+        }
     }
 }
 
@@ -659,4 +750,30 @@ fn choose_category(categories: &[Category]) -> Option<Category> {
         .copied()
         .find(|&c| c != Category::Funding)
         .or_else(|| categories.first().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::approximate_find;
+
+    fn find(p: &str, t: &str, k: usize) -> Option<usize> {
+        approximate_find(p.as_bytes(), &t.chars().collect::<Vec<_>>(), k)
+    }
+
+    #[test]
+    fn approximate_find_counts_edits_anywhere_in_the_text() {
+        assert_eq!(
+            find("enterprisesupportscheme", "whatisenterprizesuportscheme", 3),
+            Some(2)
+        );
+        assert_eq!(
+            find("knowingmoreaboutit", "knowingmoreabtitprograme", 3),
+            Some(2)
+        );
+        assert_eq!(
+            find("technologyvoucher", "點樣申請technologyvoucher呀", 0),
+            Some(0)
+        );
+        assert_eq!(find("toptalentpass", "howtogetahousingloan", 3), None);
+    }
 }

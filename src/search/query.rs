@@ -81,7 +81,12 @@ pub struct Plan {
 impl Plan {
     /// Analyses `question`; `known` tells whether the index has a term.
     #[must_use]
-    pub fn new(question: &str, analyzer: &Analyzer, lexicon: &Lexicon, known: impl Fn(&str) -> bool) -> Plan {
+    pub fn new(
+        question: &str,
+        analyzer: &Analyzer,
+        lexicon: &Lexicon,
+        known: impl Fn(&str) -> bool,
+    ) -> Plan {
         let mut plan = Plan::default();
         let shouting = !question.chars().any(char::is_lowercase);
         let tokens = analyzer.analyze(question);
@@ -132,7 +137,9 @@ impl Plan {
                 Role::Topic
             };
             let is_part = !t.han
-                && joined.iter().any(|&(a, b)| a <= t.from && t.to <= b && (a, b) != (t.from, t.to));
+                && joined
+                    .iter()
+                    .any(|&(a, b)| a <= t.from && t.to <= b && (a, b) != (t.from, t.to));
             // A Han word made only of non-topic words ("資助計劃" = 資助 + 計劃) is not a topic
             // either; search mode emits its parts before it.
             let role = if is_part {
@@ -144,7 +151,13 @@ impl Plan {
             };
             spans.push((t.from, t.to, role));
             let written_chars = original.chars().count();
-            plan.tokens.push(QueryToken { text: t.text, role, from: t.from, to: t.to, written_chars });
+            plan.tokens.push(QueryToken {
+                text: t.text,
+                role,
+                from: t.from,
+                to: t.to,
+                written_chars,
+            });
         }
         plan
     }
@@ -167,13 +180,24 @@ impl Plan {
         present: impl Fn(&str, tantivy::schema::Field) -> bool,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let fields = [(f.names, 3.0), (f.keywords, 2.0), (f.summary, 1.2), (f.details, 0.6)];
+        let fields = [
+            (f.names, 3.0),
+            (f.keywords, 2.0),
+            (f.summary, 1.2),
+            (f.details, 0.6),
+        ];
         let mut push = |field, term: &str, boost: f32| {
             if !present(term, field) {
                 return;
             }
-            let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>));
+            let q = TermQuery::new(
+                Term::from_field_text(field, term),
+                IndexRecordOption::WithFreqs,
+            );
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
+            ));
         };
         for t in &self.tokens {
             let w = t.role.weight();

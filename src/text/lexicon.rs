@@ -25,7 +25,12 @@ pub enum Intent {
 
 impl Intent {
     /// Every intent, in the order ties are broken.
-    pub const ALL: [Intent; 4] = [Intent::Money, Intent::Eligibility, Intent::Apply, Intent::When];
+    pub const ALL: [Intent; 4] = [
+        Intent::Money,
+        Intent::Eligibility,
+        Intent::Apply,
+        Intent::When,
+    ];
 
     #[must_use]
     pub fn key(self) -> &'static str {
@@ -88,7 +93,12 @@ impl Lexicon {
     pub fn raw_words() -> Vec<String> {
         let file = parse();
         let mut words = file.filler;
-        for list in [file.intent.money, file.intent.eligibility, file.intent.apply, file.intent.when] {
+        for list in [
+            file.intent.money,
+            file.intent.eligibility,
+            file.intent.apply,
+            file.intent.when,
+        ] {
             words.extend(list);
         }
         words.extend(file.list.words);
@@ -115,13 +125,26 @@ impl Lexicon {
                 .collect();
             whole
         };
-        let set = |words: &[String]| -> HashSet<String> { words.iter().flat_map(|w| one(w)).collect() };
+        let set =
+            |words: &[String]| -> HashSet<String> { words.iter().flat_map(|w| one(w)).collect() };
         let mut lex = Lexicon {
             filler: set(&file.filler),
             // English list words are matched as written: "schemes" asks to browse, while its
             // stem "scheme" is just a generic word.
-            list: set(&file.list.words.iter().filter(|w| !w.is_ascii()).cloned().collect::<Vec<_>>()),
-            list_surface: file.list.words.iter().filter(|w| w.is_ascii()).map(|w| w.to_lowercase()).collect(),
+            list: set(&file
+                .list
+                .words
+                .iter()
+                .filter(|w| !w.is_ascii())
+                .cloned()
+                .collect::<Vec<_>>()),
+            list_surface: file
+                .list
+                .words
+                .iter()
+                .filter(|w| w.is_ascii())
+                .map(|w| w.to_lowercase())
+                .collect(),
             generic: set(&file.generic.words),
             ..Lexicon::default()
         };

@@ -71,7 +71,7 @@ impl Lang {
             han = true;
             if simplified_only().contains(&c) {
                 simp += 1;
-            } else if fast2s::convert(c.encode_utf8(&mut buf)).chars().next() != Some(c) {
+            } else if !fast2s::convert(c.encode_utf8(&mut buf)).starts_with(c) {
                 trad += 1;
             }
         }

@@ -99,7 +99,8 @@ pub fn name_key(text: &str) -> String {
         if c == ' ' {
             let prev = i.checked_sub(1).map(|j| spaced[j]);
             let next = spaced.get(i + 1).copied();
-            let near_han = prev.is_some_and(|p| !p.is_ascii()) || next.is_some_and(|n| !n.is_ascii());
+            let near_han =
+                prev.is_some_and(|p| !p.is_ascii()) || next.is_some_and(|n| !n.is_ascii());
             if near_han || next.is_none() {
                 continue;
             }

@@ -52,7 +52,10 @@ impl Analyzer {
         for word in user_words {
             let folded = normalize(word).text();
             // Only Han runs reach jieba, so only they are worth teaching it.
-            for run in folded.split(|c: char| !is_han(c)).filter(|r| r.chars().count() >= 2) {
+            for run in folded
+                .split(|c: char| !is_han(c))
+                .filter(|r| r.chars().count() >= 2)
+            {
                 if !jieba.has_word(run) {
                     jieba.add_word(run, None, None);
                 }
@@ -93,7 +96,9 @@ impl Analyzer {
                 while i < n.chars.len() {
                     let ch = n.chars[i];
                     let joins = (ch == '&' || ch == '-')
-                        && n.chars.get(i + 1).is_some_and(|x| x.is_alphanumeric() && !is_han(*x))
+                        && n.chars
+                            .get(i + 1)
+                            .is_some_and(|x| x.is_alphanumeric() && !is_han(*x))
                         && i > start;
                     if (ch.is_alphanumeric() && !is_han(ch)) || joins {
                         i += 1;
@@ -142,7 +147,13 @@ impl Analyzer {
         } else {
             word.to_owned()
         };
-        out.push(Token { text, from, to, position: 0, han: false });
+        out.push(Token {
+            text,
+            from,
+            to,
+            position: 0,
+            han: false,
+        });
     }
 }
 

@@ -10,7 +10,10 @@ use crate::support::engine::engine;
 use crate::support::telegram::check_message;
 
 fn reply(question: &str) -> Reply {
-    render(&answer(engine(), question, None, DEFAULT_LIMIT), engine().corpus())
+    render(
+        &answer(engine(), question, None, DEFAULT_LIMIT),
+        engine().corpus(),
+    )
 }
 
 fn assert_sendable(r: &Reply) {
@@ -20,7 +23,10 @@ fn assert_sendable(r: &Reply) {
     }
     for b in r.buttons.iter().flatten() {
         if let Button::Callback { data, .. } = b {
-            assert!(!data.is_empty() && data.len() <= MAX_CALLBACK_BYTES, "{data}");
+            assert!(
+                !data.is_empty() && data.len() <= MAX_CALLBACK_BYTES,
+                "{data}"
+            );
         }
     }
 }
@@ -50,12 +56,20 @@ fn lists_and_no_match_are_sendable() {
 #[test]
 fn the_reply_language_follows_the_question() {
     let en = reply("How do I apply for TechTAS?");
-    assert!(en.plain.starts_with("Technology Talent Admission Scheme"), "{}", en.plain);
+    assert!(
+        en.plain.starts_with("Technology Talent Admission Scheme"),
+        "{}",
+        en.plain
+    );
     let hant = reply("TechTAS 點樣申請？");
     assert!(hant.plain.starts_with("科技人才入境計劃"), "{}", hant.plain);
     let hans = reply("科技人才入境计划怎么申请？");
     assert!(hans.plain.starts_with("科技人才入境计划"), "{}", hans.plain);
-    assert!(!hans.plain.contains("計劃"), "Simplified throughout: {}", hans.plain);
+    assert!(
+        !hans.plain.contains("計劃"),
+        "Simplified throughout: {}",
+        hans.plain
+    );
 }
 
 #[test]
@@ -71,7 +85,13 @@ fn money_questions_lead_with_the_figures() {
 
 #[test]
 fn out_of_domain_questions_get_an_honest_no_match() {
-    for q in ["what's the weather tomorrow", "點樣申請公屋", "hello", "asdf", ""] {
+    for q in [
+        "what's the weather tomorrow",
+        "點樣申請公屋",
+        "hello",
+        "asdf",
+        "",
+    ] {
         let a = answer(engine(), q, None, DEFAULT_LIMIT);
         assert_eq!(a.found, Found::Nothing, "{q}");
     }
@@ -93,15 +113,29 @@ fn user_text_is_never_query_syntax_and_never_breaks_html() {
         let a = answer(engine(), q, None, DEFAULT_LIMIT);
         assert_sendable(&render(&a, engine().corpus()));
     }
-    let a = answer(engine(), r#"title:"TVP" AND (ESS OR *)"#, None, DEFAULT_LIMIT);
+    let a = answer(
+        engine(),
+        r#"title:"TVP" AND (ESS OR *)"#,
+        None,
+        DEFAULT_LIMIT,
+    );
     assert!(matches!(a.found, Found::Schemes(_)), "{:?}", a.found);
 }
 
 #[test]
 fn an_explicit_language_wins() {
-    let a = answer(engine(), "TechTAS 點樣申請？", Some(Lang::En), DEFAULT_LIMIT);
+    let a = answer(
+        engine(),
+        "TechTAS 點樣申請？",
+        Some(Lang::En),
+        DEFAULT_LIMIT,
+    );
     let r = render(&a, engine().corpus());
-    assert!(r.plain.starts_with("Technology Talent Admission Scheme"), "{}", r.plain);
+    assert!(
+        r.plain.starts_with("Technology Talent Admission Scheme"),
+        "{}",
+        r.plain
+    );
 }
 
 #[test]

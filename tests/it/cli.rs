@@ -50,7 +50,11 @@ fn index_builds_and_says_what_it_built() {
     let index = tempfile::tempdir().unwrap();
     let o = schemebot(&corpus_dir(), index.path(), &["index"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout(&o).starts_with("indexed 30 schemes"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("indexed 30 schemes"),
+        "{}",
+        stdout(&o)
+    );
     assert!(index.path().join("current").join("meta.json").exists());
 }
 
@@ -58,9 +62,18 @@ fn index_builds_and_says_what_it_built() {
 fn ask_works_on_a_fresh_clone_without_an_index() {
     let index = tempfile::tempdir().unwrap();
     let missing = index.path().join("not-yet");
-    let o = schemebot(&corpus_dir(), &missing, &["ask", "TechTAS 點樣申請？"], None);
+    let o = schemebot(
+        &corpus_dir(),
+        &missing,
+        &["ask", "TechTAS 點樣申請？"],
+        None,
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout(&o).starts_with("科技人才入境計劃 (TechTAS)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("科技人才入境計劃 (TechTAS)"),
+        "{}",
+        stdout(&o)
+    );
     assert!(!stdout(&o).contains("<b>"), "plain text, not HTML");
 }
 
@@ -74,8 +87,10 @@ fn ask_json_answers_each_line_of_stdin() {
         Some("how much is the technology voucher?\n\nwhat's the weather\n有哪些人才计划\n"),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines: Vec<serde_json::Value> =
-        stdout(&o).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
     assert_eq!(lines.len(), 3, "blank lines are skipped");
     assert_eq!(lines[0]["query"], "how much is the technology voucher?");
     assert_eq!(lines[0]["lang"], "en");
@@ -94,14 +109,27 @@ fn lang_and_limit_options_apply() {
     let o = schemebot(
         &corpus_dir(),
         index.path(),
-        &["ask", "--json", "--lang", "zh-hans", "--limit", "1", "NIAS vs NIFS"],
+        &[
+            "ask",
+            "--json",
+            "--lang",
+            "zh-hans",
+            "--limit",
+            "1",
+            "NIAS vs NIFS",
+        ],
         None,
     );
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["lang"], "zh-hans");
     assert_eq!(v["results"].as_array().unwrap().len(), 1);
     assert!(v["reply"].as_str().unwrap().starts_with("新型工业加速计划"));
-    let bad = schemebot(&corpus_dir(), index.path(), &["ask", "--lang", "fr", "x"], None);
+    let bad = schemebot(
+        &corpus_dir(),
+        index.path(),
+        &["ask", "--lang", "fr", "x"],
+        None,
+    );
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -109,39 +137,82 @@ fn lang_and_limit_options_apply() {
 fn a_changed_corpus_rebuilds_the_index() {
     let corpus = corpus_copy();
     let index = tempfile::tempdir().unwrap();
-    let first = schemebot(corpus.path(), index.path(), &["ask", "technology voucher"], None);
-    assert!(stdout(&first).starts_with("Technology Voucher Programme"), "{}", stdout(&first));
+    let first = schemebot(
+        corpus.path(),
+        index.path(),
+        &["ask", "technology voucher"],
+        None,
+    );
+    assert!(
+        stdout(&first).starts_with("Technology Voucher Programme"),
+        "{}",
+        stdout(&first)
+    );
     let tvp = corpus.path().join("tvp.toml");
     let text = std::fs::read_to_string(&tvp).unwrap();
-    std::fs::write(&tvp, text.replace("name_en = \"Technology Voucher Programme\"", "name_en = \"Tech Coupon Programme\"")).unwrap();
-    let second = schemebot(corpus.path(), index.path(), &["ask", "tech coupon programme"], None);
-    assert!(stdout(&second).starts_with("Tech Coupon Programme"), "{}", stdout(&second));
+    std::fs::write(
+        &tvp,
+        text.replace(
+            "name_en = \"Technology Voucher Programme\"",
+            "name_en = \"Tech Coupon Programme\"",
+        ),
+    )
+    .unwrap();
+    let second = schemebot(
+        corpus.path(),
+        index.path(),
+        &["ask", "tech coupon programme"],
+        None,
+    );
+    assert!(
+        stdout(&second).starts_with("Tech Coupon Programme"),
+        "{}",
+        stdout(&second)
+    );
 }
 
 #[test]
 fn a_damaged_index_is_rebuilt() {
     let index = tempfile::tempdir().unwrap();
-    assert!(schemebot(&corpus_dir(), index.path(), &["index"], None).status.success());
+    assert!(
+        schemebot(&corpus_dir(), index.path(), &["index"], None)
+            .status
+            .success()
+    );
     let current = index.path().join("current");
     for entry in std::fs::read_dir(&current).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().is_some_and(|n| n != "schemebot-stamp.json") {
+        if path
+            .file_name()
+            .is_some_and(|n| n != "schemebot-stamp.json")
+        {
             std::fs::write(&path, b"garbage").unwrap();
         }
     }
     let o = schemebot(&corpus_dir(), index.path(), &["ask", "TVP"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout(&o).starts_with("Technology Voucher Programme"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("Technology Voucher Programme"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
 fn a_broken_corpus_is_a_clear_error() {
     let corpus = corpus_copy();
-    std::fs::write(corpus.path().join("broken.toml"), "name_en = \"x\"\nbogus = 1\n").unwrap();
+    std::fs::write(
+        corpus.path().join("broken.toml"),
+        "name_en = \"x\"\nbogus = 1\n",
+    )
+    .unwrap();
     let index = tempfile::tempdir().unwrap();
     let o = schemebot(corpus.path(), index.path(), &["ask", "TVP"], None);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("broken.toml:2") && err.contains("bogus"), "{err}");
+    assert!(
+        err.contains("broken.toml:2") && err.contains("bogus"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }

@@ -8,12 +8,36 @@ use crate::support::engine::{GOOD_SCHEME, corpus_dir, temp_corpus};
 /// The scheme ids the project must cover (the Policy Address deck and the schemes people
 /// confuse with them).
 const REQUIRED_IDS: &[&str] = &[
-    "raise-plus", "nias", "ai-supercomputing-centre", "hk-microelectronics-institute",
-    "iti-oriented-fund", "itvf", "accelerator-pilot", "innohk", "it-innovation-lab",
-    "knowing-more-about-it", "stem-internship", "research-talent-hub", "nittp", "techtas",
-    "global-stem-professorship", "frontier-tech-research", "innohk-third-cluster",
-    "aerospace-change8", "tsssu", "ess", "itsp", "psts", "rttp", "cyberport-incubation",
-    "hkstp-incubation", "mhkjfs", "ttps", "rmgs", "tvp", "nifs",
+    "raise-plus",
+    "nias",
+    "ai-supercomputing-centre",
+    "hk-microelectronics-institute",
+    "iti-oriented-fund",
+    "itvf",
+    "accelerator-pilot",
+    "innohk",
+    "it-innovation-lab",
+    "knowing-more-about-it",
+    "stem-internship",
+    "research-talent-hub",
+    "nittp",
+    "techtas",
+    "global-stem-professorship",
+    "frontier-tech-research",
+    "innohk-third-cluster",
+    "aerospace-change8",
+    "tsssu",
+    "ess",
+    "itsp",
+    "psts",
+    "rttp",
+    "cyberport-incubation",
+    "hkstp-incubation",
+    "mhkjfs",
+    "ttps",
+    "rmgs",
+    "tvp",
+    "nifs",
 ];
 
 #[test]
@@ -24,7 +48,10 @@ fn the_repository_corpus_has_every_required_scheme() {
     }
     assert_eq!(corpus.schemes.len(), REQUIRED_IDS.len());
     for c in Category::ALL {
-        assert!(corpus.schemes.iter().any(|s| s.category == c), "no scheme in {c:?}");
+        assert!(
+            corpus.schemes.iter().any(|s| s.category == c),
+            "no scheme in {c:?}"
+        );
     }
 }
 
@@ -50,7 +77,10 @@ fn a_missing_field_is_named() {
 
 #[test]
 fn an_unknown_field_is_named_with_its_line() {
-    let text = GOOD_SCHEME.replace("status = \"open\"\n", "status = \"open\"\nstatsu = \"typo\"\n");
+    let text = GOOD_SCHEME.replace(
+        "status = \"open\"\n",
+        "status = \"open\"\nstatsu = \"typo\"\n",
+    );
     let e = load_one(&text).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("statsu"), "{e}");
     assert_eq!(e.line, Some(8), "{e}");
@@ -75,8 +105,16 @@ fn malformed_toml_names_the_line() {
 fn bad_dates_urls_and_empty_text_are_refused() {
     for (from, to, field) in [
         ("as_of = \"2025-01\"", "as_of = \"Jan 2025\"", "as_of"),
-        ("url = \"https://example.org/scheme\"", "url = \"example.org\"", "url"),
-        ("summary = \"An example.\"", "summary = \"  \"", "en.summary"),
+        (
+            "url = \"https://example.org/scheme\"",
+            "url = \"example.org\"",
+            "url",
+        ),
+        (
+            "summary = \"An example.\"",
+            "summary = \"  \"",
+            "en.summary",
+        ),
     ] {
         let e = load_one(&GOOD_SCHEME.replace(from, to)).unwrap_err();
         assert_eq!(e.field.as_deref(), Some(field), "{e}");
@@ -112,7 +150,9 @@ fn an_empty_folder_is_an_error() {
 #[test]
 fn the_fingerprint_follows_the_contents() {
     let a = load_one(GOOD_SCHEME).unwrap().fingerprint;
-    let b = load_one(&GOOD_SCHEME.replace("1000000", "2000000")).unwrap().fingerprint;
+    let b = load_one(&GOOD_SCHEME.replace("1000000", "2000000"))
+        .unwrap()
+        .fingerprint;
     assert_ne!(a, b);
     assert_eq!(a, load_one(GOOD_SCHEME).unwrap().fingerprint);
 }

@@ -48,7 +48,9 @@ fn every_group_passes() {
         if got == expected {
             entry.0 += 1;
         } else {
-            failures.push(format!("  [{group}] {question}\n      expected {expected}, got {got}"));
+            failures.push(format!(
+                "  [{group}] {question}\n      expected {expected}, got {got}"
+            ));
         }
     }
     let mut report = String::new();
@@ -56,10 +58,18 @@ fn every_group_passes() {
     for (group, (pass, total)) in &groups {
         let rate = *pass as f64 / *total as f64;
         ok &= rate >= PASS;
-        report.push_str(&format!("{group:10} {pass:3}/{total:3} {:5.1}%\n", 100.0 * rate));
+        report.push_str(&format!(
+            "{group:10} {pass:3}/{total:3} {:5.1}%\n",
+            100.0 * rate
+        ));
     }
     println!("{report}failures:\n{}", failures.join("\n"));
     assert!(groups.len() >= 9, "every group is present: {groups:?}");
     assert!(groups.values().map(|g| g.1).sum::<usize>() >= 200);
-    assert!(ok, "a group is below {}%:\n{report}failures:\n{}", PASS * 100.0, failures.join("\n"));
+    assert!(
+        ok,
+        "a group is below {}%:\n{report}failures:\n{}",
+        PASS * 100.0,
+        failures.join("\n")
+    );
 }

@@ -6,14 +6,22 @@ use schemebot::text::{Lang, Token};
 use crate::support::engine::engine;
 
 fn texts(text: &str) -> Vec<String> {
-    engine().analyzer().analyze(text).into_iter().map(|t| t.text).collect()
+    engine()
+        .analyzer()
+        .analyze(text)
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
 }
 
 #[test]
 fn traditional_and_simplified_give_the_same_tokens() {
     for (trad, simp) in [
         ("點樣申請科技人才入境計劃", "点样申请科技人才入境计划"),
-        ("創新及科技基金的企業支援計劃", "创新及科技基金的企业支援计划"),
+        (
+            "創新及科技基金的企業支援計劃",
+            "创新及科技基金的企业支援计划",
+        ),
         ("數碼港培育計劃有冇資助？", "数码港培育计划有冇资助？"),
         ("香港科技園公司培育計劃", "香港科技园公司培育计划"),
     ] {
@@ -25,7 +33,10 @@ fn traditional_and_simplified_give_the_same_tokens() {
 #[test]
 fn scheme_names_are_cut_whole_with_their_parts() {
     let tokens = texts("科技人才入境計劃");
-    assert!(tokens.contains(&"科技人才入境计划".to_owned()), "{tokens:?}");
+    assert!(
+        tokens.contains(&"科技人才入境计划".to_owned()),
+        "{tokens:?}"
+    );
     assert!(tokens.contains(&"人才".to_owned()), "{tokens:?}");
 }
 
@@ -37,7 +48,12 @@ fn offsets_point_into_the_original_text() {
         let original = &text[t.from..t.to];
         assert!(!original.is_empty(), "{t:?}");
     }
-    let find = |word: &str| tokens.iter().find(|t| t.text == word).map(|t| &text[t.from..t.to]);
+    let find = |word: &str| {
+        tokens
+            .iter()
+            .find(|t| t.text == word)
+            .map(|t| &text[t.from..t.to])
+    };
     assert_eq!(find("techta"), Some("ＴｅｃｈＴＡＳ"));
     assert_eq!(find("申请"), Some("申請"));
     assert_eq!(find("enterpris"), Some("Enterprise"));
@@ -83,7 +99,12 @@ fn language_follows_the_script() {
 #[test]
 fn filler_words_do_not_drive_the_ranking() {
     use schemebot::search::Role;
-    for q in ["what is the", "點樣 有冇 嘅 咩", "怎么 吗 的 请问", "how can i please"] {
+    for q in [
+        "what is the",
+        "點樣 有冇 嘅 咩",
+        "怎么 吗 的 请问",
+        "how can i please",
+    ] {
         let plan = engine().plan(q);
         assert!(
             plan.tokens.iter().all(|t| t.role == Role::Filler),

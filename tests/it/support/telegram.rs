@@ -3,8 +3,22 @@
 
 /// Tags Telegram's HTML parse mode accepts.
 const TAGS: &[&str] = &[
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
-    "tg-spoiler", "tg-emoji", "blockquote",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "span",
+    "tg-spoiler",
+    "tg-emoji",
+    "blockquote",
 ];
 
 /// The longest message text, in characters after entity parsing (counted here in UTF-16 units,
@@ -21,13 +35,19 @@ pub fn parse_html(html: &str) -> Result<usize, String> {
         let at = html.len() - rest.len();
         match c {
             '<' => {
-                let end = rest.find('>').ok_or(format!("Can't find end of the tag at byte offset {at}"))?;
+                let end = rest
+                    .find('>')
+                    .ok_or(format!("Can't find end of the tag at byte offset {at}"))?;
                 let inner = &rest[1..end];
                 if let Some(name) = inner.strip_prefix('/') {
                     let name = name.trim().to_ascii_lowercase();
                     match stack.pop() {
                         Some(open) if open == name => {}
-                        _ => return Err(format!("Unmatched end tag at byte offset {at}, expected \"</{name}>\"")),
+                        _ => {
+                            return Err(format!(
+                                "Unmatched end tag at byte offset {at}, expected \"</{name}>\""
+                            ));
+                        }
                     }
                 } else {
                     let name: String = inner
@@ -36,7 +56,9 @@ pub fn parse_html(html: &str) -> Result<usize, String> {
                         .collect::<String>()
                         .to_ascii_lowercase();
                     if !TAGS.contains(&name.as_str()) {
-                        return Err(format!("Unsupported start tag \"{name}\" at byte offset {at}"));
+                        return Err(format!(
+                            "Unsupported start tag \"{name}\" at byte offset {at}"
+                        ));
                     }
                     if name == "a" && !inner.contains("href=\"") {
                         return Err(format!("Wrong anchor at byte offset {at}"));
@@ -52,7 +74,10 @@ pub fn parse_html(html: &str) -> Result<usize, String> {
                 let entity = &rest[1..end];
                 let ok = matches!(entity, "lt" | "gt" | "amp" | "quot")
                     || entity.strip_prefix('#').is_some_and(|n| {
-                        n.strip_prefix('x').map_or_else(|| n.parse::<u32>().is_ok(), |h| u32::from_str_radix(h, 16).is_ok())
+                        n.strip_prefix('x').map_or_else(
+                            || n.parse::<u32>().is_ok(),
+                            |h| u32::from_str_radix(h, 16).is_ok(),
+                        )
                     });
                 if !ok {
                     return Err(format!("Unsupported HTML entity at byte offset {at}"));
@@ -68,7 +93,9 @@ pub fn parse_html(html: &str) -> Result<usize, String> {
         }
     }
     if let Some(open) = stack.pop() {
-        return Err(format!("Can't find end tag corresponding to start tag \"{open}\""));
+        return Err(format!(
+            "Can't find end tag corresponding to start tag \"{open}\""
+        ));
     }
     Ok(visible)
 }
