@@ -36,6 +36,25 @@ pub enum Command {
     Index,
     /// Answers a question, or each line of standard input when no question is given.
     Ask(AskArgs),
+    /// Runs the Telegram bot (long polling) until SIGTERM or Ctrl-C. The token comes from
+    /// TELOXIDE_TOKEN, the Bot API URL from TELOXIDE_API_URL when set.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The folder for the bot's own data (per-chat preferences).
+    #[arg(long, env = "SCHEMEBOT_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// The per-chat flood limit: at most MAX messages in SECONDS (more get one "slow down"
+    /// reply, then are dropped until the chat calms down).
+    #[arg(
+        long,
+        env = "SCHEMEBOT_FLOOD_LIMIT",
+        value_name = "MAX/SECONDS",
+        default_value = "8/10s"
+    )]
+    pub flood_limit: crate::bot::FloodLimit,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +91,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Index => index(&cli.corpus, &cli.index),
         Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
+        Command::Serve(args) => {
+            // Configuration first: a missing token fails before the index is opened.
+            let config = crate::bot::Config::from_env(args.data_dir, args.flood_limit)?;
+            let engine = open_engine(&cli.corpus, &cli.index)?;
+            crate::bot::serve(engine, config)
+        }
     }
 }
 

@@ -6,8 +6,13 @@
 //! See ARCHITECTURE.md for the bird's-eye view and the invariants.
 
 pub mod answer;
+pub mod bot;
+pub mod changes;
 pub mod cli;
 pub mod corpus;
+pub mod date;
+pub mod notify;
 pub mod render;
 pub mod search;
+pub mod store;
 pub mod text;

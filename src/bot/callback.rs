@@ -106,7 +106,9 @@ impl CallbackData {
 #[must_use]
 pub fn with_lang(data: &str, lang: Lang) -> String {
     match CallbackData::parse(data) {
-        Some(d) if d.lang.is_none() && !matches!(d.action, Action::SetLang(_)) => d.in_lang(lang).format(),
+        Some(d) if d.lang.is_none() && !matches!(d.action, Action::SetLang(_)) => {
+            d.in_lang(lang).format()
+        }
         _ => data.to_owned(),
     }
 }
@@ -118,7 +120,9 @@ fn canonical_lang(code: &str) -> Option<Lang> {
 fn is_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_ID_BYTES
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -136,11 +140,17 @@ mod tests {
     fn every_action_round_trips() {
         let d = CallbackData::new;
         check("s:techtas", Some(d(Action::Scheme("techtas".to_owned()))));
-        check("s:raise-plus;zh-hans", Some(d(Action::Scheme("raise-plus".to_owned())).in_lang(Lang::ZhHans)));
+        check(
+            "s:raise-plus;zh-hans",
+            Some(d(Action::Scheme("raise-plus".to_owned())).in_lang(Lang::ZhHans)),
+        );
         check("cat", Some(d(Action::Browse)));
         check("cat;zh-hant", Some(d(Action::Browse).in_lang(Lang::ZhHant)));
         check("cat:talent", Some(d(Action::Category(Category::Talent))));
-        check("cat:infrastructure;en", Some(d(Action::Category(Category::Infrastructure)).in_lang(Lang::En)));
+        check(
+            "cat:infrastructure;en",
+            Some(d(Action::Category(Category::Infrastructure)).in_lang(Lang::En)),
+        );
         check("lang", Some(d(Action::LangMenu)));
         check("lang:en", Some(d(Action::SetLang(Some(Lang::En)))));
         check("lang:zh-hant", Some(d(Action::SetLang(Some(Lang::ZhHant)))));
@@ -151,8 +161,23 @@ mod tests {
     #[test]
     fn unknown_or_stale_data_is_rejected() {
         for bad in [
-            "", "s", "s:", "s:TechTAS", "s:tech tas", "s:科技", "cat:", "cat:money", "lang:fr", "lang:zh",
-            "lang:zh-HANS", "s:techtas;", "s:techtas;xx", "sub:techtas", "x:y:z", ":", ";en",
+            "",
+            "s",
+            "s:",
+            "s:TechTAS",
+            "s:tech tas",
+            "s:科技",
+            "cat:",
+            "cat:money",
+            "lang:fr",
+            "lang:zh",
+            "lang:zh-HANS",
+            "s:techtas;",
+            "s:techtas;xx",
+            "sub:techtas",
+            "x:y:z",
+            ":",
+            ";en",
         ] {
             assert_eq!(CallbackData::parse(bad), None, "{bad:?} should not parse");
         }
@@ -163,11 +188,17 @@ mod tests {
 
     #[test]
     fn the_longest_data_fits_telegrams_limit() {
-        let all_categories = Category::ALL.map(|c| CallbackData::new(Action::Category(c)).in_lang(Lang::ZhHans));
-        let longest_scheme = CallbackData::new(Action::Scheme("a".repeat(MAX_ID_BYTES))).in_lang(Lang::ZhHant);
+        let all_categories =
+            Category::ALL.map(|c| CallbackData::new(Action::Category(c)).in_lang(Lang::ZhHans));
+        let longest_scheme =
+            CallbackData::new(Action::Scheme("a".repeat(MAX_ID_BYTES))).in_lang(Lang::ZhHant);
         for d in all_categories.iter().chain([&longest_scheme]) {
             let wire = d.format();
-            assert!(wire.len() <= MAX_CALLBACK_BYTES, "{wire} is {} bytes", wire.len());
+            assert!(
+                wire.len() <= MAX_CALLBACK_BYTES,
+                "{wire} is {} bytes",
+                wire.len()
+            );
             assert_eq!(CallbackData::parse(&wire).as_ref(), Some(d));
         }
     }

@@ -46,7 +46,9 @@ impl fmt::Display for Command {
 }
 
 /// The commands shown in Telegram's command menu, in menu order.
-pub const MENU: [&str; 7] = ["start", "help", "schemes", "scheme", "funding", "lang", "about"];
+pub const MENU: [&str; 7] = [
+    "start", "help", "schemes", "scheme", "funding", "lang", "about",
+];
 
 /// A message that starts with a command.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +73,10 @@ pub fn parse(text: &str, me: &str) -> Option<Parsed> {
         Some((name, target)) => (name, Some(target)),
         None => (head, None),
     };
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if name.is_empty()
+        || name.len() > 64
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return None;
     }
     if target.is_some_and(|t| !t.eq_ignore_ascii_case(me)) {
@@ -83,12 +88,16 @@ pub fn parse(text: &str, me: &str) -> Option<Parsed> {
         "start" => Command::Start { payload },
         "help" => Command::Help,
         "schemes" => Command::Schemes,
-        "scheme" => Command::Scheme { query: args.to_owned() },
+        "scheme" => Command::Scheme {
+            query: args.to_owned(),
+        },
         "funding" => Command::Funding,
         "lang" | "language" => Command::Lang,
         "about" => Command::About,
         _ => match name.strip_prefix("scheme_") {
-            Some(id) if !id.is_empty() => Command::Scheme { query: id.replace('_', "-") },
+            Some(id) if !id.is_empty() => Command::Scheme {
+                query: id.replace('_', "-"),
+            },
             _ => return Some(Parsed::Unknown),
         },
     };
@@ -139,17 +148,50 @@ mod tests {
     #[test]
     fn commands_parse() {
         assert_eq!(parse("/start", ME), known(Command::Start { payload: None }));
-        assert_eq!(parse("/start techtas", ME), known(Command::Start { payload: Some("techtas".into()) }));
+        assert_eq!(
+            parse("/start techtas", ME),
+            known(Command::Start {
+                payload: Some("techtas".into())
+            })
+        );
         assert_eq!(parse("/help", ME), known(Command::Help));
         assert_eq!(parse("  /HELP  ", ME), known(Command::Help));
         assert_eq!(parse("/help@schemebot", ME), known(Command::Help));
-        assert_eq!(parse("/help@SchemeBot extra words", ME), known(Command::Help));
+        assert_eq!(
+            parse("/help@SchemeBot extra words", ME),
+            known(Command::Help)
+        );
         assert_eq!(parse("/schemes", ME), known(Command::Schemes));
-        assert_eq!(parse("/scheme techtas", ME), known(Command::Scheme { query: "techtas".into() }));
-        assert_eq!(parse("/scheme  科技券 ", ME), known(Command::Scheme { query: "科技券".into() }));
-        assert_eq!(parse("/scheme", ME), known(Command::Scheme { query: String::new() }));
-        assert_eq!(parse("/scheme_raise_plus", ME), known(Command::Scheme { query: "raise-plus".into() }));
-        assert_eq!(parse("/scheme_tvp@SchemeBot", ME), known(Command::Scheme { query: "tvp".into() }));
+        assert_eq!(
+            parse("/scheme techtas", ME),
+            known(Command::Scheme {
+                query: "techtas".into()
+            })
+        );
+        assert_eq!(
+            parse("/scheme  科技券 ", ME),
+            known(Command::Scheme {
+                query: "科技券".into()
+            })
+        );
+        assert_eq!(
+            parse("/scheme", ME),
+            known(Command::Scheme {
+                query: String::new()
+            })
+        );
+        assert_eq!(
+            parse("/scheme_raise_plus", ME),
+            known(Command::Scheme {
+                query: "raise-plus".into()
+            })
+        );
+        assert_eq!(
+            parse("/scheme_tvp@SchemeBot", ME),
+            known(Command::Scheme {
+                query: "tvp".into()
+            })
+        );
         assert_eq!(parse("/funding", ME), known(Command::Funding));
         assert_eq!(parse("/lang", ME), known(Command::Lang));
         assert_eq!(parse("/about", ME), known(Command::About));
@@ -170,16 +212,28 @@ mod tests {
     #[test]
     fn every_menu_entry_is_a_known_command() {
         for name in MENU {
-            assert!(matches!(parse(&format!("/{name}"), ME), Some(Parsed::Known(_))), "{name}");
+            assert!(
+                matches!(parse(&format!("/{name}"), ME), Some(Parsed::Known(_))),
+                "{name}"
+            );
             assert!((1..=32).contains(&name.len()));
-            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            );
         }
     }
 
     #[test]
     fn mentions_are_found_and_removed() {
-        assert_eq!(strip_mention("@SchemeBot how to apply TVP?", ME).as_deref(), Some("how to apply TVP?"));
-        assert_eq!(strip_mention("科技券 @schemebot 點樣申請", ME).as_deref(), Some("科技券 點樣申請"));
+        assert_eq!(
+            strip_mention("@SchemeBot how to apply TVP?", ME).as_deref(),
+            Some("how to apply TVP?")
+        );
+        assert_eq!(
+            strip_mention("科技券 @schemebot 點樣申請", ME).as_deref(),
+            Some("科技券 點樣申請")
+        );
         assert_eq!(strip_mention("hi @schemebot", ME).as_deref(), Some("hi"));
         assert_eq!(strip_mention("@schemebot", ME).as_deref(), Some(""));
         assert_eq!(strip_mention("@SchemeBotFan says hi", ME), None);

@@ -25,7 +25,10 @@ pub struct FloodLimit {
 impl Default for FloodLimit {
     /// 8 messages in 10 seconds: faster than anyone types questions, slower than a script.
     fn default() -> FloodLimit {
-        FloodLimit { max: 8, window: Duration::from_secs(10) }
+        FloodLimit {
+            max: 8,
+            window: Duration::from_secs(10),
+        }
     }
 }
 
@@ -43,11 +46,18 @@ impl FromStr for FloodLimit {
         let bad = || format!("{s:?} is not a rate like 8/10s (messages per seconds)");
         let (max, secs) = s.trim().split_once('/').ok_or_else(bad)?;
         let max: usize = max.trim().parse().map_err(|_| bad())?;
-        let secs: u64 = secs.trim().trim_end_matches('s').parse().map_err(|_| bad())?;
+        let secs: u64 = secs
+            .trim()
+            .trim_end_matches('s')
+            .parse()
+            .map_err(|_| bad())?;
         if max == 0 || secs == 0 || secs > 3600 {
             return Err(bad());
         }
-        Ok(FloodLimit { max, window: Duration::from_secs(secs) })
+        Ok(FloodLimit {
+            max,
+            window: Duration::from_secs(secs),
+        })
     }
 }
 
@@ -80,7 +90,11 @@ pub struct FloodGuard<K> {
 impl<K: Hash + Eq> FloodGuard<K> {
     #[must_use]
     pub fn new(limit: FloodLimit) -> FloodGuard<K> {
-        FloodGuard { limit, chats: HashMap::new(), checks: 0 }
+        FloodGuard {
+            limit,
+            chats: HashMap::new(),
+            checks: 0,
+        }
     }
 
     /// Records a message from `chat` at `now` (any fixed origin, e.g. the Unix epoch) and says
@@ -113,10 +127,12 @@ impl<K: Hash + Eq> FloodGuard<K> {
     /// Forgets chats with nothing inside the window.
     fn prune(&mut self, now: Duration) {
         let window = self.limit.window;
-        self.chats.retain(|_, r| r.times.iter().any(|&t| now.saturating_sub(t) < window));
+        self.chats
+            .retain(|_, r| r.times.iter().any(|&t| now.saturating_sub(t) < window));
     }
 
     /// How many chats are remembered.
+    #[cfg(test)]
     #[must_use]
     pub fn tracked(&self) -> usize {
         self.chats.len()
@@ -134,7 +150,9 @@ mod tests {
     #[test]
     fn the_ninth_message_in_ten_seconds_warns_once_then_drops() {
         let mut g = FloodGuard::new(FloodLimit::default());
-        let verdicts: Vec<Verdict> = (0..12).map(|i| g.check(1, secs(100.0 + f64::from(i) * 0.5))).collect();
+        let verdicts: Vec<Verdict> = (0..12)
+            .map(|i| g.check(1, secs(100.0 + f64::from(i) * 0.5)))
+            .collect();
         assert_eq!(&verdicts[..8], &[Verdict::Allow; 8]);
         assert_eq!(verdicts[8], Verdict::Warn);
         assert_eq!(&verdicts[9..], &[Verdict::Drop; 3]);
@@ -146,7 +164,11 @@ mod tests {
         for _ in 0..20 {
             g.check(1, secs(0.0));
         }
-        assert_eq!(g.check(1, secs(9.9)), Verdict::Drop, "still inside the window");
+        assert_eq!(
+            g.check(1, secs(9.9)),
+            Verdict::Drop,
+            "still inside the window"
+        );
         assert_eq!(g.check(1, secs(20.0)), Verdict::Allow);
         // Warned again after going over again.
         for i in 0..7 {
@@ -159,13 +181,20 @@ mod tests {
     fn a_steady_human_pace_never_trips() {
         let mut g = FloodGuard::new(FloodLimit::default());
         for i in 0..200 {
-            assert_eq!(g.check("chat", secs(f64::from(i) * 1.25)), Verdict::Allow, "message {i}");
+            assert_eq!(
+                g.check("chat", secs(f64::from(i) * 1.25)),
+                Verdict::Allow,
+                "message {i}"
+            );
         }
     }
 
     #[test]
     fn other_chats_are_unaffected() {
-        let mut g = FloodGuard::new(FloodLimit { max: 2, window: secs(10.0) });
+        let mut g = FloodGuard::new(FloodLimit {
+            max: 2,
+            window: secs(10.0),
+        });
         assert_eq!(g.check(1, secs(0.0)), Verdict::Allow);
         assert_eq!(g.check(1, secs(0.0)), Verdict::Allow);
         assert_eq!(g.check(1, secs(0.0)), Verdict::Warn);
@@ -176,7 +205,10 @@ mod tests {
 
     #[test]
     fn out_of_order_times_do_not_panic_or_trip() {
-        let mut g = FloodGuard::new(FloodLimit { max: 3, window: secs(10.0) });
+        let mut g = FloodGuard::new(FloodLimit {
+            max: 3,
+            window: secs(10.0),
+        });
         assert_eq!(g.check(1, secs(50.0)), Verdict::Allow);
         assert_eq!(g.check(1, secs(49.0)), Verdict::Allow);
         assert_eq!(g.check(1, secs(0.0)), Verdict::Allow);
@@ -196,7 +228,13 @@ mod tests {
     #[test]
     fn limits_parse() {
         assert_eq!("8/10s".parse(), Ok(FloodLimit::default()));
-        assert_eq!("3/5".parse(), Ok(FloodLimit { max: 3, window: secs(5.0) }));
+        assert_eq!(
+            "3/5".parse(),
+            Ok(FloodLimit {
+                max: 3,
+                window: secs(5.0)
+            })
+        );
         for bad in ["", "8", "0/10", "8/0", "a/b", "8/10m", "-1/10"] {
             assert!(bad.parse::<FloodLimit>().is_err(), "{bad:?}");
         }

@@ -64,7 +64,10 @@ impl Prefs {
             }
         };
         tracing::debug!(path = %path.display(), chats = langs.len(), "preferences loaded");
-        Prefs { dir: dir.to_owned(), langs: Mutex::new(langs) }
+        Prefs {
+            dir: dir.to_owned(),
+            langs: Mutex::new(langs),
+        }
     }
 
     /// The language a chat chose, if any.
@@ -92,12 +95,17 @@ impl Prefs {
     fn save(&self, langs: &BTreeMap<i64, Lang>) -> std::io::Result<()> {
         let file = PrefsFile {
             version: VERSION,
-            langs: langs.iter().map(|(&chat, l)| (chat, l.code().to_owned())).collect(),
+            langs: langs
+                .iter()
+                .map(|(&chat, l)| (chat, l.code().to_owned()))
+                .collect(),
         };
         let json = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
         std::fs::create_dir_all(&self.dir)?;
         let path = self.dir.join(FILE_NAME);
-        let tmp = self.dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
         let written = (|| {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&json)?;
@@ -127,7 +135,11 @@ fn parse(bytes: &[u8]) -> Result<BTreeMap<i64, Lang>, String> {
             Some(l) => {
                 langs.insert(chat, l);
             }
-            None => tracing::warn!(chat_id = chat, code, "ignoring an unknown language in the preferences file"),
+            None => tracing::warn!(
+                chat_id = chat,
+                code,
+                "ignoring an unknown language in the preferences file"
+            ),
         }
     }
     Ok(langs)
@@ -151,14 +163,23 @@ mod tests {
         assert_eq!(again.lang(ChatId(42)), Some(Lang::ZhHans));
         assert_eq!(again.lang(ChatId(-100)), Some(Lang::En));
         assert_eq!(again.lang(ChatId(7)), None);
-        let names: Vec<_> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, [FILE_NAME], "no temporary files are left behind");
     }
 
     #[test]
     fn a_corrupt_file_starts_empty_and_is_replaced_on_the_next_write() {
         let dir = tempfile::tempdir().unwrap();
-        for junk in [&b"{not json"[..], b"", b"\xff\xfe", br#"{"version":99,"langs":{}}"#, br#"{"version":1,"langs":{"x":"en"}}"#] {
+        for junk in [
+            &b"{not json"[..],
+            b"",
+            b"\xff\xfe",
+            br#"{"version":99,"langs":{}}"#,
+            br#"{"version":1,"langs":{"x":"en"}}"#,
+        ] {
             std::fs::write(dir.path().join(FILE_NAME), junk).unwrap();
             let prefs = Prefs::open(dir.path());
             assert_eq!(prefs.lang(ChatId(1)), None);
@@ -170,7 +191,11 @@ mod tests {
     #[test]
     fn unknown_languages_are_skipped() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), br#"{"version":1,"langs":{"1":"fr","2":"zh-hant"}}"#).unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"version":1,"langs":{"1":"fr","2":"zh-hant"}}"#,
+        )
+        .unwrap();
         let prefs = Prefs::open(dir.path());
         assert_eq!(prefs.lang(ChatId(1)), None);
         assert_eq!(prefs.lang(ChatId(2)), Some(Lang::ZhHant));

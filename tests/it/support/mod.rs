@@ -2,3 +2,4 @@
 
 pub mod engine;
 pub mod telegram;
+pub mod fake_api;

@@ -1,0 +1,827 @@
+//! The endpoints: messages, callback queries and inline queries; and the send/edit helpers that
+//! turn a [`Reply`] into Bot API calls.
+//!
+//! Each endpoint runs its work in its own task, so a bug (a panic) in one update is logged and
+//! answered with a short apology instead of taking the dispatcher down. Searching runs on the
+//! blocking pool. Endpoints only extract, decide and send: answers come from
+//! [`crate::answer::answer`] and [`crate::render`], screens from `texts`.
+//!
+//! Reply language: for a question, the chat's `/lang` choice, else the question's script; for a
+//! command without text, the chat's choice, else the user's Telegram `language_code`; for a
+//! button, the chat's choice, else the language of the message the button sits under (carried
+//! in the callback data), else `language_code`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use teloxide::payloads::{
+    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, EditMessageTextSetters,
+    SendMessageSetters,
+};
+use teloxide::types::{
+    CallbackQuery, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InlineQuery,
+    InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText,
+    LinkPreviewOptions, MaybeInaccessibleMessage, Me, MediaKind, Message, MessageId, MessageKind,
+    ParseMode, ReplyParameters,
+};
+use teloxide::{ApiError, RequestError};
+
+use crate::answer::{Answer, DEFAULT_LIMIT, MAX_QUESTION_CHARS, answer};
+use crate::corpus::{Corpus, Scheme, Status};
+use crate::render::{
+    Button, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS, Reply, display_name, no_match, render,
+    scheme_reply, tagline,
+};
+use crate::search::Found;
+use crate::text::Lang;
+
+use super::callback::{Action, CallbackData};
+use super::commands::{self, Command, Parsed};
+use super::flood::Verdict;
+use super::texts;
+use super::{Api, State};
+
+/// What the dispatcher gets back from an endpoint.
+pub(crate) type HandlerResult = anyhow::Result<()>;
+
+/// Telegram shows at most this many inline results per answer here (the API allows 50).
+const INLINE_RESULTS: usize = 10;
+
+/// Schemes offered for an empty inline query.
+const INLINE_FEATURED: usize = 5;
+
+/// The language for a Telegram `language_code`: Simplified for zh-cn/zh-sg/zh-hans, Traditional
+/// for any other Chinese, English otherwise.
+#[must_use]
+pub(crate) fn lang_from_code(code: Option<&str>) -> Lang {
+    let Some(code) = code else { return Lang::En };
+    let code = code.to_ascii_lowercase().replace('_', "-");
+    if code != "zh" && !code.starts_with("zh-") {
+        return Lang::En;
+    }
+    if ["zh-cn", "zh-sg", "zh-hans"]
+        .iter()
+        .any(|p| code.starts_with(p))
+    {
+        Lang::ZhHans
+    } else {
+        Lang::ZhHant
+    }
+}
+
+/// What an incoming message asks for, once the bot decided it is addressed.
+#[derive(Debug, PartialEq, Eq)]
+enum Request {
+    Command(Command),
+    UnknownCommand,
+    Question(String),
+    Media,
+}
+
+/// Decides whether a message is for the bot and what it asks. `None`: ignore it (service
+/// messages; in groups, chatter that does not mention or reply to the bot, and commands for
+/// other bots).
+fn classify(msg: &Message, me: &str, private: bool, reply_to_bot: bool) -> Option<Request> {
+    let text = match &msg.kind {
+        MessageKind::Common(common) => match &common.media_kind {
+            MediaKind::Text(t) => Some(t.text.as_str()),
+            MediaKind::Migration(_) => return None,
+            _ => None,
+        },
+        MessageKind::Dice(_) => None,
+        _ => return None,
+    };
+    let Some(text) = text else {
+        return (private || reply_to_bot).then_some(Request::Media);
+    };
+    if let Some(parsed) = commands::parse(text, me) {
+        let to_us = text
+            .split_whitespace()
+            .next()
+            .is_some_and(|head| head.contains('@'));
+        return match parsed {
+            Parsed::Known(c) => Some(Request::Command(c)),
+            Parsed::OtherBot => None,
+            Parsed::Unknown => {
+                (private || to_us || reply_to_bot).then_some(Request::UnknownCommand)
+            }
+        };
+    }
+    match commands::strip_mention(text, me) {
+        // A bare mention: say what the bot does.
+        Some(rest) if rest.is_empty() => Some(Request::Command(Command::Help)),
+        Some(rest) => Some(Request::Question(rest)),
+        None if private || reply_to_bot => Some(Request::Question(text.to_owned())),
+        None => None,
+    }
+}
+
+/// Cleans a question: no control or invisible formatting characters, whitespace collapsed, at
+/// most [`MAX_QUESTION_CHARS`] characters (nobody asks about a scheme in 10,000 characters).
+fn sanitize(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .take(MAX_QUESTION_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|c| !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn has_words(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
+}
+
+impl State {
+    /// The language for a reply with no question text to go by.
+    fn ui_lang(&self, chat: ChatId, language_code: Option<&str>) -> Lang {
+        self.prefs
+            .lang(chat)
+            .unwrap_or_else(|| lang_from_code(language_code))
+    }
+
+    /// Runs [`answer`] on the blocking pool.
+    async fn answer(&self, question: String, lang: Option<Lang>, limit: usize) -> Option<Answer> {
+        let engine = Arc::clone(&self.engine);
+        match tokio::task::spawn_blocking(move || answer(&engine, &question, lang, limit)).await {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::error!(error = %e, "answering failed");
+                None
+            }
+        }
+    }
+
+    /// A scheme by id (`techtas`, `raise_plus`, `/scheme_raise_plus`) or else by name, the way
+    /// a question would find it.
+    async fn find_scheme(&self, query: &str) -> Option<usize> {
+        let corpus = self.engine.corpus();
+        let key = query
+            .trim()
+            .trim_start_matches('/')
+            .to_ascii_lowercase()
+            .replace('_', "-");
+        let key = key.strip_prefix("scheme-").unwrap_or(&key);
+        if let Some(i) = corpus.schemes.iter().position(|s| s.id == key) {
+            return Some(i);
+        }
+        let q = sanitize(query);
+        if !has_words(&q) {
+            return None;
+        }
+        match self.answer(q, None, 1).await?.found {
+            Found::Schemes(hits) => hits.first().map(|h| h.scheme),
+            Found::List(_) | Found::Nothing => None,
+        }
+    }
+}
+
+/// Runs `work` as its own task; a panic is logged and reported through `on_panic`.
+async fn isolate<W, P>(what: &'static str, work: W, on_panic: P) -> HandlerResult
+where
+    W: Future<Output = ()> + Send + 'static,
+    P: Future<Output = ()> + Send,
+{
+    if let Err(e) = tokio::spawn(work).await {
+        tracing::error!(error = %e, update = what, "handling an update failed");
+        on_panic.await;
+    }
+    Ok(())
+}
+
+/// Messages: commands, questions, and everything people send instead.
+pub(crate) async fn on_message<R: Api>(
+    bot: R,
+    msg: Message,
+    me: Me,
+    state: Arc<State>,
+) -> HandlerResult {
+    let chat = msg.chat.id;
+    let lang = state.ui_lang(
+        chat,
+        msg.from.as_ref().and_then(|u| u.language_code.as_deref()),
+    );
+    let apology_bot = bot.clone();
+    isolate("message", handle_message(bot, msg, me, state), async move {
+        send(&apology_bot, chat, &texts::sorry(lang), None).await;
+    })
+    .await
+}
+
+async fn handle_message<R: Api>(bot: R, msg: Message, me: Me, state: Arc<State>) {
+    let chat = msg.chat.id;
+    // Channels, other bots, and cards people post through this bot's inline mode (which would
+    // otherwise be "answered" in the chat they were posted to).
+    let via_us = msg.via_bot.as_ref().is_some_and(|b| b.id == me.user.id);
+    if msg.chat.is_channel() || msg.from.as_ref().is_some_and(|u| u.is_bot) || via_us {
+        return;
+    }
+    let me_name = me.user.username.as_deref().unwrap_or_default();
+    let private = msg.chat.is_private();
+    let reply_to_bot = msg
+        .reply_to_message()
+        .and_then(|r| r.from.as_ref())
+        .is_some_and(|u| u.id == me.user.id);
+    let Some(request) = classify(&msg, me_name, private, reply_to_bot) else {
+        tracing::trace!(chat_id = chat.0, "not addressed to the bot");
+        return;
+    };
+    let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
+    let ui = state.ui_lang(chat, language_code.as_deref());
+    let reply_to = (!private).then_some(msg.id);
+
+    let sent_at = Duration::from_secs(u64::try_from(msg.date.timestamp()).unwrap_or(0));
+    let verdict = state
+        .flood
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .check(chat, sent_at);
+    match verdict {
+        Verdict::Allow => {}
+        Verdict::Warn => {
+            tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
+            send(&bot, chat, &texts::slow_down(ui), reply_to).await;
+            return;
+        }
+        Verdict::Drop => {
+            tracing::debug!(chat_id = chat.0, "dropping a message from a flooding chat");
+            return;
+        }
+    }
+
+    let started = Instant::now();
+    let reply = match request {
+        Request::Command(command) => {
+            tracing::info!(chat_id = chat.0, command = %command, "command");
+            command_reply(&state, chat, command, ui, me_name).await
+        }
+        Request::UnknownCommand => texts::unknown_command(ui),
+        Request::Media => texts::media_hint(ui),
+        Request::Question(text) => question_reply(&state, chat, &text, ui).await,
+    };
+    send(&bot, chat, &reply, reply_to).await;
+    tracing::debug!(
+        chat_id = chat.0,
+        latency_ms = started.elapsed().as_millis(),
+        "replied"
+    );
+}
+
+async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Reply {
+    let question = sanitize(text);
+    if !has_words(&question) {
+        return texts::words_please(ui);
+    }
+    let Some(a) = state
+        .answer(question, state.prefs.lang(chat), DEFAULT_LIMIT)
+        .await
+    else {
+        return texts::sorry(ui);
+    };
+    let corpus = state.engine.corpus();
+    let ids: Vec<&str> = match &a.found {
+        Found::Schemes(hits) => hits
+            .iter()
+            .map(|h| corpus.schemes[h.scheme].id.as_str())
+            .collect(),
+        _ => Vec::new(),
+    };
+    tracing::info!(chat_id = chat.0, lang = a.lang.code(), schemes = ?ids, "question");
+    match a.found {
+        Found::List(None) => texts::browse_menu(corpus, a.lang),
+        _ => {
+            let mut reply = render(&a, corpus);
+            reply.buttons = texts::localise(reply.buttons, a.lang);
+            reply
+        }
+    }
+}
+
+async fn command_reply(state: &State, chat: ChatId, command: Command, ui: Lang, me: &str) -> Reply {
+    let corpus = state.engine.corpus();
+    match command {
+        Command::Start { payload } => {
+            let key = payload.map(|p| p.to_ascii_lowercase().replace('_', "-"));
+            match key.as_deref().and_then(|k| corpus.get(k)) {
+                Some(scheme) => texts::scheme_screen(scheme, ui),
+                None => texts::welcome(corpus, ui),
+            }
+        }
+        Command::Help => texts::help(ui, me),
+        Command::Schemes => texts::browse_menu(corpus, ui),
+        Command::Scheme { query } if !has_words(&query) => texts::scheme_usage(ui),
+        Command::Scheme { query } => {
+            // A name typed in Chinese gets a Chinese card, unless the chat chose a language.
+            let lang = match state.prefs.lang(chat) {
+                Some(l) => l,
+                None if query.chars().any(crate::text::is_han) => Lang::detect(&query),
+                None => ui,
+            };
+            match state.find_scheme(&query).await {
+                Some(i) => texts::scheme_screen(&corpus.schemes[i], lang),
+                None => {
+                    let mut r = no_match(lang);
+                    r.buttons = texts::localise(r.buttons, lang);
+                    r
+                }
+            }
+        }
+        Command::Funding => texts::funding(corpus, ui),
+        Command::Lang => texts::lang_menu(state.prefs.lang(chat), ui),
+        Command::About => texts::about(corpus, ui),
+    }
+}
+
+/// Inline buttons. Every callback query is answered, first, so the client stops its spinner;
+/// then the message the button sits under is edited in place.
+pub(crate) async fn on_callback<R: Api>(
+    bot: R,
+    q: CallbackQuery,
+    state: Arc<State>,
+) -> HandlerResult {
+    let id = q.id.clone();
+    let apology_bot = bot.clone();
+    isolate(
+        "callback query",
+        handle_callback(bot, q, state),
+        async move {
+            if let Err(e) = apology_bot.answer_callback_query(id).await {
+                tracing::warn!(error = %e, "answering a callback query failed");
+            }
+        },
+    )
+    .await
+}
+
+async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
+    let chat = q.message.as_ref().map(|m| m.chat().id);
+    let user_lang = lang_from_code(q.from.language_code.as_deref());
+    let pref = chat.and_then(|c| state.prefs.lang(c));
+    let data = q.data.as_deref().and_then(CallbackData::parse);
+    let lang = pref
+        .or_else(|| data.as_ref().and_then(|d| d.lang))
+        .unwrap_or(user_lang);
+    tracing::info!(
+        chat_id = chat.map(|c| c.0),
+        data = q.data.as_deref().unwrap_or(""),
+        "button"
+    );
+    let Some(data) = data else {
+        answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+        return;
+    };
+    let corpus = state.engine.corpus();
+    let screen = match data.action {
+        Action::Scheme(id) => match corpus.get(&id) {
+            Some(scheme) => texts::scheme_screen(scheme, lang),
+            None => {
+                answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+                return;
+            }
+        },
+        Action::Browse => texts::browse_menu(corpus, lang),
+        Action::Category(c) => texts::category_screen(corpus, c, lang),
+        Action::LangMenu => texts::lang_menu(pref, lang),
+        Action::SetLang(choice) => {
+            let Some(chat) = chat else {
+                answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+                return;
+            };
+            if let Err(e) = state.prefs.set_lang(chat, choice) {
+                tracing::error!(chat_id = chat.0, error = %e, "saving the language choice failed; it holds until restart");
+            }
+            tracing::info!(
+                chat_id = chat.0,
+                lang = choice.map_or("auto", Lang::code),
+                "language chosen"
+            );
+            answer_callback(&bot, &q, Some(texts::lang_chosen(choice, lang))).await;
+            show(
+                &bot,
+                q.message.as_ref(),
+                &texts::lang_chosen_reply(choice, lang),
+            )
+            .await;
+            return;
+        }
+    };
+    answer_callback(&bot, &q, None).await;
+    show(&bot, q.message.as_ref(), &screen).await;
+}
+
+async fn answer_callback<R: Api>(bot: &R, q: &CallbackQuery, notice: Option<String>) {
+    let mut request = bot.answer_callback_query(q.id.clone());
+    if let Some(text) = notice {
+        request = request.text(text);
+    }
+    if let Err(e) = request.await {
+        tracing::warn!(error = %e, "answering a callback query failed");
+    }
+}
+
+/// Shows a screen in place of the message a button sits under (or, when that message is too
+/// old to edit, as a new message).
+async fn show<R: Api>(bot: &R, message: Option<&MaybeInaccessibleMessage>, screen: &Reply) {
+    match message {
+        Some(MaybeInaccessibleMessage::Regular(m)) => edit(bot, m.chat.id, m.id, screen).await,
+        Some(old) => send(bot, old.chat().id, screen, None).await,
+        // A message sent through inline mode; its results carry no callback buttons.
+        None => {}
+    }
+}
+
+/// Inline mode: `@bot <query>` offers scheme cards to post in any chat.
+pub(crate) async fn on_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) -> HandlerResult {
+    isolate("inline query", handle_inline(bot, q, state), async {}).await
+}
+
+async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
+    let corpus = state.engine.corpus();
+    let query = sanitize(&q.query);
+    let pref = i64::try_from(q.from.id.0)
+        .ok()
+        .and_then(|id| state.prefs.lang(ChatId(id)));
+    let user_lang = lang_from_code(q.from.language_code.as_deref());
+    let (lang, schemes) = if has_words(&query) {
+        match state.answer(query, pref, INLINE_RESULTS).await {
+            Some(a) => {
+                let schemes = match a.found {
+                    Found::Schemes(hits) => hits.iter().map(|h| h.scheme).collect(),
+                    Found::List(category) => corpus
+                        .schemes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| category.is_none_or(|c| s.category == c))
+                        .map(|(i, _)| i)
+                        .collect(),
+                    Found::Nothing => Vec::new(),
+                };
+                (a.lang, schemes)
+            }
+            None => (pref.unwrap_or(user_lang), Vec::new()),
+        }
+    } else {
+        (pref.unwrap_or(user_lang), featured(corpus))
+    };
+    let results: Vec<InlineQueryResult> = schemes
+        .iter()
+        .take(INLINE_RESULTS)
+        .filter_map(|&i| article(&corpus.schemes[i], lang))
+        .collect();
+    tracing::info!(results = results.len(), lang = lang.code(), "inline query");
+    let request = bot
+        .answer_inline_query(q.id, results)
+        .cache_time(60)
+        .is_personal(pref.is_some());
+    if let Err(e) = request.await {
+        tracing::warn!(error = %e, "answering an inline query failed");
+    }
+}
+
+/// Schemes for an empty inline query: open ones with the largest figures.
+fn featured(corpus: &Corpus) -> Vec<usize> {
+    let mut open: Vec<(usize, u64)> = corpus
+        .schemes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.status == Status::Open)
+        .map(|(i, s)| (i, s.money.headline().unwrap_or(0)))
+        .collect();
+    open.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut picked: Vec<usize> = open
+        .into_iter()
+        .map(|(i, _)| i)
+        .take(INLINE_FEATURED)
+        .collect();
+    if picked.is_empty() {
+        picked = (0..corpus.schemes.len().min(INLINE_FEATURED)).collect();
+    }
+    picked
+}
+
+fn article(s: &Scheme, lang: Lang) -> Option<InlineQueryResult> {
+    if s.id.is_empty() || s.id.len() > 64 {
+        return None;
+    }
+    let card = scheme_reply(s, lang);
+    let text = card.html.first()?;
+    let content = InputMessageContentText::new(text)
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(no_preview());
+    let mut result = InlineQueryResultArticle::new(
+        s.id.clone(),
+        display_name(s, lang),
+        InputMessageContent::Text(content),
+    )
+    .description(tagline(s, lang));
+    if let Some(kb) = keyboard(&card.buttons) {
+        result = result.reply_markup(kb);
+    }
+    Some(InlineQueryResult::Article(result))
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Converts render's buttons, dropping (and logging) any Telegram would reject.
+fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
+    let rows: Vec<Vec<InlineKeyboardButton>> = rows
+        .iter()
+        .map(|row| row.iter().filter_map(button).collect::<Vec<_>>())
+        .filter(|row| !row.is_empty())
+        .collect();
+    (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
+}
+
+fn button(b: &Button) -> Option<InlineKeyboardButton> {
+    match b {
+        Button::Callback { text, data }
+            if !text.is_empty() && !data.is_empty() && data.len() <= MAX_CALLBACK_BYTES =>
+        {
+            Some(InlineKeyboardButton::callback(text, data))
+        }
+        Button::Url { text, url } if !text.is_empty() => match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                Some(InlineKeyboardButton::url(text, u))
+            }
+            _ => {
+                tracing::warn!(url, "leaving out a button with a bad URL");
+                None
+            }
+        },
+        _ => {
+            tracing::warn!(button = ?b, "leaving out an invalid button");
+            None
+        }
+    }
+}
+
+/// Removes our tags and entities from one HTML part.
+fn strip_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// Splits plain text into messages within the limit, preferring line breaks.
+fn split_plain(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut units = 0;
+    for line in text.split_inclusive('\n') {
+        let n = line.encode_utf16().count();
+        if units + n > MAX_MESSAGE_UNITS && !cur.is_empty() {
+            parts.push(std::mem::take(&mut cur));
+            units = 0;
+        }
+        if n > MAX_MESSAGE_UNITS {
+            for c in line.chars() {
+                if units + c.len_utf16() > MAX_MESSAGE_UNITS {
+                    parts.push(std::mem::take(&mut cur));
+                    units = 0;
+                }
+                cur.push(c);
+                units += c.len_utf16();
+            }
+        } else {
+            cur.push_str(line);
+            units += n;
+        }
+    }
+    parts.push(cur);
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The plain-text stand-in for HTML part `i` of a reply: the reply's own plain text when it is
+/// a single message, else that part with its tags removed.
+fn plain_fallback(reply: &Reply, i: usize) -> Vec<String> {
+    if reply.html.len() == 1 {
+        split_plain(&reply.plain)
+    } else {
+        split_plain(&strip_html(&reply.html[i]))
+    }
+}
+
+fn reply_parameters(id: MessageId) -> ReplyParameters {
+    ReplyParameters {
+        allow_sending_without_reply: Some(true),
+        ..ReplyParameters::new(id)
+    }
+}
+
+/// Sends a reply: each HTML part in order, the keyboard on the last, the first part as a reply
+/// to `reply_to` (in groups). When Telegram rejects the HTML, the part is re-sent as plain text
+/// rather than lost. Any other failure is logged with the chat id, and the rest is skipped.
+pub(crate) async fn send<R: Api>(
+    bot: &R,
+    chat: ChatId,
+    reply: &Reply,
+    reply_to: Option<MessageId>,
+) {
+    let kb = keyboard(&reply.buttons);
+    let n = reply.html.len();
+    for (i, part) in reply.html.iter().enumerate() {
+        let last = i + 1 == n;
+        let mut request = bot
+            .send_message(chat, part)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if last && let Some(kb) = &kb {
+            request = request.reply_markup(kb.clone());
+        }
+        if i == 0
+            && let Some(id) = reply_to
+        {
+            request = request.reply_parameters(reply_parameters(id));
+        }
+        match request.await {
+            Ok(_) => {}
+            Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
+                tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; sending plain text");
+                let chunks = plain_fallback(reply, i);
+                let m = chunks.len();
+                for (j, chunk) in chunks.into_iter().enumerate() {
+                    let mut request = bot
+                        .send_message(chat, chunk)
+                        .link_preview_options(no_preview());
+                    if last
+                        && j + 1 == m
+                        && let Some(kb) = &kb
+                    {
+                        request = request.reply_markup(kb.clone());
+                    }
+                    if i == 0
+                        && j == 0
+                        && let Some(id) = reply_to
+                    {
+                        request = request.reply_parameters(reply_parameters(id));
+                    }
+                    if let Err(e) = request.await {
+                        tracing::error!(chat_id = chat.0, error = %e, "sending a reply failed");
+                        return;
+                    }
+                }
+                if n == 1 {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::error!(chat_id = chat.0, error = %e, "sending a reply failed");
+                return;
+            }
+        }
+    }
+}
+
+/// Replaces a message's text and keyboard with a screen. Further parts of a long screen follow
+/// as new messages; an edit Telegram refuses (e.g. a message too old) becomes a new message.
+async fn edit<R: Api>(bot: &R, chat: ChatId, id: MessageId, screen: &Reply) {
+    let Some((first, rest)) = screen.html.split_first() else {
+        return;
+    };
+    let kb = if rest.is_empty() {
+        keyboard(&screen.buttons)
+    } else {
+        None
+    };
+    let mut request = bot
+        .edit_message_text(chat, id, first)
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(no_preview());
+    if let Some(kb) = &kb {
+        request = request.reply_markup(kb.clone());
+    }
+    match request.await {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {}
+        Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
+            tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; editing with plain text");
+            let text = plain_fallback(screen, 0)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let mut request = bot
+                .edit_message_text(chat, id, text)
+                .link_preview_options(no_preview());
+            if let Some(kb) = &kb {
+                request = request.reply_markup(kb.clone());
+            }
+            if let Err(e) = request.await {
+                tracing::error!(chat_id = chat.0, error = %e, "editing a message failed");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(chat_id = chat.0, error = %e, "editing a message failed; sending a new one");
+            send(bot, chat, screen, None).await;
+            return;
+        }
+    }
+    if !rest.is_empty() {
+        let more = Reply {
+            html: rest.to_vec(),
+            plain: String::new(),
+            buttons: screen.buttons.clone(),
+        };
+        send(bot, chat, &more, None).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn telegram_language_codes() {
+        assert_eq!(lang_from_code(None), Lang::En);
+        assert_eq!(lang_from_code(Some("en")), Lang::En);
+        assert_eq!(lang_from_code(Some("fr")), Lang::En);
+        assert_eq!(lang_from_code(Some("zh")), Lang::ZhHant);
+        assert_eq!(lang_from_code(Some("zh-hk")), Lang::ZhHant);
+        assert_eq!(lang_from_code(Some("zh-TW")), Lang::ZhHant);
+        assert_eq!(lang_from_code(Some("zh-hant")), Lang::ZhHant);
+        assert_eq!(lang_from_code(Some("zh-cn")), Lang::ZhHans);
+        assert_eq!(lang_from_code(Some("zh_SG")), Lang::ZhHans);
+        assert_eq!(lang_from_code(Some("zh-hans")), Lang::ZhHans);
+        assert_eq!(lang_from_code(Some("zhx")), Lang::En);
+    }
+
+    #[test]
+    fn questions_are_cleaned() {
+        assert_eq!(
+            sanitize("  how\u{0}\u{1} to\n\tapply \u{200b}TVP  "),
+            "how to apply TVP"
+        );
+        assert_eq!(
+            sanitize(&"字".repeat(10_000)).chars().count(),
+            MAX_QUESTION_CHARS
+        );
+        assert!(!has_words(&sanitize("🙂🙂 ?! \u{fffd}\u{0}")));
+        assert!(has_words(&sanitize("<b>TVP</b>")));
+    }
+
+    #[test]
+    fn plain_fallback_strips_tags_and_splits() {
+        assert_eq!(
+            strip_html("<b>A &amp; B</b> <a href=\"https://x/?a&amp;b\">link</a> &lt;i&gt;"),
+            "A & B link <i>"
+        );
+        let long = format!("{}\n{}", "a".repeat(4000), "b".repeat(5000));
+        let parts = split_plain(&long);
+        assert_eq!(parts.len(), 3);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS)
+        );
+        assert_eq!(parts.concat().len(), 9000);
+    }
+
+    #[test]
+    fn keyboards_drop_what_telegram_would_reject() {
+        let rows = vec![
+            vec![
+                Button::Callback {
+                    text: "ok".into(),
+                    data: "s:tvp".into(),
+                },
+                Button::Callback {
+                    text: "too long".into(),
+                    data: "x".repeat(65),
+                },
+            ],
+            vec![Button::Url {
+                text: "bad".into(),
+                url: "javascript:alert(1)".into(),
+            }],
+            vec![Button::Url {
+                text: "site".into(),
+                url: "https://www.itf.gov.hk/".into(),
+            }],
+        ];
+        let kb = keyboard(&rows).unwrap();
+        assert_eq!(kb.inline_keyboard.len(), 2);
+        assert_eq!(kb.inline_keyboard[0].len(), 1);
+        assert!(keyboard(&[vec![]]).is_none());
+    }
+}

@@ -1,0 +1,309 @@
+//! Subscriptions turned into messages: publishing a corpus (diff against the last published
+//! snapshot, work out who hears about what, and write the notices to the outbox in the same
+//! transaction as the new snapshot), deadline reminders, admin broadcasts, and the pacing the
+//! delivery worker sends them at.
+//!
+//! Everything here is synchronous and free of Telegram: the worker that drains the outbox lives
+//! in `bot::delivery` and calls [`Pacer`] and [`Payload::render`].
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::changes::{SchemeChange, Snapshot, diff};
+use crate::corpus::Corpus;
+use crate::render::{self, Reply};
+use crate::search::fingerprint;
+use crate::store::{ChatId, NewMessage, Store, StoreError, Topic};
+use crate::text::Lang;
+
+/// What an outbox row asks the worker to send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    /// The changes of one change set that this chat follows.
+    Notice { changes: Vec<SchemeChange> },
+    /// A scheme's application deadline is near.
+    Reminder { scheme: String, deadline: String, days_left: i64 },
+    /// An administrator's announcement.
+    Broadcast { text: String },
+}
+
+impl Payload {
+    /// The store's kind for this payload.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::Notice { .. } => "notice",
+            Payload::Reminder { .. } => "reminder",
+            Payload::Broadcast { .. } => "broadcast",
+        }
+    }
+
+    /// The message for a chat reading `lang`.
+    #[must_use]
+    pub fn render(&self, corpus: &Corpus, lang: Lang) -> Reply {
+        match self {
+            Payload::Notice { changes } => render::notice(changes, corpus, lang),
+            Payload::Reminder { scheme, deadline, days_left } => {
+                render::reminder(corpus.get(scheme), scheme, deadline, *days_left, lang)
+            }
+            Payload::Broadcast { text } => render::broadcast(text, lang),
+        }
+    }
+
+    fn json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// What a publish did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Schemes added, removed or changed.
+    pub changes: usize,
+    /// Notices written to the outbox (one per chat).
+    pub notices: usize,
+    /// Whether this was the first publish (a baseline: nobody is told).
+    pub first: bool,
+}
+
+/// Compares `corpus` with the last published snapshot and, when anything changed, records the
+/// new snapshot and one notice per subscribed chat in one transaction.
+pub fn publish(store: &Store, corpus: &Corpus, now_ms: i64) -> Result<Published, StoreError> {
+    let new = Snapshot::of(corpus);
+    let print = fingerprint(corpus);
+    let snapshot_json = serde_json::to_string(&new).unwrap_or_default();
+    let Some(previous) = store.published()? else {
+        store.publish(&print, &snapshot_json, "[]", &[], now_ms)?;
+        return Ok(Published { first: true, ..Published::default() });
+    };
+    let old: Snapshot = match serde_json::from_str(&previous.snapshot) {
+        Ok(s) => s,
+        Err(e) => {
+            // A snapshot this build cannot read (it should not happen: the format only grows).
+            // Re-baselining tells nobody anything rather than telling everybody everything.
+            tracing::warn!(error = %e, "the published snapshot is unreadable; publishing a new baseline");
+            store.publish(&print, &snapshot_json, "[]", &[], now_ms)?;
+            return Ok(Published { first: true, ..Published::default() });
+        }
+    };
+    let changes = diff(&old, &new);
+    if changes.is_empty() {
+        return Ok(Published::default());
+    }
+    let notices = recipients(&changes, &store.active_subscriptions()?);
+    let messages: Vec<NewMessage> = notices
+        .into_iter()
+        .map(|(chat, changes)| NewMessage { chat, payload: Payload::Notice { changes }.json() })
+        .collect();
+    let summary = serde_json::to_string(&changes).unwrap_or_default();
+    store.publish(&print, &snapshot_json, &summary, &messages, now_ms)?;
+    Ok(Published { changes: changes.len(), notices: messages.len(), first: false })
+}
+
+/// Which changes each chat hears about: everything for `all`, a category's schemes (before or
+/// after a move) for a category, one scheme for a scheme. A chat that follows a change through
+/// several subscriptions hears it once.
+#[must_use]
+pub fn recipients(changes: &[SchemeChange], subscriptions: &[(ChatId, Topic)]) -> BTreeMap<ChatId, Vec<SchemeChange>> {
+    let mut by_chat: BTreeMap<ChatId, Vec<usize>> = BTreeMap::new();
+    for (chat, topic) in subscriptions {
+        for (i, c) in changes.iter().enumerate() {
+            let follows = match topic {
+                Topic::All => true,
+                Topic::Category(cat) => c.categories().contains(&cat.key()),
+                Topic::Scheme(id) => c.id() == id,
+            };
+            if follows {
+                let list = by_chat.entry(*chat).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+    }
+    by_chat
+        .into_iter()
+        .map(|(chat, mut idx)| {
+            idx.sort_unstable();
+            (chat, idx.into_iter().map(|i| changes[i].clone()).collect())
+        })
+        .collect()
+}
+
+/// Queues one reminder per subscriber for every scheme whose deadline is `days_before` days
+/// away or less (and not past). A reminder is queued once per scheme, deadline and chat, however
+/// often this runs. Returns how many were queued.
+pub fn queue_reminders(store: &Store, corpus: &Corpus, today: i64, days_before: i64, now_ms: i64) -> Result<usize, StoreError> {
+    let subscriptions = store.active_subscriptions()?;
+    let mut queued = 0;
+    for s in &corpus.schemes {
+        let Some(deadline) = s.deadline.as_deref() else { continue };
+        let Some(day) = crate::date::parse(deadline) else { continue };
+        let days_left = day - today;
+        if !(0..=days_before).contains(&days_left) {
+            continue;
+        }
+        let mut chats: Vec<ChatId> = subscriptions
+            .iter()
+            .filter(|(_, t)| match t {
+                Topic::All => true,
+                Topic::Category(c) => *c == s.category,
+                Topic::Scheme(id) => *id == s.id,
+            })
+            .map(|(chat, _)| *chat)
+            .collect();
+        chats.sort_unstable();
+        chats.dedup();
+        let payload = Payload::Reminder { scheme: s.id.clone(), deadline: deadline.to_owned(), days_left }.json();
+        let messages: Vec<NewMessage> = chats.into_iter().map(|chat| NewMessage { chat, payload: payload.clone() }).collect();
+        queued += store.enqueue("reminder", &format!("deadline:{}:{deadline}", s.id), &messages, now_ms)?;
+    }
+    Ok(queued)
+}
+
+/// Queues an announcement to every active subscriber. Returns how many were queued.
+pub fn queue_broadcast(store: &Store, id: i64, text: &str, now_ms: i64) -> Result<usize, StoreError> {
+    let payload = Payload::Broadcast { text: text.to_owned() }.json();
+    let messages: Vec<NewMessage> =
+        store.active_subscriber_chats()?.into_iter().map(|chat| NewMessage { chat, payload: payload.clone() }).collect();
+    store.enqueue("broadcast", &format!("bc:{id}"), &messages, now_ms)
+}
+
+/// Delivery limits (Telegram's: about 30 messages a second overall, one a second per chat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rates {
+    pub per_second: u32,
+    pub per_chat_interval: Duration,
+}
+
+impl Default for Rates {
+    fn default() -> Rates {
+        Rates { per_second: 30, per_chat_interval: Duration::from_secs(1) }
+    }
+}
+
+/// Paces sends: never more than `per_second` in any one-second window, and never two to one
+/// chat closer than `per_chat_interval`. Time is passed in, so it is tested without sleeping.
+#[derive(Debug)]
+pub struct Pacer {
+    rates: Rates,
+    recent: VecDeque<Duration>,
+    last_by_chat: HashMap<ChatId, Duration>,
+    paused_until: Duration,
+}
+
+impl Pacer {
+    #[must_use]
+    pub fn new(rates: Rates) -> Pacer {
+        Pacer { rates, recent: VecDeque::new(), last_by_chat: HashMap::new(), paused_until: Duration::ZERO }
+    }
+
+    /// How long to wait from `now` before a send to `chat` is allowed (zero: send now).
+    #[must_use]
+    pub fn wait(&mut self, chat: ChatId, now: Duration) -> Duration {
+        let window = Duration::from_secs(1);
+        while self.recent.front().is_some_and(|&t| now.saturating_sub(t) >= window) {
+            self.recent.pop_front();
+        }
+        let mut until = self.paused_until;
+        if self.recent.len() >= self.rates.per_second.max(1) as usize
+            && let Some(&oldest) = self.recent.front()
+        {
+            until = until.max(oldest + window);
+        }
+        if let Some(&last) = self.last_by_chat.get(&chat) {
+            until = until.max(last + self.rates.per_chat_interval);
+        }
+        until.saturating_sub(now)
+    }
+
+    /// Records a send to `chat` at `now`.
+    pub fn sent(&mut self, chat: ChatId, now: Duration) {
+        self.recent.push_back(now);
+        self.last_by_chat.insert(chat, now);
+        if self.last_by_chat.len() > 10_000 {
+            let horizon = self.rates.per_chat_interval;
+            self.last_by_chat.retain(|_, &mut t| now.saturating_sub(t) < horizon);
+        }
+    }
+
+    /// Stops all sending until `until` (Telegram said "retry after").
+    pub fn pause(&mut self, until: Duration) {
+        self.paused_until = self.paused_until.max(until);
+    }
+}
+
+/// The wait before attempt `attempts + 1` after a transient failure: 1 s doubling to 5 minutes.
+#[must_use]
+pub fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300))
+}
+
+/// After this many failed attempts a message is given up.
+pub const MAX_ATTEMPTS: u32 = 12;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changes::Bilingual;
+    use crate::corpus::Category;
+
+    fn changed(id: &str, category: &str) -> SchemeChange {
+        SchemeChange::Changed {
+            id: id.to_owned(),
+            name: Bilingual::default(),
+            categories: vec![category.to_owned()],
+            fields: vec![],
+        }
+    }
+
+    #[test]
+    fn a_chat_hears_each_change_once_whatever_it_follows() {
+        let changes = vec![changed("nias", "industry"), changed("tvp", "funding")];
+        let subs = vec![
+            (1, Topic::All),
+            (1, Topic::Scheme("nias".into())),
+            (1, Topic::Category(Category::Industry)),
+            (2, Topic::Category(Category::Funding)),
+            (3, Topic::Scheme("techtas".into())),
+        ];
+        let r = recipients(&changes, &subs);
+        assert_eq!(r[&1].len(), 2);
+        assert_eq!(r[&2], vec![changed("tvp", "funding")]);
+        assert!(!r.contains_key(&3));
+    }
+
+    #[test]
+    fn the_pacer_keeps_to_the_overall_rate() {
+        let mut p = Pacer::new(Rates { per_second: 3, per_chat_interval: Duration::from_secs(1) });
+        let t0 = Duration::from_secs(10);
+        for chat in 1..=3 {
+            assert_eq!(p.wait(chat, t0), Duration::ZERO);
+            p.sent(chat, t0);
+        }
+        assert_eq!(p.wait(4, t0 + Duration::from_millis(100)), Duration::from_millis(900));
+        assert_eq!(p.wait(4, t0 + Duration::from_secs(1)), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_pacer_keeps_to_the_per_chat_rate_and_pauses() {
+        let mut p = Pacer::new(Rates::default());
+        let t0 = Duration::from_secs(5);
+        p.sent(7, t0);
+        assert_eq!(p.wait(7, t0 + Duration::from_millis(250)), Duration::from_millis(750));
+        assert_eq!(p.wait(8, t0), Duration::ZERO);
+        p.pause(t0 + Duration::from_secs(3));
+        assert_eq!(p.wait(8, t0), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(30), Duration::from_secs(256));
+    }
+}

@@ -1,0 +1,1646 @@
+//! The durable store: chats and their preferences, subscriptions, the published corpus snapshot,
+//! the outbox of messages waiting to be sent, and admin broadcasts awaiting confirmation.
+//!
+//! This is the only module that speaks SQL. Everything lives in one SQLite file in the data
+//! directory, opened in WAL mode with `synchronous=NORMAL`, foreign keys on and a 5 s busy
+//! timeout. The schema is a list of migrations applied in order, one transaction each, and
+//! tracked in `PRAGMA user_version`; a file written by a newer schemebot is refused rather than
+//! guessed at. A file that is not a database, or one we cannot write, makes [`Store::open`] fail
+//! with a [`StoreError`] naming the path; the file itself is never truncated or overwritten.
+//!
+//! Delivery is at-least-once through the outbox: a notifier reads [`Store::due`] rows, sends them,
+//! then calls [`Store::mark_sent`] (or [`Store::mark_retry`] / [`Store::mark_failed`]). Rows are
+//! unique per `(kind, dedupe_key, chat)`, which makes a change-set notice or a reminder go to a
+//! chat at most once however often it is enqueued.
+//!
+//! Every method is synchronous and short (sub-millisecond on a local disk), so async callers call
+//! them directly. [`Store`] is `Send + Sync`: the connection sits behind a mutex.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+
+use crate::corpus::{Category, SchemeId};
+use crate::text::Lang;
+
+/// A Telegram chat id as stored (private chats are positive, groups negative).
+pub type ChatId = i64;
+
+/// What a chat can subscribe to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Topic {
+    /// Every change to any scheme.
+    All,
+    /// Changes to schemes in one category.
+    Category(Category),
+    /// Changes to one scheme.
+    Scheme(SchemeId),
+}
+
+impl Topic {
+    /// The stable key stored in the database and used in callback data: `all`, `cat:<category>`
+    /// (e.g. `cat:talent`) or `s:<scheme id>` (e.g. `s:techtas`).
+    #[must_use]
+    pub fn key(&self) -> String {
+        match self {
+            Topic::All => "all".to_owned(),
+            Topic::Category(category) => format!("cat:{}", category.key()),
+            Topic::Scheme(id) => format!("s:{id}"),
+        }
+    }
+
+    /// Parses a key as written by [`Topic::key`]; `None` for anything else, including an unknown
+    /// category or an empty scheme id.
+    #[must_use]
+    pub fn parse(key: &str) -> Option<Topic> {
+        if key == "all" {
+            Some(Topic::All)
+        } else if let Some(category) = key.strip_prefix("cat:") {
+            Category::from_key(category).map(Topic::Category)
+        } else if let Some(id) = key.strip_prefix("s:") {
+            (!id.is_empty()).then(|| Topic::Scheme(id.to_owned()))
+        } else {
+            None
+        }
+    }
+}
+
+/// One message to put in the outbox for one chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The recipient.
+    pub chat: ChatId,
+    /// What to send, as JSON; the store never looks inside.
+    pub payload: String,
+}
+
+/// An outbox row that is due to be sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// The row id, passed back to [`Store::mark_sent`], [`Store::mark_retry`] or
+    /// [`Store::mark_failed`].
+    pub id: i64,
+    /// The recipient.
+    pub chat: ChatId,
+    /// `notice`, `reminder` or `broadcast`.
+    pub kind: String,
+    /// What to send, as JSON, exactly as enqueued.
+    pub payload: String,
+    /// How many attempts have failed so far.
+    pub attempts: u32,
+}
+
+/// The corpus snapshot that subscribers were last notified about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+    /// The corpus fingerprint of the snapshot.
+    pub fingerprint: String,
+    /// The snapshot itself, as JSON; the store never looks inside.
+    pub snapshot: String,
+    /// When it was published, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
+/// How many outbox rows are in each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Waiting to be sent (including rows waiting for a retry).
+    pub pending: usize,
+    /// Delivered.
+    pub sent: usize,
+    /// Given up on after an error.
+    pub failed: usize,
+    /// Discarded unsent because the chat blocked or removed the bot.
+    pub dropped: usize,
+}
+
+/// Counts for the admin `/stats` command and health reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Subscribers per topic, counting active chats only, sorted by topic.
+    pub by_topic: Vec<(Topic, usize)>,
+    /// Known chats that have not blocked or removed the bot.
+    pub active_chats: usize,
+    /// Known chats that have blocked or removed the bot.
+    pub inactive_chats: usize,
+    /// The outbox by status.
+    pub outbox: OutboxCounts,
+}
+
+/// Why the store could not do what was asked. Every variant names the database file (`:memory:`
+/// for an in-memory store).
+#[derive(Debug)]
+pub enum StoreError {
+    /// The directory that should hold the database could not be created.
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// SQLite could not open the file (typically a missing or unwritable directory).
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// The file exists but is not a SQLite database (or is corrupted); it was left untouched.
+    NotADatabase {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// The file is a SQLite database, but not one of ours (it has tables and no schema version).
+    Foreign { path: PathBuf },
+    /// The file or its directory cannot be written.
+    ReadOnly {
+        path: PathBuf,
+        source: Option<rusqlite::Error>,
+    },
+    /// The file was written by a newer schemebot with a schema this code does not know.
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    /// Applying a migration failed; the database stays at the previous version.
+    Migration {
+        path: PathBuf,
+        version: u32,
+        source: rusqlite::Error,
+    },
+    /// A statement failed while doing `op`.
+    Sql {
+        path: PathBuf,
+        op: &'static str,
+        source: rusqlite::Error,
+    },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::CreateDir { path, source } => write!(
+                f,
+                "cannot create the directory for the database {}: {source}",
+                path.display()
+            ),
+            StoreError::Open { path, source } => write!(
+                f,
+                "cannot open the database {}: {source} (does its directory exist and is it \
+                 writable?)",
+                path.display()
+            ),
+            StoreError::NotADatabase { path, source } => write!(
+                f,
+                "{} is not a schemebot database ({source}); the file was left untouched: move it \
+                 aside or restore a backup",
+                path.display()
+            ),
+            StoreError::Foreign { path } => write!(
+                f,
+                "{} is a SQLite database that schemebot did not create (it has tables but no \
+                 schema version); the file was left untouched",
+                path.display()
+            ),
+            StoreError::ReadOnly { path, source } => {
+                write!(
+                    f,
+                    "the database {} is read-only: the file and its directory must be writable \
+                     (SQLite creates -wal and -shm files next to it)",
+                    path.display()
+                )?;
+                match source {
+                    Some(source) => write!(f, " ({source})"),
+                    None => Ok(()),
+                }
+            }
+            StoreError::TooNew {
+                path,
+                found,
+                supported,
+            } => write!(
+                f,
+                "the database {} has schema version {found}, but this schemebot knows versions up \
+                 to {supported} only: upgrade schemebot or restore an older backup",
+                path.display()
+            ),
+            StoreError::Migration {
+                path,
+                version,
+                source,
+            } => write!(
+                f,
+                "migrating the database {} to schema version {version} failed: {source}",
+                path.display()
+            ),
+            StoreError::Sql { path, op, source } => {
+                write!(f, "database {}: {op} failed: {source}", path.display())
+            }
+        }
+    }
+}
+
+// The source is already part of each message, so `source()` returns nothing: `{:#}` would
+// otherwise print it twice.
+impl std::error::Error for StoreError {}
+
+/// The schema, one migration per entry; migration `i` (0-based) brings the database to
+/// `user_version = i + 1`. Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema. Times are milliseconds since the Unix epoch.
+    // AUTOINCREMENT on change_sets and broadcasts keeps ids from ever being reused: a change
+    // set id is part of outbox dedupe keys, and a broadcast id is in a confirmation button.
+    "
+    CREATE TABLE chats (
+        chat_id    INTEGER PRIMARY KEY,
+        lang       TEXT,
+        active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE subscriptions (
+        chat_id    INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE,
+        topic      TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, topic)
+    ) STRICT;
+
+    CREATE TABLE change_sets (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at INTEGER NOT NULL,
+        summary    TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE published (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        fingerprint   TEXT NOT NULL,
+        snapshot      TEXT NOT NULL,
+        change_set_id INTEGER NOT NULL REFERENCES change_sets (id),
+        published_at  INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        dedupe_key      TEXT NOT NULL,
+        chat_id         INTEGER NOT NULL,
+        payload         TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),
+        attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        created_at      INTEGER NOT NULL,
+        sent_at         INTEGER,
+        UNIQUE (kind, dedupe_key, chat_id)
+    ) STRICT;
+
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    CREATE INDEX outbox_chat ON outbox (chat_id, status);
+
+    CREATE TABLE broadcasts (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        admin      INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    ",
+];
+
+/// The schema version this code writes: the number of migrations.
+const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The durable store; see the module documentation.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, creating its parent directory, and
+    /// brings the schema up to date. Fails without touching the file if it is not a database, was
+    /// written by a newer schemebot, or cannot be written.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| open_error(path, source))?;
+        Store::init(conn, path.to_owned(), true)
+    }
+
+    /// Opens a fresh, empty in-memory database (for tests and dry runs).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| open_error(&path, source))?;
+        Store::init(conn, path, false)
+    }
+
+    fn init(mut conn: Connection, path: PathBuf, on_disk: bool) -> Result<Store, StoreError> {
+        let fail = |op| {
+            let path = path.clone();
+            move |source| classify(&path, op, source)
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(fail("setting the busy timeout"))?;
+        // Read before anything can write: a file that is not a database fails here, untouched.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+            .map_err(fail("reading the schema"))?;
+        if conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(fail("checking access"))?
+        {
+            return Err(StoreError::ReadOnly { path, source: None });
+        }
+        let version = user_version(&conn).map_err(fail("reading the schema version"))?;
+        if version > LATEST_VERSION {
+            return Err(StoreError::TooNew {
+                path,
+                found: version,
+                supported: LATEST_VERSION,
+            });
+        }
+        if version == 0 && tables > 0 {
+            return Err(StoreError::Foreign { path });
+        }
+        if on_disk {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+                .map_err(fail("switching to WAL mode"))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(path = %path.display(), mode, "SQLite refused WAL mode");
+            }
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(fail("setting pragmas"))?;
+        migrate(&mut conn, &path, version)?;
+        let store = Store {
+            conn: Mutex::new(conn),
+            path,
+        };
+        store.check_writable()?;
+        Ok(store)
+    }
+
+    /// The schema version of the open database (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        user_version(&self.conn()).map_err(self.fail("reading the schema version"))
+    }
+
+    /// Makes a cheap write in a transaction that is rolled back, for health checks: fails if the
+    /// database cannot take the write lock or refuses writes.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        let fail = self.fail("checking that the database is writable");
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        tx.execute(
+            "INSERT INTO broadcasts (admin, text, created_at) VALUES (0, '', 0)",
+            [],
+        )
+        .map_err(&fail)?;
+        tx.rollback().map_err(&fail)
+    }
+
+    // ---- chats and preferences ----
+
+    /// Sets (or with `None` clears) the reply language a chat chose.
+    pub fn set_lang(&self, chat: ChatId, lang: Option<Lang>) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO chats (chat_id, lang, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat_id) DO UPDATE SET lang = excluded.lang,
+                                                     updated_at = excluded.updated_at",
+                params![chat, lang.map(Lang::code), wall_clock_ms()],
+            )
+            .map_err(self.fail("setting the language"))?;
+        Ok(())
+    }
+
+    /// The reply language a chat chose, if any.
+    pub fn lang(&self, chat: ChatId) -> Result<Option<Lang>, StoreError> {
+        let code: Option<String> = self
+            .conn()
+            .query_row("SELECT lang FROM chats WHERE chat_id = ?1", [chat], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(self.fail("reading the language"))?
+            .flatten();
+        Ok(code.and_then(|code| {
+            let lang = Lang::from_code(&code);
+            if lang.is_none() {
+                tracing::warn!(chat, code, "ignoring an unknown stored language");
+            }
+            lang
+        }))
+    }
+
+    /// Records whether the bot can still write to a chat: `false` when the bot was blocked,
+    /// kicked or the account deleted, `true` when it is back. Deactivating also marks the chat's
+    /// pending outbox rows `dropped`. Returns whether the state changed (an unknown chat counts as
+    /// active).
+    pub fn set_active(&self, chat: ChatId, active: bool) -> Result<bool, StoreError> {
+        let fail = self.fail("setting whether a chat is active");
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let before: bool = tx
+            .query_row(
+                "SELECT active FROM chats WHERE chat_id = ?1",
+                [chat],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(&fail)?
+            .unwrap_or(true);
+        tx.execute(
+            "INSERT INTO chats (chat_id, active, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (chat_id) DO UPDATE SET active = excluded.active,
+                                                 updated_at = excluded.updated_at",
+            params![chat, active, wall_clock_ms()],
+        )
+        .map_err(&fail)?;
+        if !active {
+            tx.execute(
+                "UPDATE outbox SET status = 'dropped' WHERE chat_id = ?1 AND status = 'pending'",
+                [chat],
+            )
+            .map_err(&fail)?;
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(before != active)
+    }
+
+    /// Whether the bot can write to a chat; an unknown chat is active.
+    pub fn is_active(&self, chat: ChatId) -> Result<bool, StoreError> {
+        let active: Option<bool> = self
+            .conn()
+            .query_row(
+                "SELECT active FROM chats WHERE chat_id = ?1",
+                [chat],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.fail("reading whether a chat is active"))?;
+        Ok(active.unwrap_or(true))
+    }
+
+    // ---- subscriptions ----
+
+    /// Subscribes a chat to a topic and marks the chat active (a chat that subscribes can be
+    /// written to). Returns `false` if it was already subscribed.
+    pub fn subscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError> {
+        let fail = self.fail("subscribing");
+        let now = wall_clock_ms();
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        tx.execute(
+            "INSERT INTO chats (chat_id, active, updated_at) VALUES (?1, 1, ?2)
+             ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at
+             WHERE active = 0",
+            params![chat, now],
+        )
+        .map_err(&fail)?;
+        let added = tx
+            .execute(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, topic, created_at)
+                 VALUES (?1, ?2, ?3)",
+                params![chat, topic.key(), now],
+            )
+            .map_err(&fail)?;
+        tx.commit().map_err(&fail)?;
+        Ok(added == 1)
+    }
+
+    /// Unsubscribes a chat from a topic. Returns `false` if it was not subscribed.
+    pub fn unsubscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError> {
+        let removed = self
+            .conn()
+            .execute(
+                "DELETE FROM subscriptions WHERE chat_id = ?1 AND topic = ?2",
+                params![chat, topic.key()],
+            )
+            .map_err(self.fail("unsubscribing"))?;
+        Ok(removed == 1)
+    }
+
+    /// Removes all of a chat's subscriptions. Returns how many there were.
+    pub fn unsubscribe_all(&self, chat: ChatId) -> Result<usize, StoreError> {
+        self.conn()
+            .execute("DELETE FROM subscriptions WHERE chat_id = ?1", [chat])
+            .map_err(self.fail("unsubscribing from everything"))
+    }
+
+    /// A chat's subscriptions, sorted.
+    pub fn subscriptions(&self, chat: ChatId) -> Result<Vec<Topic>, StoreError> {
+        let fail = self.fail("listing subscriptions");
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT topic FROM subscriptions WHERE chat_id = ?1")
+            .map_err(&fail)?;
+        let keys = stmt
+            .query_map([chat], |row| row.get::<_, String>(0))
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(&fail)?;
+        let mut topics: Vec<Topic> = keys.iter().filter_map(|key| parse_stored(key)).collect();
+        topics.sort();
+        Ok(topics)
+    }
+
+    /// Every subscription of every active chat, sorted by chat then topic.
+    pub fn active_subscriptions(&self) -> Result<Vec<(ChatId, Topic)>, StoreError> {
+        let fail = self.fail("listing active subscriptions");
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT s.chat_id, s.topic FROM subscriptions s
+                 JOIN chats c ON c.chat_id = s.chat_id
+                 WHERE c.active = 1",
+            )
+            .map_err(&fail)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(&fail)?;
+        let mut subs: Vec<(ChatId, Topic)> = rows
+            .into_iter()
+            .filter_map(|(chat, key)| parse_stored(&key).map(|topic| (chat, topic)))
+            .collect();
+        subs.sort();
+        Ok(subs)
+    }
+
+    /// The active chats that have at least one subscription, ascending.
+    pub fn active_subscriber_chats(&self) -> Result<Vec<ChatId>, StoreError> {
+        let fail = self.fail("listing subscribed chats");
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT DISTINCT s.chat_id FROM subscriptions s
+                 JOIN chats c ON c.chat_id = s.chat_id
+                 WHERE c.active = 1
+                 ORDER BY s.chat_id",
+            )
+            .map_err(&fail)?;
+        stmt.query_map([], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(&fail)
+    }
+
+    // ---- the published snapshot and the outbox ----
+
+    /// The snapshot subscribers were last notified about, if anything was ever published.
+    pub fn published(&self) -> Result<Option<Published>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT fingerprint, snapshot, published_at FROM published WHERE id = 1",
+                [],
+                |row| {
+                    Ok(Published {
+                        fingerprint: row.get(0)?,
+                        snapshot: row.get(1)?,
+                        at_ms: row.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.fail("reading the published snapshot"))
+    }
+
+    /// In ONE transaction: records a change set (its `summary` JSON), replaces the published
+    /// snapshot, and inserts one outbox row per notice (kind `notice`, dedupe key
+    /// `cs:<change set id>`). Returns the change set id. As in [`Store::enqueue`], a notice for
+    /// a chat that is inactive is recorded as `dropped`.
+    ///
+    /// Two notices for the same chat are a caller bug: the whole call fails with
+    /// [`StoreError::Sql`] (a UNIQUE constraint) and nothing is written, so the snapshot is not
+    /// advanced without its notices.
+    pub fn publish(
+        &self,
+        fingerprint: &str,
+        snapshot: &str,
+        summary: &str,
+        notices: &[NewMessage],
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let fail = self.fail("publishing a change set");
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        tx.execute(
+            "INSERT INTO change_sets (created_at, summary) VALUES (?1, ?2)",
+            params![now_ms, summary],
+        )
+        .map_err(&fail)?;
+        let change_set = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO published (id, fingerprint, snapshot, change_set_id, published_at)
+             VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint,
+                                            snapshot = excluded.snapshot,
+                                            change_set_id = excluded.change_set_id,
+                                            published_at = excluded.published_at",
+            params![fingerprint, snapshot, change_set, now_ms],
+        )
+        .map_err(&fail)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO outbox (kind, dedupe_key, chat_id, payload, status,
+                                         next_attempt_at, created_at)
+                     VALUES ('notice', ?1, ?2, ?3,
+                             CASE WHEN EXISTS (SELECT 1 FROM chats
+                                               WHERE chat_id = ?2 AND active = 0)
+                                  THEN 'dropped' ELSE 'pending' END,
+                             ?4, ?4)",
+                )
+                .map_err(&fail)?;
+            let dedupe_key = format!("cs:{change_set}");
+            for notice in notices {
+                insert
+                    .execute(params![dedupe_key, notice.chat, notice.payload, now_ms])
+                    .map_err(&fail)?;
+            }
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(change_set)
+    }
+
+    /// Inserts outbox rows of another kind (`reminder`, `broadcast`), due now. A row whose
+    /// `(kind, dedupe_key, chat)` already exists, in any status, is skipped, which makes
+    /// reminders once-only. A row for a chat that is inactive (blocked the bot) is recorded as
+    /// `dropped` rather than left pending forever. Returns how many rows were inserted.
+    pub fn enqueue(
+        &self,
+        kind: &str,
+        dedupe_key: &str,
+        messages: &[NewMessage],
+        now_ms: i64,
+    ) -> Result<usize, StoreError> {
+        let fail = self.fail("enqueueing messages");
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let mut inserted = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO outbox (kind, dedupe_key, chat_id, payload, status,
+                                                   next_attempt_at, created_at)
+                     VALUES (?1, ?2, ?3, ?4,
+                             CASE WHEN EXISTS (SELECT 1 FROM chats
+                                               WHERE chat_id = ?3 AND active = 0)
+                                  THEN 'dropped' ELSE 'pending' END,
+                             ?5, ?5)",
+                )
+                .map_err(&fail)?;
+            for message in messages {
+                inserted += insert
+                    .execute(params![
+                        kind,
+                        dedupe_key,
+                        message.chat,
+                        message.payload,
+                        now_ms
+                    ])
+                    .map_err(&fail)?;
+            }
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(inserted)
+    }
+
+    /// Up to `limit` pending rows whose time has come (`next_attempt_at <= now_ms`) for chats
+    /// that are still active, oldest first (by id).
+    pub fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        let fail = self.fail("reading due messages");
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT o.id, o.chat_id, o.kind, o.payload, o.attempts FROM outbox o
+                 WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM chats c
+                                   WHERE c.chat_id = o.chat_id AND c.active = 0)
+                 ORDER BY o.id
+                 LIMIT ?2",
+            )
+            .map_err(&fail)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        stmt.query_map(params![now_ms, limit], |row| {
+            Ok(OutboxItem {
+                id: row.get(0)?,
+                chat: row.get(1)?,
+                kind: row.get(2)?,
+                payload: row.get(3)?,
+                attempts: u32::try_from(row.get::<_, i64>(4)?).unwrap_or(u32::MAX),
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(&fail)
+    }
+
+    /// The earliest `next_attempt_at` among pending rows of active chats: when the notifier
+    /// should wake up next. `None` if nothing is pending.
+    pub fn next_due_at(&self) -> Result<Option<i64>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT min(o.next_attempt_at) FROM outbox o
+                 WHERE o.status = 'pending'
+                   AND NOT EXISTS (SELECT 1 FROM chats c
+                                   WHERE c.chat_id = o.chat_id AND c.active = 0)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(self.fail("reading the next due time"))
+    }
+
+    /// Records that a row was delivered. Also applies to a row dropped while it was being sent
+    /// (delivery is a fact); a row already `sent` or `failed` is left as is.
+    pub fn mark_sent(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL
+                 WHERE id = ?1 AND status IN ('pending', 'dropped')",
+                params![id, now_ms],
+            )
+            .map_err(self.fail("marking a message sent"))?;
+        Ok(())
+    }
+
+    /// Records a failed attempt to be retried at `next_attempt_ms`: `attempts` goes up by one and
+    /// the row stays pending. A row that is no longer pending is left as is.
+    pub fn mark_retry(&self, id: i64, next_attempt_ms: i64, error: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
+                 WHERE id = ?1 AND status = 'pending'",
+                params![id, next_attempt_ms, error],
+            )
+            .map_err(self.fail("scheduling a retry"))?;
+        Ok(())
+    }
+
+    /// Gives up on a row after a final failed attempt (`attempts` goes up by one). A row that is
+    /// no longer pending is left as is.
+    pub fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2
+                 WHERE id = ?1 AND status = 'pending'",
+                params![id, error],
+            )
+            .map_err(self.fail("marking a message failed"))?;
+        Ok(())
+    }
+
+    /// How many outbox rows are in each status.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        outbox_counts(&self.conn()).map_err(self.fail("counting the outbox"))
+    }
+
+    /// Subscribers per topic (active chats only), chats by state and the outbox by status, read
+    /// in one transaction so the numbers agree with each other.
+    pub fn stats(&self) -> Result<Stats, StoreError> {
+        let fail = self.fail("reading statistics");
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(&fail)?;
+        let rows = {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT s.topic, count(*) FROM subscriptions s
+                     JOIN chats c ON c.chat_id = s.chat_id
+                     WHERE c.active = 1
+                     GROUP BY s.topic",
+                )
+                .map_err(&fail)?;
+            stmt.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(&fail)?
+        };
+        let mut by_topic: Vec<(Topic, usize)> = rows
+            .into_iter()
+            .filter_map(|(key, n)| parse_stored(&key).map(|topic| (topic, count(n))))
+            .collect();
+        by_topic.sort();
+        let (active, inactive): (i64, i64) = tx
+            .query_row(
+                "SELECT coalesce(sum(active), 0), coalesce(sum(1 - active), 0) FROM chats",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(&fail)?;
+        let outbox = outbox_counts(&tx).map_err(&fail)?;
+        tx.commit().map_err(&fail)?;
+        Ok(Stats {
+            by_topic,
+            active_chats: count(active),
+            inactive_chats: count(inactive),
+            outbox,
+        })
+    }
+
+    // ---- admin broadcasts awaiting confirmation ----
+
+    /// Stores a broadcast text until its admin confirms it. Returns its id (never reused).
+    pub fn create_broadcast(&self, admin: i64, text: &str, now_ms: i64) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO broadcasts (admin, text, created_at) VALUES (?1, ?2, ?3)",
+            params![admin, text, now_ms],
+        )
+        .map_err(self.fail("storing a broadcast"))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Removes and returns a broadcast's text, so a confirmation works once. `None` if the id is
+    /// unknown, already taken, or belongs to another admin (whose broadcast stays).
+    pub fn take_broadcast(&self, id: i64, admin: i64) -> Result<Option<String>, StoreError> {
+        self.conn()
+            .query_row(
+                "DELETE FROM broadcasts WHERE id = ?1 AND admin = ?2 RETURNING text",
+                params![id, admin],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.fail("taking a broadcast"))
+    }
+
+    // ---- helpers ----
+
+    /// The connection. A panic while the lock was held leaves SQLite consistent (an open
+    /// transaction is rolled back when it is dropped), so a poisoned lock is simply taken over.
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Wraps a SQLite error from `op` with this store's path.
+    fn fail(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| classify(&self.path, op, source)
+    }
+}
+
+/// Applies the migrations after `from`, one transaction each.
+fn migrate(conn: &mut Connection, path: &Path, from: u32) -> Result<(), StoreError> {
+    for (version, sql) in (1..).zip(MIGRATIONS).skip(from as usize) {
+        let fail = |source| StoreError::Migration {
+            path: path.to_owned(),
+            version,
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        tx.execute_batch(sql).map_err(fail)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {version}"))
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        tracing::info!(path = %path.display(), version, "migrated the database");
+    }
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    // user_version is a signed 32-bit header field; a negative value is certainly not ours.
+    Ok(u32::try_from(version).unwrap_or(u32::MAX))
+}
+
+fn outbox_counts(conn: &Connection) -> rusqlite::Result<OutboxCounts> {
+    let mut stmt = conn.prepare_cached("SELECT status, count(*) FROM outbox GROUP BY status")?;
+    let mut rows = stmt.query([])?;
+    let mut counts = OutboxCounts::default();
+    while let Some(row) = rows.next()? {
+        let n = count(row.get(1)?);
+        match row.get_ref(0)?.as_str()? {
+            "pending" => counts.pending = n,
+            "sent" => counts.sent = n,
+            "failed" => counts.failed = n,
+            "dropped" => counts.dropped = n,
+            // Unreachable while the CHECK constraint holds.
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// Parses a stored topic key, skipping (with a warning) one this code no longer knows, such as a
+/// removed category: one stale row must not hide every other subscription.
+fn parse_stored(key: &str) -> Option<Topic> {
+    let topic = Topic::parse(key);
+    if topic.is_none() {
+        tracing::warn!(key, "ignoring an unknown stored topic");
+    }
+    topic
+}
+
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch, for `updated_at` / `created_at` bookkeeping columns.
+fn wall_clock_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Maps an error from opening the connection.
+fn open_error(path: &Path, source: rusqlite::Error) -> StoreError {
+    match classify(path, "opening", source) {
+        StoreError::Sql { path, source, .. } => StoreError::Open { path, source },
+        other => other,
+    }
+}
+
+/// Turns the SQLite errors an operator can act on into their own variants.
+fn classify(path: &Path, op: &'static str, source: rusqlite::Error) -> StoreError {
+    let path = path.to_owned();
+    match source.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotADatabase { path, source },
+        Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
+            path,
+            source: Some(source),
+        },
+        Some(ErrorCode::CannotOpen) => StoreError::Open { path, source },
+        _ => StoreError::Sql { path, op, source },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(chat: ChatId, payload: &str) -> NewMessage {
+        NewMessage {
+            chat,
+            payload: payload.to_owned(),
+        }
+    }
+
+    fn scheme(id: &str) -> Topic {
+        Topic::Scheme(id.to_owned())
+    }
+
+    fn raw_count(store: &Store, table: &str) -> i64 {
+        store
+            .conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn store_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Store>();
+    }
+
+    #[test]
+    fn topic_keys_round_trip() {
+        let mut topics = vec![Topic::All, scheme("techtas"), scheme("re-skill-2")];
+        topics.extend(Category::ALL.into_iter().map(Topic::Category));
+        for topic in &topics {
+            assert_eq!(
+                Topic::parse(&topic.key()).as_ref(),
+                Some(topic),
+                "{topic:?}"
+            );
+        }
+        assert_eq!(Topic::All.key(), "all");
+        assert_eq!(Topic::Category(Category::Talent).key(), "cat:talent");
+        assert_eq!(scheme("techtas").key(), "s:techtas");
+        for bad in ["", "ALL", "cat:", "cat:nope", "s:", "techtas", "x:all"] {
+            assert_eq!(Topic::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn fresh_file_is_migrated_and_reopening_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/data/schemebot.db");
+        {
+            let store = Store::open(&path).unwrap();
+            assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+            let conn = store.conn();
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+            let fk: i64 = conn
+                .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(fk, 1);
+            let sync: i64 = conn
+                .query_row("PRAGMA synchronous", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(sync, 1, "NORMAL");
+            let tables: Vec<(String, bool)> = conn
+                .prepare(
+                    "SELECT name, strict FROM pragma_table_list
+                     WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'
+                     ORDER BY name",
+                )
+                .unwrap()
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let expected = [
+                "broadcasts",
+                "change_sets",
+                "chats",
+                "outbox",
+                "published",
+                "subscriptions",
+            ];
+            assert_eq!(tables, expected.map(|name| (name.to_owned(), true)));
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
+        store.check_writable().unwrap();
+        assert_eq!(
+            raw_count(&store, "broadcasts"),
+            0,
+            "check_writable rolls back"
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.db");
+        drop(Store::open(&path).unwrap());
+        let future = LATEST_VERSION + 1;
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(&format!("PRAGMA user_version = {future}"))
+            .unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(err, StoreError::TooNew { found, supported, .. }
+                if found == future && supported == LATEST_VERSION),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains("upgrade schemebot"), "{text}");
+    }
+
+    #[test]
+    fn a_garbage_file_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.db");
+        let garbage: Vec<u8> = b"definitely not SQLite\n"
+            .iter()
+            .copied()
+            .cycle()
+            .take(8192)
+            .collect();
+        std::fs::write(&path, &garbage).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::NotADatabase { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), garbage);
+    }
+
+    #[test]
+    fn a_foreign_sqlite_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE chats (x); INSERT INTO chats VALUES (42);")
+            .unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Foreign { .. }), "{err:?}");
+        let conn = Connection::open(&path).unwrap();
+        let x: i64 = conn
+            .query_row("SELECT x FROM chats", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(x, 42);
+        assert_eq!(user_version(&conn).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_parent_that_is_a_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("data");
+        std::fs::write(&blocker, b"a file, not a directory").unwrap();
+        let path = blocker.join("bot.db");
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_directory_is_a_clear_error() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let ro = dir.path().join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let path = ro.join("bot.db");
+        // Root ignores directory permissions; then there is nothing to test.
+        let writable = std::fs::write(ro.join("probe"), b"").is_ok();
+        let result = Store::open(&path);
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+        if writable {
+            eprintln!("skipped: the read-only directory is writable (running as root?)");
+            return;
+        }
+        let err = result.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Open { .. } | StoreError::ReadOnly { .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_is_a_clear_error() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.db");
+        drop(Store::open(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let writable = std::fs::OpenOptions::new().append(true).open(&path).is_ok();
+        let result = Store::open(&path);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        if writable {
+            eprintln!("skipped: the read-only file is writable (running as root?)");
+            return;
+        }
+        let err = result.unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
+        assert!(err.to_string().contains("read-only"), "{err}");
+    }
+
+    #[test]
+    fn data_survives_close_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.db");
+        {
+            let store = Store::open(&path).unwrap();
+            store.subscribe(1, &scheme("techtas")).unwrap();
+            store.set_lang(1, Some(Lang::ZhHant)).unwrap();
+            store.set_active(2, false).unwrap();
+            store
+                .publish("fp1", "{}", "[]", &[msg(1, "n")], 10)
+                .unwrap();
+            store.create_broadcast(9, "hello", 10).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.subscriptions(1).unwrap(), vec![scheme("techtas")]);
+        assert_eq!(store.lang(1).unwrap(), Some(Lang::ZhHant));
+        assert!(!store.is_active(2).unwrap());
+        assert_eq!(store.published().unwrap().unwrap().fingerprint, "fp1");
+        assert_eq!(store.due(10, 10).unwrap().len(), 1);
+        assert_eq!(raw_count(&store, "broadcasts"), 1);
+    }
+
+    #[test]
+    fn language_preference() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.lang(5).unwrap(), None);
+        store.set_lang(5, Some(Lang::ZhHans)).unwrap();
+        assert_eq!(store.lang(5).unwrap(), Some(Lang::ZhHans));
+        store.set_lang(5, Some(Lang::En)).unwrap();
+        assert_eq!(store.lang(5).unwrap(), Some(Lang::En));
+        store.set_lang(5, None).unwrap();
+        assert_eq!(store.lang(5).unwrap(), None);
+        // Setting a language does not subscribe or deactivate anyone.
+        assert!(store.is_active(5).unwrap());
+        assert!(store.subscriptions(5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn subscribing_twice_keeps_one_row() {
+        let store = Store::open_in_memory().unwrap();
+        let topic = Topic::Category(Category::Talent);
+        assert!(store.subscribe(7, &topic).unwrap());
+        assert!(!store.subscribe(7, &topic).unwrap());
+        assert_eq!(store.subscriptions(7).unwrap(), vec![topic]);
+        assert_eq!(raw_count(&store, "subscriptions"), 1);
+    }
+
+    #[test]
+    fn subscriptions_are_sorted_and_can_be_removed() {
+        let store = Store::open_in_memory().unwrap();
+        let talent = Topic::Category(Category::Talent);
+        store.subscribe(7, &scheme("techtas")).unwrap();
+        store.subscribe(7, &talent).unwrap();
+        store.subscribe(7, &Topic::All).unwrap();
+        store.subscribe(8, &Topic::All).unwrap();
+        assert_eq!(
+            store.subscriptions(7).unwrap(),
+            vec![Topic::All, talent.clone(), scheme("techtas")]
+        );
+        assert!(store.unsubscribe(7, &talent).unwrap());
+        assert!(!store.unsubscribe(7, &talent).unwrap());
+        assert_eq!(
+            store.subscriptions(7).unwrap(),
+            vec![Topic::All, scheme("techtas")]
+        );
+        assert_eq!(store.unsubscribe_all(7).unwrap(), 2);
+        assert_eq!(store.unsubscribe_all(7).unwrap(), 0);
+        assert!(store.subscriptions(7).unwrap().is_empty());
+        assert_eq!(
+            store.subscriptions(8).unwrap(),
+            vec![Topic::All],
+            "other chats untouched"
+        );
+    }
+
+    #[test]
+    fn deactivated_chats_are_not_active_subscribers() {
+        let store = Store::open_in_memory().unwrap();
+        store.subscribe(3, &Topic::All).unwrap();
+        store.subscribe(1, &scheme("b")).unwrap();
+        store.subscribe(1, &scheme("a")).unwrap();
+        store.subscribe(2, &Topic::All).unwrap();
+        assert!(store.set_active(2, false).unwrap());
+        assert_eq!(
+            store.active_subscriptions().unwrap(),
+            vec![(1, scheme("a")), (1, scheme("b")), (3, Topic::All)]
+        );
+        assert_eq!(store.active_subscriber_chats().unwrap(), vec![1, 3]);
+        // The subscription itself is kept for when the chat comes back.
+        assert_eq!(store.subscriptions(2).unwrap(), vec![Topic::All]);
+    }
+
+    #[test]
+    fn deactivating_drops_pending_rows_and_subscribing_reactivates() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(store.is_active(4).unwrap(), "unknown chat is active");
+        assert!(!store.set_active(4, true).unwrap(), "already active");
+        store.subscribe(4, &Topic::All).unwrap();
+        store
+            .enqueue("reminder", "r0", &[msg(4, "sent")], 0)
+            .unwrap();
+        let sent = store.due(0, 10).unwrap()[0].id;
+        store.mark_sent(sent, 1).unwrap();
+        store
+            .enqueue("reminder", "r1", &[msg(4, "a"), msg(5, "b")], 0)
+            .unwrap();
+
+        assert!(store.set_active(4, false).unwrap());
+        assert!(
+            !store.set_active(4, false).unwrap(),
+            "no change the second time"
+        );
+        assert!(!store.is_active(4).unwrap());
+        let counts = store.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.sent, counts.dropped), (1, 1, 1));
+        assert_eq!(
+            store
+                .due(0, 10)
+                .unwrap()
+                .iter()
+                .map(|i| i.chat)
+                .collect::<Vec<_>>(),
+            [5]
+        );
+        // Rows for a chat that is already inactive are recorded as dropped, never due.
+        assert_eq!(
+            store
+                .enqueue("reminder", "r2", &[msg(4, "late")], 0)
+                .unwrap(),
+            1
+        );
+        store.publish("fp", "{}", "{}", &[msg(4, "n")], 0).unwrap();
+        let counts = store.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.sent, counts.dropped), (1, 1, 3));
+        assert_eq!(store.next_due_at().unwrap(), Some(0));
+        assert_eq!(store.due(0, 10).unwrap().len(), 1);
+
+        assert!(store.set_active(4, true).unwrap());
+        assert!(store.is_active(4).unwrap());
+        assert_eq!(store.active_subscriber_chats().unwrap(), vec![4]);
+        // Dropped rows stay dropped.
+        assert_eq!(store.outbox_counts().unwrap().dropped, 3);
+        assert_eq!(store.due(0, 10).unwrap().len(), 1);
+
+        store.set_active(4, false).unwrap();
+        assert!(
+            !store.subscribe(4, &Topic::All).unwrap(),
+            "already subscribed"
+        );
+        assert!(store.is_active(4).unwrap(), "subscribing reactivates");
+    }
+
+    #[test]
+    fn publish_writes_snapshot_change_set_and_notices() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.published().unwrap(), None);
+        let first = store
+            .publish(
+                "fp1",
+                r#"{"v":1}"#,
+                r#"{"added":[]}"#,
+                &[msg(1, "n1"), msg(2, "n2")],
+                100,
+            )
+            .unwrap();
+        let second = store
+            .publish("fp2", r#"{"v":2}"#, "{}", &[msg(1, "m1")], 200)
+            .unwrap();
+        assert!(second > first);
+        assert_eq!(
+            store.published().unwrap(),
+            Some(Published {
+                fingerprint: "fp2".into(),
+                snapshot: r#"{"v":2}"#.into(),
+                at_ms: 200,
+            })
+        );
+        let due = store.due(1_000, 10).unwrap();
+        let got: Vec<_> = due
+            .iter()
+            .map(|i| (i.chat, i.kind.as_str(), i.payload.as_str(), i.attempts))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "notice", "n1", 0),
+                (2, "notice", "n2", 0),
+                (1, "notice", "m1", 0)
+            ]
+        );
+        let keys: Vec<String> = store
+            .conn()
+            .prepare("SELECT dedupe_key FROM outbox ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            keys,
+            [
+                format!("cs:{first}"),
+                format!("cs:{first}"),
+                format!("cs:{second}")
+            ]
+        );
+    }
+
+    #[test]
+    fn publish_is_all_or_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .publish("fp1", "s1", "{}", &[msg(1, "ok")], 100)
+            .unwrap();
+        let err = store
+            .publish(
+                "fp2",
+                "s2",
+                "{}",
+                &[msg(2, "a"), msg(3, "b"), msg(2, "dup")],
+                200,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Sql {
+                    op: "publishing a change set",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(store.published().unwrap().unwrap().fingerprint, "fp1");
+        assert_eq!(raw_count(&store, "change_sets"), 1);
+        assert_eq!(raw_count(&store, "outbox"), 1);
+        // The store is still usable afterwards.
+        store
+            .publish("fp2", "s2", "{}", &[msg(2, "a")], 300)
+            .unwrap();
+        assert_eq!(store.published().unwrap().unwrap().fingerprint, "fp2");
+    }
+
+    #[test]
+    fn enqueue_skips_rows_that_exist() {
+        let store = Store::open_in_memory().unwrap();
+        let batch = [msg(1, "r"), msg(2, "r")];
+        assert_eq!(
+            store
+                .enqueue("reminder", "techtas:2025-01-31:7d", &batch, 0)
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .enqueue("reminder", "techtas:2025-01-31:7d", &batch, 5)
+                .unwrap(),
+            0
+        );
+        // Once sent, still once-only.
+        for item in store.due(10, 10).unwrap() {
+            store.mark_sent(item.id, 10).unwrap();
+        }
+        assert_eq!(
+            store
+                .enqueue(
+                    "reminder",
+                    "techtas:2025-01-31:7d",
+                    &[msg(1, "r"), msg(3, "r")],
+                    20
+                )
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .enqueue("reminder", "techtas:2025-01-31:1d", &batch, 20)
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .enqueue("broadcast", "techtas:2025-01-31:7d", &batch, 20)
+                .unwrap(),
+            2
+        );
+        assert_eq!(raw_count(&store, "outbox"), 7);
+    }
+
+    #[test]
+    fn due_retry_and_sent_follow_the_clock() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.next_due_at().unwrap(), None);
+        store
+            .enqueue("broadcast", "b1", &[msg(1, "a")], 100)
+            .unwrap();
+        store
+            .enqueue("broadcast", "b2", &[msg(2, "b")], 50)
+            .unwrap();
+        store
+            .enqueue("broadcast", "b3", &[msg(3, "c")], 300)
+            .unwrap();
+        let ids: Vec<i64> = store.due(1_000, 10).unwrap().iter().map(|i| i.id).collect();
+        let [a, b, c] = ids[..] else {
+            panic!("{ids:?}")
+        };
+        assert!(a < b && b < c);
+
+        // Only rows whose time has come, by id not by time, up to the limit.
+        let due = |now, limit| -> Vec<i64> {
+            store
+                .due(now, limit)
+                .unwrap()
+                .iter()
+                .map(|i| i.id)
+                .collect()
+        };
+        assert_eq!(due(100, 10), [a, b]);
+        assert_eq!(due(100, 1), [a]);
+        assert_eq!(due(49, 10), Vec::<i64>::new());
+        assert_eq!(store.next_due_at().unwrap(), Some(50));
+
+        store.mark_retry(b, 500, "429 retry after 0.4 s").unwrap();
+        assert_eq!(due(300, 10), [a, c]);
+        assert_eq!(store.next_due_at().unwrap(), Some(100));
+        let retried = store.due(500, 10).unwrap();
+        assert_eq!(
+            retried
+                .iter()
+                .map(|i| (i.id, i.attempts))
+                .collect::<Vec<_>>(),
+            [(a, 0), (b, 1), (c, 0)]
+        );
+
+        store.mark_sent(a, 600).unwrap();
+        store.mark_failed(c, "400 bad request").unwrap();
+        assert_eq!(due(1_000, 10), [b]);
+        assert_eq!(store.next_due_at().unwrap(), Some(500));
+        // A row that is no longer pending is not resurrected by a late retry.
+        store.mark_retry(c, 0, "late").unwrap();
+        assert_eq!(due(1_000, 10), [b]);
+
+        // An inactive chat's rows are neither due nor counted for waking up.
+        store.set_active(2, false).unwrap();
+        assert_eq!(due(1_000, 10), Vec::<i64>::new());
+        assert_eq!(store.next_due_at().unwrap(), None);
+
+        let (status, error, sent_at): (String, Option<String>, Option<i64>) = store
+            .conn()
+            .query_row(
+                "SELECT status, last_error, sent_at FROM outbox WHERE id = ?1",
+                [a],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((status.as_str(), error, sent_at), ("sent", None, Some(600)));
+        assert_eq!(
+            store.outbox_counts().unwrap(),
+            OutboxCounts {
+                pending: 0,
+                sent: 1,
+                failed: 1,
+                dropped: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn stats_count_active_chats_only() {
+        let store = Store::open_in_memory().unwrap();
+        let talent = Topic::Category(Category::Talent);
+        store.subscribe(1, &Topic::All).unwrap();
+        store.subscribe(1, &talent).unwrap();
+        store.subscribe(2, &Topic::All).unwrap();
+        store.subscribe(3, &Topic::All).unwrap();
+        store.subscribe(3, &scheme("techtas")).unwrap();
+        store.set_lang(4, Some(Lang::En)).unwrap();
+        store.set_active(3, false).unwrap();
+        store.set_active(5, false).unwrap();
+        store
+            .enqueue("broadcast", "b", &[msg(1, "x"), msg(2, "y")], 0)
+            .unwrap();
+        store.mark_sent(store.due(0, 1).unwrap()[0].id, 1).unwrap();
+
+        let stats = store.stats().unwrap();
+        assert_eq!(stats.by_topic, vec![(Topic::All, 2), (talent, 1)]);
+        assert_eq!((stats.active_chats, stats.inactive_chats), (3, 2));
+        assert_eq!(
+            stats.outbox,
+            OutboxCounts {
+                pending: 1,
+                sent: 1,
+                ..OutboxCounts::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_broadcast_is_taken_once_by_its_admin() {
+        let store = Store::open_in_memory().unwrap();
+        let id = store.create_broadcast(10, "<b>news</b>", 0).unwrap();
+        let other = store.create_broadcast(10, "other", 0).unwrap();
+        assert_ne!(id, other);
+        assert_eq!(store.take_broadcast(id, 11).unwrap(), None, "another admin");
+        assert_eq!(
+            store.take_broadcast(id, 10).unwrap().as_deref(),
+            Some("<b>news</b>")
+        );
+        assert_eq!(store.take_broadcast(id, 10).unwrap(), None, "only once");
+        assert_eq!(store.take_broadcast(999, 10).unwrap(), None);
+        // Ids are never reused, so a stale confirmation cannot take a newer broadcast.
+        assert_eq!(
+            store.take_broadcast(other, 10).unwrap().as_deref(),
+            Some("other")
+        );
+        let newer = store.create_broadcast(10, "newer", 0).unwrap();
+        assert!(newer > other);
+    }
+
+    #[test]
+    fn a_poisoned_lock_is_recovered() {
+        let store = Store::open_in_memory().unwrap();
+        std::thread::scope(|scope| {
+            let result = scope
+                .spawn(|| {
+                    let _guard = store.conn();
+                    panic!("poison the lock");
+                })
+                .join();
+            assert!(result.is_err());
+        });
+        assert!(store.conn.is_poisoned());
+        assert!(store.subscribe(1, &Topic::All).unwrap());
+        store.check_writable().unwrap();
+    }
+}
