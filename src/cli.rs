@@ -39,6 +39,10 @@ pub enum Command {
     /// Runs the Telegram bot (long polling) until SIGTERM or Ctrl-C. The token comes from
     /// TELOXIDE_TOKEN, the Bot API URL from TELOXIDE_API_URL when set.
     Serve(ServeArgs),
+    /// Compares the corpus with what subscribers were last told and queues notices of the
+    /// changes (and due deadline reminders) in the bot's database; the next `serve` sends them.
+    /// A running `serve` does the same on SIGHUP or an admin's /reload.
+    Publish(PublishArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +59,25 @@ pub struct ServeArgs {
         default_value = "8/10s"
     )]
     pub flood_limit: crate::bot::FloodLimit,
+    /// Notices, reminders and broadcasts sent per second at most, over all chats.
+    #[arg(long, env = "SCHEMEBOT_NOTIFY_RATE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub notify_rate: u32,
+    /// The least time between two notices to one chat, in milliseconds.
+    #[arg(long, env = "SCHEMEBOT_NOTIFY_CHAT_INTERVAL_MS", default_value_t = 1000)]
+    pub notify_chat_interval_ms: u64,
+    /// Remind subscribers of a scheme this many days before its application deadline.
+    #[arg(long, env = "SCHEMEBOT_REMIND_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=365))]
+    pub remind_days: u16,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// The bot's data folder (where its database is).
+    #[arg(long, env = "SCHEMEBOT_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Remind subscribers of a scheme this many days before its application deadline.
+    #[arg(long, env = "SCHEMEBOT_REMIND_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=365))]
+    pub remind_days: u16,
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,12 +113,18 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Index => index(&cli.corpus, &cli.index),
+        Command::Publish(args) => publish(&cli.corpus, &args),
         Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
         Command::Serve(args) => {
             // Configuration first: a missing token fails before the index is opened.
-            let config = crate::bot::Config::from_env(args.data_dir, args.flood_limit)?;
+            let mut config = crate::bot::Config::from_env(args.data_dir, args.flood_limit)?;
+            config.rates = crate::notify::Rates {
+                per_second: args.notify_rate,
+                per_chat_interval: std::time::Duration::from_millis(args.notify_chat_interval_ms),
+            };
+            config.remind_days = i64::from(args.remind_days);
             let engine = open_engine(&cli.corpus, &cli.index)?;
-            crate::bot::serve(engine, config)
+            crate::bot::serve(engine, config, cli.corpus, cli.index)
         }
     }
 }
@@ -113,6 +142,33 @@ fn index(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::R
         index_dir.display(),
         started.elapsed().as_millis()
     );
+    Ok(())
+}
+
+fn publish(corpus_dir: &std::path::Path, args: &PublishArgs) -> anyhow::Result<()> {
+    let corpus = Corpus::load(corpus_dir)?;
+    let db = args.data_dir.join(crate::bot::DATABASE);
+    let store = crate::store::Store::open(&db)?;
+    let now = crate::bot::now_ms();
+    let published = crate::notify::publish(&store, &corpus, now)?;
+    let reminders = crate::notify::queue_reminders(
+        &store,
+        &corpus,
+        crate::date::today_hk(),
+        i64::from(args.remind_days),
+        now,
+    )?;
+    if published.first {
+        println!("published {} schemes as the baseline; nobody is notified of a first publish", corpus.schemes.len());
+    } else {
+        println!(
+            "published {} schemes: {} changed, {} notices and {reminders} reminders queued in {}",
+            corpus.schemes.len(),
+            published.changes,
+            published.notices,
+            db.display()
+        );
+    }
     Ok(())
 }
 

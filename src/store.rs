@@ -305,6 +305,11 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL
     ) STRICT;
     ",
+    // 2: the language a chat last used when it subscribed, for notices to chats that never chose
+    // one with /lang (a notice has no question whose script could decide).
+    "
+    ALTER TABLE chats ADD COLUMN notice_lang TEXT;
+    ",
 ];
 
 /// The schema version this code writes: the number of migrations.
@@ -423,6 +428,33 @@ impl Store {
             )
             .map_err(self.fail("setting the language"))?;
         Ok(())
+    }
+
+    /// Remembers the language a chat was using when it subscribed, for its notices.
+    pub fn set_notice_lang(&self, chat: ChatId, lang: Lang) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO chats (chat_id, notice_lang, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat_id) DO UPDATE SET notice_lang = excluded.notice_lang,
+                                                     updated_at = excluded.updated_at",
+                params![chat, lang.code(), wall_clock_ms()],
+            )
+            .map_err(self.fail("setting the notice language"))?;
+        Ok(())
+    }
+
+    /// The language for a chat's notices: its /lang choice, else the language it subscribed in.
+    pub fn notice_lang(&self, chat: ChatId) -> Result<Option<Lang>, StoreError> {
+        let codes: Option<(Option<String>, Option<String>)> = self
+            .conn()
+            .query_row(
+                "SELECT lang, notice_lang FROM chats WHERE chat_id = ?1",
+                [chat],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(self.fail("reading the notice language"))?;
+        Ok(codes.and_then(|(chosen, hint)| chosen.or(hint)).and_then(|c| Lang::from_code(&c)))
     }
 
     /// The reply language a chat chose, if any.

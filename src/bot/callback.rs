@@ -12,11 +12,18 @@
 //! | `lang`              | the language chooser                          |
 //! | `lang:<code>`       | choose `en`, `zh-hant` or `zh-hans`           |
 //! | `lang:auto`         | forget the choice (follow each question)      |
+//! | `sub`               | the subscribe menu                            |
+//! | `sub:<topic>`       | subscribe (`all`, `cat:<key>`, `s:<id>`)      |
+//! | `un:<topic>`        | unsubscribe from one topic                    |
+//! | `unall`             | unsubscribe from everything                   |
+//! | `subs`              | the chat's subscriptions (as a new message)   |
+//! | `bc:<id>` `bcx:<id>`| send / cancel an admin broadcast              |
 //!
 //! Anything else, including data from an older version of the bot, parses to `None`; the
 //! handler answers it with a short "this button has expired" notice.
 
 use crate::corpus::{Category, SchemeId};
+use crate::store::Topic;
 use crate::render::MAX_CALLBACK_BYTES;
 use crate::text::Lang;
 
@@ -36,6 +43,20 @@ pub enum Action {
     LangMenu,
     /// `lang:<code>` (`None`: `lang:auto`).
     SetLang(Option<Lang>),
+    /// `sub`: the subscribe menu.
+    SubscribeMenu,
+    /// `sub:<topic>`.
+    Subscribe(Topic),
+    /// `un:<topic>`.
+    Unsubscribe(Topic),
+    /// `unall`.
+    UnsubscribeAll,
+    /// `subs`: the subscriptions list.
+    Subscriptions,
+    /// `bc:<id>`: send a broadcast awaiting confirmation.
+    BroadcastSend(i64),
+    /// `bcx:<id>`: discard it.
+    BroadcastCancel(i64),
 }
 
 /// Parsed callback data: an action and, optionally, the language to answer in.
@@ -70,7 +91,14 @@ impl CallbackData {
         let action = match body.split_once(':') {
             None if body == "cat" => Action::Browse,
             None if body == "lang" => Action::LangMenu,
+            None if body == "sub" => Action::SubscribeMenu,
+            None if body == "subs" => Action::Subscriptions,
+            None if body == "unall" => Action::UnsubscribeAll,
             None => return None,
+            Some(("sub", topic)) => Action::Subscribe(valid_topic(topic)?),
+            Some(("un", topic)) => Action::Unsubscribe(valid_topic(topic)?),
+            Some(("bc", id)) => Action::BroadcastSend(id.parse().ok().filter(|&n: &i64| n > 0)?),
+            Some(("bcx", id)) => Action::BroadcastCancel(id.parse().ok().filter(|&n: &i64| n > 0)?),
             Some(("s", id)) if is_id(id) => Action::Scheme(id.to_owned()),
             Some(("cat", key)) => Action::Category(Category::from_key(key)?),
             Some(("lang", "auto")) => Action::SetLang(None),
@@ -91,6 +119,13 @@ impl CallbackData {
             Action::LangMenu => "lang".to_owned(),
             Action::SetLang(None) => "lang:auto".to_owned(),
             Action::SetLang(Some(l)) => format!("lang:{}", l.code()),
+            Action::SubscribeMenu => "sub".to_owned(),
+            Action::Subscribe(t) => format!("sub:{}", t.key()),
+            Action::Unsubscribe(t) => format!("un:{}", t.key()),
+            Action::UnsubscribeAll => "unall".to_owned(),
+            Action::Subscriptions => "subs".to_owned(),
+            Action::BroadcastSend(id) => format!("bc:{id}"),
+            Action::BroadcastCancel(id) => format!("bcx:{id}"),
         };
         if let Some(lang) = self.lang {
             out.push(';');
@@ -110,6 +145,15 @@ pub fn with_lang(data: &str, lang: Lang) -> String {
             d.in_lang(lang).format()
         }
         _ => data.to_owned(),
+    }
+}
+
+/// A topic key whose scheme id (if any) is well formed.
+fn valid_topic(key: &str) -> Option<Topic> {
+    let topic = Topic::parse(key)?;
+    match &topic {
+        Topic::Scheme(id) if !is_id(id) => None,
+        _ => Some(topic),
     }
 }
 
@@ -156,6 +200,14 @@ mod tests {
         check("lang:zh-hant", Some(d(Action::SetLang(Some(Lang::ZhHant)))));
         check("lang:zh-hans", Some(d(Action::SetLang(Some(Lang::ZhHans)))));
         check("lang:auto", Some(d(Action::SetLang(None))));
+        check("sub", Some(d(Action::SubscribeMenu)));
+        check("sub:all", Some(d(Action::Subscribe(Topic::All))));
+        check("sub:cat:talent;zh-hant", Some(d(Action::Subscribe(Topic::Category(Category::Talent))).in_lang(Lang::ZhHant)));
+        check("un:s:techtas", Some(d(Action::Unsubscribe(Topic::Scheme("techtas".to_owned())))));
+        check("unall", Some(d(Action::UnsubscribeAll)));
+        check("subs", Some(d(Action::Subscriptions)));
+        check("bc:12", Some(d(Action::BroadcastSend(12))));
+        check("bcx:12", Some(d(Action::BroadcastCancel(12))));
     }
 
     #[test]
@@ -175,6 +227,10 @@ mod tests {
             "s:techtas;",
             "s:techtas;xx",
             "sub:techtas",
+            "sub:s:TechTAS",
+            "un:cat:money",
+            "bc:0",
+            "bc:x",
             "x:y:z",
             ":",
             ";en",

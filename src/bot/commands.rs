@@ -28,6 +28,18 @@ pub enum Command {
     Lang,
     /// `/about`: sources, dates and contacts.
     About,
+    /// `/subscribe [all | category | scheme]`; without an argument, a menu.
+    Subscribe { arg: String },
+    /// `/unsubscribe [all | category | scheme]`; without an argument, the subscriptions list.
+    Unsubscribe { arg: String },
+    /// `/subscriptions`: what the chat follows, with buttons to drop each.
+    Subscriptions,
+    /// `/reload` (admins): re-read the corpus and notify subscribers of changes.
+    Reload,
+    /// `/stats` (admins): subscribers and delivery counts.
+    Stats,
+    /// `/broadcast <text>` (admins): an announcement to all subscribers, after confirmation.
+    Broadcast { text: String },
 }
 
 impl fmt::Display for Command {
@@ -41,13 +53,29 @@ impl fmt::Display for Command {
             Command::Funding => "funding",
             Command::Lang => "lang",
             Command::About => "about",
+            Command::Subscribe { .. } => "subscribe",
+            Command::Unsubscribe { .. } => "unsubscribe",
+            Command::Subscriptions => "subscriptions",
+            Command::Reload => "reload",
+            Command::Stats => "stats",
+            Command::Broadcast { .. } => "broadcast",
         })
     }
 }
 
-/// The commands shown in Telegram's command menu, in menu order.
-pub const MENU: [&str; 7] = [
-    "start", "help", "schemes", "scheme", "funding", "lang", "about",
+/// The commands shown in Telegram's command menu, in menu order (the admin commands are left
+/// out on purpose).
+pub const MENU: [&str; 10] = [
+    "start",
+    "help",
+    "schemes",
+    "scheme",
+    "funding",
+    "subscribe",
+    "unsubscribe",
+    "subscriptions",
+    "lang",
+    "about",
 ];
 
 /// A message that starts with a command.
@@ -94,6 +122,22 @@ pub fn parse(text: &str, me: &str) -> Option<Parsed> {
         "funding" => Command::Funding,
         "lang" | "language" => Command::Lang,
         "about" => Command::About,
+        "subscribe" | "sub" | "follow" => Command::Subscribe {
+            arg: args.to_owned(),
+        },
+        "unsubscribe" | "unsub" | "unfollow" => Command::Unsubscribe {
+            arg: args.to_owned(),
+        },
+        "subscriptions" | "subs" => Command::Subscriptions,
+        "reload" => Command::Reload,
+        "stats" => Command::Stats,
+        "broadcast" => Command::Broadcast {
+            // Keep the announcement's own line breaks.
+            text: rest
+                .trim_start_matches(|c: char| !c.is_whitespace())
+                .trim()
+                .to_owned(),
+        },
         _ => match name.strip_prefix("scheme_") {
             Some(id) if !id.is_empty() => Command::Scheme {
                 query: id.replace('_', "-"),
@@ -195,12 +239,31 @@ mod tests {
         assert_eq!(parse("/funding", ME), known(Command::Funding));
         assert_eq!(parse("/lang", ME), known(Command::Lang));
         assert_eq!(parse("/about", ME), known(Command::About));
+        assert_eq!(
+            parse("/subscribe techtas", ME),
+            known(Command::Subscribe {
+                arg: "techtas".into()
+            })
+        );
+        assert_eq!(
+            parse("/unsubscribe all", ME),
+            known(Command::Unsubscribe { arg: "all".into() })
+        );
+        assert_eq!(parse("/subscriptions", ME), known(Command::Subscriptions));
+        assert_eq!(parse("/reload", ME), known(Command::Reload));
+        assert_eq!(parse("/stats@SchemeBot", ME), known(Command::Stats));
+        assert_eq!(
+            parse("/broadcast Hello\nsecond line", ME),
+            known(Command::Broadcast {
+                text: "Hello\nsecond line".into()
+            })
+        );
     }
 
     #[test]
     fn other_bots_unknown_commands_and_non_commands() {
         assert_eq!(parse("/help@OtherBot", ME), Some(Parsed::OtherBot));
-        assert_eq!(parse("/subscribe", ME), Some(Parsed::Unknown));
+        assert_eq!(parse("/subscribed", ME), Some(Parsed::Unknown));
         assert_eq!(parse("/scheme_", ME), Some(Parsed::Unknown));
         assert_eq!(parse("/", ME), None);
         assert_eq!(parse("/ 你好", ME), None);

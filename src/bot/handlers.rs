@@ -19,7 +19,7 @@ use teloxide::payloads::{
     SendMessageSetters,
 };
 use teloxide::types::{
-    CallbackQuery, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InlineQuery,
+    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, InlineQuery,
     InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText,
     LinkPreviewOptions, MaybeInaccessibleMessage, Me, MediaKind, Message, MessageId, MessageKind,
     ParseMode, ReplyParameters,
@@ -32,7 +32,8 @@ use crate::render::{
     Button, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS, Reply, display_name, no_match, render,
     scheme_reply, tagline,
 };
-use crate::search::Found;
+use crate::search::{Engine, Found};
+use crate::store::Topic;
 use crate::text::Lang;
 
 use super::callback::{Action, CallbackData};
@@ -135,14 +136,19 @@ fn has_words(text: &str) -> bool {
 impl State {
     /// The language for a reply with no question text to go by.
     fn ui_lang(&self, chat: ChatId, language_code: Option<&str>) -> Lang {
-        self.prefs
-            .lang(chat)
+        self.lang_pref(chat)
             .unwrap_or_else(|| lang_from_code(language_code))
     }
 
-    /// Runs [`answer`] on the blocking pool.
-    async fn answer(&self, question: String, lang: Option<Lang>, limit: usize) -> Option<Answer> {
-        let engine = Arc::clone(&self.engine);
+    /// Runs [`answer`] on the blocking pool, with `engine` (the caller renders with the same
+    /// engine, so a reload in between cannot mix two corpora).
+    async fn answer(
+        engine: &Arc<Engine>,
+        question: String,
+        lang: Option<Lang>,
+        limit: usize,
+    ) -> Option<Answer> {
+        let engine = Arc::clone(engine);
         match tokio::task::spawn_blocking(move || answer(&engine, &question, lang, limit)).await {
             Ok(a) => Some(a),
             Err(e) => {
@@ -154,8 +160,8 @@ impl State {
 
     /// A scheme by id (`techtas`, `raise_plus`, `/scheme_raise_plus`) or else by name, the way
     /// a question would find it.
-    async fn find_scheme(&self, query: &str) -> Option<usize> {
-        let corpus = self.engine.corpus();
+    async fn find_scheme(engine: &Arc<Engine>, query: &str) -> Option<usize> {
+        let corpus = engine.corpus();
         let key = query
             .trim()
             .trim_start_matches('/')
@@ -169,11 +175,110 @@ impl State {
         if !has_words(&q) {
             return None;
         }
-        match self.answer(q, None, 1).await?.found {
+        match State::answer(engine, q, None, 1).await?.found {
             Found::Schemes(hits) => hits.first().map(|h| h.scheme),
             Found::List(_) | Found::Nothing => None,
         }
     }
+}
+
+impl State {
+    /// A scheme's card with its follow / stop-following button for this chat.
+    fn scheme_card(&self, chat: ChatId, scheme: &Scheme, lang: Lang) -> Reply {
+        let mut card = texts::scheme_screen(scheme, lang);
+        let following = self.follows(chat, scheme);
+        card.buttons.insert(card.buttons.len().saturating_sub(1), vec![texts::follow_button(scheme, following, lang)]);
+        card
+    }
+
+    fn follows(&self, chat: ChatId, scheme: &Scheme) -> bool {
+        self.subscriptions(chat)
+            .iter()
+            .any(|t| matches!(t, Topic::Scheme(id) if *id == scheme.id))
+    }
+
+    fn subscriptions(&self, chat: ChatId) -> Vec<Topic> {
+        self.store.subscriptions(chat.0).unwrap_or_else(|e| {
+            tracing::error!(chat_id = chat.0, error = %e, "reading subscriptions failed");
+            Vec::new()
+        })
+    }
+
+    /// Subscribes, remembering the language for notices; `None` when the store failed.
+    fn subscribe(&self, chat: ChatId, topic: &Topic, lang: Lang) -> Option<bool> {
+        let result = self
+            .store
+            .subscribe(chat.0, topic)
+            .and_then(|added| self.store.set_notice_lang(chat.0, lang).map(|()| added));
+        match result {
+            Ok(added) => {
+                tracing::info!(chat_id = chat.0, topic = %topic.key(), added, "subscribed");
+                Some(added)
+            }
+            Err(e) => {
+                tracing::error!(chat_id = chat.0, error = %e, "subscribing failed");
+                None
+            }
+        }
+    }
+}
+
+/// Whether `arg` means "everything" (`/unsubscribe all`).
+fn is_everything(arg: &str) -> bool {
+    let a = arg.trim().to_lowercase();
+    matches!(a.as_str(), "all" | "everything" | "*" | "全部" | "所有" | "全部計劃" | "所有計劃" | "全部计划" | "所有计划")
+}
+
+/// What `/subscribe <arg>` names: everything, a category (by key or name), or a scheme (by id
+/// or name, found the way a question would find it).
+async fn resolve_topic(engine: &Arc<Engine>, arg: &str) -> Option<Topic> {
+    if is_everything(arg) {
+        return Some(Topic::All);
+    }
+    let a = arg.trim().to_lowercase();
+    for c in crate::corpus::Category::ALL {
+        let names = [c.key().to_owned(), crate::render::category_label(c, Lang::En).to_lowercase(), crate::render::category_label(c, Lang::ZhHant), crate::render::category_label(c, Lang::ZhHans)];
+        if names.contains(&a) {
+            return Some(Topic::Category(c));
+        }
+    }
+    let i = State::find_scheme(engine, arg).await?;
+    Some(Topic::Scheme(engine.corpus().schemes[i].id.clone()))
+}
+
+/// Whether the message a button sits under is a scheme card (its keyboard opens a category).
+fn is_card(message: Option<&MaybeInaccessibleMessage>) -> bool {
+    let Some(MaybeInaccessibleMessage::Regular(m)) = message else { return false };
+    m.reply_markup().is_some_and(|kb| {
+        kb.inline_keyboard.iter().flatten().any(|b| match &b.kind {
+            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => d.starts_with("cat:"),
+            _ => false,
+        })
+    })
+}
+
+/// The bot's own membership in a chat changed: a user blocked (`kicked`) or unblocked it, or it
+/// was removed from or added to a group. Delivery stops and resumes accordingly.
+pub(crate) async fn on_membership(update: ChatMemberUpdated, state: Arc<State>) -> HandlerResult {
+    let chat = update.chat.id.0;
+    let active = match update.new_chat_member.kind {
+        ChatMemberKind::Banned(_) | ChatMemberKind::Left => false,
+        ChatMemberKind::Owner(_)
+        | ChatMemberKind::Administrator(_)
+        | ChatMemberKind::Member(_)
+        | ChatMemberKind::Restricted(_) => true,
+    };
+    let st = Arc::clone(&state);
+    let changed = tokio::task::spawn_blocking(move || st.store.set_active(chat, active)).await;
+    match changed {
+        Ok(Ok(changed)) => tracing::info!(chat_id = chat, active, changed, "the bot's membership changed"),
+        Ok(Err(e)) => tracing::error!(chat_id = chat, error = %e, "recording a membership change failed"),
+        Err(e) => tracing::error!(chat_id = chat, error = %e, "recording a membership change failed"),
+    }
+    if active {
+        state.wake.notify_one();
+    }
+    Ok(())
 }
 
 /// Runs `work` as its own task; a panic is logged and reported through `on_panic`.
@@ -253,7 +358,8 @@ async fn handle_message<R: Api>(bot: R, msg: Message, me: Me, state: Arc<State>)
     let reply = match request {
         Request::Command(command) => {
             tracing::info!(chat_id = chat.0, command = %command, "command");
-            command_reply(&state, chat, command, ui, me_name).await
+            let user = msg.from.as_ref().map(|u| u.id.0);
+            command_reply(&state, chat, user, command, ui, me_name).await
         }
         Request::UnknownCommand => texts::unknown_command(ui),
         Request::Media => texts::media_hint(ui),
@@ -272,13 +378,12 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
     if !has_words(&question) {
         return texts::words_please(ui);
     }
-    let Some(a) = state
-        .answer(question, state.prefs.lang(chat), DEFAULT_LIMIT)
-        .await
+    let engine = state.engine();
+    let Some(a) = State::answer(&engine, question, state.lang_pref(chat), DEFAULT_LIMIT).await
     else {
         return texts::sorry(ui);
     };
-    let corpus = state.engine.corpus();
+    let corpus = engine.corpus();
     let ids: Vec<&str> = match &a.found {
         Found::Schemes(hits) => hits
             .iter()
@@ -287,23 +392,38 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
         _ => Vec::new(),
     };
     tracing::info!(chat_id = chat.0, lang = a.lang.code(), schemes = ?ids, "question");
-    match a.found {
+    match &a.found {
         Found::List(None) => texts::browse_menu(corpus, a.lang),
-        _ => {
+        found => {
             let mut reply = render(&a, corpus);
             reply.buttons = texts::localise(reply.buttons, a.lang);
+            if let Found::Schemes(hits) = found
+                && let Some(best) = hits.first()
+            {
+                let scheme = &corpus.schemes[best.scheme];
+                let following = state.follows(chat, scheme);
+                reply.buttons.push(vec![texts::follow_button(scheme, following, a.lang)]);
+            }
             reply
         }
     }
 }
 
-async fn command_reply(state: &State, chat: ChatId, command: Command, ui: Lang, me: &str) -> Reply {
-    let corpus = state.engine.corpus();
+async fn command_reply(
+    state: &Arc<State>,
+    chat: ChatId,
+    user: Option<u64>,
+    command: Command,
+    ui: Lang,
+    me: &str,
+) -> Reply {
+    let engine = state.engine();
+    let corpus = engine.corpus();
     match command {
         Command::Start { payload } => {
             let key = payload.map(|p| p.to_ascii_lowercase().replace('_', "-"));
             match key.as_deref().and_then(|k| corpus.get(k)) {
-                Some(scheme) => texts::scheme_screen(scheme, ui),
+                Some(scheme) => state.scheme_card(chat, scheme, ui),
                 None => texts::welcome(corpus, ui),
             }
         }
@@ -312,13 +432,13 @@ async fn command_reply(state: &State, chat: ChatId, command: Command, ui: Lang, 
         Command::Scheme { query } if !has_words(&query) => texts::scheme_usage(ui),
         Command::Scheme { query } => {
             // A name typed in Chinese gets a Chinese card, unless the chat chose a language.
-            let lang = match state.prefs.lang(chat) {
+            let lang = match state.lang_pref(chat) {
                 Some(l) => l,
                 None if query.chars().any(crate::text::is_han) => Lang::detect(&query),
                 None => ui,
             };
-            match state.find_scheme(&query).await {
-                Some(i) => texts::scheme_screen(&corpus.schemes[i], lang),
+            match State::find_scheme(&engine, &query).await {
+                Some(i) => state.scheme_card(chat, &corpus.schemes[i], lang),
                 None => {
                     let mut r = no_match(lang);
                     r.buttons = texts::localise(r.buttons, lang);
@@ -326,8 +446,73 @@ async fn command_reply(state: &State, chat: ChatId, command: Command, ui: Lang, 
                 }
             }
         }
+        Command::Subscribe { arg } if !has_words(&arg) => texts::subscribe_menu(ui),
+        Command::Subscribe { arg } => {
+            let lang = if arg.chars().any(crate::text::is_han) && state.lang_pref(chat).is_none() {
+                Lang::detect(&arg)
+            } else {
+                ui
+            };
+            match resolve_topic(&engine, &arg).await {
+                Some(topic) => {
+                    let added = state.subscribe(chat, &topic, lang);
+                    texts::subscribed(&texts::topic_label(&topic, corpus, lang), added.unwrap_or(false), lang)
+                }
+                None => texts::unknown_topic(&sanitize(&arg), lang),
+            }
+        }
+        Command::Unsubscribe { arg } if !has_words(&arg) => {
+            texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
+        }
+        Command::Unsubscribe { arg } if is_everything(&arg) => {
+            let n = state.store.unsubscribe_all(chat.0).unwrap_or_else(|e| {
+                tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
+                0
+            });
+            texts::unsubscribed_all(n, ui)
+        }
+        Command::Unsubscribe { arg } => match resolve_topic(&engine, &arg).await {
+            Some(topic) => {
+                let removed = state.store.unsubscribe(chat.0, &topic).unwrap_or_else(|e| {
+                    tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
+                    false
+                });
+                texts::unsubscribed(&texts::topic_label(&topic, corpus, ui), removed, ui)
+            }
+            None => texts::unknown_topic(&sanitize(&arg), ui),
+        },
+        Command::Subscriptions => texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui),
+        Command::Reload | Command::Stats | Command::Broadcast { .. } if !state.is_admin(user) => {
+            tracing::warn!(chat_id = chat.0, user_id = user, command = %command, "admin command refused");
+            texts::not_allowed(ui)
+        }
+        Command::Reload => match super::reload(state).await {
+            super::Reloaded::Ok { schemes, published } => {
+                texts::reloaded(schemes, published.changes, published.notices, ui)
+            }
+            super::Reloaded::Refused(why) => texts::reload_refused(&why, ui),
+        },
+        Command::Stats => match state.store.stats() {
+            Ok(stats) => texts::stats(&stats, corpus, ui),
+            Err(e) => {
+                tracing::error!(error = %e, "reading statistics failed");
+                texts::sorry(ui)
+            }
+        },
+        Command::Broadcast { text } if !has_words(&text) => texts::broadcast_usage(ui),
+        Command::Broadcast { text } => {
+            let admin = i64::try_from(user.unwrap_or_default()).unwrap_or_default();
+            let recipients = state.store.active_subscriber_chats().map_or(0, |c| c.len());
+            match state.store.create_broadcast(admin, &text, super::now_ms()) {
+                Ok(id) => texts::broadcast_preview(id, &text, recipients, ui),
+                Err(e) => {
+                    tracing::error!(error = %e, "saving a broadcast failed");
+                    texts::sorry(ui)
+                }
+            }
+        }
         Command::Funding => texts::funding(corpus, ui),
-        Command::Lang => texts::lang_menu(state.prefs.lang(chat), ui),
+        Command::Lang => texts::lang_menu(state.lang_pref(chat), ui),
         Command::About => texts::about(corpus, ui),
     }
 }
@@ -356,7 +541,7 @@ pub(crate) async fn on_callback<R: Api>(
 async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
     let chat = q.message.as_ref().map(|m| m.chat().id);
     let user_lang = lang_from_code(q.from.language_code.as_deref());
-    let pref = chat.and_then(|c| state.prefs.lang(c));
+    let pref = chat.and_then(|c| state.lang_pref(c));
     let data = q.data.as_deref().and_then(CallbackData::parse);
     let lang = pref
         .or_else(|| data.as_ref().and_then(|d| d.lang))
@@ -370,16 +555,105 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
         return;
     };
-    let corpus = state.engine.corpus();
+    let engine = state.engine();
+    let corpus = engine.corpus();
+    let user = q.from.id.0;
     let screen = match data.action {
-        Action::Scheme(id) => match corpus.get(&id) {
-            Some(scheme) => texts::scheme_screen(scheme, lang),
-            None => {
+        Action::Scheme(id) => match (corpus.get(&id), chat) {
+            (Some(scheme), Some(chat)) => state.scheme_card(chat, scheme, lang),
+            (Some(scheme), None) => texts::scheme_screen(scheme, lang),
+            (None, _) => {
                 answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
                 return;
             }
         },
         Action::Browse => texts::browse_menu(corpus, lang),
+        Action::SubscribeMenu => texts::subscribe_menu(lang),
+        Action::Subscribe(_) | Action::Unsubscribe(_) | Action::UnsubscribeAll | Action::Subscriptions
+            if chat.is_none() =>
+        {
+            answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+            return;
+        }
+        Action::Subscribe(topic) => {
+            let chat = chat.unwrap_or(ChatId(0));
+            let added = state.subscribe(chat, &topic, lang).unwrap_or(false);
+            answer_callback(&bot, &q, Some(texts::toggled(true, added, lang))).await;
+            match &topic {
+                // A card keeps its text; only its button flips.
+                Topic::Scheme(id) => {
+                    if let Some(scheme) = corpus.get(id) {
+                        show(&bot, q.message.as_ref(), &state.scheme_card(chat, scheme, lang)).await;
+                    }
+                }
+                _ => {
+                    let label = texts::topic_label(&topic, corpus, lang);
+                    show(&bot, q.message.as_ref(), &texts::subscribed(&label, added, lang)).await;
+                }
+            }
+            return;
+        }
+        Action::Unsubscribe(topic) => {
+            let chat = chat.unwrap_or(ChatId(0));
+            let removed = state.store.unsubscribe(chat.0, &topic).unwrap_or_else(|e| {
+                tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
+                false
+            });
+            answer_callback(&bot, &q, Some(texts::toggled(false, removed, lang))).await;
+            let screen = match &topic {
+                Topic::Scheme(id) if is_card(q.message.as_ref()) => corpus.get(id).map(|s| state.scheme_card(chat, s, lang)),
+                _ => Some(texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang)),
+            };
+            if let Some(screen) = screen {
+                show(&bot, q.message.as_ref(), &screen).await;
+            }
+            return;
+        }
+        Action::UnsubscribeAll => {
+            let chat = chat.unwrap_or(ChatId(0));
+            let n = state.store.unsubscribe_all(chat.0).unwrap_or(0);
+            answer_callback(&bot, &q, Some(texts::toggled(false, n > 0, lang))).await;
+            show(&bot, q.message.as_ref(), &texts::unsubscribed_all(n, lang)).await;
+            return;
+        }
+        Action::Subscriptions => {
+            // Sent as a new message: this button sits under notices, which must stay readable.
+            let chat = chat.unwrap_or(ChatId(0));
+            answer_callback(&bot, &q, None).await;
+            send(&bot, chat, &texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang), None).await;
+            return;
+        }
+        Action::BroadcastSend(_) | Action::BroadcastCancel(_) if !state.is_admin(Some(user)) => {
+            answer_callback(&bot, &q, Some(texts::not_allowed(lang).plain)).await;
+            return;
+        }
+        Action::BroadcastSend(id) => {
+            let admin = i64::try_from(user).unwrap_or_default();
+            let queued = match state.store.take_broadcast(id, admin) {
+                Ok(Some(text)) => match crate::notify::queue_broadcast(&state.store, id, &text, super::now_ms()) {
+                    Ok(n) => {
+                        tracing::info!(broadcast = id, chats = n, "broadcast queued");
+                        state.wake.notify_one();
+                        Some(n)
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "queueing a broadcast failed");
+                        None
+                    }
+                },
+                Ok(None) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a broadcast failed");
+                    None
+                }
+            };
+            texts::broadcast_done(queued, lang)
+        }
+        Action::BroadcastCancel(id) => {
+            let admin = i64::try_from(user).unwrap_or_default();
+            let _ = state.store.take_broadcast(id, admin);
+            texts::broadcast_cancelled(lang)
+        }
         Action::Category(c) => texts::category_screen(corpus, c, lang),
         Action::LangMenu => texts::lang_menu(pref, lang),
         Action::SetLang(choice) => {
@@ -387,7 +661,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
                 return;
             };
-            if let Err(e) = state.prefs.set_lang(chat, choice) {
+            if let Err(e) = state.store.set_lang(chat.0, choice) {
                 tracing::error!(chat_id = chat.0, error = %e, "saving the language choice failed; it holds until restart");
             }
             tracing::info!(
@@ -436,14 +710,15 @@ pub(crate) async fn on_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>)
 }
 
 async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
-    let corpus = state.engine.corpus();
+    let engine = state.engine();
+    let corpus = engine.corpus();
     let query = sanitize(&q.query);
     let pref = i64::try_from(q.from.id.0)
         .ok()
-        .and_then(|id| state.prefs.lang(ChatId(id)));
+        .and_then(|id| state.lang_pref(ChatId(id)));
     let user_lang = lang_from_code(q.from.language_code.as_deref());
     let (lang, schemes) = if has_words(&query) {
-        match state.answer(query, pref, INLINE_RESULTS).await {
+        match State::answer(&engine, query, pref, INLINE_RESULTS).await {
             Some(a) => {
                 let schemes = match a.found {
                     Found::Schemes(hits) => hits.iter().map(|h| h.scheme).collect(),
@@ -531,7 +806,7 @@ fn no_preview() -> LinkPreviewOptions {
 }
 
 /// Converts render's buttons, dropping (and logging) any Telegram would reject.
-fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
+pub(crate) fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
     let rows: Vec<Vec<InlineKeyboardButton>> = rows
         .iter()
         .map(|row| row.iter().filter_map(button).collect::<Vec<_>>())

@@ -8,7 +8,8 @@
 //! - `commands`: parsing `/commands` and group mentions (pure).
 //! - `callback`: the inline-button data format (pure).
 //! - `flood`: the per-chat flood guard (pure, time injected).
-//! - `prefs`: per-chat language choice, persisted as JSON in the data folder.
+//! - `delivery`: the worker that drains the outbox (notices, reminders, broadcasts) at
+//!   Telegram's pace, honouring "retry after" and dropping chats that blocked the bot.
 //! - `texts`: bot-only wording and screens (pure).
 //! - `handlers`: the endpoints and the send/edit helpers.
 //!
@@ -24,13 +25,13 @@
 
 mod callback;
 mod commands;
+mod delivery;
 mod flood;
 mod handlers;
-mod prefs;
 mod texts;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -44,9 +45,14 @@ use teloxide::{Bot, dptree};
 
 pub use flood::FloodLimit;
 
+use tokio::sync::Notify;
+
+use crate::date;
+use crate::notify::{self, Rates};
 use crate::search::Engine;
+use crate::store::Store;
+use crate::text::Lang;
 use flood::FloodGuard;
-use prefs::Prefs;
 
 /// The long-polling timeout. It must stay below the HTTP client's 17 s total timeout.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -110,16 +116,26 @@ impl std::fmt::Debug for Token {
 pub struct Config {
     token: Token,
     api_url: Option<url::Url>,
-    /// Where per-chat preferences are kept.
+    /// Where the database (subscriptions, preferences, outbox) is kept.
     pub data_dir: PathBuf,
     /// The per-chat flood limit.
     pub flood: FloodLimit,
+    /// Telegram user ids allowed to use the admin commands (`SCHEMEBOT_ADMINS`).
+    pub admins: Vec<u64>,
+    /// How fast notices go out.
+    pub rates: Rates,
+    /// How many days before a deadline its subscribers are reminded.
+    pub remind_days: i64,
 }
 
 impl Config {
     /// Reads the token from `TELOXIDE_TOKEN` and the Bot API base URL from `TELOXIDE_API_URL`
     /// (optional; for a local Bot API server or a fake one in tests).
     pub fn from_env(data_dir: PathBuf, flood: FloodLimit) -> anyhow::Result<Config> {
+        let admins = match std::env::var("SCHEMEBOT_ADMINS") {
+            Ok(list) => parse_admins(&list)?,
+            Err(_) => Vec::new(),
+        };
         let token = match std::env::var("TELOXIDE_TOKEN") {
             Ok(t) if !t.trim().is_empty() => t.trim().to_owned(),
             Ok(_) | Err(std::env::VarError::NotPresent) => {
@@ -146,8 +162,23 @@ impl Config {
             api_url,
             data_dir,
             flood,
+            admins,
+            rates: Rates::default(),
+            remind_days: 7,
         })
     }
+}
+
+/// Parses `SCHEMEBOT_ADMINS`: Telegram user ids separated by commas (spaces allowed).
+fn parse_admins(list: &str) -> anyhow::Result<Vec<u64>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u64>()
+                .with_context(|| format!("SCHEMEBOT_ADMINS: {s:?} is not a Telegram user id"))
+        })
+        .collect()
 }
 
 fn parse_api_url(raw: &str) -> anyhow::Result<url::Url> {
@@ -163,9 +194,39 @@ fn parse_api_url(raw: &str) -> anyhow::Result<url::Url> {
 
 /// What every handler shares.
 pub(crate) struct State {
-    pub(crate) engine: Arc<Engine>,
-    pub(crate) prefs: Prefs,
+    /// The engine now serving; a reload swaps it whole.
+    engine: RwLock<Arc<Engine>>,
+    pub(crate) store: Arc<Store>,
     pub(crate) flood: Mutex<FloodGuard<ChatId>>,
+    /// Telegram user ids allowed to use /reload, /stats and /broadcast.
+    pub(crate) admins: Vec<u64>,
+    /// Wakes the delivery worker when the outbox gets new rows.
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) corpus_dir: PathBuf,
+    pub(crate) index_dir: PathBuf,
+    pub(crate) remind_days: i64,
+    /// One reload at a time (SIGHUP and /reload may race).
+    reloading: tokio::sync::Mutex<()>,
+}
+
+impl State {
+    /// The engine now serving. Hold the `Arc` for the whole of one reply, so a reload cannot
+    /// mix two corpora in it.
+    pub(crate) fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.engine.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The chat's /lang choice; a store failure is logged and treated as no choice.
+    pub(crate) fn lang_pref(&self, chat: ChatId) -> Option<Lang> {
+        self.store.lang(chat.0).unwrap_or_else(|e| {
+            tracing::error!(chat_id = chat.0, error = %e, "reading the language choice failed");
+            None
+        })
+    }
+
+    pub(crate) fn is_admin(&self, user: Option<u64>) -> bool {
+        user.is_some_and(|u| self.admins.contains(&u))
+    }
 }
 
 /// The dispatching tree. Adding an update kind (e.g. `my_chat_member` for subscriptions) is one
@@ -175,31 +236,44 @@ pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
         .branch(Update::filter_message().endpoint(handlers::on_message::<R>))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
+        .branch(Update::filter_my_chat_member().endpoint(handlers::on_membership))
 }
 
-/// Runs the bot until SIGTERM or Ctrl-C.
-pub fn serve(engine: Engine, config: Config) -> anyhow::Result<()> {
+/// Runs the bot until SIGTERM or Ctrl-C. `corpus_dir` and `index_dir` are re-read on SIGHUP
+/// and /reload.
+pub fn serve(engine: Engine, config: Config, corpus_dir: PathBuf, index_dir: PathBuf) -> anyhow::Result<()> {
+    let store = Store::open(&config.data_dir.join(DATABASE))
+        .context("opening the bot's database (check --data-dir)")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let result = runtime.block_on(run(engine, config));
+    let result = runtime.block_on(run(engine, config, store, corpus_dir, index_dir));
     // Background tasks (the throttle worker, idle chat workers) must not hold up the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
 }
 
-async fn run(engine: Engine, config: Config) -> anyhow::Result<()> {
+/// The database file in the data folder.
+pub const DATABASE: &str = "schemebot.db";
+
+async fn run(
+    engine: Engine,
+    config: Config,
+    store: Store,
+    corpus_dir: PathBuf,
+    index_dir: PathBuf,
+) -> anyhow::Result<()> {
     // Listen for signals first: a SIGTERM during start-up is a clean stop too.
     let mut stop = StopSignal::listen()?;
-    let mut bot = Bot::with_client(
+    let mut raw = Bot::with_client(
         config.token.0.clone(),
         teloxide::net::default_reqwest_settings().build()?,
     );
     if let Some(url) = &config.api_url {
-        bot = bot.set_api_url(url.clone());
+        raw = raw.set_api_url(url.clone());
     }
-    let bot = bot.throttle(Limits::default()).cache_me();
+    let bot = raw.clone().throttle(Limits::default()).cache_me();
 
     let me = tokio::select! {
         me = bot.get_me() => me.context("asking Telegram who the bot is (getMe); check TELOXIDE_TOKEN")?,
@@ -215,15 +289,35 @@ async fn run(engine: Engine, config: Config) -> anyhow::Result<()> {
     }
 
     let state = Arc::new(State {
-        engine: Arc::new(engine),
-        prefs: Prefs::open(&config.data_dir),
+        engine: RwLock::new(Arc::new(engine)),
+        store: Arc::new(store),
         flood: Mutex::new(FloodGuard::new(config.flood)),
+        admins: config.admins.clone(),
+        wake: Arc::new(Notify::new()),
+        corpus_dir,
+        index_dir,
+        remind_days: config.remind_days,
+        reloading: tokio::sync::Mutex::new(()),
     });
+    // Start-up publishes the corpus as loaded (notices for changes made while stopped) and
+    // queues due reminders; the worker then drains whatever the outbox holds, including what
+    // was left by a crash.
+    after_load(&state).await;
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(delivery::run(
+        raw,
+        Arc::clone(&state),
+        config.rates,
+        worker_stopped,
+    ));
+    let hangups = tokio::spawn(reload_on_sighup(Arc::clone(&state)));
+    let daily = tokio::spawn(remind_periodically(Arc::clone(&state)));
+
     let mut dispatcher = Dispatcher::builder(
         bot.clone(),
         schema::<teloxide::adaptors::CacheMe<teloxide::adaptors::Throttle<Bot>>>(),
     )
-    .dependencies(dptree::deps![state])
+    .dependencies(dptree::deps![Arc::clone(&state)])
     .default_handler(|update| async move {
         tracing::debug!(
             update_id = update.id.0,
@@ -259,8 +353,133 @@ async fn run(engine: Engine, config: Config) -> anyhow::Result<()> {
             }
         }
     }
+    hangups.abort();
+    daily.abort();
+    let _ = stop_worker.send(true);
+    if tokio::time::timeout(STOP_GRACE, worker).await.is_err() {
+        tracing::warn!("the delivery worker did not stop in time");
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What a reload did, for the admin who asked and for the log.
+#[derive(Debug)]
+pub(crate) enum Reloaded {
+    /// The corpus loaded and now serves; `published` says what subscribers will hear.
+    Ok { schemes: usize, published: notify::Published },
+    /// The corpus did not validate (or the index could not be built); the old one still serves.
+    Refused(String),
+}
+
+/// Loads the corpus again, swaps in a new engine when it validates, and publishes the changes.
+/// Questions keep being answered by the old engine until the swap.
+pub(crate) async fn reload(state: &Arc<State>) -> Reloaded {
+    let _one_at_a_time = state.reloading.lock().await;
+    let (corpus_dir, index_dir) = (state.corpus_dir.clone(), state.index_dir.clone());
+    let opened = tokio::task::spawn_blocking(move || Engine::open(&corpus_dir, &index_dir)).await;
+    let engine = match opened {
+        Ok(Ok((engine, _))) => engine,
+        Ok(Err(e)) => {
+            let why = format!("{e:#}");
+            tracing::error!(error = %why, "the corpus was refused; the previous one keeps serving");
+            return Reloaded::Refused(why);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reloading failed; the previous corpus keeps serving");
+            return Reloaded::Refused(e.to_string());
+        }
+    };
+    let schemes = engine.corpus().schemes.len();
+    *state.engine.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(engine);
+    tracing::info!(schemes, "corpus reloaded");
+    let published = after_load(state).await;
+    Reloaded::Ok { schemes, published }
+}
+
+/// Publishes the serving corpus and queues due reminders, then wakes the delivery worker.
+async fn after_load(state: &Arc<State>) -> notify::Published {
+    let st = Arc::clone(state);
+    let done = tokio::task::spawn_blocking(move || {
+        let engine = st.engine();
+        let now = now_ms();
+        let published = notify::publish(&st.store, engine.corpus(), now)?;
+        let reminders = notify::queue_reminders(&st.store, engine.corpus(), date::today_hk(), st.remind_days, now)?;
+        Ok::<_, crate::store::StoreError>((published, reminders))
+    })
+    .await;
+    match done {
+        Ok(Ok((published, reminders))) => {
+            tracing::info!(
+                changes = published.changes,
+                notices = published.notices,
+                baseline = published.first,
+                reminders,
+                "corpus published"
+            );
+            state.wake.notify_one();
+            published
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "publishing the corpus failed; subscribers were not told yet");
+            notify::Published::default()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "publishing the corpus failed");
+            notify::Published::default()
+        }
+    }
+}
+
+async fn reload_on_sighup(state: Arc<State>) {
+    #[cfg(unix)]
+    {
+        let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP; use /reload instead");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP received: reloading the corpus");
+            reload(&state).await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
+}
+
+/// Checks deadlines every hour, so a reminder goes out on the right day without a restart.
+async fn remind_periodically(state: Arc<State>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let st = Arc::clone(&state);
+        let queued = tokio::task::spawn_blocking(move || {
+            let engine = st.engine();
+            notify::queue_reminders(&st.store, engine.corpus(), date::today_hk(), st.remind_days, now_ms())
+        })
+        .await;
+        match queued {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => {
+                tracing::info!(reminders = n, "deadline reminders queued");
+                state.wake.notify_one();
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "queueing reminders failed"),
+            Err(e) => tracing::error!(error = %e, "queueing reminders failed"),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+#[must_use]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Publishes the command menu in English (the default) and Chinese (`language_code` "zh").

@@ -12,6 +12,7 @@ use crate::render::{
     Button, ENQUIRY_EMAIL, ENQUIRY_PHONE, MAX_MESSAGE_UNITS, Reply, category_label, display_name,
     escape, hkd, list, scheme_reply,
 };
+use crate::store::{Stats, Topic};
 use crate::text::Lang;
 
 use super::callback::{Action, CallbackData, with_lang};
@@ -181,6 +182,12 @@ pub fn menu(lang: Lang) -> Vec<(&'static str, String)> {
                     "Where the facts come from, dates, contacts",
                     "資料來源、日期及聯絡方法",
                 ),
+                "subscribe" => (
+                    "Get a message when a scheme changes",
+                    "計劃有更新時通知我",
+                ),
+                "unsubscribe" => ("Stop updates", "取消訂閱"),
+                "subscriptions" => ("What you follow", "我的訂閱"),
                 _ => (name, name),
             };
             (name, tr(lang, en, zh))
@@ -558,6 +565,240 @@ pub fn scheme_screen(scheme: &Scheme, lang: Lang) -> Reply {
         lang,
     )]);
     r
+}
+
+/// The name of a subscription topic.
+#[must_use]
+pub fn topic_label(topic: &Topic, corpus: &Corpus, lang: Lang) -> String {
+    match topic {
+        Topic::All => tr(lang, "all schemes", "所有計劃"),
+        Topic::Category(c) => tr(
+            lang,
+            &format!("{} schemes", category_label(*c, Lang::En)),
+            &format!("{}類計劃", category_label(*c, Lang::ZhHant)),
+        ),
+        Topic::Scheme(id) => corpus
+            .get(id)
+            .map_or_else(|| id.clone(), |s| display_name(s, lang)),
+    }
+}
+
+/// The button under a scheme card: follow it, or stop following it.
+#[must_use]
+pub fn follow_button(scheme: &Scheme, following: bool, lang: Lang) -> Button {
+    let topic = Topic::Scheme(scheme.id.clone());
+    if following {
+        callback(tr(lang, "🔕 Stop updates", "🔕 取消訂閱"), Action::Unsubscribe(topic), lang)
+    } else {
+        callback(tr(lang, "🔔 Get updates", "🔔 訂閱更新"), Action::Subscribe(topic), lang)
+    }
+}
+
+/// `/subscribe` without an argument: what one can follow.
+#[must_use]
+pub fn subscribe_menu(lang: Lang) -> Reply {
+    let lines = [
+        line().b(&tr(lang, "🔔 Updates", "🔔 訂閱更新")),
+        line().t(&tr(
+            lang,
+            "Choose what to follow. I will send you one message when something changes: a new round, a new cap or ratio, a scheme opening or closing.",
+            "選擇想關注的內容。有更新時（例如新一輪申請、資助上限或配對比例改變、計劃推出或結束），我會發一個訊息通知你。",
+        )),
+        line().i(&tr(
+            lang,
+            "For one scheme: /subscribe followed by its name, e.g. /subscribe TechTAS, or tap 🔔 under any scheme.",
+            "關注單一計劃：輸入 /subscribe 加計劃名稱，例如 /subscribe 科技券，或按計劃下方的 🔔。",
+        )),
+    ];
+    let mut buttons = vec![vec![callback(
+        tr(lang, "⭐ Everything", "⭐ 所有計劃"),
+        Action::Subscribe(Topic::All),
+        lang,
+    )]];
+    for pair in Category::ALL.chunks(2) {
+        buttons.push(
+            pair.iter()
+                .map(|&c| callback(category_label(c, lang), Action::Subscribe(Topic::Category(c)), lang))
+                .collect(),
+        );
+    }
+    reply(&lines, buttons)
+}
+
+/// After subscribing (`added`: it is new, else it already existed).
+#[must_use]
+pub fn subscribed(label: &str, added: bool, lang: Lang) -> Reply {
+    let text = match (added, lang) {
+        (true, Lang::En) => format!("✅ Subscribed: I will tell you when {label} change."),
+        (false, Lang::En) => format!("ℹ️ You already follow {label}; nothing changed."),
+        (true, _) => lang.script(&format!("✅ 已訂閱：{label}有更新時我會通知你。")),
+        (false, _) => lang.script(&format!("ℹ️ 你已訂閱{label}，毋須重複訂閱。")),
+    };
+    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "📋 My subscriptions", "📋 我的訂閱"), Action::Subscriptions, lang)]])
+}
+
+/// The short notice for a button press that subscribed or unsubscribed.
+#[must_use]
+pub fn toggled(subscribed: bool, changed: bool, lang: Lang) -> String {
+    match (subscribed, changed) {
+        (true, true) => tr(lang, "✅ Subscribed", "✅ 已訂閱"),
+        (true, false) => tr(lang, "Already subscribed", "已經訂閱"),
+        (false, true) => tr(lang, "🔕 Unsubscribed", "🔕 已取消訂閱"),
+        (false, false) => tr(lang, "Not subscribed", "未有訂閱"),
+    }
+}
+
+/// After `/unsubscribe <topic>` (`removed`: it existed).
+#[must_use]
+pub fn unsubscribed(label: &str, removed: bool, lang: Lang) -> Reply {
+    let text = match (removed, lang) {
+        (true, Lang::En) => format!("🔕 Unsubscribed from {label}."),
+        (false, Lang::En) => format!("ℹ️ You were not following {label}."),
+        (true, _) => lang.script(&format!("🔕 已取消訂閱{label}。")),
+        (false, _) => lang.script(&format!("ℹ️ 你沒有訂閱{label}。")),
+    };
+    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "📋 My subscriptions", "📋 我的訂閱"), Action::Subscriptions, lang)]])
+}
+
+/// After `/unsubscribe all`.
+#[must_use]
+pub fn unsubscribed_all(count: usize, lang: Lang) -> Reply {
+    let text = match lang {
+        Lang::En => format!("🔕 Unsubscribed from everything ({count})."),
+        _ => lang.script(&format!("🔕 已取消所有訂閱（{count}項）。")),
+    };
+    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "🔔 Subscribe again", "🔔 重新訂閱"), Action::SubscribeMenu, lang)]])
+}
+
+/// What `/subscribe <arg>` could not place.
+#[must_use]
+pub fn unknown_topic(arg: &str, lang: Lang) -> Reply {
+    let text = match lang {
+        Lang::En => format!("I could not find a scheme or category called “{arg}”."),
+        _ => lang.script(&format!("找不到名為「{arg}」的計劃或類別。")),
+    };
+    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "🔔 Choose from a list", "🔔 從列表選擇"), Action::SubscribeMenu, lang)]])
+}
+
+/// `/subscriptions`: the list, with a button to drop each.
+#[must_use]
+pub fn subscriptions_screen(topics: &[Topic], corpus: &Corpus, lang: Lang) -> Reply {
+    if topics.is_empty() {
+        let lines = [line().t(&tr(
+            lang,
+            "You are not following anything yet.",
+            "你暫時沒有訂閱任何計劃。",
+        ))];
+        return reply(&lines, vec![vec![callback(tr(lang, "🔔 Subscribe", "🔔 訂閱"), Action::SubscribeMenu, lang)]]);
+    }
+    let mut lines = vec![line().b(&tr(lang, "📋 You follow:", "📋 你的訂閱："))];
+    let mut buttons = Vec::new();
+    for t in topics {
+        let label = topic_label(t, corpus, lang);
+        lines.push(line().t(&format!("• {label}")));
+        let short = match t {
+            Topic::Scheme(id) => corpus
+                .get(id)
+                .and_then(|s| s.acronym.clone())
+                .unwrap_or_else(|| label.clone()),
+            _ => label.clone(),
+        };
+        buttons.push(vec![callback(format!("✖ {short}"), Action::Unsubscribe(t.clone()), lang)]);
+    }
+    buttons.truncate(90);
+    buttons.push(vec![callback(tr(lang, "✖ Unsubscribe from everything", "✖ 取消所有訂閱"), Action::UnsubscribeAll, lang)]);
+    reply(&lines, buttons)
+}
+
+/// What a non-admin hears for an admin command.
+#[must_use]
+pub fn not_allowed(lang: Lang) -> Reply {
+    reply(&[line().t(&tr(lang, "Sorry, you are not allowed to do that.", "抱歉，你沒有權限使用此指令。"))], Vec::new())
+}
+
+/// `/stats` for admins.
+#[must_use]
+pub fn stats(stats: &Stats, corpus: &Corpus, lang: Lang) -> Reply {
+    let o = &stats.outbox;
+    let mut lines = vec![
+        line().b(&tr(lang, "📊 Statistics", "📊 統計")),
+        line().t(&match lang {
+            Lang::En => format!("Chats: {} active, {} inactive (blocked or left)", stats.active_chats, stats.inactive_chats),
+            _ => lang.script(&format!("對話：{} 個活躍，{} 個停用（封鎖或離開）", stats.active_chats, stats.inactive_chats)),
+        }),
+        line().t(&match lang {
+            Lang::En => format!("Outbox: {} waiting, {} delivered, {} failed, {} dropped", o.pending, o.sent, o.failed, o.dropped),
+            _ => lang.script(&format!("待發訊息：{} 個等待中，{} 個已送達，{} 個失敗，{} 個已放棄", o.pending, o.sent, o.failed, o.dropped)),
+        }),
+        line().b(&tr(lang, "Subscribers by topic:", "按主題訂閱人數：")),
+    ];
+    if stats.by_topic.is_empty() {
+        lines.push(line().t(&tr(lang, "none yet", "暫無")));
+    }
+    for (topic, n) in &stats.by_topic {
+        lines.push(line().t(&format!("• {}: {n}", topic_label(topic, corpus, lang))));
+    }
+    reply(&lines, Vec::new())
+}
+
+/// `/reload` for admins: what happened.
+#[must_use]
+pub fn reloaded(schemes: usize, changes: usize, notices: usize, lang: Lang) -> Reply {
+    let text = match lang {
+        Lang::En => format!("✅ Corpus reloaded: {schemes} schemes, {changes} changed, {notices} notices queued."),
+        _ => lang.script(&format!("✅ 已重新載入：{schemes} 個計劃，{changes} 個有更改，已排隊發出 {notices} 個通知。")),
+    };
+    reply(&[line().t(&text)], Vec::new())
+}
+
+/// `/reload` for admins when the corpus did not validate.
+#[must_use]
+pub fn reload_refused(why: &str, lang: Lang) -> Reply {
+    let lines = [
+        line().b(&tr(lang, "⚠️ The corpus was refused; the previous one is still serving.", "⚠️ 資料未能通過檢查，繼續使用原有資料。")),
+        line().t(why),
+    ];
+    reply(&lines, Vec::new())
+}
+
+/// `/broadcast <text>` for admins: the preview and the confirmation buttons.
+#[must_use]
+pub fn broadcast_preview(id: i64, text: &str, recipients: usize, lang: Lang) -> Reply {
+    let lines = [
+        line().b(&match lang {
+            Lang::En => format!("📢 Send this to {recipients} subscribed chats?"),
+            _ => lang.script(&format!("📢 向 {recipients} 個訂閱對話發出以下公告？")),
+        }),
+        line().t(text),
+    ];
+    let buttons = vec![vec![
+        callback(tr(lang, "✅ Send", "✅ 發出"), Action::BroadcastSend(id), lang),
+        callback(tr(lang, "✖ Cancel", "✖ 取消"), Action::BroadcastCancel(id), lang),
+    ]];
+    reply(&lines, buttons)
+}
+
+/// `/broadcast` without text.
+#[must_use]
+pub fn broadcast_usage(lang: Lang) -> Reply {
+    reply(&[line().t(&tr(lang, "Usage: /broadcast <the announcement text>", "用法：/broadcast <公告內容>"))], Vec::new())
+}
+
+/// After a broadcast was confirmed (`None`: it was already sent or cancelled).
+#[must_use]
+pub fn broadcast_done(queued: Option<usize>, lang: Lang) -> Reply {
+    let text = match (queued, lang) {
+        (Some(n), Lang::En) => format!("📢 Queued for {n} chats."),
+        (Some(n), _) => lang.script(&format!("📢 已排隊發送給 {n} 個對話。")),
+        (None, _) => tr(lang, "This announcement was already sent or cancelled.", "此公告已發出或已取消。"),
+    };
+    reply(&[line().t(&text)], Vec::new())
+}
+
+/// After a broadcast was cancelled.
+#[must_use]
+pub fn broadcast_cancelled(lang: Lang) -> Reply {
+    reply(&[line().t(&tr(lang, "✖ Announcement cancelled.", "✖ 已取消公告。"))], Vec::new())
 }
 
 /// Which figure [`Money::headline`] picked, for the label.

@@ -7,286 +7,13 @@
 //! so independent steps use different chats and run concurrently; the index is built once per
 //! test run in Cargo's temporary folder and shared read-only by every bot process.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::engine::corpus_dir;
 use crate::support::fake_api::{self as tg, BOT_USERNAME, Call, FakeApi};
-
-/// A deadline for one step; steps normally take well under a second, plus the per-chat pacing.
-const STEP: Duration = Duration::from_secs(15);
-
-const BIN: &str = env!("CARGO_BIN_EXE_schemebot");
-
-/// The index over the repository corpus, built once per test process in Cargo's temporary
-/// folder (one folder per process, so concurrent test runs never build into the same one; those
-/// of finished runs are removed).
-fn index_dir() -> &'static Path {
-    static INDEX: OnceLock<PathBuf> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        for entry in std::fs::read_dir(base).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(pid) = name.strip_prefix("bot-index-") else {
-                continue;
-            };
-            let alive = Command::new("kill")
-                .args(["-0", pid])
-                .stderr(Stdio::null())
-                .status();
-            if alive.is_ok_and(|s| !s.success()) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-        let dir = base.join(format!("bot-index-{}", std::process::id()));
-        let out = Command::new(BIN)
-            .arg("--corpus")
-            .arg(corpus_dir())
-            .arg("--index")
-            .arg(&dir)
-            .arg("index")
-            .env_remove("SCHEMEBOT_CORPUS")
-            .env_remove("SCHEMEBOT_INDEX")
-            .output()
-            .expect("schemebot index runs");
-        assert!(
-            out.status.success(),
-            "schemebot index failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-}
-
-/// The `schemebot serve` command with a clean environment (no inherited bot settings).
-fn serve_command(api_url: Option<&str>, data_dir: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--corpus")
-        .arg(corpus_dir())
-        .arg("--index")
-        .arg(index_dir())
-        .arg("serve")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(extra)
-        .env_remove("SCHEMEBOT_CORPUS")
-        .env_remove("SCHEMEBOT_INDEX")
-        .env_remove("SCHEMEBOT_DATA_DIR")
-        .env_remove("SCHEMEBOT_FLOOD_LIMIT")
-        .env_remove("TELOXIDE_TOKEN")
-        .env_remove("TELOXIDE_API_URL")
-        .env_remove("TELOXIDE_PROXY")
-        .env("RUST_LOG", "schemebot=debug")
-        .env("NO_COLOR", "1");
-    if let Some(url) = api_url {
-        cmd.env("TELOXIDE_TOKEN", tg::TOKEN)
-            .env("TELOXIDE_API_URL", url);
-    }
-    cmd
-}
-
-/// A running bot process; killed if a test ends without stopping it.
-struct BotProcess {
-    child: Child,
-    log: Arc<Mutex<String>>,
-}
-
-impl BotProcess {
-    fn start(fake: &FakeApi, data_dir: &Path, extra: &[&str]) -> BotProcess {
-        BotProcess::spawn(serve_command(Some(fake.url()), data_dir, extra))
-    }
-
-    fn spawn(mut cmd: Command) -> BotProcess {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the bot starts");
-        let log = Arc::new(Mutex::new(String::new()));
-        let mut stderr = child.stderr.take().expect("stderr is piped");
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        BotProcess { child, log }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Waits until the log satisfies `done`.
-    async fn wait_log(&self, done: impl Fn(&str) -> bool) -> String {
-        let deadline = tokio::time::Instant::now() + STEP;
-        loop {
-            let log = self.log();
-            if done(&log) {
-                return log;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the log never matched:\n{log}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Sends SIGTERM and waits (at most 5 s) for the exit status.
-    async fn terminate(mut self) -> (ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        let killed = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waiting for the bot") {
-                // The reader thread ends with the process; give it its last bytes.
-                let log = self.log();
-                return (status, log);
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the bot did not stop within 5 s:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for BotProcess {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A fake Bot API, a bot polling it, and the bot's data folder.
-struct Harness {
-    fake: FakeApi,
-    bot: BotProcess,
-    data: tempfile::TempDir,
-}
-
-async fn harness() -> Harness {
-    harness_with(&[]).await
-}
-
-async fn harness_with(extra: &[&str]) -> Harness {
-    index_dir();
-    let fake = FakeApi::start().await;
-    let data = tempfile::tempdir().expect("a data folder");
-    let bot = BotProcess::start(&fake, data.path(), extra);
-    Harness { fake, bot, data }
-}
-
-fn is_reply_to(call: &Call, chat: i64) -> bool {
-    call.is("sendmessage") && call.chat_id() == Some(chat)
-}
-
-/// Waits for `n` delivered messages to `chat`, and returns every delivered one.
-async fn replies(fake: &FakeApi, chat: i64, n: usize) -> Vec<Call> {
-    let calls = fake
-        .wait_for(
-            |c| c.iter().filter(|c| c.ok && is_reply_to(c, chat)).count() >= n,
-            STEP,
-        )
-        .await;
-    calls
-        .into_iter()
-        .filter(|c| c.ok && is_reply_to(c, chat))
-        .collect()
-}
-
-/// Waits for exactly one delivered message to `chat` and returns it.
-async fn reply(fake: &FakeApi, chat: i64) -> Call {
-    let mut r = replies(fake, chat, 1).await;
-    assert_eq!(r.len(), 1, "{r:#?}");
-    r.remove(0)
-}
-
-fn the_message_id(call: &Call) -> i64 {
-    call.result["message_id"]
-        .as_i64()
-        .expect("a sent message has an id")
-}
-
-fn callback_id(update: &Value) -> String {
-    update["callback_query"]["id"]
-        .as_str()
-        .expect("a callback query id")
-        .to_owned()
-}
-
-/// Presses a button and waits for the answerCallbackQuery (and `edits` edits of `message`).
-async fn press(
-    fake: &FakeApi,
-    chat: i64,
-    message: i64,
-    data: &str,
-    edits: usize,
-) -> (Call, Vec<Call>) {
-    let update = tg::callback(chat, message, data);
-    let id = callback_id(&update);
-    let before = fake
-        .calls()
-        .iter()
-        .filter(|c| c.is("editmessagetext") && c.body["message_id"] == message)
-        .count();
-    fake.push_update(update);
-    let calls = fake
-        .wait_for(
-            |c| {
-                c.iter().any(|c| {
-                    c.is("answercallbackquery") && c.body["callback_query_id"] == id.as_str()
-                }) && c
-                    .iter()
-                    .filter(|c| c.is("editmessagetext") && c.body["message_id"] == message)
-                    .count()
-                    >= before + edits
-            },
-            STEP,
-        )
-        .await;
-    let answers: Vec<Call> = calls
-        .iter()
-        .filter(|c| c.is("answercallbackquery") && c.body["callback_query_id"] == id.as_str())
-        .cloned()
-        .collect();
-    assert_eq!(
-        answers.len(),
-        1,
-        "each callback query is answered exactly once: {answers:#?}"
-    );
-    let edited: Vec<Call> = calls
-        .into_iter()
-        .filter(|c| c.is("editmessagetext") && c.body["message_id"] == message)
-        .skip(before)
-        .collect();
-    (answers.into_iter().next().expect("one answer"), edited)
-}
+use crate::support::engine::corpus_dir;
+use crate::support::harness::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_welcomes_in_the_users_language_and_publishes_the_command_menu() {
@@ -343,7 +70,8 @@ async fn start_welcomes_in_the_users_language_and_publishes_the_command_menu() {
             .collect()
     };
     let expected = [
-        "start", "help", "schemes", "scheme", "funding", "lang", "about",
+        "start", "help", "schemes", "scheme", "funding", "subscribe", "unsubscribe",
+        "subscriptions", "lang", "about",
     ];
     assert_eq!(names(&menus[0]), expected);
     assert_eq!(menus[0].body.get("language_code"), None);
@@ -374,7 +102,7 @@ async fn a_deep_link_opens_its_scheme() {
         card.urls(),
         ["https://www.itc.gov.hk/en/fund_app/techtas/techtas_faq.html"]
     );
-    assert_eq!(card.callback_data(), ["cat:talent;en"]);
+    assert_eq!(card.callback_data(), ["sub:s:techtas;en", "cat:talent;en"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -431,7 +159,7 @@ async fn browsing_edits_the_message_in_place_and_answers_every_button() {
             .text()
             .contains("<b>Technology Talent Admission Scheme (TechTAS)</b>")
     );
-    assert_eq!(edits[0].callback_data(), ["cat:talent;en"]);
+    assert_eq!(edits[0].callback_data(), ["sub:s:techtas;en", "cat:talent;en"]);
     assert_eq!(edits[0].urls().len(), 1);
 
     let (_, edits) = press(&h.fake, 301, id, "cat;en", 1).await;
@@ -497,9 +225,10 @@ async fn scheme_commands_show_one_scheme() {
     );
     let raise = reply(&h.fake, 402).await;
     assert!(raise.text().contains("RAISe+"), "{}", raise.text());
-    assert!(
-        raise.callback_data()[0].starts_with("cat:"),
-        "a way back to its category"
+    assert_eq!(
+        raise.callback_data(),
+        ["sub:s:raise-plus;en", "cat:funding;en"],
+        "a follow button and a way back to its category"
     );
     let tvp = reply(&h.fake, 403).await;
     assert!(
@@ -587,12 +316,6 @@ async fn a_language_choice_is_kept_and_survives_a_restart() {
         replies_now[1].text()
     );
 
-    let saved: Value = serde_json::from_slice(
-        &std::fs::read(h.data.path().join("prefs.json")).expect("prefs.json"),
-    )
-    .expect("JSON");
-    assert_eq!(saved, json!({"version": 1, "langs": {"601": "zh-hans"}}));
-
     let Harness { fake, bot, data } = h;
     let (status, _) = bot.terminate().await;
     assert_eq!(status.code(), Some(0));
@@ -603,20 +326,25 @@ async fn a_language_choice_is_kept_and_survives_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn corrupt_preferences_are_logged_and_the_bot_starts_empty() {
+async fn a_corrupt_database_stops_start_up_with_a_clear_error_and_is_kept() {
     index_dir();
     let fake = FakeApi::start().await;
     let data = tempfile::tempdir().unwrap();
-    std::fs::write(
-        data.path().join("prefs.json"),
-        "{\"version\": 1, \"langs\": {oops",
-    )
-    .unwrap();
-    let bot = BotProcess::start(&fake, data.path(), &[]);
-    fake.push_update(tg::text(611, "/lang"));
-    assert!(reply(&fake, 611).await.text().contains("Now: automatic"));
-    bot.wait_log(|l| l.contains("preferences file is unreadable"))
-        .await;
+    let db = data.path().join("schemebot.db");
+    let garbage = b"this is not a database, but it may be somebody's data".repeat(100);
+    std::fs::write(&db, &garbage).unwrap();
+    let mut bot = BotProcess::start(&fake, data.path(), &[]);
+    let deadline = tokio::time::Instant::now() + STEP;
+    while bot.is_running() {
+        assert!(tokio::time::Instant::now() < deadline, "the bot should refuse to start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = bot.child.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    let log = bot.log();
+    assert!(log.contains("schemebot.db") && log.contains("not a"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(std::fs::read(&db).unwrap(), garbage, "the file is left as it was");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -668,7 +396,7 @@ async fn questions_in_each_language_name_the_right_scheme() {
         assert!(
             call.callback_data()
                 .iter()
-                .all(|d| d.starts_with("s:") && d.ends_with(lang)),
+                .all(|d| (d.starts_with("s:") || d.starts_with("sub:s:")) && d.ends_with(lang)),
             "{:?}",
             call.callback_data()
         );

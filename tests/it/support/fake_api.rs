@@ -46,6 +46,8 @@ pub struct Call {
     pub ok: bool,
     /// The `result` on success, the `description` on failure.
     pub result: Value,
+    /// When the call arrived.
+    pub at: std::time::Instant,
 }
 
 impl Call {
@@ -100,12 +102,26 @@ struct Inner {
     calls: Vec<Call>,
     reject_html: HashSet<i64>,
     failing: HashMap<i64, (u16, String)>,
+    /// sendMessage calls still to refuse with 429, and the retry_after to give.
+    too_many: Option<(usize, u64)>,
 }
 
 struct Shared {
     inner: Mutex<Inner>,
     /// Woken on every pushed update and every recorded call.
     changed: Notify,
+}
+
+impl Inner {
+    /// Counts down an injected 429; its retry_after while any are left.
+    fn take_too_many(&mut self) -> Option<u64> {
+        let (left, retry_after) = self.too_many.as_mut()?;
+        if *left == 0 {
+            return None;
+        }
+        *left -= 1;
+        Some(*retry_after)
+    }
 }
 
 impl Shared {
@@ -242,6 +258,12 @@ impl FakeApi {
             .insert(chat, (status, description.to_owned()));
     }
 
+    /// Makes the next `count` sendMessage calls (to any chat) fail with 429 Too Many Requests and
+    /// `retry_after` seconds, as Telegram does when a bot sends too fast.
+    pub fn too_many_requests(&self, count: usize, retry_after: u64) {
+        self.shared.lock().too_many = Some((count, retry_after));
+    }
+
     /// Makes every HTML message to `chat` fail as unparsable, as Telegram does for bad HTML.
     pub fn reject_html_for(&self, chat: i64) {
         self.shared.lock().reject_html.insert(chat);
@@ -276,6 +298,23 @@ async fn api(
         Err((401, "Unauthorized".to_owned()))
     } else if method == "getupdates" {
         Ok(get_updates(&shared, &body).await)
+    } else if method == "sendmessage"
+        && let Some(retry_after) = shared.lock().take_too_many()
+    {
+        let description = format!("Too Many Requests: retry after {retry_after}");
+        shared.lock().calls.push(Call {
+            method,
+            body,
+            ok: false,
+            result: json!(description),
+            at: std::time::Instant::now(),
+        });
+        shared.changed.notify_waiters();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({"ok": false, "error_code": 429, "description": description,
+                        "parameters": {"retry_after": retry_after}})),
+        );
     } else {
         let mut inner = shared.lock();
         handle(&mut inner, &method, &body)
@@ -289,6 +328,7 @@ async fn api(
         body,
         ok,
         result,
+        at: std::time::Instant::now(),
     });
     shared.changed.notify_waiters();
     envelope(outcome)
@@ -651,6 +691,21 @@ pub fn callback(chat: i64, message_id: i64, data: &str) -> Value {
 
 /// An inline query `@bot <query>` from `user`.
 #[must_use]
+/// A `my_chat_member` update: the bot's status in a private chat changed to `status`
+/// (`kicked` when the user blocked the bot, `member` when they came back).
+pub fn my_chat_member(chat: i64, status: &str) -> Value {
+    let old = if status == "kicked" { "member" } else { "kicked" };
+    json!({
+        "my_chat_member": {
+            "chat": chat_json(chat),
+            "from": user_json(chat, None),
+            "date": 1_700_000_000,
+            "old_chat_member": {"user": bot_user(), "status": old},
+            "new_chat_member": {"user": bot_user(), "status": status},
+        }
+    })
+}
+
 pub fn inline_query(user: i64, query: &str) -> Value {
     json!({"inline_query": {
         "id": format!("iq-{}", next_message_id()),

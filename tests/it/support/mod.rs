@@ -3,3 +3,4 @@
 pub mod engine;
 pub mod telegram;
 pub mod fake_api;
+pub mod harness;
