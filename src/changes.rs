@@ -109,9 +109,17 @@ const MONEY_FIELDS: [(&str, Field); 6] = [
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SchemeChange {
     /// A scheme that was not in the published corpus.
-    Added { id: SchemeId, name: Bilingual, category: String },
+    Added {
+        id: SchemeId,
+        name: Bilingual,
+        category: String,
+    },
     /// A scheme that is no longer in the corpus.
-    Removed { id: SchemeId, name: Bilingual, category: String },
+    Removed {
+        id: SchemeId,
+        name: Bilingual,
+        category: String,
+    },
     /// A scheme whose facts changed.
     Changed {
         id: SchemeId,
@@ -140,7 +148,9 @@ impl SchemeChange {
             SchemeChange::Added { category, .. } | SchemeChange::Removed { category, .. } => {
                 vec![category.as_str()]
             }
-            SchemeChange::Changed { categories, .. } => categories.iter().map(String::as_str).collect(),
+            SchemeChange::Changed { categories, .. } => {
+                categories.iter().map(String::as_str).collect()
+            }
         }
     }
 }
@@ -149,13 +159,22 @@ impl Snapshot {
     /// The snapshot of a corpus.
     #[must_use]
     pub fn of(corpus: &Corpus) -> Snapshot {
-        Snapshot { schemes: corpus.schemes.iter().map(|s| (s.id.clone(), Facts::of(s))).collect() }
+        Snapshot {
+            schemes: corpus
+                .schemes
+                .iter()
+                .map(|s| (s.id.clone(), Facts::of(s)))
+                .collect(),
+        }
     }
 }
 
 impl Facts {
     fn of(s: &Scheme) -> Facts {
-        let both = |en: &str, zh: &str| Bilingual { en: en.to_owned(), zh: zh.to_owned() };
+        let both = |en: &str, zh: &str| Bilingual {
+            en: en.to_owned(),
+            zh: zh.to_owned(),
+        };
         let m = &s.money;
         let figures = [
             m.total_budget,
@@ -192,7 +211,8 @@ impl Facts {
 #[must_use]
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<SchemeChange> {
     let mut out = Vec::new();
-    let ids: std::collections::BTreeSet<&SchemeId> = old.schemes.keys().chain(new.schemes.keys()).collect();
+    let ids: std::collections::BTreeSet<&SchemeId> =
+        old.schemes.keys().chain(new.schemes.keys()).collect();
     for id in ids {
         match (old.schemes.get(id), new.schemes.get(id)) {
             (None, Some(n)) => out.push(SchemeChange::Added {
@@ -212,7 +232,12 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<SchemeChange> {
                     if o.category != n.category {
                         categories.push(o.category.clone());
                     }
-                    out.push(SchemeChange::Changed { id: id.clone(), name: n.name.clone(), categories, fields });
+                    out.push(SchemeChange::Changed {
+                        id: id.clone(),
+                        name: n.name.clone(),
+                        categories,
+                        fields,
+                    });
                 }
             }
             (None, None) => {}
@@ -232,20 +257,48 @@ fn diff_facts(o: &Facts, n: &Facts) -> Vec<FieldChange> {
     let text = |b: &Bilingual| Some(Value::Text(b.clone()));
     push(Field::Name, text(&o.name), text(&n.name));
     push(Field::Acronym, code(&o.acronym), code(&n.acronym));
-    push(Field::Category, Some(Value::Code(o.category.clone())), Some(Value::Code(n.category.clone())));
-    push(Field::Status, Some(Value::Code(o.status.clone())), Some(Value::Code(n.status.clone())));
+    push(
+        Field::Category,
+        Some(Value::Code(o.category.clone())),
+        Some(Value::Code(n.category.clone())),
+    );
+    push(
+        Field::Status,
+        Some(Value::Code(o.status.clone())),
+        Some(Value::Code(n.status.clone())),
+    );
     push(Field::Opens, code(&o.opens), code(&n.opens));
     push(Field::Deadline, code(&o.deadline), code(&n.deadline));
-    push(Field::Url, Some(Value::Code(o.url.clone())), Some(Value::Code(n.url.clone())));
+    push(
+        Field::Url,
+        Some(Value::Code(o.url.clone())),
+        Some(Value::Code(n.url.clone())),
+    );
     for (key, field) in MONEY_FIELDS {
-        push(field, o.money.get(key).copied().map(Value::Amount), n.money.get(key).copied().map(Value::Amount));
+        push(
+            field,
+            o.money.get(key).copied().map(Value::Amount),
+            n.money.get(key).copied().map(Value::Amount),
+        );
     }
-    push(Field::MatchingRatio, code(&o.matching_ratio), code(&n.matching_ratio));
+    push(
+        Field::MatchingRatio,
+        code(&o.matching_ratio),
+        code(&n.matching_ratio),
+    );
     push(Field::Summary, text(&o.summary), text(&n.summary));
-    push(Field::Eligibility, text(&o.eligibility), text(&n.eligibility));
+    push(
+        Field::Eligibility,
+        text(&o.eligibility),
+        text(&n.eligibility),
+    );
     push(Field::MoneyText, text(&o.money_text), text(&n.money_text));
     push(Field::Apply, text(&o.apply), text(&n.apply));
-    push(Field::StatusText, text(&o.status_text), text(&n.status_text));
+    push(
+        Field::StatusText,
+        text(&o.status_text),
+        text(&n.status_text),
+    );
     out
 }
 
@@ -254,7 +307,10 @@ mod tests {
     use super::*;
 
     fn facts() -> Facts {
-        let b = |s: &str| Bilingual { en: s.to_owned(), zh: s.to_owned() };
+        let b = |s: &str| Bilingual {
+            en: s.to_owned(),
+            zh: s.to_owned(),
+        };
         Facts {
             name: b("New Industrialisation Acceleration Scheme"),
             acronym: Some("NIAS".to_owned()),
@@ -272,7 +328,12 @@ mod tests {
     }
 
     fn snapshot(entries: &[(&str, Facts)]) -> Snapshot {
-        Snapshot { schemes: entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect() }
+        Snapshot {
+            schemes: entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        }
     }
 
     #[test]
@@ -288,7 +349,9 @@ mod tests {
         f.money.insert("min_project_cost".to_owned(), 150_000_000);
         let new = snapshot(&[("nias", f)]);
         let changes = diff(&old, &new);
-        let [SchemeChange::Changed { id, fields, .. }] = changes.as_slice() else { panic!("{changes:?}") };
+        let [SchemeChange::Changed { id, fields, .. }] = changes.as_slice() else {
+            panic!("{changes:?}")
+        };
         assert_eq!(id, "nias");
         assert_eq!(
             fields,

@@ -21,7 +21,12 @@ use crate::text::Lang;
 #[command(name = "schemebot", version)]
 pub struct Cli {
     /// The folder of scheme files.
-    #[arg(long, global = true, env = "SCHEMEBOT_CORPUS", default_value = "corpus")]
+    #[arg(
+        long,
+        global = true,
+        env = "SCHEMEBOT_CORPUS",
+        default_value = "corpus"
+    )]
     pub corpus: PathBuf,
     /// The folder holding the search index (derived from the corpus; rebuilt when stale).
     #[arg(long, global = true, env = "SCHEMEBOT_INDEX", default_value = "index")]
@@ -63,7 +68,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SCHEMEBOT_NOTIFY_RATE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub notify_rate: u32,
     /// The least time between two notices to one chat, in milliseconds.
-    #[arg(long, env = "SCHEMEBOT_NOTIFY_CHAT_INTERVAL_MS", default_value_t = 1000)]
+    #[arg(
+        long,
+        env = "SCHEMEBOT_NOTIFY_CHAT_INTERVAL_MS",
+        default_value_t = 1000
+    )]
     pub notify_chat_interval_ms: u64,
     /// Remind subscribers of a scheme this many days before its application deadline.
     #[arg(long, env = "SCHEMEBOT_REMIND_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=365))]
@@ -159,7 +168,10 @@ fn publish(corpus_dir: &std::path::Path, args: &PublishArgs) -> anyhow::Result<(
         now,
     )?;
     if published.first {
-        println!("published {} schemes as the baseline; nobody is notified of a first publish", corpus.schemes.len());
+        println!(
+            "published {} schemes as the baseline; nobody is notified of a first publish",
+            corpus.schemes.len()
+        );
     } else {
         println!(
             "published {} schemes: {} changed, {} notices and {reminders} reminders queued in {}",
@@ -173,25 +185,43 @@ fn publish(corpus_dir: &std::path::Path, args: &PublishArgs) -> anyhow::Result<(
 }
 
 /// Opens the engine, logging how the index was obtained.
-pub fn open_engine(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::Result<Engine> {
+pub fn open_engine(
+    corpus_dir: &std::path::Path,
+    index_dir: &std::path::Path,
+) -> anyhow::Result<Engine> {
     let (engine, provenance) = Engine::open(corpus_dir, index_dir)?;
     match provenance {
         Provenance::Opened => tracing::debug!(index = %index_dir.display(), "index opened"),
-        Provenance::Built(why) => tracing::info!(index = %index_dir.display(), "index rebuilt: {why}"),
+        Provenance::Built(why) => {
+            tracing::info!(index = %index_dir.display(), "index rebuilt: {why}")
+        }
         Provenance::InMemory(why) => tracing::warn!("index kept in memory: {why}"),
     }
     Ok(engine)
 }
 
-fn ask(corpus_dir: &std::path::Path, index_dir: &std::path::Path, args: &AskArgs) -> anyhow::Result<()> {
+fn ask(
+    corpus_dir: &std::path::Path,
+    index_dir: &std::path::Path,
+    args: &AskArgs,
+) -> anyhow::Result<()> {
     let engine = open_engine(corpus_dir, index_dir)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let one = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
         if args.explain {
             let plan = engine.plan(question);
-            let tokens: Vec<String> = plan.tokens.iter().map(|t| format!("{}:{:?}", t.text, t.role)).collect();
-            eprintln!("{question}\n  tokens: {}\n  intents: {:?} categories: {:?}", tokens.join(" "), plan.intents, plan.categories);
+            let tokens: Vec<String> = plan
+                .tokens
+                .iter()
+                .map(|t| format!("{}:{:?}", t.text, t.role))
+                .collect();
+            eprintln!(
+                "{question}\n  tokens: {}\n  intents: {:?} categories: {:?}",
+                tokens.join(" "),
+                plan.intents,
+                plan.categories
+            );
         }
         let a = answer(&engine, question, args.lang, args.limit);
         let reply = render(&a, engine.corpus());
@@ -225,7 +255,11 @@ pub fn json_line(a: &crate::answer::Answer, reply: &str, corpus: &Corpus) -> Str
         serde_json::json!({"id": s.id, "name": display_name(s, a.lang), "score": (score * 1000.0).round() / 1000.0})
     };
     let (kind, category, results): (&str, Option<&str>, Vec<serde_json::Value>) = match &a.found {
-        Found::Schemes(hits) => ("schemes", None, hits.iter().map(|h| result(h.scheme, h.score)).collect()),
+        Found::Schemes(hits) => (
+            "schemes",
+            None,
+            hits.iter().map(|h| result(h.scheme, h.score)).collect(),
+        ),
         Found::List(c) => (
             "list",
             Some(c.map_or("all", |c| c.key())),

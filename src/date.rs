@@ -53,7 +53,9 @@ pub fn format(days: i64) -> String {
 /// Today's day number in Hong Kong.
 #[must_use]
 pub fn today_hk() -> i64 {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     (secs + HK_OFFSET_SECS).div_euclid(86_400)
 }
 

@@ -25,7 +25,11 @@ pub enum Payload {
     /// The changes of one change set that this chat follows.
     Notice { changes: Vec<SchemeChange> },
     /// A scheme's application deadline is near.
-    Reminder { scheme: String, deadline: String, days_left: i64 },
+    Reminder {
+        scheme: String,
+        deadline: String,
+        days_left: i64,
+    },
     /// An administrator's announcement.
     Broadcast { text: String },
 }
@@ -46,9 +50,11 @@ impl Payload {
     pub fn render(&self, corpus: &Corpus, lang: Lang) -> Reply {
         match self {
             Payload::Notice { changes } => render::notice(changes, corpus, lang),
-            Payload::Reminder { scheme, deadline, days_left } => {
-                render::reminder(corpus.get(scheme), scheme, deadline, *days_left, lang)
-            }
+            Payload::Reminder {
+                scheme,
+                deadline,
+                days_left,
+            } => render::reminder(corpus.get(scheme), scheme, deadline, *days_left, lang),
             Payload::Broadcast { text } => render::broadcast(text, lang),
         }
     }
@@ -78,7 +84,10 @@ pub fn publish(store: &Store, corpus: &Corpus, now_ms: i64) -> Result<Published,
     let snapshot_json = serde_json::to_string(&new).unwrap_or_default();
     let Some(previous) = store.published()? else {
         store.publish(&print, &snapshot_json, "[]", &[], now_ms)?;
-        return Ok(Published { first: true, ..Published::default() });
+        return Ok(Published {
+            first: true,
+            ..Published::default()
+        });
     };
     let old: Snapshot = match serde_json::from_str(&previous.snapshot) {
         Ok(s) => s,
@@ -87,7 +96,10 @@ pub fn publish(store: &Store, corpus: &Corpus, now_ms: i64) -> Result<Published,
             // Re-baselining tells nobody anything rather than telling everybody everything.
             tracing::warn!(error = %e, "the published snapshot is unreadable; publishing a new baseline");
             store.publish(&print, &snapshot_json, "[]", &[], now_ms)?;
-            return Ok(Published { first: true, ..Published::default() });
+            return Ok(Published {
+                first: true,
+                ..Published::default()
+            });
         }
     };
     let changes = diff(&old, &new);
@@ -97,18 +109,28 @@ pub fn publish(store: &Store, corpus: &Corpus, now_ms: i64) -> Result<Published,
     let notices = recipients(&changes, &store.active_subscriptions()?);
     let messages: Vec<NewMessage> = notices
         .into_iter()
-        .map(|(chat, changes)| NewMessage { chat, payload: Payload::Notice { changes }.json() })
+        .map(|(chat, changes)| NewMessage {
+            chat,
+            payload: Payload::Notice { changes }.json(),
+        })
         .collect();
     let summary = serde_json::to_string(&changes).unwrap_or_default();
     store.publish(&print, &snapshot_json, &summary, &messages, now_ms)?;
-    Ok(Published { changes: changes.len(), notices: messages.len(), first: false })
+    Ok(Published {
+        changes: changes.len(),
+        notices: messages.len(),
+        first: false,
+    })
 }
 
 /// Which changes each chat hears about: everything for `all`, a category's schemes (before or
 /// after a move) for a category, one scheme for a scheme. A chat that follows a change through
 /// several subscriptions hears it once.
 #[must_use]
-pub fn recipients(changes: &[SchemeChange], subscriptions: &[(ChatId, Topic)]) -> BTreeMap<ChatId, Vec<SchemeChange>> {
+pub fn recipients(
+    changes: &[SchemeChange],
+    subscriptions: &[(ChatId, Topic)],
+) -> BTreeMap<ChatId, Vec<SchemeChange>> {
     let mut by_chat: BTreeMap<ChatId, Vec<usize>> = BTreeMap::new();
     for (chat, topic) in subscriptions {
         for (i, c) in changes.iter().enumerate() {
@@ -137,12 +159,22 @@ pub fn recipients(changes: &[SchemeChange], subscriptions: &[(ChatId, Topic)]) -
 /// Queues one reminder per subscriber for every scheme whose deadline is `days_before` days
 /// away or less (and not past). A reminder is queued once per scheme, deadline and chat, however
 /// often this runs. Returns how many were queued.
-pub fn queue_reminders(store: &Store, corpus: &Corpus, today: i64, days_before: i64, now_ms: i64) -> Result<usize, StoreError> {
+pub fn queue_reminders(
+    store: &Store,
+    corpus: &Corpus,
+    today: i64,
+    days_before: i64,
+    now_ms: i64,
+) -> Result<usize, StoreError> {
     let subscriptions = store.active_subscriptions()?;
     let mut queued = 0;
     for s in &corpus.schemes {
-        let Some(deadline) = s.deadline.as_deref() else { continue };
-        let Some(day) = crate::date::parse(deadline) else { continue };
+        let Some(deadline) = s.deadline.as_deref() else {
+            continue;
+        };
+        let Some(day) = crate::date::parse(deadline) else {
+            continue;
+        };
         let days_left = day - today;
         if !(0..=days_before).contains(&days_left) {
             continue;
@@ -158,18 +190,48 @@ pub fn queue_reminders(store: &Store, corpus: &Corpus, today: i64, days_before: 
             .collect();
         chats.sort_unstable();
         chats.dedup();
-        let payload = Payload::Reminder { scheme: s.id.clone(), deadline: deadline.to_owned(), days_left }.json();
-        let messages: Vec<NewMessage> = chats.into_iter().map(|chat| NewMessage { chat, payload: payload.clone() }).collect();
-        queued += store.enqueue("reminder", &format!("deadline:{}:{deadline}", s.id), &messages, now_ms)?;
+        let payload = Payload::Reminder {
+            scheme: s.id.clone(),
+            deadline: deadline.to_owned(),
+            days_left,
+        }
+        .json();
+        let messages: Vec<NewMessage> = chats
+            .into_iter()
+            .map(|chat| NewMessage {
+                chat,
+                payload: payload.clone(),
+            })
+            .collect();
+        queued += store.enqueue(
+            "reminder",
+            &format!("deadline:{}:{deadline}", s.id),
+            &messages,
+            now_ms,
+        )?;
     }
     Ok(queued)
 }
 
 /// Queues an announcement to every active subscriber. Returns how many were queued.
-pub fn queue_broadcast(store: &Store, id: i64, text: &str, now_ms: i64) -> Result<usize, StoreError> {
-    let payload = Payload::Broadcast { text: text.to_owned() }.json();
-    let messages: Vec<NewMessage> =
-        store.active_subscriber_chats()?.into_iter().map(|chat| NewMessage { chat, payload: payload.clone() }).collect();
+pub fn queue_broadcast(
+    store: &Store,
+    id: i64,
+    text: &str,
+    now_ms: i64,
+) -> Result<usize, StoreError> {
+    let payload = Payload::Broadcast {
+        text: text.to_owned(),
+    }
+    .json();
+    let messages: Vec<NewMessage> = store
+        .active_subscriber_chats()?
+        .into_iter()
+        .map(|chat| NewMessage {
+            chat,
+            payload: payload.clone(),
+        })
+        .collect();
     store.enqueue("broadcast", &format!("bc:{id}"), &messages, now_ms)
 }
 
@@ -182,7 +244,10 @@ pub struct Rates {
 
 impl Default for Rates {
     fn default() -> Rates {
-        Rates { per_second: 30, per_chat_interval: Duration::from_secs(1) }
+        Rates {
+            per_second: 30,
+            per_chat_interval: Duration::from_secs(1),
+        }
     }
 }
 
@@ -199,14 +264,23 @@ pub struct Pacer {
 impl Pacer {
     #[must_use]
     pub fn new(rates: Rates) -> Pacer {
-        Pacer { rates, recent: VecDeque::new(), last_by_chat: HashMap::new(), paused_until: Duration::ZERO }
+        Pacer {
+            rates,
+            recent: VecDeque::new(),
+            last_by_chat: HashMap::new(),
+            paused_until: Duration::ZERO,
+        }
     }
 
     /// How long to wait from `now` before a send to `chat` is allowed (zero: send now).
     #[must_use]
     pub fn wait(&mut self, chat: ChatId, now: Duration) -> Duration {
         let window = Duration::from_secs(1);
-        while self.recent.front().is_some_and(|&t| now.saturating_sub(t) >= window) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|&t| now.saturating_sub(t) >= window)
+        {
             self.recent.pop_front();
         }
         let mut until = self.paused_until;
@@ -227,7 +301,8 @@ impl Pacer {
         self.last_by_chat.insert(chat, now);
         if self.last_by_chat.len() > 10_000 {
             let horizon = self.rates.per_chat_interval;
-            self.last_by_chat.retain(|_, &mut t| now.saturating_sub(t) < horizon);
+            self.last_by_chat
+                .retain(|_, &mut t| now.saturating_sub(t) < horizon);
         }
     }
 
@@ -279,13 +354,19 @@ mod tests {
 
     #[test]
     fn the_pacer_keeps_to_the_overall_rate() {
-        let mut p = Pacer::new(Rates { per_second: 3, per_chat_interval: Duration::from_secs(1) });
+        let mut p = Pacer::new(Rates {
+            per_second: 3,
+            per_chat_interval: Duration::from_secs(1),
+        });
         let t0 = Duration::from_secs(10);
         for chat in 1..=3 {
             assert_eq!(p.wait(chat, t0), Duration::ZERO);
             p.sent(chat, t0);
         }
-        assert_eq!(p.wait(4, t0 + Duration::from_millis(100)), Duration::from_millis(900));
+        assert_eq!(
+            p.wait(4, t0 + Duration::from_millis(100)),
+            Duration::from_millis(900)
+        );
         assert_eq!(p.wait(4, t0 + Duration::from_secs(1)), Duration::ZERO);
     }
 
@@ -294,7 +375,10 @@ mod tests {
         let mut p = Pacer::new(Rates::default());
         let t0 = Duration::from_secs(5);
         p.sent(7, t0);
-        assert_eq!(p.wait(7, t0 + Duration::from_millis(250)), Duration::from_millis(750));
+        assert_eq!(
+            p.wait(7, t0 + Duration::from_millis(250)),
+            Duration::from_millis(750)
+        );
         assert_eq!(p.wait(8, t0), Duration::ZERO);
         p.pause(t0 + Duration::from_secs(3));
         assert_eq!(p.wait(8, t0), Duration::from_secs(3));

@@ -646,7 +646,9 @@ fn value_text(field: Field, v: Option<&Value>, lang: Lang) -> String {
         }
         Some(Value::Code(c)) => match field {
             Field::Status => status_word(c, lang),
-            Field::Category => Category::from_key(c).map_or_else(|| c.clone(), |c| category_label(c, lang)),
+            Field::Category => {
+                Category::from_key(c).map_or_else(|| c.clone(), |c| category_label(c, lang))
+            }
             _ => c.clone(),
         },
     }
@@ -680,7 +682,13 @@ fn cut(text: &str, max: usize) -> String {
 pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
     let mut paras = vec![Para::default().bold(tr(lang, "🔔 Scheme update", "🔔 計劃更新"))];
     let mut buttons: Vec<Vec<Button>> = Vec::new();
-    let name_of = |name: &crate::changes::Bilingual| if lang == Lang::En { name.en.clone() } else { lang.script(&name.zh) };
+    let name_of = |name: &crate::changes::Bilingual| {
+        if lang == Lang::En {
+            name.en.clone()
+        } else {
+            lang.script(&name.zh)
+        }
+    };
     for change in changes {
         match change {
             SchemeChange::Added { id, name, .. } => {
@@ -700,21 +708,31 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
                         .bold(name_of(name)),
                 );
             }
-            SchemeChange::Changed { id, name, fields, .. } => {
+            SchemeChange::Changed {
+                id, name, fields, ..
+            } => {
                 let mut p = Para::default().bold(name_of(name));
                 for f in fields {
                     let label = field_label(f.field, lang);
                     let old = value_text(f.field, f.old.as_ref(), lang);
                     let new = value_text(f.field, f.new.as_ref(), lang);
-                    let line = if old.chars().count() <= NOTICE_SHORT_CHARS && new.chars().count() <= NOTICE_SHORT_CHARS {
+                    let line = if old.chars().count() <= NOTICE_SHORT_CHARS
+                        && new.chars().count() <= NOTICE_SHORT_CHARS
+                    {
                         format!("\n• {label}: {old} → {new}")
                     } else {
-                        format!("\n• {label} {}: {}", tr(lang, "updated", "已更新"), cut(&new, NOTICE_TEXT_CHARS))
+                        format!(
+                            "\n• {label} {}: {}",
+                            tr(lang, "updated", "已更新"),
+                            cut(&new, NOTICE_TEXT_CHARS)
+                        )
                     };
                     p = p.text(line);
                 }
                 if let Some(s) = corpus.get(id) {
-                    p = p.text("\n").link(tr(lang, "Official page", "官方網頁"), &s.url);
+                    p = p
+                        .text("\n")
+                        .link(tr(lang, "Official page", "官方網頁"), &s.url);
                     buttons.push(vec![details_button(s, lang)]);
                 }
                 paras.push(p);
@@ -722,13 +740,22 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
         }
     }
     buttons.truncate(3);
-    buttons.push(vec![Button::Callback { text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"), data: "subs".to_owned() }]);
+    buttons.push(vec![Button::Callback {
+        text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
+        data: "subs".to_owned(),
+    }]);
     Reply::from_paras(&paras, buttons)
 }
 
 /// A deadline reminder for a scheme (`scheme` is `None` when it has left the corpus).
 #[must_use]
-pub fn reminder(scheme: Option<&Scheme>, id: &str, deadline: &str, days_left: i64, lang: Lang) -> Reply {
+pub fn reminder(
+    scheme: Option<&Scheme>,
+    id: &str,
+    deadline: &str,
+    days_left: i64,
+    lang: Lang,
+) -> Reply {
     let name = scheme.map_or_else(|| id.to_owned(), |s| display_name(s, lang));
     let when = match (lang, days_left) {
         (Lang::En, 0) => "today".to_owned(),
@@ -738,17 +765,28 @@ pub fn reminder(scheme: Option<&Scheme>, id: &str, deadline: &str, days_left: i6
         (_, 1) => lang.script("明天"),
         (_, n) => lang.script(&format!("{n}日後")),
     };
-    let mut p = Para::default().bold(tr(lang, "⏰ Deadline reminder", "⏰ 截止日期提示")).text("\n");
+    let mut p = Para::default()
+        .bold(tr(lang, "⏰ Deadline reminder", "⏰ 截止日期提示"))
+        .text("\n");
     p = match lang {
-        Lang::En => p.bold(name).text(format!(": applications close {when} ({deadline}).")),
-        _ => p.bold(name).text(lang.script(&format!("將於{when}（{deadline}）截止申請。"))),
+        Lang::En => p
+            .bold(name)
+            .text(format!(": applications close {when} ({deadline}).")),
+        _ => p
+            .bold(name)
+            .text(lang.script(&format!("將於{when}（{deadline}）截止申請。"))),
     };
     let mut buttons = Vec::new();
     if let Some(s) = scheme {
-        p = p.text("\n").link(tr(lang, "Official page", "官方網頁"), &s.url);
+        p = p
+            .text("\n")
+            .link(tr(lang, "Official page", "官方網頁"), &s.url);
         buttons.push(vec![details_button(s, lang)]);
     }
-    buttons.push(vec![Button::Callback { text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"), data: "subs".to_owned() }]);
+    buttons.push(vec![Button::Callback {
+        text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
+        data: "subs".to_owned(),
+    }]);
     Reply::from_paras(&[p], buttons)
 }
 
@@ -759,7 +797,13 @@ pub fn broadcast(text: &str, lang: Lang) -> Reply {
         Para::default().bold(tr(lang, "📢 Announcement", "📢 公告")),
         Para::default().text(text),
     ];
-    Reply::from_paras(&paras, vec![vec![Button::Callback { text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"), data: "subs".to_owned() }]])
+    Reply::from_paras(
+        &paras,
+        vec![vec![Button::Callback {
+            text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
+            data: "subs".to_owned(),
+        }]],
+    )
 }
 
 #[cfg(test)]

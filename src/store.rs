@@ -454,7 +454,9 @@ impl Store {
             )
             .optional()
             .map_err(self.fail("reading the notice language"))?;
-        Ok(codes.and_then(|(chosen, hint)| chosen.or(hint)).and_then(|c| Lang::from_code(&c)))
+        Ok(codes
+            .and_then(|(chosen, hint)| chosen.or(hint))
+            .and_then(|c| Lang::from_code(&c)))
     }
 
     /// The reply language a chat chose, if any.

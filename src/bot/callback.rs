@@ -23,8 +23,8 @@
 //! handler answers it with a short "this button has expired" notice.
 
 use crate::corpus::{Category, SchemeId};
-use crate::store::Topic;
 use crate::render::MAX_CALLBACK_BYTES;
+use crate::store::Topic;
 use crate::text::Lang;
 
 /// The longest scheme id accepted in callback data; corpus ids are far shorter.
@@ -202,8 +202,14 @@ mod tests {
         check("lang:auto", Some(d(Action::SetLang(None))));
         check("sub", Some(d(Action::SubscribeMenu)));
         check("sub:all", Some(d(Action::Subscribe(Topic::All))));
-        check("sub:cat:talent;zh-hant", Some(d(Action::Subscribe(Topic::Category(Category::Talent))).in_lang(Lang::ZhHant)));
-        check("un:s:techtas", Some(d(Action::Unsubscribe(Topic::Scheme("techtas".to_owned())))));
+        check(
+            "sub:cat:talent;zh-hant",
+            Some(d(Action::Subscribe(Topic::Category(Category::Talent))).in_lang(Lang::ZhHant)),
+        );
+        check(
+            "un:s:techtas",
+            Some(d(Action::Unsubscribe(Topic::Scheme("techtas".to_owned())))),
+        );
         check("unall", Some(d(Action::UnsubscribeAll)));
         check("subs", Some(d(Action::Subscriptions)));
         check("bc:12", Some(d(Action::BroadcastSend(12))));

@@ -45,7 +45,12 @@ enum Outcome {
 }
 
 /// Runs until `stop` turns true.
-pub(crate) async fn run(bot: Bot, state: Arc<State>, rates: Rates, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub(crate) async fn run(
+    bot: Bot,
+    state: Arc<State>,
+    rates: Rates,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut pacer = Pacer::new(rates);
     let epoch = Instant::now();
     tracing::info!(per_second = rates.per_second, "delivery worker started");
@@ -106,10 +111,18 @@ async fn deliver(bot: &Bot, state: &State, item: &OutboxItem) -> Outcome {
         Ok(p) => p,
         Err(e) => return Outcome::Refused(format!("unreadable payload: {e}")),
     };
-    let lang = state.store.notice_lang(item.chat).ok().flatten().unwrap_or(Lang::En);
+    let lang = state
+        .store
+        .notice_lang(item.chat)
+        .ok()
+        .flatten()
+        .unwrap_or(Lang::En);
     let engine = state.engine();
     let reply = payload.render(engine.corpus(), lang);
-    let reply = Reply { buttons: super::texts::localise(reply.buttons, lang), ..reply };
+    let reply = Reply {
+        buttons: super::texts::localise(reply.buttons, lang),
+        ..reply
+    };
     send(bot, ChatId(item.chat), &reply).await
 }
 
@@ -122,13 +135,17 @@ async fn send(bot: &Bot, chat: ChatId, reply: &Reply) -> Outcome {
             .send_message(chat, part)
             .parse_mode(ParseMode::Html)
             .link_preview_options(no_preview());
-        if i + 1 == n && let Some(kb) = &kb {
+        if i + 1 == n
+            && let Some(kb) = &kb
+        {
             request = request.reply_markup(kb.clone());
         }
         let result = match request.await {
             Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
                 tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; sending plain text");
-                let mut request = bot.send_message(chat, &reply.plain).link_preview_options(no_preview());
+                let mut request = bot
+                    .send_message(chat, &reply.plain)
+                    .link_preview_options(no_preview());
                 if let Some(kb) = &kb {
                     request = request.reply_markup(kb.clone());
                 }
@@ -156,10 +173,12 @@ fn classify(result: Result<(), RequestError>) -> Outcome {
             | ApiError::BotKickedFromChannel
             | ApiError::NotEnoughRightsToPostMessages),
         )) => Outcome::Gone(e.to_string()),
-        Err(e @ (RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. })) => {
-            Outcome::Transient(e.to_string())
-        }
-        Err(RequestError::Api(ApiError::Unknown(d))) if d.contains("Internal Server Error") || d.contains("Bad Gateway") => {
+        Err(
+            e @ (RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. }),
+        ) => Outcome::Transient(e.to_string()),
+        Err(RequestError::Api(ApiError::Unknown(d)))
+            if d.contains("Internal Server Error") || d.contains("Bad Gateway") =>
+        {
             Outcome::Transient(d)
         }
         Err(e) => Outcome::Refused(e.to_string()),
@@ -174,9 +193,17 @@ fn record(state: &State, item: &OutboxItem, outcome: Outcome, pacer: &mut Pacer,
             store.mark_sent(item.id, now_ms())
         }
         Outcome::RetryAfter(d) => {
-            tracing::warn!(chat_id = item.chat, retry_after_s = d.as_secs(), "Telegram asked to slow down");
+            tracing::warn!(
+                chat_id = item.chat,
+                retry_after_s = d.as_secs(),
+                "Telegram asked to slow down"
+            );
             pacer.pause(now + *d);
-            store.mark_retry(item.id, now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX), "429 retry after")
+            store.mark_retry(
+                item.id,
+                now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+                "429 retry after",
+            )
         }
         Outcome::Gone(why) => {
             tracing::info!(chat_id = item.chat, reason = %why, "the chat is gone; deactivating it");
@@ -185,7 +212,11 @@ fn record(state: &State, item: &OutboxItem, outcome: Outcome, pacer: &mut Pacer,
         Outcome::Transient(why) if item.attempts + 1 < MAX_ATTEMPTS => {
             let wait = backoff(item.attempts);
             tracing::warn!(chat_id = item.chat, error = %why, retry_in_s = wait.as_secs(), "delivery failed; will retry");
-            store.mark_retry(item.id, now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX), why)
+            store.mark_retry(
+                item.id,
+                now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+                why,
+            )
         }
         Outcome::Transient(why) | Outcome::Refused(why) => {
             tracing::error!(chat_id = item.chat, id = item.id, error = %why, "delivery failed; giving up");

@@ -19,10 +19,10 @@ use teloxide::payloads::{
     SendMessageSetters,
 };
 use teloxide::types::{
-    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, InlineQuery,
-    InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText,
-    LinkPreviewOptions, MaybeInaccessibleMessage, Me, MediaKind, Message, MessageId, MessageKind,
-    ParseMode, ReplyParameters,
+    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, InlineKeyboardButton,
+    InlineKeyboardMarkup, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
+    InputMessageContent, InputMessageContentText, LinkPreviewOptions, MaybeInaccessibleMessage, Me,
+    MediaKind, Message, MessageId, MessageKind, ParseMode, ReplyParameters,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -187,7 +187,10 @@ impl State {
     fn scheme_card(&self, chat: ChatId, scheme: &Scheme, lang: Lang) -> Reply {
         let mut card = texts::scheme_screen(scheme, lang);
         let following = self.follows(chat, scheme);
-        card.buttons.insert(card.buttons.len().saturating_sub(1), vec![texts::follow_button(scheme, following, lang)]);
+        card.buttons.insert(
+            card.buttons.len().saturating_sub(1),
+            vec![texts::follow_button(scheme, following, lang)],
+        );
         card
     }
 
@@ -226,7 +229,18 @@ impl State {
 /// Whether `arg` means "everything" (`/unsubscribe all`).
 fn is_everything(arg: &str) -> bool {
     let a = arg.trim().to_lowercase();
-    matches!(a.as_str(), "all" | "everything" | "*" | "全部" | "所有" | "全部計劃" | "所有計劃" | "全部计划" | "所有计划")
+    matches!(
+        a.as_str(),
+        "all"
+            | "everything"
+            | "*"
+            | "全部"
+            | "所有"
+            | "全部計劃"
+            | "所有計劃"
+            | "全部计划"
+            | "所有计划"
+    )
 }
 
 /// What `/subscribe <arg>` names: everything, a category (by key or name), or a scheme (by id
@@ -237,7 +251,12 @@ async fn resolve_topic(engine: &Arc<Engine>, arg: &str) -> Option<Topic> {
     }
     let a = arg.trim().to_lowercase();
     for c in crate::corpus::Category::ALL {
-        let names = [c.key().to_owned(), crate::render::category_label(c, Lang::En).to_lowercase(), crate::render::category_label(c, Lang::ZhHant), crate::render::category_label(c, Lang::ZhHans)];
+        let names = [
+            c.key().to_owned(),
+            crate::render::category_label(c, Lang::En).to_lowercase(),
+            crate::render::category_label(c, Lang::ZhHant),
+            crate::render::category_label(c, Lang::ZhHans),
+        ];
         if names.contains(&a) {
             return Some(Topic::Category(c));
         }
@@ -248,7 +267,9 @@ async fn resolve_topic(engine: &Arc<Engine>, arg: &str) -> Option<Topic> {
 
 /// Whether the message a button sits under is a scheme card (its keyboard opens a category).
 fn is_card(message: Option<&MaybeInaccessibleMessage>) -> bool {
-    let Some(MaybeInaccessibleMessage::Regular(m)) = message else { return false };
+    let Some(MaybeInaccessibleMessage::Regular(m)) = message else {
+        return false;
+    };
     m.reply_markup().is_some_and(|kb| {
         kb.inline_keyboard.iter().flatten().any(|b| match &b.kind {
             teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => d.starts_with("cat:"),
@@ -271,9 +292,18 @@ pub(crate) async fn on_membership(update: ChatMemberUpdated, state: Arc<State>) 
     let st = Arc::clone(&state);
     let changed = tokio::task::spawn_blocking(move || st.store.set_active(chat, active)).await;
     match changed {
-        Ok(Ok(changed)) => tracing::info!(chat_id = chat, active, changed, "the bot's membership changed"),
-        Ok(Err(e)) => tracing::error!(chat_id = chat, error = %e, "recording a membership change failed"),
-        Err(e) => tracing::error!(chat_id = chat, error = %e, "recording a membership change failed"),
+        Ok(Ok(changed)) => tracing::info!(
+            chat_id = chat,
+            active,
+            changed,
+            "the bot's membership changed"
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(chat_id = chat, error = %e, "recording a membership change failed")
+        }
+        Err(e) => {
+            tracing::error!(chat_id = chat, error = %e, "recording a membership change failed")
+        }
     }
     if active {
         state.wake.notify_one();
@@ -402,7 +432,9 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
             {
                 let scheme = &corpus.schemes[best.scheme];
                 let following = state.follows(chat, scheme);
-                reply.buttons.push(vec![texts::follow_button(scheme, following, a.lang)]);
+                reply
+                    .buttons
+                    .push(vec![texts::follow_button(scheme, following, a.lang)]);
             }
             reply
         }
@@ -456,7 +488,11 @@ async fn command_reply(
             match resolve_topic(&engine, &arg).await {
                 Some(topic) => {
                     let added = state.subscribe(chat, &topic, lang);
-                    texts::subscribed(&texts::topic_label(&topic, corpus, lang), added.unwrap_or(false), lang)
+                    texts::subscribed(
+                        &texts::topic_label(&topic, corpus, lang),
+                        added.unwrap_or(false),
+                        lang,
+                    )
                 }
                 None => texts::unknown_topic(&sanitize(&arg), lang),
             }
@@ -481,7 +517,9 @@ async fn command_reply(
             }
             None => texts::unknown_topic(&sanitize(&arg), ui),
         },
-        Command::Subscriptions => texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui),
+        Command::Subscriptions => {
+            texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
+        }
         Command::Reload | Command::Stats | Command::Broadcast { .. } if !state.is_admin(user) => {
             tracing::warn!(chat_id = chat.0, user_id = user, command = %command, "admin command refused");
             texts::not_allowed(ui)
@@ -569,7 +607,10 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         },
         Action::Browse => texts::browse_menu(corpus, lang),
         Action::SubscribeMenu => texts::subscribe_menu(lang),
-        Action::Subscribe(_) | Action::Unsubscribe(_) | Action::UnsubscribeAll | Action::Subscriptions
+        Action::Subscribe(_)
+        | Action::Unsubscribe(_)
+        | Action::UnsubscribeAll
+        | Action::Subscriptions
             if chat.is_none() =>
         {
             answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
@@ -583,12 +624,22 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 // A card keeps its text; only its button flips.
                 Topic::Scheme(id) => {
                     if let Some(scheme) = corpus.get(id) {
-                        show(&bot, q.message.as_ref(), &state.scheme_card(chat, scheme, lang)).await;
+                        show(
+                            &bot,
+                            q.message.as_ref(),
+                            &state.scheme_card(chat, scheme, lang),
+                        )
+                        .await;
                     }
                 }
                 _ => {
                     let label = texts::topic_label(&topic, corpus, lang);
-                    show(&bot, q.message.as_ref(), &texts::subscribed(&label, added, lang)).await;
+                    show(
+                        &bot,
+                        q.message.as_ref(),
+                        &texts::subscribed(&label, added, lang),
+                    )
+                    .await;
                 }
             }
             return;
@@ -601,8 +652,14 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
             });
             answer_callback(&bot, &q, Some(texts::toggled(false, removed, lang))).await;
             let screen = match &topic {
-                Topic::Scheme(id) if is_card(q.message.as_ref()) => corpus.get(id).map(|s| state.scheme_card(chat, s, lang)),
-                _ => Some(texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang)),
+                Topic::Scheme(id) if is_card(q.message.as_ref()) => {
+                    corpus.get(id).map(|s| state.scheme_card(chat, s, lang))
+                }
+                _ => Some(texts::subscriptions_screen(
+                    &state.subscriptions(chat),
+                    corpus,
+                    lang,
+                )),
             };
             if let Some(screen) = screen {
                 show(&bot, q.message.as_ref(), &screen).await;
@@ -620,7 +677,13 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
             // Sent as a new message: this button sits under notices, which must stay readable.
             let chat = chat.unwrap_or(ChatId(0));
             answer_callback(&bot, &q, None).await;
-            send(&bot, chat, &texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang), None).await;
+            send(
+                &bot,
+                chat,
+                &texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang),
+                None,
+            )
+            .await;
             return;
         }
         Action::BroadcastSend(_) | Action::BroadcastCancel(_) if !state.is_admin(Some(user)) => {
@@ -630,17 +693,19 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         Action::BroadcastSend(id) => {
             let admin = i64::try_from(user).unwrap_or_default();
             let queued = match state.store.take_broadcast(id, admin) {
-                Ok(Some(text)) => match crate::notify::queue_broadcast(&state.store, id, &text, super::now_ms()) {
-                    Ok(n) => {
-                        tracing::info!(broadcast = id, chats = n, "broadcast queued");
-                        state.wake.notify_one();
-                        Some(n)
+                Ok(Some(text)) => {
+                    match crate::notify::queue_broadcast(&state.store, id, &text, super::now_ms()) {
+                        Ok(n) => {
+                            tracing::info!(broadcast = id, chats = n, "broadcast queued");
+                            state.wake.notify_one();
+                            Some(n)
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "queueing a broadcast failed");
+                            None
+                        }
                     }
-                    Err(e) => {
-                        tracing::error!(error = %e, "queueing a broadcast failed");
-                        None
-                    }
-                },
+                }
                 Ok(None) => None,
                 Err(e) => {
                     tracing::error!(error = %e, "reading a broadcast failed");

@@ -213,7 +213,12 @@ impl State {
     /// The engine now serving. Hold the `Arc` for the whole of one reply, so a reload cannot
     /// mix two corpora in it.
     pub(crate) fn engine(&self) -> Arc<Engine> {
-        Arc::clone(&self.engine.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+        Arc::clone(
+            &self
+                .engine
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// The chat's /lang choice; a store failure is logged and treated as no choice.
@@ -241,7 +246,12 @@ pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
 
 /// Runs the bot until SIGTERM or Ctrl-C. `corpus_dir` and `index_dir` are re-read on SIGHUP
 /// and /reload.
-pub fn serve(engine: Engine, config: Config, corpus_dir: PathBuf, index_dir: PathBuf) -> anyhow::Result<()> {
+pub fn serve(
+    engine: Engine,
+    config: Config,
+    corpus_dir: PathBuf,
+    index_dir: PathBuf,
+) -> anyhow::Result<()> {
     let store = Store::open(&config.data_dir.join(DATABASE))
         .context("opening the bot's database (check --data-dir)")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -367,7 +377,10 @@ async fn run(
 #[derive(Debug)]
 pub(crate) enum Reloaded {
     /// The corpus loaded and now serves; `published` says what subscribers will hear.
-    Ok { schemes: usize, published: notify::Published },
+    Ok {
+        schemes: usize,
+        published: notify::Published,
+    },
     /// The corpus did not validate (or the index could not be built); the old one still serves.
     Refused(String),
 }
@@ -391,7 +404,10 @@ pub(crate) async fn reload(state: &Arc<State>) -> Reloaded {
         }
     };
     let schemes = engine.corpus().schemes.len();
-    *state.engine.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(engine);
+    *state
+        .engine
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(engine);
     tracing::info!(schemes, "corpus reloaded");
     let published = after_load(state).await;
     Reloaded::Ok { schemes, published }
@@ -404,7 +420,13 @@ async fn after_load(state: &Arc<State>) -> notify::Published {
         let engine = st.engine();
         let now = now_ms();
         let published = notify::publish(&st.store, engine.corpus(), now)?;
-        let reminders = notify::queue_reminders(&st.store, engine.corpus(), date::today_hk(), st.remind_days, now)?;
+        let reminders = notify::queue_reminders(
+            &st.store,
+            engine.corpus(),
+            date::today_hk(),
+            st.remind_days,
+            now,
+        )?;
         Ok::<_, crate::store::StoreError>((published, reminders))
     })
     .await;
@@ -434,13 +456,14 @@ async fn after_load(state: &Arc<State>) -> notify::Published {
 async fn reload_on_sighup(state: Arc<State>) {
     #[cfg(unix)]
     {
-        let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGHUP; use /reload instead");
-                return;
-            }
-        };
+        let mut hangups =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGHUP; use /reload instead");
+                    return;
+                }
+            };
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP received: reloading the corpus");
             reload(&state).await;
@@ -459,7 +482,13 @@ async fn remind_periodically(state: Arc<State>) {
         let st = Arc::clone(&state);
         let queued = tokio::task::spawn_blocking(move || {
             let engine = st.engine();
-            notify::queue_reminders(&st.store, engine.corpus(), date::today_hk(), st.remind_days, now_ms())
+            notify::queue_reminders(
+                &st.store,
+                engine.corpus(),
+                date::today_hk(),
+                st.remind_days,
+                now_ms(),
+            )
         })
         .await;
         match queued {

@@ -182,10 +182,7 @@ pub fn menu(lang: Lang) -> Vec<(&'static str, String)> {
                     "Where the facts come from, dates, contacts",
                     "資料來源、日期及聯絡方法",
                 ),
-                "subscribe" => (
-                    "Get a message when a scheme changes",
-                    "計劃有更新時通知我",
-                ),
+                "subscribe" => ("Get a message when a scheme changes", "計劃有更新時通知我"),
                 "unsubscribe" => ("Stop updates", "取消訂閱"),
                 "subscriptions" => ("What you follow", "我的訂閱"),
                 _ => (name, name),
@@ -588,9 +585,17 @@ pub fn topic_label(topic: &Topic, corpus: &Corpus, lang: Lang) -> String {
 pub fn follow_button(scheme: &Scheme, following: bool, lang: Lang) -> Button {
     let topic = Topic::Scheme(scheme.id.clone());
     if following {
-        callback(tr(lang, "🔕 Stop updates", "🔕 取消訂閱"), Action::Unsubscribe(topic), lang)
+        callback(
+            tr(lang, "🔕 Stop updates", "🔕 取消訂閱"),
+            Action::Unsubscribe(topic),
+            lang,
+        )
     } else {
-        callback(tr(lang, "🔔 Get updates", "🔔 訂閱更新"), Action::Subscribe(topic), lang)
+        callback(
+            tr(lang, "🔔 Get updates", "🔔 訂閱更新"),
+            Action::Subscribe(topic),
+            lang,
+        )
     }
 }
 
@@ -618,7 +623,13 @@ pub fn subscribe_menu(lang: Lang) -> Reply {
     for pair in Category::ALL.chunks(2) {
         buttons.push(
             pair.iter()
-                .map(|&c| callback(category_label(c, lang), Action::Subscribe(Topic::Category(c)), lang))
+                .map(|&c| {
+                    callback(
+                        category_label(c, lang),
+                        Action::Subscribe(Topic::Category(c)),
+                        lang,
+                    )
+                })
                 .collect(),
         );
     }
@@ -634,7 +645,14 @@ pub fn subscribed(label: &str, added: bool, lang: Lang) -> Reply {
         (true, _) => lang.script(&format!("✅ 已訂閱：{label}有更新時我會通知你。")),
         (false, _) => lang.script(&format!("ℹ️ 你已訂閱{label}，毋須重複訂閱。")),
     };
-    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "📋 My subscriptions", "📋 我的訂閱"), Action::Subscriptions, lang)]])
+    reply(
+        &[line().t(&text)],
+        vec![vec![callback(
+            tr(lang, "📋 My subscriptions", "📋 我的訂閱"),
+            Action::Subscriptions,
+            lang,
+        )]],
+    )
 }
 
 /// The short notice for a button press that subscribed or unsubscribed.
@@ -657,7 +675,14 @@ pub fn unsubscribed(label: &str, removed: bool, lang: Lang) -> Reply {
         (true, _) => lang.script(&format!("🔕 已取消訂閱{label}。")),
         (false, _) => lang.script(&format!("ℹ️ 你沒有訂閱{label}。")),
     };
-    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "📋 My subscriptions", "📋 我的訂閱"), Action::Subscriptions, lang)]])
+    reply(
+        &[line().t(&text)],
+        vec![vec![callback(
+            tr(lang, "📋 My subscriptions", "📋 我的訂閱"),
+            Action::Subscriptions,
+            lang,
+        )]],
+    )
 }
 
 /// After `/unsubscribe all`.
@@ -667,7 +692,14 @@ pub fn unsubscribed_all(count: usize, lang: Lang) -> Reply {
         Lang::En => format!("🔕 Unsubscribed from everything ({count})."),
         _ => lang.script(&format!("🔕 已取消所有訂閱（{count}項）。")),
     };
-    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "🔔 Subscribe again", "🔔 重新訂閱"), Action::SubscribeMenu, lang)]])
+    reply(
+        &[line().t(&text)],
+        vec![vec![callback(
+            tr(lang, "🔔 Subscribe again", "🔔 重新訂閱"),
+            Action::SubscribeMenu,
+            lang,
+        )]],
+    )
 }
 
 /// What `/subscribe <arg>` could not place.
@@ -677,7 +709,14 @@ pub fn unknown_topic(arg: &str, lang: Lang) -> Reply {
         Lang::En => format!("I could not find a scheme or category called “{arg}”."),
         _ => lang.script(&format!("找不到名為「{arg}」的計劃或類別。")),
     };
-    reply(&[line().t(&text)], vec![vec![callback(tr(lang, "🔔 Choose from a list", "🔔 從列表選擇"), Action::SubscribeMenu, lang)]])
+    reply(
+        &[line().t(&text)],
+        vec![vec![callback(
+            tr(lang, "🔔 Choose from a list", "🔔 從列表選擇"),
+            Action::SubscribeMenu,
+            lang,
+        )]],
+    )
 }
 
 /// `/subscriptions`: the list, with a button to drop each.
@@ -689,7 +728,14 @@ pub fn subscriptions_screen(topics: &[Topic], corpus: &Corpus, lang: Lang) -> Re
             "You are not following anything yet.",
             "你暫時沒有訂閱任何計劃。",
         ))];
-        return reply(&lines, vec![vec![callback(tr(lang, "🔔 Subscribe", "🔔 訂閱"), Action::SubscribeMenu, lang)]]);
+        return reply(
+            &lines,
+            vec![vec![callback(
+                tr(lang, "🔔 Subscribe", "🔔 訂閱"),
+                Action::SubscribeMenu,
+                lang,
+            )]],
+        );
     }
     let mut lines = vec![line().b(&tr(lang, "📋 You follow:", "📋 你的訂閱："))];
     let mut buttons = Vec::new();
@@ -703,17 +749,32 @@ pub fn subscriptions_screen(topics: &[Topic], corpus: &Corpus, lang: Lang) -> Re
                 .unwrap_or_else(|| label.clone()),
             _ => label.clone(),
         };
-        buttons.push(vec![callback(format!("✖ {short}"), Action::Unsubscribe(t.clone()), lang)]);
+        buttons.push(vec![callback(
+            format!("✖ {short}"),
+            Action::Unsubscribe(t.clone()),
+            lang,
+        )]);
     }
     buttons.truncate(90);
-    buttons.push(vec![callback(tr(lang, "✖ Unsubscribe from everything", "✖ 取消所有訂閱"), Action::UnsubscribeAll, lang)]);
+    buttons.push(vec![callback(
+        tr(lang, "✖ Unsubscribe from everything", "✖ 取消所有訂閱"),
+        Action::UnsubscribeAll,
+        lang,
+    )]);
     reply(&lines, buttons)
 }
 
 /// What a non-admin hears for an admin command.
 #[must_use]
 pub fn not_allowed(lang: Lang) -> Reply {
-    reply(&[line().t(&tr(lang, "Sorry, you are not allowed to do that.", "抱歉，你沒有權限使用此指令。"))], Vec::new())
+    reply(
+        &[line().t(&tr(
+            lang,
+            "Sorry, you are not allowed to do that.",
+            "抱歉，你沒有權限使用此指令。",
+        ))],
+        Vec::new(),
+    )
 }
 
 /// `/stats` for admins.
@@ -723,12 +784,24 @@ pub fn stats(stats: &Stats, corpus: &Corpus, lang: Lang) -> Reply {
     let mut lines = vec![
         line().b(&tr(lang, "📊 Statistics", "📊 統計")),
         line().t(&match lang {
-            Lang::En => format!("Chats: {} active, {} inactive (blocked or left)", stats.active_chats, stats.inactive_chats),
-            _ => lang.script(&format!("對話：{} 個活躍，{} 個停用（封鎖或離開）", stats.active_chats, stats.inactive_chats)),
+            Lang::En => format!(
+                "Chats: {} active, {} inactive (blocked or left)",
+                stats.active_chats, stats.inactive_chats
+            ),
+            _ => lang.script(&format!(
+                "對話：{} 個活躍，{} 個停用（封鎖或離開）",
+                stats.active_chats, stats.inactive_chats
+            )),
         }),
         line().t(&match lang {
-            Lang::En => format!("Outbox: {} waiting, {} delivered, {} failed, {} dropped", o.pending, o.sent, o.failed, o.dropped),
-            _ => lang.script(&format!("待發訊息：{} 個等待中，{} 個已送達，{} 個失敗，{} 個已放棄", o.pending, o.sent, o.failed, o.dropped)),
+            Lang::En => format!(
+                "Outbox: {} waiting, {} delivered, {} failed, {} dropped",
+                o.pending, o.sent, o.failed, o.dropped
+            ),
+            _ => lang.script(&format!(
+                "待發訊息：{} 個等待中，{} 個已送達，{} 個失敗，{} 個已放棄",
+                o.pending, o.sent, o.failed, o.dropped
+            )),
         }),
         line().b(&tr(lang, "Subscribers by topic:", "按主題訂閱人數：")),
     ];
@@ -745,8 +818,12 @@ pub fn stats(stats: &Stats, corpus: &Corpus, lang: Lang) -> Reply {
 #[must_use]
 pub fn reloaded(schemes: usize, changes: usize, notices: usize, lang: Lang) -> Reply {
     let text = match lang {
-        Lang::En => format!("✅ Corpus reloaded: {schemes} schemes, {changes} changed, {notices} notices queued."),
-        _ => lang.script(&format!("✅ 已重新載入：{schemes} 個計劃，{changes} 個有更改，已排隊發出 {notices} 個通知。")),
+        Lang::En => format!(
+            "✅ Corpus reloaded: {schemes} schemes, {changes} changed, {notices} notices queued."
+        ),
+        _ => lang.script(&format!(
+            "✅ 已重新載入：{schemes} 個計劃，{changes} 個有更改，已排隊發出 {notices} 個通知。"
+        )),
     };
     reply(&[line().t(&text)], Vec::new())
 }
@@ -755,7 +832,11 @@ pub fn reloaded(schemes: usize, changes: usize, notices: usize, lang: Lang) -> R
 #[must_use]
 pub fn reload_refused(why: &str, lang: Lang) -> Reply {
     let lines = [
-        line().b(&tr(lang, "⚠️ The corpus was refused; the previous one is still serving.", "⚠️ 資料未能通過檢查，繼續使用原有資料。")),
+        line().b(&tr(
+            lang,
+            "⚠️ The corpus was refused; the previous one is still serving.",
+            "⚠️ 資料未能通過檢查，繼續使用原有資料。",
+        )),
         line().t(why),
     ];
     reply(&lines, Vec::new())
@@ -772,8 +853,16 @@ pub fn broadcast_preview(id: i64, text: &str, recipients: usize, lang: Lang) -> 
         line().t(text),
     ];
     let buttons = vec![vec![
-        callback(tr(lang, "✅ Send", "✅ 發出"), Action::BroadcastSend(id), lang),
-        callback(tr(lang, "✖ Cancel", "✖ 取消"), Action::BroadcastCancel(id), lang),
+        callback(
+            tr(lang, "✅ Send", "✅ 發出"),
+            Action::BroadcastSend(id),
+            lang,
+        ),
+        callback(
+            tr(lang, "✖ Cancel", "✖ 取消"),
+            Action::BroadcastCancel(id),
+            lang,
+        ),
     ]];
     reply(&lines, buttons)
 }
@@ -781,7 +870,14 @@ pub fn broadcast_preview(id: i64, text: &str, recipients: usize, lang: Lang) -> 
 /// `/broadcast` without text.
 #[must_use]
 pub fn broadcast_usage(lang: Lang) -> Reply {
-    reply(&[line().t(&tr(lang, "Usage: /broadcast <the announcement text>", "用法：/broadcast <公告內容>"))], Vec::new())
+    reply(
+        &[line().t(&tr(
+            lang,
+            "Usage: /broadcast <the announcement text>",
+            "用法：/broadcast <公告內容>",
+        ))],
+        Vec::new(),
+    )
 }
 
 /// After a broadcast was confirmed (`None`: it was already sent or cancelled).
@@ -790,7 +886,11 @@ pub fn broadcast_done(queued: Option<usize>, lang: Lang) -> Reply {
     let text = match (queued, lang) {
         (Some(n), Lang::En) => format!("📢 Queued for {n} chats."),
         (Some(n), _) => lang.script(&format!("📢 已排隊發送給 {n} 個對話。")),
-        (None, _) => tr(lang, "This announcement was already sent or cancelled.", "此公告已發出或已取消。"),
+        (None, _) => tr(
+            lang,
+            "This announcement was already sent or cancelled.",
+            "此公告已發出或已取消。",
+        ),
     };
     reply(&[line().t(&text)], Vec::new())
 }
@@ -798,7 +898,10 @@ pub fn broadcast_done(queued: Option<usize>, lang: Lang) -> Reply {
 /// After a broadcast was cancelled.
 #[must_use]
 pub fn broadcast_cancelled(lang: Lang) -> Reply {
-    reply(&[line().t(&tr(lang, "✖ Announcement cancelled.", "✖ 已取消公告。"))], Vec::new())
+    reply(
+        &[line().t(&tr(lang, "✖ Announcement cancelled.", "✖ 已取消公告。"))],
+        Vec::new(),
+    )
 }
 
 /// Which figure [`Money::headline`] picked, for the label.

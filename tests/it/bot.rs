@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::fake_api::{self as tg, BOT_USERNAME, Call, FakeApi};
 use crate::support::engine::corpus_dir;
+use crate::support::fake_api::{self as tg, BOT_USERNAME, Call, FakeApi};
 use crate::support::harness::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,8 +70,16 @@ async fn start_welcomes_in_the_users_language_and_publishes_the_command_menu() {
             .collect()
     };
     let expected = [
-        "start", "help", "schemes", "scheme", "funding", "subscribe", "unsubscribe",
-        "subscriptions", "lang", "about",
+        "start",
+        "help",
+        "schemes",
+        "scheme",
+        "funding",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+        "lang",
+        "about",
     ];
     assert_eq!(names(&menus[0]), expected);
     assert_eq!(menus[0].body.get("language_code"), None);
@@ -159,7 +167,10 @@ async fn browsing_edits_the_message_in_place_and_answers_every_button() {
             .text()
             .contains("<b>Technology Talent Admission Scheme (TechTAS)</b>")
     );
-    assert_eq!(edits[0].callback_data(), ["sub:s:techtas;en", "cat:talent;en"]);
+    assert_eq!(
+        edits[0].callback_data(),
+        ["sub:s:techtas;en", "cat:talent;en"]
+    );
     assert_eq!(edits[0].urls().len(), 1);
 
     let (_, edits) = press(&h.fake, 301, id, "cat;en", 1).await;
@@ -336,15 +347,25 @@ async fn a_corrupt_database_stops_start_up_with_a_clear_error_and_is_kept() {
     let mut bot = BotProcess::start(&fake, data.path(), &[]);
     let deadline = tokio::time::Instant::now() + STEP;
     while bot.is_running() {
-        assert!(tokio::time::Instant::now() < deadline, "the bot should refuse to start");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot should refuse to start"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let status = bot.child.wait().unwrap();
     assert_eq!(status.code(), Some(2));
     let log = bot.log();
-    assert!(log.contains("schemebot.db") && log.contains("not a"), "{log}");
+    assert!(
+        log.contains("schemebot.db") && log.contains("not a"),
+        "{log}"
+    );
     assert!(!log.contains("panicked"), "{log}");
-    assert_eq!(std::fs::read(&db).unwrap(), garbage, "the file is left as it was");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        garbage,
+        "the file is left as it was"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,3 +16,5 @@ mod answer;
 mod cli;
 // The Telegram bot end to end against the fake Bot API.
 mod bot;
+// Subscriptions, change notices, delivery and admin commands end to end.
+mod subscriptions;

@@ -125,6 +125,11 @@ impl Inner {
 }
 
 impl Shared {
+    /// Counts down an injected 429 (the lock is released before returning).
+    fn take_too_many(&self) -> Option<u64> {
+        self.lock().take_too_many()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner
             .lock()
@@ -298,8 +303,9 @@ async fn api(
         Err((401, "Unauthorized".to_owned()))
     } else if method == "getupdates" {
         Ok(get_updates(&shared, &body).await)
-    } else if method == "sendmessage"
-        && let Some(retry_after) = shared.lock().take_too_many()
+    } else if let Some(retry_after) = (method == "sendmessage")
+        .then(|| shared.take_too_many())
+        .flatten()
     {
         let description = format!("Too Many Requests: retry after {retry_after}");
         shared.lock().calls.push(Call {
@@ -312,8 +318,10 @@ async fn api(
         shared.changed.notify_waiters();
         return (
             StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({"ok": false, "error_code": 429, "description": description,
-                        "parameters": {"retry_after": retry_after}})),
+            Json(
+                json!({"ok": false, "error_code": 429, "description": description,
+                        "parameters": {"retry_after": retry_after}}),
+            ),
         );
     } else {
         let mut inner = shared.lock();
@@ -694,14 +702,27 @@ pub fn callback(chat: i64, message_id: i64, data: &str) -> Value {
 /// A `my_chat_member` update: the bot's status in a private chat changed to `status`
 /// (`kicked` when the user blocked the bot, `member` when they came back).
 pub fn my_chat_member(chat: i64, status: &str) -> Value {
-    let old = if status == "kicked" { "member" } else { "kicked" };
+    let member = |status: &str| {
+        let mut m = json!({"user": bot_user(), "status": status});
+        if status == "kicked" {
+            m["until_date"] = json!(0);
+        }
+        m
+    };
+    let old = if status == "kicked" {
+        "member"
+    } else {
+        "kicked"
+    };
     json!({
         "my_chat_member": {
             "chat": chat_json(chat),
             "from": user_json(chat, None),
             "date": 1_700_000_000,
-            "old_chat_member": {"user": bot_user(), "status": old},
-            "new_chat_member": {"user": bot_user(), "status": status},
+            "old_chat_member": member(old),
+            "new_chat_member": member(status),
+            "via_join_request": false,
+            "via_chat_folder_invite_link": false,
         }
     })
 }
