@@ -31,8 +31,38 @@ pub struct Cli {
     /// The folder holding the search index (derived from the corpus; rebuilt when stale).
     #[arg(long, global = true, env = "SCHEMEBOT_INDEX", default_value = "index")]
     pub index: PathBuf,
+    /// A TOML configuration file whose keys mirror these flags (flags and environment variables
+    /// win over it); see deploy/config.example.toml.
+    #[arg(long, global = true, env = "SCHEMEBOT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format on standard error: text (for people) or json (for log collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "SCHEMEBOT_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LogFormat, String> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("unknown log format {other:?}: use text or json")),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,9 +71,13 @@ pub enum Command {
     Index,
     /// Answers a question, or each line of standard input when no question is given.
     Ask(AskArgs),
-    /// Runs the Telegram bot (long polling) until SIGTERM or Ctrl-C. The token comes from
-    /// TELOXIDE_TOKEN, the Bot API URL from TELOXIDE_API_URL when set.
+    /// Runs the Telegram bot until SIGTERM or Ctrl-C: long polling, or a webhook with
+    /// --webhook-url. The token comes from TELOXIDE_TOKEN, the Bot API URL from TELOXIDE_API_URL
+    /// when set. SIGHUP reloads the corpus.
     Serve(ServeArgs),
+    /// Prints the settings `serve` would use (flags > environment > config file > defaults),
+    /// without secrets, and exits.
+    Config(ServeArgs),
     /// Compares the corpus with what subscribers were last told and queues notices of the
     /// changes (and due deadline reminders) in the bot's database; the next `serve` sends them.
     /// A running `serve` does the same on SIGHUP or an admin's /reload.
@@ -52,7 +86,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// The folder for the bot's own data (per-chat preferences).
+    /// The folder for the bot's own data (its database: subscriptions, preferences, outbox).
     #[arg(long, env = "SCHEMEBOT_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     /// The per-chat flood limit: at most MAX messages in SECONDS (more get one "slow down"
@@ -77,6 +111,14 @@ pub struct ServeArgs {
     /// Remind subscribers of a scheme this many days before its application deadline.
     #[arg(long, env = "SCHEMEBOT_REMIND_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=365))]
     pub remind_days: u16,
+    /// Take updates by webhook at this public HTTPS URL instead of long polling (requires
+    /// --listen; the reverse proxy forwards the URL's path to it).
+    #[arg(long, env = "SCHEMEBOT_WEBHOOK_URL", requires = "listen")]
+    pub webhook_url: Option<url::Url>,
+    /// Serve HTTP on this address: GET /healthz, GET /metrics, and the webhook when
+    /// --webhook-url is given.
+    #[arg(long, env = "SCHEMEBOT_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,22 +160,31 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::from_code(s).ok_or_else(|| format!("unknown language {s:?}: use en, zh-hant or zh-hans"))
 }
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the parsed command line; `file` is the configuration file, already applied to `cli`
+/// (it also carries the settings that have no flag: admins and the webhook secret).
+pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<()> {
     match cli.command {
         Command::Index => index(&cli.corpus, &cli.index),
         Command::Publish(args) => publish(&cli.corpus, &args),
         Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
         Command::Serve(args) => {
             // Configuration first: a missing token fails before the index is opened.
-            let mut config = crate::bot::Config::from_env(args.data_dir, args.flood_limit)?;
-            config.rates = crate::notify::Rates {
-                per_second: args.notify_rate,
-                per_chat_interval: std::time::Duration::from_millis(args.notify_chat_interval_ms),
-            };
-            config.remind_days = i64::from(args.remind_days);
+            let config = bot_config(args, file.as_ref())?;
             let engine = open_engine(&cli.corpus, &cli.index)?;
             crate::bot::serve(engine, config, cli.corpus, cli.index)
+        }
+        Command::Config(args) => {
+            print!(
+                "{}",
+                describe(
+                    &cli.corpus,
+                    &cli.index,
+                    cli.log_format,
+                    &args,
+                    file.as_ref()
+                )
+            );
+            Ok(())
         }
     }
 }
@@ -152,6 +203,92 @@ fn index(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::R
         started.elapsed().as_millis()
     );
     Ok(())
+}
+
+/// The bot's settings from the resolved arguments, the environment and the config file.
+fn bot_config(
+    args: ServeArgs,
+    file: Option<&crate::config::FileConfig>,
+) -> anyhow::Result<crate::bot::Config> {
+    let mut config = crate::bot::Config::from_env(args.data_dir, args.flood_limit)?;
+    config.rates = crate::notify::Rates {
+        per_second: args.notify_rate,
+        per_chat_interval: std::time::Duration::from_millis(args.notify_chat_interval_ms),
+    };
+    config.remind_days = i64::from(args.remind_days);
+    config.listen = args.listen;
+    config.webhook_url = args.webhook_url;
+    if let Some(file) = file {
+        if std::env::var_os("SCHEMEBOT_ADMINS").is_none()
+            && let Some(admins) = &file.admins
+        {
+            config.admins.clone_from(admins);
+        }
+        if !config.has_webhook_secret() {
+            config.set_webhook_secret(file.webhook_secret.clone())?;
+        }
+    }
+    Ok(config)
+}
+
+/// The effective settings as TOML, secrets left out.
+fn describe(
+    corpus: &std::path::Path,
+    index: &std::path::Path,
+    log_format: LogFormat,
+    args: &ServeArgs,
+    file: Option<&crate::config::FileConfig>,
+) -> String {
+    let admins: Vec<String> = match std::env::var("SCHEMEBOT_ADMINS") {
+        Ok(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Err(_) => file
+            .and_then(|f| f.admins.clone())
+            .unwrap_or_default()
+            .iter()
+            .map(u64::to_string)
+            .collect(),
+    };
+    let q = |s: &str| format!("{s:?}");
+    let mut out = String::new();
+    out.push_str(&format!("corpus = {}\n", q(&corpus.display().to_string())));
+    out.push_str(&format!("index = {}\n", q(&index.display().to_string())));
+    out.push_str(&format!(
+        "log_format = {}\n",
+        q(if log_format == LogFormat::Json {
+            "json"
+        } else {
+            "text"
+        })
+    ));
+    out.push_str(&format!(
+        "data_dir = {}\n",
+        q(&args.data_dir.display().to_string())
+    ));
+    out.push_str(&format!(
+        "flood_limit = {}\n",
+        q(&args.flood_limit.to_string())
+    ));
+    out.push_str(&format!("notify_rate = {}\n", args.notify_rate));
+    out.push_str(&format!(
+        "notify_chat_interval_ms = {}\n",
+        args.notify_chat_interval_ms
+    ));
+    out.push_str(&format!("remind_days = {}\n", args.remind_days));
+    out.push_str(&format!("admins = [{}]\n", admins.join(", ")));
+    out.push_str(&format!(
+        "webhook_url = {}\n",
+        q(args.webhook_url.as_ref().map_or("", url::Url::as_str))
+    ));
+    out.push_str(&format!(
+        "listen = {}\n",
+        q(&args.listen.map_or_else(String::new, |a| a.to_string()))
+    ));
+    out
 }
 
 fn publish(corpus_dir: &std::path::Path, args: &PublishArgs) -> anyhow::Result<()> {

@@ -161,6 +161,9 @@ async fn send(bot: &Bot, chat: ChatId, reply: &Reply) -> Outcome {
 }
 
 fn classify(result: Result<(), RequestError>) -> Outcome {
+    if let Err(e) = &result {
+        crate::metrics::global().api_error(handlers::error_kind_of(e));
+    }
     match result {
         Ok(()) => Outcome::Sent,
         Err(RequestError::RetryAfter(s)) => Outcome::RetryAfter(s.duration()),
@@ -187,6 +190,13 @@ fn classify(result: Result<(), RequestError>) -> Outcome {
 
 fn record(state: &State, item: &OutboxItem, outcome: Outcome, pacer: &mut Pacer, now: Duration) {
     let store = &state.store;
+    crate::metrics::global().notice(match &outcome {
+        Outcome::Sent => "delivered",
+        Outcome::RetryAfter(_) => "retried",
+        Outcome::Gone(_) => "dropped",
+        Outcome::Transient(_) if item.attempts + 1 < MAX_ATTEMPTS => "retried",
+        Outcome::Transient(_) | Outcome::Refused(_) => "failed",
+    });
     let result = match &outcome {
         Outcome::Sent => {
             tracing::debug!(chat_id = item.chat, id = item.id, kind = %item.kind, "delivered");

@@ -28,6 +28,7 @@ use teloxide::{ApiError, RequestError};
 
 use crate::answer::{Answer, DEFAULT_LIMIT, MAX_QUESTION_CHARS, answer};
 use crate::corpus::{Corpus, Scheme, Status};
+use crate::metrics;
 use crate::render::{
     Button, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS, Reply, display_name, no_match, render,
     scheme_reply, tagline,
@@ -281,6 +282,7 @@ fn is_card(message: Option<&MaybeInaccessibleMessage>) -> bool {
 /// The bot's own membership in a chat changed: a user blocked (`kicked`) or unblocked it, or it
 /// was removed from or added to a group. Delivery stops and resumes accordingly.
 pub(crate) async fn on_membership(update: ChatMemberUpdated, state: Arc<State>) -> HandlerResult {
+    metrics::global().update("my_chat_member");
     let chat = update.chat.id.0;
     let active = match update.new_chat_member.kind {
         ChatMemberKind::Banned(_) | ChatMemberKind::Left => false,
@@ -331,6 +333,7 @@ pub(crate) async fn on_message<R: Api>(
     me: Me,
     state: Arc<State>,
 ) -> HandlerResult {
+    metrics::global().update("message");
     let chat = msg.chat.id;
     let lang = state.ui_lang(
         chat,
@@ -396,6 +399,7 @@ async fn handle_message<R: Api>(bot: R, msg: Message, me: Me, state: Arc<State>)
         Request::Question(text) => question_reply(&state, chat, &text, ui).await,
     };
     send(&bot, chat, &reply, reply_to).await;
+    metrics::global().reply_latency(started.elapsed().as_secs_f64());
     tracing::debug!(
         chat_id = chat.0,
         latency_ms = started.elapsed().as_millis(),
@@ -422,6 +426,11 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
         _ => Vec::new(),
     };
     tracing::info!(chat_id = chat.0, lang = a.lang.code(), schemes = ?ids, "question");
+    metrics::global().answer(match a.found {
+        Found::Schemes(_) => "match",
+        Found::List(_) => "list",
+        Found::Nothing => "no_match",
+    });
     match &a.found {
         Found::List(None) => texts::browse_menu(corpus, a.lang),
         found => {
@@ -562,6 +571,7 @@ pub(crate) async fn on_callback<R: Api>(
     q: CallbackQuery,
     state: Arc<State>,
 ) -> HandlerResult {
+    metrics::global().update("callback_query");
     let id = q.id.clone();
     let apology_bot = bot.clone();
     isolate(
@@ -771,6 +781,7 @@ async fn show<R: Api>(bot: &R, message: Option<&MaybeInaccessibleMessage>, scree
 
 /// Inline mode: `@bot <query>` offers scheme cards to post in any chat.
 pub(crate) async fn on_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) -> HandlerResult {
+    metrics::global().update("inline_query");
     isolate("inline query", handle_inline(bot, q, state), async {}).await
 }
 
@@ -903,6 +914,24 @@ fn button(b: &Button) -> Option<InlineKeyboardButton> {
     }
 }
 
+/// The metrics label for a failed Bot API call.
+pub(crate) fn error_kind_of(e: &RequestError) -> &'static str {
+    match e {
+        RequestError::RetryAfter(_) => "retry_after",
+        RequestError::Network(_) | RequestError::Io(_) => "network",
+        RequestError::InvalidJson { .. } => "invalid_response",
+        RequestError::Api(ApiError::CantParseEntities(_)) => "bad_html",
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::UserDeactivated
+            | ApiError::ChatNotFound
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup,
+        ) => "blocked",
+        _ => "other",
+    }
+}
+
 /// Removes our tags and entities from one HTML part.
 fn strip_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -999,6 +1028,7 @@ pub(crate) async fn send<R: Api>(
         match request.await {
             Ok(_) => {}
             Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
+                metrics::global().api_error("bad_html");
                 tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; sending plain text");
                 let chunks = plain_fallback(reply, i);
                 let m = chunks.len();
@@ -1019,6 +1049,7 @@ pub(crate) async fn send<R: Api>(
                         request = request.reply_parameters(reply_parameters(id));
                     }
                     if let Err(e) = request.await {
+                        metrics::global().api_error(error_kind_of(&e));
                         tracing::error!(chat_id = chat.0, error = %e, "sending a reply failed");
                         return;
                     }
@@ -1028,6 +1059,7 @@ pub(crate) async fn send<R: Api>(
                 }
             }
             Err(e) => {
+                metrics::global().api_error(error_kind_of(&e));
                 tracing::error!(chat_id = chat.0, error = %e, "sending a reply failed");
                 return;
             }

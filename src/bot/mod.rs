@@ -28,6 +28,7 @@ mod commands;
 mod delivery;
 mod flood;
 mod handlers;
+mod http;
 mod texts;
 
 use std::path::PathBuf;
@@ -37,10 +38,11 @@ use std::time::Duration;
 use anyhow::Context;
 use teloxide::RequestError;
 use teloxide::adaptors::throttle::Limits;
-use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::{Dispatcher, ShutdownToken, UpdateFilterExt, UpdateHandler};
+use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::{Requester, RequesterExt};
 use teloxide::types::{BotCommand, ChatId, Update};
-use teloxide::update_listeners::Polling;
+use teloxide::update_listeners::{Polling, webhooks};
 use teloxide::{Bot, dptree};
 
 pub use flood::FloodLimit;
@@ -126,6 +128,12 @@ pub struct Config {
     pub rates: Rates,
     /// How many days before a deadline its subscribers are reminded.
     pub remind_days: i64,
+    /// Where to serve HTTP (health, metrics, and the webhook in webhook mode).
+    pub listen: Option<std::net::SocketAddr>,
+    /// The public URL Telegram posts updates to; `None`: long polling.
+    pub webhook_url: Option<url::Url>,
+    /// The secret Telegram sends with each webhook request; generated when not given.
+    webhook_secret: Option<Token>,
 }
 
 impl Config {
@@ -157,7 +165,7 @@ impl Config {
             Ok(raw) if !raw.trim().is_empty() => Some(parse_api_url(raw.trim())?),
             _ => None,
         };
-        Ok(Config {
+        let mut config = Config {
             token: Token(token),
             api_url,
             data_dir,
@@ -165,7 +173,35 @@ impl Config {
             admins,
             rates: Rates::default(),
             remind_days: 7,
-        })
+            listen: None,
+            webhook_url: None,
+            webhook_secret: None,
+        };
+        config.set_webhook_secret(std::env::var("SCHEMEBOT_WEBHOOK_SECRET").ok())?;
+        Ok(config)
+    }
+
+    /// Whether a webhook secret was given (else one is generated at start-up).
+    #[must_use]
+    pub fn has_webhook_secret(&self) -> bool {
+        self.webhook_secret.is_some()
+    }
+
+    /// Sets the webhook secret (`None` or empty: generate one at start-up). Telegram accepts
+    /// 1 to 256 characters of `A-Z a-z 0-9 _ -`.
+    pub fn set_webhook_secret(&mut self, secret: Option<String>) -> anyhow::Result<()> {
+        let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+            return Ok(());
+        };
+        anyhow::ensure!(
+            secret.len() <= 256
+                && secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            "the webhook secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -"
+        );
+        self.webhook_secret = Some(Token(secret));
+        Ok(())
     }
 }
 
@@ -204,6 +240,7 @@ pub(crate) struct State {
     pub(crate) wake: Arc<Notify>,
     pub(crate) corpus_dir: PathBuf,
     pub(crate) index_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     pub(crate) remind_days: i64,
     /// One reload at a time (SIGHUP and /reload may race).
     reloading: tokio::sync::Mutex<()>,
@@ -274,8 +311,10 @@ async fn run(
     corpus_dir: PathBuf,
     index_dir: PathBuf,
 ) -> anyhow::Result<()> {
-    // Listen for signals first: a SIGTERM during start-up is a clean stop too.
+    // Listen for signals first: a SIGTERM during start-up is a clean stop too, and a SIGHUP
+    // that arrives before the reload task runs must not kill the process (its default action).
     let mut stop = StopSignal::listen()?;
+    let hangups = Hangups::listen();
     let mut raw = Bot::with_client(
         config.token.0.clone(),
         teloxide::net::default_reqwest_settings().build()?,
@@ -306,6 +345,7 @@ async fn run(
         wake: Arc::new(Notify::new()),
         corpus_dir,
         index_dir,
+        data_dir: config.data_dir.clone(),
         remind_days: config.remind_days,
         reloading: tokio::sync::Mutex::new(()),
     });
@@ -320,8 +360,20 @@ async fn run(
         config.rates,
         worker_stopped,
     ));
-    let hangups = tokio::spawn(reload_on_sighup(Arc::clone(&state)));
+    let hangups = tokio::spawn(reload_on_sighup(Arc::clone(&state), hangups));
     let daily = tokio::spawn(remind_periodically(Arc::clone(&state)));
+
+    // The HTTP listener is bound before anything is registered with Telegram, so a port in use
+    // fails start-up instead of leaving a webhook pointing nowhere.
+    let http = match config.listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr} (--listen)"))?,
+        ),
+        None => None,
+    };
+    let mut app = http::router(Arc::clone(&state));
 
     let mut dispatcher = Dispatcher::builder(
         bot.clone(),
@@ -329,6 +381,7 @@ async fn run(
     )
     .dependencies(dptree::deps![Arc::clone(&state)])
     .default_handler(|update| async move {
+        crate::metrics::global().update("other");
         tracing::debug!(
             update_id = update.id.0,
             "ignoring an update the bot does not handle"
@@ -339,29 +392,84 @@ async fn run(
     }))
     .build();
     let shutdown = dispatcher.shutdown_token();
-    let listener = Polling::builder(bot.clone())
-        .timeout(POLL_TIMEOUT)
-        .delete_webhook()
-        .await
-        .build();
-    let listener_errors = Arc::new(|e: RequestError| async move {
-        tracing::warn!(error = %e, "getting updates failed; retrying");
-    });
-    let dispatch = dispatcher.try_dispatch_with_listener(listener, listener_errors);
-    tokio::pin!(dispatch);
-    tracing::info!("polling for updates");
-    tokio::select! {
-        done = &mut dispatch => done.context("starting to dispatch updates")?,
-        () = stop.recv() => {
-            tracing::info!("stopping");
-            // When the dispatcher has not started yet, shutting down fails and dropping the
-            // future is the clean stop.
-            if shutdown.shutdown().is_ok()
-                && tokio::time::timeout(STOP_GRACE, &mut dispatch).await.is_err()
-            {
-                tracing::warn!("in-flight updates did not finish in time");
+    let (stop_http, http_stopped) = tokio::sync::watch::channel(false);
+    let serve_http = |app: axum::Router| {
+        let mut stopped = http_stopped.clone();
+        http.map(|listener| {
+            tokio::spawn(async move {
+                let graceful = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(graceful)
+                    .await
+                {
+                    tracing::error!(error = %e, "the HTTP listener failed");
+                }
+                tracing::debug!("the HTTP listener stopped");
+            })
+        })
+    };
+
+    let (http_task, webhook_stopped) = match (&config.webhook_url, config.listen) {
+        (Some(url), Some(addr)) => {
+            let mut options = webhooks::Options::new(addr, url.clone());
+            match &config.webhook_secret {
+                Some(secret) => options.secret_token = Some(secret.0.clone()),
+                None => {
+                    options.get_or_gen_secret_token();
+                }
             }
+            let (listener, stopped, webhook) = tokio::select! {
+                r = webhooks::axum_to_router(bot.clone(), options) => r.context("registering the webhook with Telegram (setWebhook)")?,
+                () = stop.recv() => return Ok(()),
+            };
+            app = app.merge(webhook);
+            let task = serve_http(app);
+            tracing::info!(url = %url, listen = %addr, "taking updates by webhook");
+            let errors = LoggingErrorHandler::with_custom_text("the webhook listener failed");
+            let dispatch = dispatcher.dispatch_with_listener(listener, errors);
+            until_stopped(dispatch, &mut stop, &shutdown, || {
+                let _ = stop_http.send(true);
+            })
+            .await;
+            (task, Some(stopped))
         }
+        _ => {
+            let task = serve_http(app);
+            let listener = Polling::builder(bot.clone())
+                .timeout(POLL_TIMEOUT)
+                .delete_webhook()
+                .await
+                .build();
+            let listener_errors = Arc::new(|e: RequestError| async move {
+                tracing::warn!(error = %e, "getting updates failed; retrying");
+            });
+            tracing::info!("polling for updates");
+            let dispatch = async {
+                if let Err(e) = dispatcher
+                    .try_dispatch_with_listener(listener, listener_errors)
+                    .await
+                {
+                    tracing::error!(error = %e, "starting to dispatch updates failed");
+                }
+            };
+            until_stopped(dispatch, &mut stop, &shutdown, || {}).await;
+            (task, None)
+        }
+    };
+    // Webhook mode: the listener's stop deletes the webhook, so Telegram stops posting to a
+    // server that is going away.
+    if let Some(stopped) = webhook_stopped
+        && tokio::time::timeout(STOP_GRACE, stopped).await.is_err()
+    {
+        tracing::warn!("deleting the webhook did not finish in time");
+    }
+    let _ = stop_http.send(true);
+    if let Some(task) = http_task
+        && tokio::time::timeout(STOP_GRACE, task).await.is_err()
+    {
+        tracing::warn!("the HTTP listener did not stop in time");
     }
     hangups.abort();
     daily.abort();
@@ -371,6 +479,31 @@ async fn run(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Runs `dispatch` until it ends or a stop signal arrives, then stops it gracefully
+/// (`on_stop` runs first: in webhook mode the HTTP server must stop for the update stream to end).
+async fn until_stopped(
+    dispatch: impl Future<Output = ()>,
+    stop: &mut StopSignal,
+    shutdown: &ShutdownToken,
+    on_stop: impl FnOnce(),
+) {
+    tokio::pin!(dispatch);
+    tokio::select! {
+        () = &mut dispatch => {}
+        () = stop.recv() => {
+            tracing::info!("stopping");
+            on_stop();
+            // When the dispatcher has not started yet, shutting down fails and dropping the
+            // future is the clean stop.
+            if shutdown.shutdown().is_ok()
+                && tokio::time::timeout(STOP_GRACE, &mut dispatch).await.is_err()
+            {
+                tracing::warn!("in-flight updates did not finish in time");
+            }
+        }
+    }
 }
 
 /// What a reload did, for the admin who asked and for the log.
@@ -453,24 +586,38 @@ async fn after_load(state: &Arc<State>) -> notify::Published {
     }
 }
 
-async fn reload_on_sighup(state: Arc<State>) {
+/// SIGHUP, listened for from the start of `run`.
+struct Hangups {
     #[cfg(unix)]
-    {
-        let mut hangups =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot listen for SIGHUP; use /reload instead");
-                    return;
-                }
-            };
-        while hangups.recv().await.is_some() {
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Hangups {
+    fn listen() -> Hangups {
+        #[cfg(unix)]
+        {
+            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .map_err(
+                    |e| tracing::warn!(error = %e, "cannot listen for SIGHUP; use /reload instead"),
+                )
+                .ok();
+            Hangups { signal }
+        }
+        #[cfg(not(unix))]
+        Hangups {}
+    }
+}
+
+async fn reload_on_sighup(state: Arc<State>, hangups: Hangups) {
+    #[cfg(unix)]
+    if let Some(mut signal) = hangups.signal {
+        while signal.recv().await.is_some() {
             tracing::info!("SIGHUP received: reloading the corpus");
             reload(&state).await;
         }
     }
     #[cfg(not(unix))]
-    let _ = state;
+    let _ = (state, hangups);
 }
 
 /// Checks deadlines every hour, so a reminder goes out on the right day without a restart.

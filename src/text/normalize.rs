@@ -73,11 +73,14 @@ fn fold_confusable(c: char) -> char {
     }
 }
 
-/// Whether a character is a CJK ideograph (the characters jieba segments).
+/// Whether a character is a CJK ideograph (the characters jieba segments). Unassigned code
+/// points inside the CJK blocks are not letters and are not Han: they are dropped like
+/// punctuation rather than becoming unknown "words".
 #[must_use]
 pub fn is_han(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+        && c.is_alphabetic()
 }
 
 /// Folds text for whole-name matching: [`normalize`], every run of characters that are neither

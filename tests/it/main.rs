@@ -18,3 +18,7 @@ mod cli;
 mod bot;
 // Subscriptions, change notices, delivery and admin commands end to end.
 mod subscriptions;
+// Webhook mode, health and metrics, configuration, logs, start-up failures.
+mod production;
+// Property tests: arbitrary Unicode never panics and always renders within Telegram's rules.
+mod props;

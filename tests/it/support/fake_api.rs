@@ -288,11 +288,22 @@ fn bad<T>(description: impl Into<String>) -> Result<T, (u16, String)> {
 async fn api(
     State(shared): State<Arc<Shared>>,
     Path((token, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Reply {
     let method = method.to_ascii_lowercase();
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let body: Value = if body.is_empty() {
         json!({})
+    } else if let Some(boundary) = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split("boundary=").nth(1))
+    {
+        // setWebhook (and uploads) come as multipart: keep the text fields.
+        form_fields(&String::from_utf8_lossy(&body), boundary.trim_matches('"'))
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
@@ -340,6 +351,25 @@ async fn api(
     });
     shared.changed.notify_waiters();
     envelope(outcome)
+}
+
+/// The text fields of a multipart/form-data body, as a JSON object.
+fn form_fields(body: &str, boundary: &str) -> Value {
+    let mut fields = serde_json::Map::new();
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|n| n.split('"').next())
+        else {
+            continue;
+        };
+        fields.insert(name.to_owned(), json!(value.trim_end_matches("\r\n")));
+    }
+    Value::Object(fields)
 }
 
 fn envelope(outcome: Result<Value, (u16, String)>) -> Reply {
@@ -393,7 +423,7 @@ fn handle(inner: &mut Inner, method: &str, body: &Value) -> Result<Value, (u16, 
         "getwebhookinfo" => {
             ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}))
         }
-        "deletewebhook" | "deletemycommands" | "close" | "logout" => ok(json!(true)),
+        "deletewebhook" | "deletemycommands" | "close" | "logout" | "setwebhook" => ok(json!(true)),
         "getmycommands" => ok(json!([])),
         "setmycommands" => set_my_commands(body),
         "sendmessage" => {

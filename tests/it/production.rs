@@ -1,0 +1,401 @@
+//! Production concerns end to end: webhook mode with its secret header, `/healthz` both ways,
+//! `/metrics` in the Prometheus text format moving with traffic, configuration precedence and
+//! unknown keys, JSON logs without secrets, and an unwritable data folder refused at start-up.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::engine::corpus_dir;
+use crate::support::fake_api::{self as tg, FakeApi};
+use crate::support::harness::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_schemebot");
+
+/// A free loopback port (bound and released; the bot binds it right after).
+fn free_port() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+/// One HTTP/1.1 request over a fresh connection: the status code and the body.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let deadline = tokio::time::Instant::now() + STEP;
+    let mut stream = loop {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => break s,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "connecting to {addr}: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_owned());
+    (status, body)
+}
+
+fn serve(fake: &FakeApi, data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> BotProcess {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--corpus")
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(index_dir())
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data)
+        .args(extra)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TELOXIDE_TOKEN", tg::TOKEN)
+        .env("TELOXIDE_API_URL", fake.url())
+        .env("RUST_LOG", "schemebot=debug")
+        .env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    BotProcess::spawn(cmd)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_checks_the_secret_and_cleans_up() {
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let url = format!("https://bot.example.org/tg/{}", "hook");
+    let bot = serve(
+        &fake,
+        data.path(),
+        &["--webhook-url", &url, "--listen", &addr.to_string()],
+        &[("SCHEMEBOT_WEBHOOK_SECRET", "s3cret_TOKEN-1")],
+    );
+    let calls = fake
+        .wait_for(|c| c.iter().any(|c| c.is("setwebhook")), STEP)
+        .await;
+    let set = calls.iter().find(|c| c.is("setwebhook")).unwrap();
+    assert_eq!(set.body["url"], url.as_str());
+    assert_eq!(set.body["secret_token"], "s3cret_TOKEN-1");
+    assert!(
+        !calls.iter().any(|c| c.is("getupdates")),
+        "no long polling in webhook mode"
+    );
+
+    let mut update = tg::text(901, "technology voucher");
+    update["update_id"] = serde_json::json!(5001);
+    let update = update.to_string();
+    let json = [("Content-Type", "application/json")];
+    // Without the header, and with a wrong one: 401 and nothing handled.
+    let (status, _) = http(addr, "POST", "/tg/hook", &json, &update).await;
+    assert_eq!(status, 401);
+    let wrong = [
+        ("Content-Type", "application/json"),
+        ("X-Telegram-Bot-Api-Secret-Token", "nope"),
+    ];
+    let (status, _) = http(addr, "POST", "/tg/hook", &wrong, &update).await;
+    assert_eq!(status, 401);
+    // With the right one: handled and answered.
+    let right = [
+        ("Content-Type", "application/json"),
+        ("X-Telegram-Bot-Api-Secret-Token", "s3cret_TOKEN-1"),
+    ];
+    let (status, _) = http(addr, "POST", "/tg/hook", &right, &update).await;
+    assert_eq!(status, 200);
+    let answer = reply(&fake, 901).await;
+    assert!(
+        answer.text().contains("Technology Voucher Programme"),
+        "{}",
+        answer.text()
+    );
+    // The rejected requests were not handled: exactly one reply.
+    assert_eq!(replies(&fake, 901, 1).await.len(), 1);
+
+    // The health endpoint is served on the same listener.
+    let (status, body) = http(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, log) = bot.terminate().await;
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(
+        fake.calls().iter().any(|c| c.is("deletewebhook")),
+        "a clean stop deletes the webhook"
+    );
+    assert!(
+        !log.contains("s3cret_TOKEN-1"),
+        "the secret is never logged"
+    );
+    assert!(!log.contains(tg::TOKEN), "the token is never logged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_reports_a_data_folder_that_stops_being_writable() {
+    index_dir();
+    let fake = FakeApi::start().await;
+    let real = tempfile::tempdir().unwrap();
+    let holder = tempfile::tempdir().unwrap();
+    // The data folder is reached through a link, so the test can pull it away from under the
+    // running bot as a disk remounted read-only would.
+    let link = holder.path().join("data");
+    std::os::unix::fs::symlink(real.path(), &link).unwrap();
+    let addr = free_port();
+    let bot = serve(&fake, &link, &["--listen", &addr.to_string()], &[]);
+    bot.wait_log(|l| l.contains("polling for updates")).await;
+
+    let (status, body) = http(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["schemes"], 30);
+
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("/proc/self/fdinfo", &link).unwrap();
+    let (status, body) = http(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(status, 503, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "unavailable");
+    assert!(
+        v["reason"].as_str().unwrap().contains("data folder"),
+        "{body}"
+    );
+}
+
+/// The value of a sample line `name{labels} value` in Prometheus text.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        l.strip_prefix(series)
+            .and_then(|rest| rest.trim().parse().ok())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_parse_as_prometheus_text_and_move_with_traffic() {
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let bot = serve(&fake, data.path(), &["--listen", &addr.to_string()], &[]);
+    bot.wait_log(|l| l.contains("polling for updates")).await;
+
+    let (status, before) = http(addr, "GET", "/metrics", &[], "").await;
+    assert_eq!(status, 200);
+    // Every line is a comment, a sample `name{labels} number`, or the OpenMetrics end marker.
+    for line in before.lines() {
+        let ok = line.starts_with("# ")
+            || line == "# EOF"
+            || line.rsplit_once(' ').is_some_and(|(name, v)| {
+                name.starts_with("schemebot_") && v.parse::<f64>().is_ok()
+            });
+        assert!(ok, "not Prometheus text: {line:?}");
+    }
+    assert_eq!(sample(&before, "schemebot_corpus_schemes"), Some(30.0));
+    assert!(
+        before.contains("schemebot_corpus_info{version=\"v"),
+        "{before}"
+    );
+    let messages_before =
+        sample(&before, "schemebot_updates_total{kind=\"message\"}").unwrap_or(0.0);
+
+    fake.push_update(tg::text(951, "TechTAS 點樣申請？"));
+    fake.push_update(tg::text(952, "what's the weather tomorrow"));
+    reply(&fake, 951).await;
+    reply(&fake, 952).await;
+    let (_, after) = http(addr, "GET", "/metrics", &[], "").await;
+    assert_eq!(
+        sample(&after, "schemebot_updates_total{kind=\"message\"}"),
+        Some(messages_before + 2.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, "schemebot_answers_total{outcome=\"match\"}"),
+        Some(1.0),
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, "schemebot_answers_total{outcome=\"no_match\"}"),
+        Some(1.0),
+        "{after}"
+    );
+    assert!(
+        sample(&after, "schemebot_reply_duration_seconds_count").unwrap_or(0.0) >= 2.0,
+        "{after}"
+    );
+}
+
+fn config_command(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn configuration_precedence_is_flags_then_environment_then_file_then_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, "data_dir = \"/from/file\"\nnotify_rate = 20\nremind_days = 3\nadmins = [7]\nlisten = \"127.0.0.1:9000\"\n").unwrap();
+    let path = file.to_str().unwrap();
+
+    let out = config_command(&["--config", path, "config"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "data_dir = \"/from/file\"",
+        "notify_rate = 20",
+        "remind_days = 3",
+        "admins = [7]",
+        "listen = \"127.0.0.1:9000\"",
+        "flood_limit = \"8/10s\"",
+    ] {
+        assert!(
+            text.contains(line),
+            "file values over defaults: {line}\n{text}"
+        );
+    }
+
+    let out = config_command(
+        &["--config", path, "config"],
+        &[
+            ("SCHEMEBOT_DATA_DIR", "/from/env"),
+            ("SCHEMEBOT_ADMINS", "8,9"),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("data_dir = \"/from/env\""),
+        "environment over file\n{text}"
+    );
+    assert!(text.contains("admins = [8, 9]"), "{text}");
+    assert!(text.contains("notify_rate = 20"), "{text}");
+
+    let out = config_command(
+        &[
+            "--config",
+            path,
+            "config",
+            "--data-dir",
+            "/from/flag",
+            "--notify-rate",
+            "5",
+        ],
+        &[("SCHEMEBOT_DATA_DIR", "/from/env")],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("data_dir = \"/from/flag\"") && text.contains("notify_rate = 5"),
+        "flags over everything\n{text}"
+    );
+
+    // The config file can come from the environment too, and its secret is never printed.
+    std::fs::write(&file, "webhook_secret = \"hidden_value\"\n").unwrap();
+    let out = config_command(&["config"], &[("SCHEMEBOT_CONFIG", path)]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("hidden_value"));
+}
+
+#[test]
+fn an_unknown_configuration_key_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, "notify_rate = 20\nnotfy_rate = 30\n").unwrap();
+    let out = config_command(&["--config", file.to_str().unwrap(), "config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml:2") && err.contains("notfy_rate"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_json_lines_without_secrets() {
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--log-format", "json", "--corpus"])
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(index_dir())
+        .args(["serve", "--data-dir"])
+        .arg(data.path())
+        .env_clear()
+        .env("TELOXIDE_TOKEN", tg::TOKEN)
+        .env("TELOXIDE_API_URL", fake.url())
+        .env("RUST_LOG", "schemebot=debug");
+    let bot = BotProcess::spawn(cmd);
+    fake.push_update(tg::text(961, "TVP"));
+    reply(&fake, 961).await;
+    let (status, log) = bot.terminate().await;
+    assert_eq!(status.code(), Some(0));
+    assert!(log.lines().count() > 3);
+    for line in log.lines() {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+    assert!(!log.contains(tg::TOKEN));
+}
+
+#[test]
+fn an_unwritable_data_folder_is_a_clear_error_at_start_up() {
+    // /proc refuses new files even to root: a stand-in for a read-only volume.
+    let out = Command::new(BIN)
+        .arg("--corpus")
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(index_dir())
+        .args(["serve", "--data-dir", "/proc/self/schemebot-data"])
+        .env_clear()
+        .env("TELOXIDE_TOKEN", tg::TOKEN)
+        .env("TELOXIDE_API_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/proc/self/schemebot-data") && err.contains("database"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
