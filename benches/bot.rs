@@ -41,6 +41,8 @@ const BURST: usize = 600;
 const SEQUENTIAL: usize = 50;
 /// Rows in the in-process outbox measurements.
 const OUTBOX_ROWS: usize = 10_000;
+/// Subscribers in the broadcast over a slow link (it runs at one message per round trip).
+const RTT_SUBSCRIBERS: usize = 300;
 /// How often the benchmark looks at progress: coarse, so the bench competes little with the bot
 /// for the machine's two cores.
 const POLL: Duration = Duration::from_millis(500);
@@ -128,7 +130,7 @@ fn seed(store: &Store, first: i64, n: usize) {
 }
 
 /// `schemebot serve` with a clean environment, logging at info (as in production) to a file.
-fn serve(corpus: &Path, index: &Path, data: &Path, fake: &FakeApi) -> Child {
+fn serve(corpus: &Path, index: &Path, data: &Path, api_url: &str) -> Child {
     let log = std::fs::File::create(data.join("serve.log")).expect("log file");
     Command::new(BIN)
         .arg("--corpus")
@@ -141,7 +143,7 @@ fn serve(corpus: &Path, index: &Path, data: &Path, fake: &FakeApi) -> Child {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TELOXIDE_TOKEN", tg::TOKEN)
-        .env("TELOXIDE_API_URL", fake.url())
+        .env("TELOXIDE_API_URL", api_url)
         .env("RUST_LOG", "schemebot=info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -269,7 +271,7 @@ async fn one_at_a_time(
 async fn interactive(index: &Path) -> Interactive {
     let fake = FakeApi::start().await;
     let data = tempfile::tempdir().expect("data dir");
-    let child = serve(&repo_corpus(), index, data.path(), &fake);
+    let child = serve(&repo_corpus(), index, data.path(), fake.url());
     fake.wait_for(
         |c| c.iter().any(|c| c.is("getupdates")),
         Duration::from_secs(30),
@@ -368,7 +370,9 @@ struct Broadcast {
     peak_rss_kib: u64,
 }
 
-async fn broadcast(subscribers: usize) -> Broadcast {
+/// Seeds `subscribers`, changes one scheme and starts `serve`, which publishes the change and
+/// sends the notices; with `rtt`, through a link with that round-trip time to the fake.
+async fn broadcast(subscribers: usize, rtt: Option<Duration>) -> Broadcast {
     let corpus = corpus_copy();
     let index = tempfile::tempdir().expect("index dir");
     let data = tempfile::tempdir().expect("data dir");
@@ -388,8 +392,12 @@ async fn broadcast(subscribers: usize) -> Broadcast {
     build_index(corpus.path(), index.path());
 
     let fake = FakeApi::start().await;
+    let api_url = match rtt {
+        Some(rtt) => slow_link(fake.url(), rtt / 2).await,
+        None => fake.url().to_owned(),
+    };
     let started = Instant::now();
-    let child = serve(corpus.path(), index.path(), data.path(), &fake);
+    let child = serve(corpus.path(), index.path(), data.path(), &api_url);
     let pid = child.id();
     // Progress comes from the outbox (a cheap COUNT), not from cloning the fake's call log.
     let store = Store::open(&db).expect("store");
@@ -453,6 +461,72 @@ async fn broadcast(subscribers: usize) -> Broadcast {
         cpu_total: Duration::from_secs_f64(cpu_end as f64 / ticks),
         peak_rss_kib: rss,
     }
+}
+
+/// A TCP relay to the fake at `upstream` (an `http://host:port` URL) that delays the bytes it
+/// forwards by `one_way` in each direction, like a long network path: a constant-latency pipe
+/// (bytes keep their order and spacing), so each request/response pays one round trip. Returns
+/// the relay's URL.
+async fn slow_link(upstream: &str, one_way: Duration) -> String {
+    let upstream = upstream
+        .strip_prefix("http://")
+        .expect("an http URL")
+        .to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding the relay");
+    let url = format!(
+        "http://{}",
+        listener.local_addr().expect("the relay's address")
+    );
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::join!(
+                    delayed_copy(client_read, server_write, one_way),
+                    delayed_copy(server_read, client_write, one_way)
+                );
+            });
+        }
+    });
+    url
+}
+
+async fn delayed_copy(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay: Duration,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let reader = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n) = from.read(&mut buf).await {
+            if n == 0
+                || tx
+                    .send((tokio::time::Instant::now() + delay, buf[..n].to_vec()))
+                    .is_err()
+            {
+                break;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((at, bytes)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if to.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown().await;
+    };
+    tokio::join!(reader, writer);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -527,7 +601,19 @@ async fn main() {
     let it = interactive(index.path()).await;
 
     eprintln!("broadcast: {subscribers} subscribers at the default 30/s");
-    let bc = broadcast(subscribers).await;
+    let bc = broadcast(subscribers, None).await;
+    let rtt = Duration::from_millis(
+        std::env::var("SCHEMEBOT_BENCH_RTT_MS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(100),
+    );
+    let slow_subscribers = subscribers.min(RTT_SUBSCRIBERS);
+    eprintln!(
+        "broadcast: {slow_subscribers} subscribers through a link with {} ms round trip",
+        rtt.as_millis()
+    );
+    let slow = broadcast(slow_subscribers, Some(rtt)).await;
 
     println!("### Interactive (real `schemebot serve`, fake Bot API on loopback)\n");
     println!("| measure | value |");
@@ -605,6 +691,24 @@ async fn main() {
     println!(
         "| bot peak RSS (VmHWM) | {:.1} MB |",
         bc.peak_rss_kib as f64 / 1024.0
+    );
+    println!(
+        "| over a link with {} ms round trip: notices delivered | {} / {} |",
+        rtt.as_millis(),
+        slow.delivered,
+        slow.subscribers
+    );
+    println!(
+        "| over a {} ms link: achieved rate | {:.2}/s over {:.1} s (10,000 would take {:.0} min) |",
+        rtt.as_millis(),
+        slow.delivered as f64 / slow.span.as_secs_f64(),
+        slow.span.as_secs_f64(),
+        10_000.0 * slow.span.as_secs_f64() / slow.delivered as f64 / 60.0
+    );
+    println!(
+        "| over a {} ms link: most sends in any 1-second window | {} |",
+        rtt.as_millis(),
+        slow.busiest
     );
 
     println!("\n### Outbox (in process, on-disk SQLite)\n");

@@ -176,14 +176,7 @@ impl Facts {
             zh: zh.to_owned(),
         };
         let m = &s.money;
-        let figures = [
-            m.total_budget,
-            m.max_per_project,
-            m.min_project_cost,
-            m.max_per_applicant,
-            m.max_per_person,
-            m.monthly_allowance,
-        ];
+        let figures = m.figures();
         Facts {
             name: both(&s.name_en, &s.name_zh),
             acronym: s.acronym.clone(),

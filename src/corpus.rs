@@ -114,6 +114,20 @@ impl Money {
         .max()
     }
 
+    /// Every amount field, in a fixed order: total budget, maximum per project, minimum project
+    /// cost, maximum per applicant, maximum per person, monthly allowance.
+    #[must_use]
+    pub fn figures(&self) -> [Option<u64>; 6] {
+        [
+            self.total_budget,
+            self.max_per_project,
+            self.min_project_cost,
+            self.max_per_applicant,
+            self.max_per_person,
+            self.monthly_allowance,
+        ]
+    }
+
     /// Whether any figure at all is known.
     #[must_use]
     pub fn is_empty(&self) -> bool {

@@ -151,10 +151,12 @@ impl Reply {
 fn split(paras: &[Para]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let (mut cur, mut cur_units) = (String::new(), 0usize);
+    // Telegram refuses an empty (or all-blank) message, so such a piece is never sent.
     let mut flush = |cur: &mut String, cur_units: &mut usize| {
-        if !cur.is_empty() {
+        if !cur.trim().is_empty() {
             out.push(std::mem::take(cur));
         }
+        cur.clear();
         *cur_units = 0;
     };
     for p in paras {

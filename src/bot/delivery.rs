@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, LinkPreviewOptions, ParseMode};
+use teloxide::types::{ChatId, ParseMode};
 use teloxide::{ApiError, Bot, RequestError};
 
 use super::{State, handlers, now_ms};
@@ -134,7 +134,7 @@ async fn send(bot: &Bot, chat: ChatId, reply: &Reply) -> Outcome {
         let mut request = bot
             .send_message(chat, part)
             .parse_mode(ParseMode::Html)
-            .link_preview_options(no_preview());
+            .link_preview_options(handlers::no_preview());
         if i + 1 == n
             && let Some(kb) = &kb
         {
@@ -145,7 +145,7 @@ async fn send(bot: &Bot, chat: ChatId, reply: &Reply) -> Outcome {
                 tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; sending plain text");
                 let mut request = bot
                     .send_message(chat, &reply.plain)
-                    .link_preview_options(no_preview());
+                    .link_preview_options(handlers::no_preview());
                 if let Some(kb) = &kb {
                     request = request.reply_markup(kb.clone());
                 }
@@ -235,15 +235,5 @@ fn record(state: &State, item: &OutboxItem, outcome: Outcome, pacer: &mut Pacer,
     };
     if let Err(e) = result {
         tracing::error!(chat_id = item.chat, id = item.id, error = %e, "recording a delivery failed");
-    }
-}
-
-fn no_preview() -> LinkPreviewOptions {
-    LinkPreviewOptions {
-        is_disabled: true,
-        url: None,
-        prefer_small_media: false,
-        prefer_large_media: false,
-        show_above_text: false,
     }
 }

@@ -871,7 +871,9 @@ fn article(s: &Scheme, lang: Lang) -> Option<InlineQueryResult> {
     Some(InlineQueryResult::Article(result))
 }
 
-fn no_preview() -> LinkPreviewOptions {
+/// Link previews off: a scheme card links to official pages, and a preview of the first one
+/// would push the answer off the screen.
+pub(crate) fn no_preview() -> LinkPreviewOptions {
     LinkPreviewOptions {
         is_disabled: true,
         url: None,

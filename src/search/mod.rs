@@ -434,15 +434,7 @@ impl Engine {
             .schemes
             .iter()
             .map(|s| {
-                let m = &s.money;
-                let figures = [
-                    m.total_budget,
-                    m.max_per_project,
-                    m.min_project_cost,
-                    m.max_per_applicant,
-                    m.max_per_person,
-                    m.monthly_allowance,
-                ];
+                let figures = s.money.figures();
                 quoted
                     .iter()
                     .any(|&q| figures.iter().flatten().any(|&f| amount::same_amount(q, f)))
