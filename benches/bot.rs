@@ -7,7 +7,9 @@
 //!   load);
 //! - broadcast: a change notice to `SCHEMEBOT_BENCH_SUBSCRIBERS` subscribers (default 10,000)
 //!   published at start-up and sent at the default 30/s: achieved rate, the most sends in any
-//!   one-second window, CPU time per notice and peak RSS of the bot;
+//!   one-second window, CPU time per notice and peak RSS of the bot; then 300 notices through a
+//!   relay adding a round trip (`SCHEMEBOT_BENCH_RTT_MS`, default 100) to show the rate one
+//!   message in flight allows on a real network;
 //! - outbox (in process, no bot): `notify::publish` writing 10,000 notices, and `Store::due` +
 //!   `mark_sent` over 10,000 rows.
 //!

@@ -229,8 +229,8 @@ fn cpu_ticks(pid: u32) -> u64 {
     field(11) + field(12)
 }
 
-/// VmRSS and VmHWM of a process, in KiB (0 when unreadable).
-fn memory_kib(pid: u32) -> (u64, u64) {
+/// VmRSS and VmHWM of a process, in KiB, and its thread count (0 when unreadable).
+fn memory_kib(pid: u32) -> (u64, u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -239,14 +239,14 @@ fn memory_kib(pid: u32) -> (u64, u64) {
             .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             .unwrap_or(0)
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    (field("VmRSS:"), field("VmHWM:"), field("Threads:"))
 }
 
 /// Samples a process's memory every [`SAMPLE`] on a plain thread until told to stop; returns
-/// the largest VmRSS seen and the last VmHWM read.
+/// the largest VmRSS seen, the last VmHWM read and the most threads seen.
 struct Sampler {
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<(u64, u64)>,
+    thread: std::thread::JoinHandle<(u64, u64, u64)>,
 }
 
 impl Sampler {
@@ -254,31 +254,32 @@ impl Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
-            let (mut rss_max, mut hwm) = (0, 0);
+            let (mut rss_max, mut hwm, mut threads_max) = (0, 0, 0);
             while !flag.load(Ordering::Relaxed) {
-                let (rss, h) = memory_kib(pid);
+                let (rss, h, threads) = memory_kib(pid);
                 rss_max = rss_max.max(rss);
                 hwm = hwm.max(h);
+                threads_max = threads_max.max(threads);
                 std::thread::sleep(SAMPLE);
             }
-            (rss_max, hwm)
+            (rss_max, hwm, threads_max)
         });
         Sampler { stop, thread }
     }
 
-    fn finish(self) -> (u64, u64) {
+    fn finish(self) -> (u64, u64, u64) {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().expect("the sampler thread")
     }
 }
 
-/// Sliding one-second windows over sorted instants: the most instants in any window
-/// `[t, t + 1 s)` and where that window starts, and how many windows starting at an instant hold
-/// more than `limit`.
-fn busiest_second(sorted: &[Instant], limit: usize) -> (usize, Option<Instant>, usize) {
+/// Sliding windows of `width` over sorted instants: the most instants in any window
+/// `[t, t + width)` and where that window starts, and how many windows starting at an instant
+/// hold more than `limit`.
+fn busiest(sorted: &[Instant], width: Duration, limit: usize) -> (usize, Option<Instant>, usize) {
     let (mut max, mut at, mut over, mut end) = (0, None, 0, 0);
     for (start, &t) in sorted.iter().enumerate() {
-        while end < sorted.len() && sorted[end].duration_since(t) < Duration::from_secs(1) {
+        while end < sorted.len() && sorted[end].duration_since(t) < width {
             end += 1;
         }
         let n = end - start;
@@ -368,11 +369,14 @@ struct Results {
     /// When the busiest window starts, from the first POST.
     busiest_at: Duration,
     windows_over: usize,
+    busiest_10s: usize,
     /// When the bot's metrics first showed every update handed to a handler, from the first
     /// POST (read at each poll, so within [`POLL`]).
     all_handled: Option<Duration>,
     drain_rate: f64,
     idle_rss_kib: u64,
+    idle_threads: u64,
+    threads_max: u64,
     rss_max_kib: u64,
     hwm_kib: u64,
     cpu_intake: Duration,
@@ -413,7 +417,7 @@ async fn load(n: usize, index: &Path) -> Results {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle_rss_kib = memory_kib(pid).0;
+    let (idle_rss_kib, _, idle_threads) = memory_kib(pid);
 
     // The bodies are built before the clock starts.
     let qs = questions();
@@ -502,7 +506,7 @@ async fn load(n: usize, index: &Path) -> Results {
         tokio::time::sleep(POLL).await;
     }
     let cpu_total = cpu_ticks(pid) - cpu_start;
-    let (rss_max_kib, hwm_kib) = sampler.finish();
+    let (rss_max_kib, hwm_kib, threads_max) = sampler.finish();
     stop(child).await;
     if replies.answered < accepted {
         eprintln!(
@@ -521,22 +525,8 @@ async fn load(n: usize, index: &Path) -> Results {
     replies.sends.sort();
     let last = replies.first.iter().flatten().max().copied();
     let answered_at_intake_end = replies.answered_by(intake_end);
-    let (busiest, busiest_at, windows_over) = busiest_second(&replies.sends, 30);
-    // TEMP-DEBUG
-    {
-        let mut per = vec![0usize; 110];
-        for t in &replies.sends {
-            let s = t.duration_since(began).as_secs() as usize;
-            if s < per.len() { per[s] += 1; }
-        }
-        eprintln!("TEMP per-second: {per:?}");
-        let mut per100 = vec![0usize; 40];
-        for t in &replies.sends {
-            let s = t.duration_since(began).as_millis() as usize / 100;
-            if s < per100.len() { per100[s] += 1; }
-        }
-        eprintln!("TEMP per-100ms (first 4 s): {per100:?}");
-    }
+    let (most_1s, most_1s_at, windows_over) = busiest(&replies.sends, Duration::from_secs(1), 30);
+    let (most_10s, _, _) = busiest(&replies.sends, Duration::from_secs(10), 300);
     // The rate the queue drained at after intake: replies after the last POST over that time.
     let drain_rate = last.map_or(0.0, |last| {
         (replies.answered - answered_at_intake_end) as f64
@@ -556,12 +546,15 @@ async fn load(n: usize, index: &Path) -> Results {
         messages: replies.sends.len(),
         span: last.map_or(Duration::ZERO, |l| l.duration_since(began)),
         end_to_end,
-        busiest,
-        busiest_at: busiest_at.map_or(Duration::ZERO, |t| t.duration_since(began)),
+        busiest: most_1s,
+        busiest_at: most_1s_at.map_or(Duration::ZERO, |t| t.duration_since(began)),
         windows_over,
+        busiest_10s: most_10s,
         all_handled,
         drain_rate,
         idle_rss_kib,
+        idle_threads,
+        threads_max,
         rss_max_kib,
         hwm_kib,
         cpu_intake: Duration::from_secs_f64(cpu_intake as f64 / ticks),
@@ -593,7 +586,7 @@ async fn main() {
     println!("| measure | value |");
     println!("|---|---|");
     println!(
-        "| updates POSTed ({CONNECTIONS} connections, `Connection: close`), answered 200 / not | {} / {} |",
+        "| updates POSTed ({CONNECTIONS} connections, `Connection: close`): answered 200 / not | {} / {} |",
         r.accepted, r.rejected
     );
     println!(
@@ -603,14 +596,14 @@ async fn main() {
         r.updates
     );
     println!(
-        "| intake: request latency p50 / p99 / max (connect to response) | {} / {} / {} |",
+        "| intake: request latency p50 / p99 / max (connect to response read) | {} / {} / {} |",
         ms(percentile(&r.post_latency, 0.5)),
         ms(percentile(&r.post_latency, 0.99)),
         ms(*r.post_latency.last().expect("posts"))
     );
     let split = match (handled, replied) {
         (Some(h), Some(rep)) => format!(
-            " ({} not yet handled, {} in a handler, reply waiting in the rate limiter; bot metrics: {rep} replied)",
+            " ({} not yet in a handler, {} in a handler waiting on the rate limiter; bot metrics: {rep} replied)",
             r.accepted.saturating_sub(h),
             h.saturating_sub(rep)
         ),
@@ -618,6 +611,14 @@ async fn main() {
     };
     println!(
         "| updates still queued when intake finished (accepted, no reply yet) | {queued}{split} |"
+    );
+    println!(
+        "| every update in a handler (bot metrics, read every {} ms) | {} |",
+        POLL.as_millis(),
+        r.all_handled.map_or("not seen".to_owned(), |t| format!(
+            "{:.1} s after the first POST",
+            t.as_secs_f64()
+        ))
     );
     println!(
         "| end to end: chats answered (messages sent, sends refused) | {} ({}, {}) |",
@@ -629,22 +630,18 @@ async fn main() {
         r.span.as_secs_f64()
     );
     println!(
-        "| end to end: replies per second after intake (queue draining) | {:.1}/s |",
+        "| end to end: replies per second after intake (the queue draining) | {:.1}/s |",
         r.drain_rate
     );
     println!(
-        "| end to end: most replies in any 1-second window (starting at; windows above 30) | {} ({:.1} s; {}) |",
+        "| end to end: most replies in any 10-second window | {} |",
+        r.busiest_10s
+    );
+    println!(
+        "| end to end: most replies in any 1-second window (at; windows above 30) | {} ({:.1} s; {}) |",
         r.busiest,
         r.busiest_at.as_secs_f64(),
         r.windows_over
-    );
-    println!(
-        "| every update handed to a handler (bot metrics, read every {} ms) | {} |",
-        POLL.as_millis(),
-        r.all_handled.map_or("not seen".to_owned(), |t| format!(
-            "{:.1} s after the first POST",
-            t.as_secs_f64()
-        ))
     );
     println!(
         "| end to end: POST→reply latency p50 / p99 | {:.1} s / {:.1} s |",
@@ -656,6 +653,10 @@ async fn main() {
         mb(r.idle_rss_kib),
         mb(r.rss_max_kib),
         mb(r.hwm_kib)
+    );
+    println!(
+        "| bot threads: idle / most sampled | {} / {} |",
+        r.idle_threads, r.threads_max
     );
     println!(
         "| bot CPU (utime + stime): intake / whole run | {:.2} s / {:.2} s ({:.0} µs per update) |",
