@@ -148,6 +148,11 @@ fn serve(corpus: &Path, index: &Path, data: &Path, api_url: &str) -> Child {
         .env("TELOXIDE_API_URL", api_url)
         .env("RUST_LOG", "schemebot=info")
         .env("NO_COLOR", "1")
+        // Passed through so the slow-link run can be repeated with a wider window.
+        .env(
+            "SCHEMEBOT_NOTIFY_IN_FLIGHT",
+            std::env::var("SCHEMEBOT_NOTIFY_IN_FLIGHT").unwrap_or_else(|_| "1".to_owned()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)

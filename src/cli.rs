@@ -108,6 +108,10 @@ pub struct ServeArgs {
         default_value_t = 1000
     )]
     pub notify_chat_interval_ms: u64,
+    /// How many notices may be on their way at once. 1 (the default) means a crash can send at
+    /// most one notice twice; more keeps the rate up over a slow link (one per round trip each).
+    #[arg(long, env = "SCHEMEBOT_NOTIFY_IN_FLIGHT", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub notify_in_flight: u16,
     /// Remind subscribers of a scheme this many days before its application deadline.
     #[arg(long, env = "SCHEMEBOT_REMIND_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=365))]
     pub remind_days: u16,
@@ -214,6 +218,7 @@ fn bot_config(
     config.rates = crate::notify::Rates {
         per_second: args.notify_rate,
         per_chat_interval: std::time::Duration::from_millis(args.notify_chat_interval_ms),
+        in_flight: usize::from(args.notify_in_flight),
     };
     config.remind_days = i64::from(args.remind_days);
     config.listen = args.listen;
@@ -278,6 +283,7 @@ fn describe(
         "notify_chat_interval_ms = {}\n",
         args.notify_chat_interval_ms
     ));
+    out.push_str(&format!("notify_in_flight = {}\n", args.notify_in_flight));
     out.push_str(&format!("remind_days = {}\n", args.remind_days));
     out.push_str(&format!("admins = [{}]\n", admins.join(", ")));
     out.push_str(&format!(

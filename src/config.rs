@@ -26,6 +26,7 @@ pub struct FileConfig {
     pub flood_limit: Option<String>,
     pub notify_rate: Option<u32>,
     pub notify_chat_interval_ms: Option<u64>,
+    pub notify_in_flight: Option<u16>,
     pub remind_days: Option<u16>,
     pub admins: Option<Vec<u64>>,
     pub webhook_url: Option<String>,
@@ -107,6 +108,12 @@ pub fn apply(cli: &mut Cli, m: &ArgMatches, file: &FileConfig) -> anyhow::Result
                 && unset(sub, "notify_chat_interval_ms")
             {
                 args.notify_chat_interval_ms = v;
+            }
+            if let Some(v) = file.notify_in_flight
+                && unset(sub, "notify_in_flight")
+            {
+                anyhow::ensure!((1..=64).contains(&v), "notify_in_flight: {v} is not from 1 to 64");
+                args.notify_in_flight = v;
             }
             if let Some(v) = file.remind_days
                 && unset(sub, "remind_days")

@@ -240,6 +240,8 @@ pub fn queue_broadcast(
 pub struct Rates {
     pub per_second: u32,
     pub per_chat_interval: Duration,
+    /// How many messages may be on their way at once (each may be re-sent after a crash).
+    pub in_flight: usize,
 }
 
 impl Default for Rates {
@@ -247,6 +249,7 @@ impl Default for Rates {
         Rates {
             per_second: 30,
             per_chat_interval: Duration::from_secs(1),
+            in_flight: 1,
         }
     }
 }
@@ -357,6 +360,7 @@ mod tests {
         let mut p = Pacer::new(Rates {
             per_second: 3,
             per_chat_interval: Duration::from_secs(1),
+            in_flight: 1,
         });
         let t0 = Duration::from_secs(10);
         for chat in 1..=3 {

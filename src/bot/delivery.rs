@@ -2,8 +2,10 @@
 //! (by default at most 30 a second overall and one a second per chat).
 //!
 //! Delivery guarantee: a message is marked sent only after Telegram accepted it, and the worker
-//! has a single message in flight, so after a crash (even `kill -9`) a restart resends at most
-//! that one message: nobody misses a notice, and at most one chat can get it twice. It talks to
+//! has at most `--notify-in-flight` messages in flight (one by default), so after a crash (even
+//! `kill -9`) a restart resends at most those: nobody misses a notice, and with the default at
+//! most one chat can get it twice. More in flight keeps the rate up over a slow link (one
+//! message per round trip is the ceiling with one in flight). It talks to
 //! the plain `Bot`, not the throttled one, because it paces itself and needs to see a 429 to
 //! honour its `retry_after`.
 //!
@@ -14,6 +16,8 @@
 //! any other refusal → given up and logged.
 
 use std::sync::Arc;
+
+use tokio::task::JoinSet;
 use std::time::{Duration, Instant};
 
 use teloxide::payloads::SendMessageSetters;
@@ -44,7 +48,8 @@ enum Outcome {
     Refused(String),
 }
 
-/// Runs until `stop` turns true.
+/// Runs until `stop` turns true. At most `rates.in_flight` messages are being sent at once; on
+/// a stop, those finish and are recorded before the worker returns.
 pub(crate) async fn run(
     bot: Bot,
     state: Arc<State>,
@@ -53,7 +58,9 @@ pub(crate) async fn run(
 ) {
     let mut pacer = Pacer::new(rates);
     let epoch = Instant::now();
-    tracing::info!(per_second = rates.per_second, "delivery worker started");
+    let window = rates.in_flight.max(1);
+    let mut sending: JoinSet<(OutboxItem, Outcome)> = JoinSet::new();
+    tracing::info!(per_second = rates.per_second, in_flight = window, "delivery worker started");
     'outer: loop {
         if *stop.borrow() {
             break;
@@ -82,6 +89,9 @@ pub(crate) async fn run(
             if !state.store.is_active(item.chat).unwrap_or(true) {
                 continue;
             }
+            while sending.len() >= window {
+                finish_one(&mut sending, &state, &mut pacer, epoch).await;
+            }
             loop {
                 let wait = pacer.wait(item.chat, epoch.elapsed());
                 if wait.is_zero() {
@@ -95,15 +105,40 @@ pub(crate) async fn run(
                     break 'outer;
                 }
             }
-            let outcome = deliver(&bot, &state, &item).await;
             pacer.sent(item.chat, epoch.elapsed());
-            record(&state, &item, outcome, &mut pacer, epoch.elapsed());
+            let (bot, st) = (bot.clone(), Arc::clone(&state));
+            sending.spawn(async move {
+                let outcome = deliver(&bot, &st, &item).await;
+                (item, outcome)
+            });
             if *stop.borrow() {
                 break 'outer;
             }
         }
+        // The next batch is read only when this one is settled, so no row is sent twice.
+        while !sending.is_empty() {
+            finish_one(&mut sending, &state, &mut pacer, epoch).await;
+        }
+    }
+    while !sending.is_empty() {
+        finish_one(&mut sending, &state, &mut pacer, epoch).await;
     }
     tracing::info!("delivery worker stopped");
+}
+
+/// Waits for one send in flight to finish and records its outcome.
+async fn finish_one(
+    sending: &mut JoinSet<(OutboxItem, Outcome)>,
+    state: &State,
+    pacer: &mut Pacer,
+    epoch: Instant,
+) {
+    match sending.join_next().await {
+        Some(Ok((item, outcome))) => record(state, &item, outcome, pacer, epoch.elapsed()),
+        // A panic in a send task: the row stays pending and is tried again later.
+        Some(Err(e)) => tracing::error!(error = %e, "a delivery task failed"),
+        None => {}
+    }
 }
 
 async fn deliver(bot: &Bot, state: &State, item: &OutboxItem) -> Outcome {
