@@ -112,7 +112,10 @@ pub fn apply(cli: &mut Cli, m: &ArgMatches, file: &FileConfig) -> anyhow::Result
             if let Some(v) = file.notify_in_flight
                 && unset(sub, "notify_in_flight")
             {
-                anyhow::ensure!((1..=64).contains(&v), "notify_in_flight: {v} is not from 1 to 64");
+                anyhow::ensure!(
+                    (1..=64).contains(&v),
+                    "notify_in_flight: {v} is not from 1 to 64"
+                );
                 args.notify_in_flight = v;
             }
             if let Some(v) = file.remind_days

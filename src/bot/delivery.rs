@@ -17,8 +17,8 @@
 
 use std::sync::Arc;
 
-use tokio::task::JoinSet;
 use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
 
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::Requester;
@@ -60,7 +60,11 @@ pub(crate) async fn run(
     let epoch = Instant::now();
     let window = rates.in_flight.max(1);
     let mut sending: JoinSet<(OutboxItem, Outcome)> = JoinSet::new();
-    tracing::info!(per_second = rates.per_second, in_flight = window, "delivery worker started");
+    tracing::info!(
+        per_second = rates.per_second,
+        in_flight = window,
+        "delivery worker started"
+    );
     'outer: loop {
         if *stop.borrow() {
             break;

@@ -388,14 +388,29 @@ async fn several_in_flight_still_deliver_each_notice_once() {
     setup.seed(&chats.iter().map(|&c| (c, Topic::All)).collect::<Vec<_>>());
     setup.edit("psts", "summary = \"", "summary = \"(Updated) ");
     let fake = FakeApi::start().await;
-    let bot = setup.serve(&fake, &["--notify-in-flight", "8", "--notify-rate", "200"], "");
-    fake.wait_for(|c| chats.iter().all(|&chat| delivered(c, chat, "Scheme update") >= 1), STEP)
-        .await;
+    let bot = setup.serve(
+        &fake,
+        &["--notify-in-flight", "8", "--notify-rate", "200"],
+        "",
+    );
+    fake.wait_for(
+        |c| {
+            chats
+                .iter()
+                .all(|&chat| delivered(c, chat, "Scheme update") >= 1)
+        },
+        STEP,
+    )
+    .await;
     // A clean stop waits for the sends in flight; then count.
     let (status, _) = bot.terminate().await;
     assert_eq!(status.code(), Some(0));
     let calls = fake.calls();
-    assert!(chats.iter().all(|&chat| delivered(&calls, chat, "Scheme update") == 1));
+    assert!(
+        chats
+            .iter()
+            .all(|&chat| delivered(&calls, chat, "Scheme update") == 1)
+    );
     let store = Store::open(&setup.db()).unwrap();
     assert_eq!(store.outbox_counts().unwrap().pending, 0);
 }
