@@ -9,12 +9,12 @@
 //!   HTTP/1.1, one request per connection, `Connection: close`): requests/s answered 200, request
 //!   latency p50 / p99, and how many updates were accepted but not yet answered when the last
 //!   POST returned (split with the bot's `/metrics` into "not yet handled" and "handled, reply
-//!   waiting in the rate limiter");
+//!   waiting in the rate limiter"), and when the last update reached a handler;
 //! - end to end: POST to the bot's `sendMessage` for that chat, from the fake's call log:
 //!   replies/s and latency p50 / p99. Replies go through teloxide's `Throttle` (Telegram's ~30
 //!   messages/s overall), so this is capped near 30/s by design and the latency is mostly queueing;
-//! - resources: the bot's VmRSS (sampled every 200 ms) and VmHWM from /proc/<pid>/status, and
-//!   its CPU time (utime + stime from /proc/<pid>/stat).
+//! - resources: the bot's VmRSS and thread count (sampled every 200 ms) and VmHWM from
+//!   /proc/<pid>/status, and its CPU time (utime + stime from /proc/<pid>/stat).
 //!
 //! A plain `main` (harness = false): the numbers are printed as a markdown table to paste, and
 //! nothing here asserts on time. The run stops when every chat has its reply or after 5 minutes;

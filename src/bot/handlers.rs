@@ -49,6 +49,9 @@ pub(crate) type HandlerResult = anyhow::Result<()>;
 /// Telegram shows at most this many inline results per answer here (the API allows 50).
 const INLINE_RESULTS: usize = 10;
 
+/// Searches that may run at once (each is CPU work of well under a millisecond).
+const SEARCHES: usize = 4;
+
 /// Schemes offered for an empty inline query.
 const INLINE_FEATURED: usize = 5;
 
@@ -142,13 +145,17 @@ impl State {
     }
 
     /// Runs [`answer`] on the blocking pool, with `engine` (the caller renders with the same
-    /// engine, so a reload in between cannot mix two corpora).
+    /// engine, so a reload in between cannot mix two corpora). At most [`SEARCHES`] run at
+    /// once: a burst of thousands of questions would otherwise grow the blocking pool to
+    /// hundreds of threads (and their stacks) for work that takes a fraction of a millisecond.
     async fn answer(
         engine: &Arc<Engine>,
         question: String,
         lang: Option<Lang>,
         limit: usize,
     ) -> Option<Answer> {
+        static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(SEARCHES);
+        let _permit = PERMITS.acquire().await.ok()?;
         let engine = Arc::clone(engine);
         match tokio::task::spawn_blocking(move || answer(&engine, &question, lang, limit)).await {
             Ok(a) => Some(a),
