@@ -21,13 +21,17 @@
 //! with 3,000 updates at ~30 replies/s it takes about two minutes.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[path = "support/common.rs"]
+mod common;
+use common::*;
 
 #[allow(dead_code)]
 #[path = "../tests/it/support/telegram.rs"]
@@ -39,7 +43,6 @@ mod fake_api;
 
 use fake_api::{self as tg, Call, FakeApi};
 
-const BIN: &str = env!("CARGO_BIN_EXE_schemebot");
 /// Concurrent connections posting updates.
 const CONNECTIONS: usize = 8;
 const SECRET: &str = "bench_SECRET-1";
@@ -62,54 +65,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
 fn mb(kib: u64) -> String {
     format!("{:.1} MB", kib as f64 / 1024.0)
-}
-
-fn repo_corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
-}
-
-/// The questions of tests/it/questions.tsv with the Telegram language code a user asking them
-/// would most likely have.
-fn questions() -> Vec<(&'static str, &'static str)> {
-    include_str!("../tests/it/questions.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let mut cols = l.split('\t');
-            let group = cols.next()?;
-            let question = cols.nth(1)?;
-            let code = match group {
-                "zh-hans" => "zh-hans",
-                "zh-hant" | "cantonese" => "zh-hant",
-                _ => "en",
-            };
-            Some((code, question))
-        })
-        .collect()
-}
-
-fn build_index(corpus: &Path, index: &Path) {
-    let out = Command::new(BIN)
-        .arg("--corpus")
-        .arg(corpus)
-        .arg("--index")
-        .arg(index)
-        .arg("index")
-        .env_remove("SCHEMEBOT_CORPUS")
-        .env_remove("SCHEMEBOT_INDEX")
-        .output()
-        .expect("schemebot index runs");
-    assert!(
-        out.status.success(),
-        "schemebot index failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A free loopback port (bound and released; the bot binds it right after).
@@ -146,21 +103,6 @@ fn serve(index: &Path, data: &Path, addr: SocketAddr, fake: &FakeApi) -> Child {
         .stderr(log)
         .spawn()
         .expect("the bot starts")
-}
-
-/// SIGTERM, then up to 10 s for a clean exit, then SIGKILL.
-async fn stop(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    for _ in 0..100 {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// One HTTP/1.1 request over a fresh connection (`Connection: close`): the status (0 when the
@@ -201,32 +143,6 @@ fn sample(text: &str, series: &str) -> Option<f64> {
         l.strip_prefix(series)
             .and_then(|rest| rest.trim().parse().ok())
     })
-}
-
-fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The command name may hold spaces; the fields after it do not. utime and stime are the
-    // 14th and 15th fields, the 12th and 13th after the name.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    field(11) + field(12)
 }
 
 /// VmRSS and VmHWM of a process, in KiB, and its thread count (0 when unreadable).

@@ -254,6 +254,9 @@ impl Default for Rates {
     }
 }
 
+/// Extra length of the pacing window when more than one message is in flight.
+const IN_FLIGHT_SLACK: Duration = Duration::from_millis(100);
+
 /// Paces sends: never more than `per_second` in any one-second window, and never two to one
 /// chat closer than `per_chat_interval`. Time is passed in, so it is tested without sleeping.
 #[derive(Debug)]
@@ -278,7 +281,12 @@ impl Pacer {
     /// How long to wait from `now` before a send to `chat` is allowed (zero: send now).
     #[must_use]
     pub fn wait(&mut self, chat: ChatId, now: Duration) -> Duration {
-        let window = Duration::from_secs(1);
+        // Sends are counted when they start. With several in flight, some arrive later than
+        // others, which can crowd more than the limit into one second at Telegram's end; a
+        // little slack on the window keeps the arrivals within it (measured: 33 in a second
+        // with 4 in flight and no slack, on loopback).
+        let slack = if self.rates.in_flight > 1 { IN_FLIGHT_SLACK } else { Duration::ZERO };
+        let window = Duration::from_secs(1) + slack;
         while self
             .recent
             .front()

@@ -68,21 +68,7 @@ async fn http(
 }
 
 fn serve(fake: &FakeApi, data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> BotProcess {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--corpus")
-        .arg(corpus_dir())
-        .arg("--index")
-        .arg(index_dir())
-        .arg("serve")
-        .arg("--data-dir")
-        .arg(data)
-        .args(extra)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TELOXIDE_TOKEN", tg::TOKEN)
-        .env("TELOXIDE_API_URL", fake.url())
-        .env("RUST_LOG", "schemebot=debug")
-        .env("NO_COLOR", "1");
+    let mut cmd = serve_with(&corpus_dir(), index_dir(), data, Some(fake.url()), extra);
     for (k, v) in envs {
         cmd.env(k, v);
     }

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+
 use std::time::Duration;
 
 use schemebot::corpus::Corpus;
@@ -14,7 +15,6 @@ use crate::support::engine::corpus_dir;
 use crate::support::fake_api::{self as tg, Call, FakeApi};
 use crate::support::harness::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_schemebot");
 
 /// An editable copy of the corpus, its own index folder and a data folder.
 struct Setup {
@@ -63,22 +63,14 @@ impl Setup {
     }
 
     fn serve(&self, fake: &FakeApi, extra: &[&str], admins: &str) -> BotProcess {
-        let mut cmd = Command::new(BIN);
-        cmd.arg("--corpus")
-            .arg(self.corpus.path())
-            .arg("--index")
-            .arg(self.index.path())
-            .arg("serve")
-            .arg("--data-dir")
-            .arg(self.data.path())
-            .args(extra)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TELOXIDE_TOKEN", tg::TOKEN)
-            .env("TELOXIDE_API_URL", fake.url())
-            .env("SCHEMEBOT_ADMINS", admins)
-            .env("RUST_LOG", "schemebot=debug")
-            .env("NO_COLOR", "1");
+        let mut cmd = serve_with(
+            self.corpus.path(),
+            self.index.path(),
+            self.data.path(),
+            Some(fake.url()),
+            extra,
+        );
+        cmd.env("SCHEMEBOT_ADMINS", admins);
         BotProcess::spawn(cmd)
     }
 }

@@ -59,22 +59,23 @@ pub fn index_dir() -> &'static Path {
 
 /// The `schemebot serve` command with a clean environment (no inherited bot settings).
 pub fn serve_command(api_url: Option<&str>, data_dir: &Path, extra: &[&str]) -> Command {
+    serve_with(&corpus_dir(), index_dir(), data_dir, api_url, extra)
+}
+
+/// `schemebot serve` over any corpus and index, with an empty environment but for `PATH`, debug
+/// logs without colour, and (with `api_url`) the test token and the fake's URL.
+pub fn serve_with(corpus: &Path, index: &Path, data_dir: &Path, api_url: Option<&str>, extra: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.arg("--corpus")
-        .arg(corpus_dir())
+        .arg(corpus)
         .arg("--index")
-        .arg(index_dir())
+        .arg(index)
         .arg("serve")
         .arg("--data-dir")
         .arg(data_dir)
         .args(extra)
-        .env_remove("SCHEMEBOT_CORPUS")
-        .env_remove("SCHEMEBOT_INDEX")
-        .env_remove("SCHEMEBOT_DATA_DIR")
-        .env_remove("SCHEMEBOT_FLOOD_LIMIT")
-        .env_remove("TELOXIDE_TOKEN")
-        .env_remove("TELOXIDE_API_URL")
-        .env_remove("TELOXIDE_PROXY")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("RUST_LOG", "schemebot=debug")
         .env("NO_COLOR", "1");
     if let Some(url) = api_url {
