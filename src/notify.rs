@@ -285,7 +285,11 @@ impl Pacer {
         // others, which can crowd more than the limit into one second at Telegram's end; a
         // little slack on the window keeps the arrivals within it (measured: 33 in a second
         // with 4 in flight and no slack, on loopback).
-        let slack = if self.rates.in_flight > 1 { IN_FLIGHT_SLACK } else { Duration::ZERO };
+        let slack = if self.rates.in_flight > 1 {
+            IN_FLIGHT_SLACK
+        } else {
+            Duration::ZERO
+        };
         let window = Duration::from_secs(1) + slack;
         while self
             .recent

@@ -15,7 +15,6 @@ use crate::support::engine::corpus_dir;
 use crate::support::fake_api::{self as tg, Call, FakeApi};
 use crate::support::harness::*;
 
-
 /// An editable copy of the corpus, its own index folder and a data folder.
 struct Setup {
     corpus: tempfile::TempDir,

@@ -64,7 +64,13 @@ pub fn serve_command(api_url: Option<&str>, data_dir: &Path, extra: &[&str]) -> 
 
 /// `schemebot serve` over any corpus and index, with an empty environment but for `PATH`, debug
 /// logs without colour, and (with `api_url`) the test token and the fake's URL.
-pub fn serve_with(corpus: &Path, index: &Path, data_dir: &Path, api_url: Option<&str>, extra: &[&str]) -> Command {
+pub fn serve_with(
+    corpus: &Path,
+    index: &Path,
+    data_dir: &Path,
+    api_url: Option<&str>,
+    extra: &[&str],
+) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.arg("--corpus")
         .arg(corpus)
