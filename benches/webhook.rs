@@ -27,8 +27,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 #[path = "support/common.rs"]
 mod common;
 use common::*;
@@ -37,11 +35,26 @@ use common::*;
 #[path = "../tests/it/support/telegram.rs"]
 mod telegram;
 
+#[path = "../tests/it/support/http.rs"]
+mod http_client;
+use http_client::{free_port, request, sample};
+
 #[allow(dead_code)]
 #[path = "../tests/it/support/fake_api.rs"]
 mod fake_api;
 
 use fake_api::{self as tg, Call, FakeApi};
+
+/// One request with the webhook's headers: the status (0 when the exchange failed) and the body.
+async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-Telegram-Bot-Api-Secret-Token", SECRET),
+    ];
+    request(addr, method, path, &headers, body)
+        .await
+        .unwrap_or((0, String::new()))
+}
 
 /// Concurrent connections posting updates.
 const CONNECTIONS: usize = 8;
@@ -67,12 +80,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn mb(kib: u64) -> String {
     format!("{:.1} MB", kib as f64 / 1024.0)
-}
-
-/// A free loopback port (bound and released; the bot binds it right after).
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    l.local_addr().expect("its address")
 }
 
 /// `schemebot serve` in webhook mode with a clean environment, logging at info (as in
@@ -103,46 +110,6 @@ fn serve(index: &Path, data: &Path, addr: SocketAddr, fake: &FakeApi) -> Child {
         .stderr(log)
         .spawn()
         .expect("the bot starts")
-}
-
-/// One HTTP/1.1 request over a fresh connection (`Connection: close`): the status (0 when the
-/// exchange failed) and the body.
-async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        std::io::Result::Ok(response)
-    };
-    let Ok(response) = exchange.await else {
-        return (0, String::new());
-    };
-    let response = String::from_utf8_lossy(&response);
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, b)| b.to_owned());
-    (status, body)
-}
-
-/// The value of a sample line `name{labels} value` in Prometheus text.
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
-        l.strip_prefix(series)
-            .and_then(|rest| rest.trim().parse().ok())
-    })
 }
 
 /// VmRSS and VmHWM of a process, in KiB, and its thread count (0 when unreadable).

@@ -8,21 +8,13 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::engine::corpus_dir;
 use crate::support::fake_api::{self as tg, FakeApi};
 use crate::support::harness::*;
+use crate::support::http::{free_port, request, sample};
 
-const BIN: &str = env!("CARGO_BIN_EXE_schemebot");
-
-/// A free loopback port (bound and released; the bot binds it right after).
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap()
-}
-
-/// One HTTP/1.1 request over a fresh connection: the status code and the body.
+/// One request to the bot's listener, retrying the connection until the bot listens.
 async fn http(
     addr: SocketAddr,
     method: &str,
@@ -31,41 +23,21 @@ async fn http(
     body: &str,
 ) -> (u16, String) {
     let deadline = tokio::time::Instant::now() + STEP;
-    let mut stream = loop {
-        match tokio::net::TcpStream::connect(addr).await {
-            Ok(s) => break s,
+    loop {
+        match request(addr, method, path, headers, body).await {
+            Ok(r) => return r,
             Err(e) => {
                 assert!(
                     tokio::time::Instant::now() < deadline,
-                    "connecting to {addr}: {e}"
+                    "requesting {addr}: {e}"
                 );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-    };
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
     }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, b)| b.to_owned());
-    (status, body)
 }
+
+const BIN: &str = env!("CARGO_BIN_EXE_schemebot");
 
 fn serve(fake: &FakeApi, data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> BotProcess {
     let mut cmd = serve_with(&corpus_dir(), index_dir(), data, Some(fake.url()), extra);
@@ -175,14 +147,6 @@ async fn healthz_reports_a_data_folder_that_stops_being_writable() {
         v["reason"].as_str().unwrap().contains("data folder"),
         "{body}"
     );
-}
-
-/// The value of a sample line `name{labels} value` in Prometheus text.
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
-        l.strip_prefix(series)
-            .and_then(|rest| rest.trim().parse().ok())
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

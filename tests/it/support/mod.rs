@@ -3,4 +3,5 @@
 pub mod engine;
 pub mod fake_api;
 pub mod harness;
+pub mod http;
 pub mod telegram;
