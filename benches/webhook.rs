@@ -37,13 +37,19 @@ mod telegram;
 
 #[path = "../tests/it/support/http.rs"]
 mod http_client;
-use http_client::{free_port, request, sample};
+use http_client::{request, sample};
 
 #[allow(dead_code)]
 #[path = "../tests/it/support/fake_api.rs"]
 mod fake_api;
 
 use fake_api::{self as tg, Call, FakeApi};
+
+/// A free loopback port (bound and released; the bot binds it right after).
+fn free_port() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("its address")
+}
 
 /// One request with the webhook's headers: the status (0 when the exchange failed) and the body.
 async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {

@@ -373,6 +373,10 @@ async fn run(
         ),
         None => None,
     };
+    if let Some(Ok(addr)) = http.as_ref().map(tokio::net::TcpListener::local_addr) {
+        // The bound address, which tells the port when --listen asked for port 0.
+        tracing::info!(%addr, "HTTP listener ready");
+    }
     let mut app = http::router(Arc::clone(&state));
 
     let mut dispatcher = Dispatcher::builder(

@@ -12,7 +12,23 @@ use serde_json::Value;
 use crate::support::engine::corpus_dir;
 use crate::support::fake_api::{self as tg, FakeApi};
 use crate::support::harness::*;
-use crate::support::http::{free_port, request, sample};
+use crate::support::http::{request, sample};
+
+/// The address the bot's HTTP listener bound (it is started with `--listen 127.0.0.1:0`, so no
+/// two tests can race for a port).
+async fn listening(bot: &BotProcess) -> SocketAddr {
+    let log = bot.wait_log(|l| l.contains("HTTP listener ready")).await;
+    let line = log
+        .lines()
+        .find(|l| l.contains("HTTP listener ready"))
+        .unwrap();
+    let addr = line
+        .split("addr=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    addr.parse().unwrap_or_else(|e| panic!("{addr:?}: {e}"))
+}
 
 /// One request to the bot's listener, retrying the connection until the bot listens.
 async fn http(
@@ -52,12 +68,11 @@ async fn webhook_mode_checks_the_secret_and_cleans_up() {
     index_dir();
     let fake = FakeApi::start().await;
     let data = tempfile::tempdir().unwrap();
-    let addr = free_port();
     let url = format!("https://bot.example.org/tg/{}", "hook");
     let bot = serve(
         &fake,
         data.path(),
-        &["--webhook-url", &url, "--listen", &addr.to_string()],
+        &["--webhook-url", &url, "--listen", "127.0.0.1:0"],
         &[("SCHEMEBOT_WEBHOOK_SECRET", "s3cret_TOKEN-1")],
     );
     let calls = fake
@@ -66,6 +81,7 @@ async fn webhook_mode_checks_the_secret_and_cleans_up() {
     let set = calls.iter().find(|c| c.is("setwebhook")).unwrap();
     assert_eq!(set.body["url"], url.as_str());
     assert_eq!(set.body["secret_token"], "s3cret_TOKEN-1");
+    let addr = listening(&bot).await;
     assert!(
         !calls.iter().any(|c| c.is("getupdates")),
         "no long polling in webhook mode"
@@ -127,8 +143,8 @@ async fn healthz_reports_a_data_folder_that_stops_being_writable() {
     // running bot as a disk remounted read-only would.
     let link = holder.path().join("data");
     std::os::unix::fs::symlink(real.path(), &link).unwrap();
-    let addr = free_port();
-    let bot = serve(&fake, &link, &["--listen", &addr.to_string()], &[]);
+    let bot = serve(&fake, &link, &["--listen", "127.0.0.1:0"], &[]);
+    let addr = listening(&bot).await;
     bot.wait_log(|l| l.contains("polling for updates")).await;
 
     let (status, body) = http(addr, "GET", "/healthz", &[], "").await;
@@ -154,8 +170,8 @@ async fn metrics_parse_as_prometheus_text_and_move_with_traffic() {
     index_dir();
     let fake = FakeApi::start().await;
     let data = tempfile::tempdir().unwrap();
-    let addr = free_port();
-    let bot = serve(&fake, data.path(), &["--listen", &addr.to_string()], &[]);
+    let bot = serve(&fake, data.path(), &["--listen", "127.0.0.1:0"], &[]);
+    let addr = listening(&bot).await;
     bot.wait_log(|l| l.contains("polling for updates")).await;
 
     let (status, before) = http(addr, "GET", "/metrics", &[], "").await;

@@ -6,12 +6,6 @@ use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A free loopback port (bound and released; the bot binds it right after).
-pub fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    l.local_addr().expect("its address")
-}
-
 /// One request over a fresh connection (`Connection: close`): the status code and the body.
 pub async fn request(
     addr: SocketAddr,
