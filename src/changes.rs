@@ -35,6 +35,12 @@ pub struct Facts {
     pub acronym: Option<String>,
     pub category: String,
     pub status: String,
+    /// When the status took effect.
+    #[serde(default)]
+    pub status_since: Option<String>,
+    /// Schemes to look at instead (for a closed scheme), by id.
+    #[serde(default)]
+    pub alternatives: Vec<SchemeId>,
     #[serde(default)]
     pub opens: Option<String>,
     #[serde(default)]
@@ -68,6 +74,8 @@ pub enum Value {
     Code(String),
     /// Prose in both languages.
     Text(Bilingual),
+    /// Scheme ids, shown as the schemes' names in the reader's language.
+    Schemes(Vec<SchemeId>),
 }
 
 /// The fields a notice can name.
@@ -78,6 +86,8 @@ pub enum Field {
     Acronym,
     Category,
     Status,
+    StatusSince,
+    Alternatives,
     Opens,
     Deadline,
     Url,
@@ -181,7 +191,9 @@ impl Facts {
             name: both(&s.name_en, &s.name_zh),
             acronym: s.acronym.clone(),
             category: s.category.key().to_owned(),
-            status: format!("{:?}", s.status).to_lowercase(),
+            status: s.status.key().to_owned(),
+            status_since: s.status_since.clone(),
+            alternatives: s.alternatives.clone(),
             opens: s.opens.clone(),
             deadline: s.deadline.clone(),
             url: s.url.clone(),
@@ -259,6 +271,17 @@ fn diff_facts(o: &Facts, n: &Facts) -> Vec<FieldChange> {
         Field::Status,
         Some(Value::Code(o.status.clone())),
         Some(Value::Code(n.status.clone())),
+    );
+    push(
+        Field::StatusSince,
+        code(&o.status_since),
+        code(&n.status_since),
+    );
+    let schemes = |ids: &Vec<SchemeId>| (!ids.is_empty()).then(|| Value::Schemes(ids.clone()));
+    push(
+        Field::Alternatives,
+        schemes(&o.alternatives),
+        schemes(&n.alternatives),
     );
     push(Field::Opens, code(&o.opens), code(&n.opens));
     push(Field::Deadline, code(&o.deadline), code(&n.deadline));

@@ -82,6 +82,24 @@ pub enum Command {
     /// changes (and due deadline reminders) in the bot's database; the next `serve` sends them.
     /// A running `serve` does the same on SIGHUP or an admin's /reload.
     Publish(PublishArgs),
+    /// Lints the corpus: prints every error and warning (stale facts, "open" schemes with a past
+    /// deadline, an opening date after the deadline, impossible dates, an alias shared by two
+    /// schemes, an alternative that does not exist, malformed URLs) and exits non-zero when there
+    /// is an error.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Facts last checked this many months ago or more are reported as stale.
+    #[arg(long, default_value_t = crate::render::STALE_MONTHS, value_parser = clap::value_parser!(i64).range(1..=120))]
+    pub stale_months: i64,
+    /// Print the findings but exit 0 even when there are errors.
+    #[arg(long)]
+    pub warn_only: bool,
+    /// The date to check against (YYYY-MM-DD; default: today in Hong Kong).
+    #[arg(long, value_parser = crate::date::parse_date)]
+    pub today: Option<crate::date::Date>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -169,6 +187,7 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<()> {
     match cli.command {
         Command::Index => index(&cli.corpus, &cli.index),
+        Command::Check(args) => check(&cli.corpus, &args),
         Command::Publish(args) => publish(&cli.corpus, &args),
         Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
         Command::Serve(args) => {
@@ -191,6 +210,31 @@ pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<
             Ok(())
         }
     }
+}
+
+fn check(corpus_dir: &std::path::Path, args: &CheckArgs) -> anyhow::Result<()> {
+    use crate::check::{Severity, check_dir};
+    let today = args.today.unwrap_or_else(crate::date::today_hk_date);
+    let findings = check_dir(corpus_dir, today, args.stale_months)
+        .with_context(|| format!("reading the corpus folder {}", corpus_dir.display()))?;
+    for f in &findings {
+        println!("{f}");
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    println!(
+        "{} checked: {errors} error{}, {warnings} warning{}",
+        corpus_dir.display(),
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+    );
+    if errors > 0 && !args.warn_only {
+        anyhow::bail!("the corpus has {errors} error(s); see above");
+    }
+    Ok(())
 }
 
 fn index(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use jiff::civil::Date;
 use serde::Deserialize;
 
 /// The id of a scheme: the corpus file's stem, e.g. `techtas`.
@@ -64,15 +65,57 @@ impl Category {
     }
 }
 
-/// Where a scheme stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Where a scheme stands for someone who wants to apply today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Taking applications now.
     Open,
-    Closed,
+    /// Announced, not yet taking applications.
     Upcoming,
+    /// Takes no new applications: the scheme has ended or stopped. Its terms are past terms.
+    Closed,
+    /// Has no application round: an institute, a centre, a facility.
     Ongoing,
-    Preparing,
+    /// The last round has closed and the next one has not been announced.
+    NotAnnounced,
+}
+
+impl Status {
+    /// Every status, in the order lists show them.
+    pub const ALL: [Status; 5] = [
+        Status::Open,
+        Status::Upcoming,
+        Status::NotAnnounced,
+        Status::Ongoing,
+        Status::Closed,
+    ];
+
+    /// The stable key used in files, JSON and change notices: `open`, `upcoming`, `closed`,
+    /// `ongoing`, `not-announced`.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Upcoming => "upcoming",
+            Status::Closed => "closed",
+            Status::Ongoing => "ongoing",
+            Status::NotAnnounced => "not-announced",
+        }
+    }
+}
+
+/// Whether a scheme is one of ours or a related one people confuse with ours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// An innovation & technology scheme (the default).
+    #[default]
+    #[serde(rename = "i-and-t")]
+    InnoTech,
+    /// Outside innovation & technology (e.g. a trade fund), kept because people ask about it
+    /// alongside ours; answers say so first.
+    Related,
 }
 
 /// What the 2024 Policy Address did to a scheme.
@@ -161,12 +204,23 @@ struct SchemeFile {
     aliases: Vec<String>,
     #[serde(default)]
     keywords: Vec<String>,
+    #[serde(default)]
+    asked_as: Vec<String>,
+    #[serde(default)]
+    applicants: Vec<String>,
+    #[serde(default)]
+    needs: Vec<String>,
     category: Category,
     body_en: String,
     body_zh: String,
     individuals_can_apply: bool,
     status: Status,
     as_of: String,
+    status_since: Option<String>,
+    #[serde(default)]
+    alternatives: Vec<SchemeId>,
+    #[serde(default)]
+    scope: Scope,
     pa2024: Pa2024,
     url: String,
     #[serde(default)]
@@ -187,12 +241,27 @@ pub struct Scheme {
     pub acronym: Option<String>,
     pub aliases: Vec<String>,
     pub keywords: Vec<String>,
+    /// Example questions people ask about the scheme, in their own words (FAQ retrieval).
+    pub asked_as: Vec<String>,
+    /// Who can apply directly: applicant keys of `text/data/vocabulary.toml`.
+    pub applicants: Vec<String>,
+    /// The needs the scheme serves: need keys of `text/data/vocabulary.toml`.
+    pub needs: Vec<String>,
     pub category: Category,
     pub body_en: String,
     pub body_zh: String,
     pub individuals_can_apply: bool,
     pub status: Status,
+    /// When the facts were last checked against the fact sheet: `YYYY-MM` or `YYYY-MM-DD`.
     pub as_of: String,
+    /// The first day of `as_of` (the day itself when `as_of` has one).
+    pub checked: Date,
+    /// When the current status took effect (`YYYY-MM` or `YYYY-MM-DD`), if the sheet says.
+    pub status_since: Option<String>,
+    /// For a closed scheme: ids of schemes people may look at instead (never a promise of
+    /// eligibility). Every id exists in the corpus.
+    pub alternatives: Vec<SchemeId>,
+    pub scope: Scope,
     pub pa2024: Pa2024,
     pub url: String,
     pub more_urls: Vec<String>,
@@ -254,10 +323,12 @@ impl Corpus {
     pub fn from_files(files: Vec<(PathBuf, String)>) -> Result<Corpus, CorpusError> {
         let mut by_id: BTreeMap<SchemeId, (PathBuf, Scheme)> = BTreeMap::new();
         let mut hasher = Fnv::default();
+        let mut alt_lines: BTreeMap<SchemeId, Option<usize>> = BTreeMap::new();
         for (path, text) in files {
             hasher.write(path.file_name().map_or(&[][..], |n| n.as_encoded_bytes()));
             hasher.write(text.as_bytes());
             let scheme = parse_scheme(&path, &text)?;
+            alt_lines.insert(scheme.id.clone(), find_key_line(&text, "alternatives"));
             if let Some((first, _)) = by_id.get(&scheme.id) {
                 return Err(CorpusError {
                     path,
@@ -271,6 +342,20 @@ impl Corpus {
                 });
             }
             by_id.insert(scheme.id.clone(), (path, scheme));
+        }
+        for (path, scheme) in by_id.values() {
+            if let Some(alt) = scheme
+                .alternatives
+                .iter()
+                .find(|a| *a == &scheme.id || !by_id.contains_key(*a))
+            {
+                return Err(CorpusError {
+                    path: path.clone(),
+                    line: alt_lines.get(&scheme.id).copied().flatten(),
+                    field: Some("alternatives".to_owned()),
+                    message: format!("{alt:?} is not another scheme's id"),
+                });
+            }
         }
         if by_id.is_empty() {
             return Err(CorpusError {
@@ -288,7 +373,13 @@ impl Corpus {
     }
 }
 
-fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
+/// Parses and validates one scheme file on its own (no cross-file checks such as duplicate ids or
+/// unknown alternatives); the path's stem is the id. Used by [`Corpus::from_files`] and by the
+/// corpus linter, which reports every file's problems at once.
+///
+/// # Errors
+/// A [`CorpusError`] naming the file, the line and the field.
+pub fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
     let id = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -367,9 +458,10 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
     let urls =
         std::iter::once(("url", &file.url)).chain(file.more_urls.iter().map(|u| ("more_urls", u)));
     for (key, value) in urls {
-        if !(value.starts_with("https://") || value.starts_with("http://"))
-            || value.contains(char::is_whitespace)
-        {
+        let web = url::Url::parse(value).is_ok_and(|u| {
+            matches!(u.scheme(), "https" | "http") && u.host_str().is_some_and(|h| h.contains('.'))
+        });
+        if !web || value.contains(char::is_whitespace) {
             return Err(err(
                 line_for(key),
                 Some(key),
@@ -377,22 +469,34 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
             ));
         }
     }
-    if !is_date(&file.as_of, true) {
-        return Err(err(
-            line_for("as_of"),
-            Some("as_of"),
-            format!("expected YYYY-MM or YYYY-MM-DD, found {:?}", file.as_of),
-        ));
-    }
-    for (key, value) in [("opens", &file.opens), ("deadline", &file.deadline)] {
-        if let Some(v) = value
-            && !is_date(v, false)
-        {
+    for (key, values, known) in [
+        (
+            "applicants",
+            &file.applicants,
+            crate::text::vocabulary::applicant_keys(),
+        ),
+        ("needs", &file.needs, crate::text::vocabulary::need_keys()),
+    ] {
+        if let Some(bad) = values.iter().find(|v| !known.contains(&v.as_str())) {
             return Err(err(
                 line_for(key),
                 Some(key),
-                format!("expected YYYY-MM-DD, found {v:?}"),
+                format!(
+                    "{bad:?} is not in text/data/vocabulary.toml (known: {})",
+                    known.join(", ")
+                ),
             ));
+        }
+    }
+    let checked = crate::date::parse_month_or_date(&file.as_of)
+        .map_err(|m| err(line_for("as_of"), Some("as_of"), m))?;
+    if let Some(v) = &file.status_since {
+        crate::date::parse_month_or_date(v)
+            .map_err(|m| err(line_for("status_since"), Some("status_since"), m))?;
+    }
+    for (key, value) in [("opens", &file.opens), ("deadline", &file.deadline)] {
+        if let Some(v) = value {
+            crate::date::parse_date(v).map_err(|m| err(line_for(key), Some(key), m))?;
         }
     }
     Ok(Scheme {
@@ -402,12 +506,19 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         acronym: file.acronym.filter(|a| !a.trim().is_empty()),
         aliases: file.aliases,
         keywords: file.keywords,
+        asked_as: file.asked_as,
+        applicants: file.applicants,
+        needs: file.needs,
         category: file.category,
         body_en: file.body_en,
         body_zh: file.body_zh,
         individuals_can_apply: file.individuals_can_apply,
         status: file.status,
         as_of: file.as_of,
+        checked,
+        status_since: file.status_since,
+        alternatives: file.alternatives,
+        scope: file.scope,
         pa2024: file.pa2024,
         url: file.url,
         more_urls: file.more_urls,
@@ -417,19 +528,6 @@ fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         en: file.en,
         zh: file.zh,
     })
-}
-
-/// `YYYY-MM-DD`, or also `YYYY-MM` when `month_ok`.
-fn is_date(s: &str, month_ok: bool) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
-    let month = |p: &str| digits(p, 2) && (1..=12).contains(&p.parse::<u8>().unwrap_or(0));
-    let day = |p: &str| digits(p, 2) && (1..=31).contains(&p.parse::<u8>().unwrap_or(0));
-    match parts.as_slice() {
-        [y, m] => month_ok && digits(y, 4) && month(m),
-        [y, m, d] => digits(y, 4) && month(m) && day(d),
-        _ => false,
-    }
 }
 
 /// The 1-based line of a byte offset.

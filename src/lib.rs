@@ -8,6 +8,7 @@
 pub mod answer;
 pub mod bot;
 pub mod changes;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod corpus;

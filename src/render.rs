@@ -8,7 +8,7 @@
 
 use crate::answer::Answer;
 use crate::changes::{Field, SchemeChange, Value};
-use crate::corpus::{Category, Corpus, Money, Scheme, Status};
+use crate::corpus::{Category, Corpus, Money, Scheme, Scope, Status};
 use crate::search::Found;
 use crate::text::{Intent, Lang};
 
@@ -212,7 +212,8 @@ pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
                 return no_match(lang);
             };
             let scheme = &corpus.schemes[best.scheme];
-            let mut paras = scheme_paras(scheme, lang, &answer.intents);
+            let instead = alternatives_of(scheme, corpus);
+            let mut paras = scheme_paras(scheme, &instead, lang, &answer.intents);
             let alternatives: Vec<&Scheme> =
                 rest.iter().map(|h| &corpus.schemes[h.scheme]).collect();
             if !alternatives.is_empty() {
@@ -225,7 +226,7 @@ pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
                     paras.push(one_line(alt, lang));
                 }
             }
-            let mut buttons = vec![url_row(scheme, lang)];
+            let mut buttons = card_buttons(scheme, &instead, lang);
             if !alternatives.is_empty() {
                 buttons.push(
                     alternatives
@@ -241,13 +242,36 @@ pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
     }
 }
 
-/// The full card of one scheme, as shown for `/scheme <id>` or a best match.
+/// The full card of one scheme, as shown for `/scheme <id>` or a best match; a closed scheme's
+/// card offers its alternatives as buttons.
 #[must_use]
-pub fn scheme_reply(scheme: &Scheme, lang: Lang) -> Reply {
+pub fn scheme_reply(scheme: &Scheme, corpus: &Corpus, lang: Lang) -> Reply {
+    let instead = alternatives_of(scheme, corpus);
     Reply::from_paras(
-        &scheme_paras(scheme, lang, &[]),
-        vec![url_row(scheme, lang)],
+        &scheme_paras(scheme, &instead, lang, &[]),
+        card_buttons(scheme, &instead, lang),
     )
+}
+
+/// The schemes a closed scheme names as alternatives, in the file's order.
+fn alternatives_of<'c>(scheme: &Scheme, corpus: &'c Corpus) -> Vec<&'c Scheme> {
+    if scheme.status != Status::Closed {
+        return Vec::new();
+    }
+    scheme
+        .alternatives
+        .iter()
+        .filter_map(|id| corpus.get(id))
+        .collect()
+}
+
+/// The official link, then (for a closed scheme) its alternatives, three to a row.
+fn card_buttons(scheme: &Scheme, instead: &[&Scheme], lang: Lang) -> Vec<Vec<Button>> {
+    let mut rows = vec![url_row(scheme, lang)];
+    for chunk in instead.chunks(3) {
+        rows.push(chunk.iter().map(|s| details_button(s, lang)).collect());
+    }
+    rows
 }
 
 /// The scheme's display name in a language, with its acronym.
@@ -277,7 +301,7 @@ pub fn tagline(s: &Scheme, lang: Lang) -> String {
     text[..end].trim().to_owned()
 }
 
-fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
+fn scheme_paras(s: &Scheme, alternatives: &[&Scheme], lang: Lang, intents: &[Intent]) -> Vec<Para> {
     let text = if lang == Lang::En { &s.en } else { &s.zh };
     let z = |t: &str| {
         if lang == Lang::En {
@@ -292,6 +316,9 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
     } else {
         s.name_en.clone()
     };
+    if s.status == Status::Closed {
+        paras.push(closed_banner(s, lang));
+    }
     paras.push(
         Para::default()
             .bold(display_name(s, lang))
@@ -306,8 +333,23 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
                 }
             )),
     );
+    if s.scope == Scope::Related {
+        paras.push(Para::default().italic(tr(
+            lang,
+            "ℹ️ Not an innovation and technology scheme: a related fund that people often ask about alongside them.",
+            "ℹ️ 這不是創新科技計劃，而是市民常一併查詢的相關基金。",
+        )));
+    }
+    if let Some(note) = staleness_note(s, crate::date::today_hk_date(), lang) {
+        paras.push(note);
+    }
+    let past = s.status == Status::Closed;
     let money = {
-        let mut p = Para::default().bold(tr(lang, "💰 Money", "💰 金額"));
+        let mut p = Para::default().bold(if past {
+            tr(lang, "💰 Money (past terms)", "💰 金額（過往條款）")
+        } else {
+            tr(lang, "💰 Money", "💰 金額")
+        });
         let facts = money_facts(&s.money, lang);
         if !facts.is_empty() && intents.contains(&Intent::Money) {
             p = p.text(format!("\n{}", facts.join("\n")));
@@ -316,7 +358,15 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
     };
     let who = {
         let mut p = Para::default()
-            .bold(tr(lang, "👥 Who can apply", "👥 申請資格"))
+            .bold(if past {
+                tr(
+                    lang,
+                    "👥 Who could apply (past terms)",
+                    "👥 申請資格（過往條款）",
+                )
+            } else {
+                tr(lang, "👥 Who can apply", "👥 申請資格")
+            })
             .text(format!("\n{}", z(&text.eligibility)));
         if !s.individuals_can_apply {
             p = p.text("\n").italic(tr(
@@ -346,8 +396,11 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
         (Some(Intent::Money), money),
         (Some(Intent::Apply), apply),
         (Some(Intent::When), status),
-        (None, pa),
     ];
+    // What the 2024 Policy Address did is no longer news for a closed scheme.
+    if !past {
+        sections.push((None, pa));
+    }
     if let Some(lead) = lead
         && let Some(i) = sections.iter().position(|(k, _)| *k == Some(lead))
     {
@@ -356,6 +409,20 @@ fn scheme_paras(s: &Scheme, lang: Lang, intents: &[Intent]) -> Vec<Para> {
         sections.insert(usize::from(lead != Intent::Money), section);
     }
     paras.extend(sections.into_iter().map(|(_, p)| p));
+    if !alternatives.is_empty() {
+        // Names only (the buttons open each card): a closed card stays one message.
+        let names: Vec<String> = alternatives.iter().map(|a| display_name(a, lang)).collect();
+        paras.push(
+            Para::default()
+                .bold(tr(lang, "You may look at: ", "你可以參考："))
+                .text(names.join(if lang == Lang::En { "; " } else { "；" }))
+                .text(tr(
+                    lang,
+                    " (check each one's eligibility; buttons below).",
+                    "（請自行查核申請資格；按下方按鈕查看）。",
+                )),
+        );
+    }
 
     let mut links = Para::default()
         .text("🔗 ")
@@ -384,16 +451,15 @@ fn lang_name_zh(s: &Scheme) -> String {
 }
 
 fn status_label(s: &Scheme, lang: Lang) -> String {
-    let (en, zh) = match s.status {
-        Status::Open => ("open", "接受申請中"),
-        Status::Closed => ("closed for now", "暫停接受申請"),
-        Status::Upcoming => ("opening soon", "即將推出"),
-        Status::Ongoing => ("in operation", "運作中"),
-        Status::Preparing => ("in preparation", "籌備中"),
-    };
+    let (en, zh) = status_words(s.status);
+    let since = s
+        .status_since
+        .as_deref()
+        .map(|d| (format!(" since {d}"), format!("（自{d}起）")))
+        .unwrap_or_default();
     let mut label = match lang {
-        Lang::En => format!("({en}, as of {})", s.as_of),
-        _ => lang.script(&format!("（{zh}，截至{}）", s.as_of)),
+        Lang::En => format!("({en}{}, as of {})", since.0, s.as_of),
+        _ => lang.script(&format!("（{zh}{}，截至{}）", since.1, s.as_of)),
     };
     if let Some(deadline) = &s.deadline {
         // A deadline in the past is said so, whatever the status was when last checked.
@@ -496,14 +562,15 @@ fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
 }
 
 fn one_line(s: &Scheme, lang: Lang) -> Para {
-    Para::default()
-        .text("• ")
-        .bold(display_name(s, lang))
-        .text(format!(
-            " — {} /scheme_{}",
-            tagline(s, lang),
-            s.id.replace('-', "_")
-        ))
+    let mut p = Para::default().text("• ").bold(display_name(s, lang));
+    if s.status == Status::Closed {
+        p = p.text(tr(lang, " (closed)", "（已停止申請）"));
+    }
+    p.text(format!(
+        " — {} /scheme_{}",
+        tagline(s, lang),
+        s.id.replace('-', "_")
+    ))
 }
 
 fn url_row(s: &Scheme, lang: Lang) -> Vec<Button> {
@@ -616,6 +683,8 @@ pub fn field_label(field: Field, lang: Lang) -> String {
         Field::Acronym => ("Short name", "簡稱"),
         Field::Category => ("Category", "類別"),
         Field::Status => ("Status", "狀況"),
+        Field::StatusSince => ("Status since", "狀況生效日期"),
+        Field::Alternatives => ("You may look at instead", "可改為參考"),
         Field::Opens => ("Applications open", "開始接受申請"),
         Field::Deadline => ("Deadline", "截止日期"),
         Field::Url => ("Official page", "官方網頁"),
@@ -635,8 +704,17 @@ pub fn field_label(field: Field, lang: Lang) -> String {
     tr(lang, en, zh)
 }
 
-fn value_text(field: Field, v: Option<&Value>, lang: Lang) -> String {
+fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang: Lang) -> String {
     match v {
+        Some(Value::Schemes(ids)) => ids
+            .iter()
+            .map(|id| {
+                corpus
+                    .get(id)
+                    .map_or_else(|| id.clone(), |s| display_name(s, lang))
+            })
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::En { ", " } else { "、" }),
         None => tr(lang, "none", "沒有"),
         Some(Value::Amount(a)) => hkd(*a, lang),
         Some(Value::Text(b)) => {
@@ -656,16 +734,58 @@ fn value_text(field: Field, v: Option<&Value>, lang: Lang) -> String {
     }
 }
 
+/// A status as words: English and Traditional Chinese.
+fn status_words(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Open => ("open for applications", "接受申請中"),
+        Status::Upcoming => ("opening soon", "即將推出"),
+        Status::Closed => ("closed to new applications", "已停止接受新申請"),
+        Status::Ongoing => ("in operation, no application round", "運作中，不設申請"),
+        Status::NotAnnounced => ("next round not announced", "下一輪未有公布"),
+    }
+}
+
+/// A status key from a change notice as words; keys of older corpora are kept readable.
 fn status_word(code: &str, lang: Lang) -> String {
-    let (en, zh) = match code {
-        "open" => ("open", "接受申請中"),
-        "closed" => ("closed", "暫停接受申請"),
-        "upcoming" => ("opening soon", "即將推出"),
-        "ongoing" => ("in operation", "運作中"),
-        "preparing" => ("in preparation", "籌備中"),
-        other => (other, other),
-    };
+    let (en, zh) = Status::ALL
+        .into_iter()
+        .find(|s| s.key() == code)
+        .map(status_words)
+        .unwrap_or(match code {
+            "preparing" => ("in preparation", "籌備中"),
+            other => (other, other),
+        });
     tr(lang, en, zh)
+}
+
+/// The first line of a closed scheme's answer.
+fn closed_banner(s: &Scheme, lang: Lang) -> Para {
+    let text = match (lang, s.status_since.as_deref()) {
+        (Lang::En, Some(d)) => format!("⛔ Closed: no new applications since {d}."),
+        (Lang::En, None) => "⛔ Closed: no new applications.".to_owned(),
+        (_, Some(d)) => lang.script(&format!("⛔ 已停止接受新申請（自{d}起）。")),
+        (_, None) => lang.script("⛔ 已停止接受新申請。"),
+    };
+    Para::default().bold(text)
+}
+
+/// Facts checked this many months ago or more are said to be possibly out of date.
+pub const STALE_MONTHS: i64 = 12;
+
+/// "Last checked …, may have changed" for facts older than [`STALE_MONTHS`] on `today`.
+fn staleness_note(s: &Scheme, today: crate::date::Date, lang: Lang) -> Option<Para> {
+    (crate::date::months_between(s.checked, today) >= STALE_MONTHS).then(|| {
+        Para::default().italic(match lang {
+            Lang::En => format!(
+                "🕰 These facts were last checked in {}; they may have changed since. Please check the official page.",
+                s.as_of
+            ),
+            _ => lang.script(&format!(
+                "🕰 以下資料最後於{}核對，其後可能已有變動，請查閱官方網頁。",
+                s.as_of
+            )),
+        })
+    })
 }
 
 fn cut(text: &str, max: usize) -> String {
@@ -716,8 +836,8 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
                 let mut p = Para::default().bold(name_of(name));
                 for f in fields {
                     let label = field_label(f.field, lang);
-                    let old = value_text(f.field, f.old.as_ref(), lang);
-                    let new = value_text(f.field, f.new.as_ref(), lang);
+                    let old = value_text(f.field, f.old.as_ref(), corpus, lang);
+                    let new = value_text(f.field, f.new.as_ref(), corpus, lang);
                     let line = if old.chars().count() <= NOTICE_SHORT_CHARS
                         && new.chars().count() <= NOTICE_SHORT_CHARS
                     {

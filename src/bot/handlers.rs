@@ -193,7 +193,7 @@ impl State {
 impl State {
     /// A scheme's card with its follow / stop-following button for this chat.
     fn scheme_card(&self, chat: ChatId, scheme: &Scheme, lang: Lang) -> Reply {
-        let mut card = texts::scheme_screen(scheme, lang);
+        let mut card = texts::scheme_screen(scheme, self.engine().corpus(), lang);
         let following = self.follows(chat, scheme);
         card.buttons.insert(
             card.buttons.len().saturating_sub(1),
@@ -616,7 +616,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
     let screen = match data.action {
         Action::Scheme(id) => match (corpus.get(&id), chat) {
             (Some(scheme), Some(chat)) => state.scheme_card(chat, scheme, lang),
-            (Some(scheme), None) => texts::scheme_screen(scheme, lang),
+            (Some(scheme), None) => texts::scheme_screen(scheme, corpus, lang),
             (None, _) => {
                 answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
                 return;
@@ -824,7 +824,7 @@ async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
     let results: Vec<InlineQueryResult> = schemes
         .iter()
         .take(INLINE_RESULTS)
-        .filter_map(|&i| article(&corpus.schemes[i], lang))
+        .filter_map(|&i| article(&corpus.schemes[i], corpus, lang))
         .collect();
     tracing::info!(results = results.len(), lang = lang.code(), "inline query");
     let request = bot
@@ -857,11 +857,11 @@ fn featured(corpus: &Corpus) -> Vec<usize> {
     picked
 }
 
-fn article(s: &Scheme, lang: Lang) -> Option<InlineQueryResult> {
+fn article(s: &Scheme, corpus: &Corpus, lang: Lang) -> Option<InlineQueryResult> {
     if s.id.is_empty() || s.id.len() > 64 {
         return None;
     }
-    let card = scheme_reply(s, lang);
+    let card = scheme_reply(s, corpus, lang);
     let text = card.html.first()?;
     let content = InputMessageContentText::new(text)
         .parse_mode(ParseMode::Html)

@@ -7,7 +7,7 @@
 //! screen is a [`Reply`] split within Telegram's length limit, so the handlers treat answers and
 //! bot screens alike.
 
-use crate::corpus::{Category, Corpus, Money, Scheme};
+use crate::corpus::{Category, Corpus, Money, Scheme, Status};
 use crate::render::{
     Button, ENQUIRY_EMAIL, ENQUIRY_PHONE, MAX_MESSAGE_UNITS, Reply, category_label, display_name,
     escape, hkd, list, scheme_reply,
@@ -553,8 +553,8 @@ pub fn category_screen(corpus: &Corpus, category: Category, lang: Lang) -> Reply
 /// A scheme's card reached by browsing: the card, its official link, and a way back to its
 /// category.
 #[must_use]
-pub fn scheme_screen(scheme: &Scheme, lang: Lang) -> Reply {
-    let mut r = scheme_reply(scheme, lang);
+pub fn scheme_screen(scheme: &Scheme, corpus: &Corpus, lang: Lang) -> Reply {
+    let mut r = scheme_reply(scheme, corpus, lang);
     r.buttons = localise(r.buttons, lang);
     r.buttons.push(vec![callback(
         format!("⬅️ {}", category_label(scheme.category, lang)),
@@ -938,19 +938,21 @@ fn command_for(s: &Scheme) -> String {
     format!("/scheme_{}", s.id.replace('-', "_"))
 }
 
-/// `/funding`: schemes with a published figure, largest first, then the rest.
+/// `/funding`: schemes that can still be applied for (or will be) with a published figure,
+/// largest first, then those without a figure; closed schemes only by name, at the end, so a
+/// closed scheme's past terms never read as money on offer.
 #[must_use]
 pub fn funding(corpus: &Corpus, lang: Lang) -> Reply {
-    let mut with: Vec<(&Scheme, u64)> = corpus
-        .schemes
-        .iter()
+    let current = || corpus.schemes.iter().filter(|s| s.status != Status::Closed);
+    let mut with: Vec<(&Scheme, u64)> = current()
         .filter_map(|s| s.money.headline().map(|m| (s, m)))
         .collect();
     with.sort_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.id.cmp(&b.id)));
-    let without: Vec<&Scheme> = corpus
+    let without: Vec<&Scheme> = current().filter(|s| s.money.headline().is_none()).collect();
+    let closed: Vec<&Scheme> = corpus
         .schemes
         .iter()
-        .filter(|s| s.money.headline().is_none())
+        .filter(|s| s.status == Status::Closed)
         .collect();
     let mut lines = vec![line().b(&tr(
         lang,
@@ -964,10 +966,19 @@ pub fn funding(corpus: &Corpus, lang: Lang) -> Reply {
             command_for(s)
         )));
     }
-    if !without.is_empty() {
+    for (title, group) in [
+        (tr(lang, "No published figure", "未有公布金額"), &without),
+        (
+            tr(lang, "Closed to new applications", "已停止接受新申請"),
+            &closed,
+        ),
+    ] {
+        if group.is_empty() {
+            continue;
+        }
         lines.push(line());
-        lines.push(line().b(&tr(lang, "No published figure", "未有公布金額")));
-        for s in &without {
+        lines.push(line().b(&title));
+        for s in group {
             lines.push(
                 line()
                     .t("• ")

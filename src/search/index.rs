@@ -18,7 +18,7 @@ use crate::corpus::{Corpus, Scheme};
 use crate::text::{ANALYZER_NAME, Analyzer, SchemeTokenizer, lexicon};
 
 /// Bump when the schema or the analysis changes in a way the fingerprint cannot see.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const STAMP: &str = "schemebot-stamp.json";
 const CURRENT: &str = "current";
@@ -36,6 +36,8 @@ pub struct Fields {
     pub summary: Field,
     /// Everything else a person might ask about: eligibility, money, how to apply, status.
     pub details: Field,
+    /// Example questions (`asked_as`): matching a question against the questions people ask.
+    pub asked: Field,
     /// Names and keywords together: where a match is strong evidence.
     pub tags: Field,
     /// All of the above, for coverage and document frequency.
@@ -57,6 +59,7 @@ pub fn schema() -> (Schema, Fields) {
         keywords: b.add_text_field("keywords", text.clone()),
         summary: b.add_text_field("summary", text.clone()),
         details: b.add_text_field("details", text.clone()),
+        asked: b.add_text_field("asked", text.clone()),
         tags: b.add_text_field("tags", text.clone()),
         all: b.add_text_field("all", text),
     };
@@ -211,6 +214,10 @@ fn document(f: Fields, s: &Scheme) -> TantivyDocument {
         ),
         (f.summary, &summary[..]),
         (f.details, details.as_slice()),
+        (
+            f.asked,
+            &s.asked_as.iter().map(String::as_str).collect::<Vec<_>>(),
+        ),
     ] {
         for t in texts {
             doc.add_text(field, t);

@@ -16,6 +16,7 @@
 //!    schemes, whatever one common word it shares with them. ARCHITECTURE.md says more.
 
 mod amount;
+pub use amount::amounts;
 mod index;
 mod query;
 
@@ -112,13 +113,14 @@ struct Presence {
     all: Vec<bool>,
     /// By scheme: whether the word is in its names or keywords.
     tags: Vec<bool>,
-    /// Bit per ranking field (names, keywords, summary, details): whether any scheme has it there.
+    /// Bit per ranking field (names, keywords, summary, details, asked): whether any scheme has it
+    /// there.
     fields: u8,
 }
 
 impl Presence {
     fn in_field(&self, field: Field, f: Fields) -> bool {
-        let bit = [f.names, f.keywords, f.summary, f.details]
+        let bit = [f.names, f.keywords, f.summary, f.details, f.asked]
             .iter()
             .position(|&x| x == field);
         bit.is_some_and(|b| self.fields & (1 << b) != 0)
@@ -143,8 +145,9 @@ impl Vocabulary {
             (f.keywords, 1),
             (f.summary, 2),
             (f.details, 3),
-            (f.tags, 4),
-            (f.all, 5),
+            (f.asked, 4),
+            (f.tags, 5),
+            (f.all, 6),
         ];
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             for (field, slot) in fields {
@@ -159,7 +162,7 @@ impl Vocabulary {
                         tags: vec![false; n],
                         fields: 0,
                     });
-                    if slot < 4 {
+                    if slot < 5 {
                         p.fields |= 1 << slot;
                         continue;
                     }
@@ -168,7 +171,7 @@ impl Vocabulary {
                     let mut doc = postings.doc();
                     while doc != tantivy::TERMINATED {
                         if let Some(&i) = by_address.get(&DocAddress::new(ord as u32, doc)) {
-                            if slot == 4 {
+                            if slot == 5 {
                                 p.tags[i] = true
                             } else {
                                 p.all[i] = true
@@ -267,11 +270,16 @@ impl Engine {
     #[must_use]
     pub fn analyzer_for(corpus: &Corpus) -> Analyzer {
         let lexicon_words = Lexicon::raw_words();
+        let vocabulary_words = crate::text::vocabulary::raw_words();
         let corpus_words = corpus
             .schemes
             .iter()
             .flat_map(|s| s.names().chain(s.keywords.iter().map(String::as_str)));
-        Analyzer::new(corpus_words.chain(lexicon_words.iter().map(String::as_str)))
+        Analyzer::new(
+            corpus_words
+                .chain(lexicon_words.iter().map(String::as_str))
+                .chain(vocabulary_words),
+        )
     }
 
     fn with_index(corpus: Arc<Corpus>, analyzer: Analyzer, index: Index) -> anyhow::Result<Engine> {

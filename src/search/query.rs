@@ -185,6 +185,7 @@ impl Plan {
             (f.keywords, 2.0),
             (f.summary, 1.2),
             (f.details, 0.6),
+            (f.asked, ASKED_BOOST),
         ];
         let mut push = |field, term: &str, boost: f32| {
             if !present(term, field) {
@@ -221,6 +222,9 @@ impl Plan {
         Box::new(BooleanQuery::new(clauses))
     }
 }
+
+/// The boost of the example-question field (`asked_as`) in the ranking query.
+pub const ASKED_BOOST: f32 = 1.0;
 
 /// Whether the bytes `from..to` are covered by smaller spans none of which is a topic word.
 fn composed_of_non_topic(spans: &[(usize, usize, Role)], from: usize, to: usize) -> bool {

@@ -88,6 +88,19 @@ pub struct Lexicon {
     synonyms: HashMap<String, Vec<String>>,
 }
 
+/// The cross-language concept groups of `data/concepts.toml` (pay / salary / 人工 / 工资; internship
+/// / 實習; factory / 工廠 …): more synonym groups, kept in their own file because they are about
+/// what scheme text says rather than about question words.
+fn concept_groups() -> Vec<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Concepts {
+        groups: Vec<Vec<String>>,
+    }
+    toml::from_str::<Concepts>(include_str!("data/concepts.toml"))
+        .expect("text/data/concepts.toml is valid")
+        .groups
+}
+
 impl Lexicon {
     /// Every word the lexicon mentions, for jieba's user dictionary.
     pub fn raw_words() -> Vec<String> {
@@ -106,6 +119,7 @@ impl Lexicon {
         words.extend(file.dictionary.words);
         words.extend(file.category.into_values().flatten());
         words.extend(file.synonyms.groups.into_iter().flatten());
+        words.extend(concept_groups().into_iter().flatten());
         words
     }
 
@@ -172,7 +186,7 @@ impl Lexicon {
                 }
             }
         }
-        for group in &file.synonyms.groups {
+        for group in file.synonyms.groups.iter().chain(&concept_groups()) {
             let singles: Vec<String> = group
                 .iter()
                 .map(|w| one(w))

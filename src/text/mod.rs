@@ -10,6 +10,7 @@
 pub mod lexicon;
 pub mod normalize;
 pub mod tokenizer;
+pub mod vocabulary;
 
 use std::collections::HashSet;
 use std::sync::OnceLock;

@@ -1,12 +1,44 @@
-//! Normalisation: NFKC (which also folds full-width forms), lower case and Traditional→Simplified
-//! folding, keeping for every normalised character the byte range it came from in the original.
+//! Normalisation: NFKC (which also folds full-width forms), lower case, Hong Kong / Taiwan variant
+//! characters folded to their usual forms (硏→研, 靑→青; OpenCC's variant tables in
+//! `data/variants.tsv`), and Traditional→Simplified folding, keeping for every normalised
+//! character the byte range it came from in the original.
 //!
 //! The mapping is what lets the tokenizer report offsets into the text the person wrote, so a
 //! snippet highlights Traditional characters even though matching happens on Simplified ones.
 //! fast2s maps characters one to one, which keeps the mapping exact; should a conversion ever
 //! change the character count, the folding step is skipped for that text rather than guessed.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use unicode_normalization::UnicodeNormalization;
+
+/// Variant characters and the form Traditional→Simplified conversion knows, from
+/// `data/variants.tsv`. A variant is folded only when fast2s leaves it unchanged: where fast2s
+/// already converts a character, its conversion is trusted, so the table can only add
+/// understanding, never change how a character fast2s knows is read.
+fn variants() -> &'static HashMap<char, char> {
+    static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("data/variants.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (from, to) = l.split_once('\t')?;
+                let (mut from, mut to) = (from.chars(), to.chars());
+                let (f, t) = (from.next()?, to.next()?);
+                (from.next().is_none() && to.next().is_none()).then_some((f, t))
+            })
+            .filter(|&(f, _)| fast2s::convert(&f.to_string()) == f.to_string())
+            .collect()
+    })
+}
+
+/// Folds one variant character (see [`variants`]).
+#[must_use]
+pub fn fold_variant(c: char) -> char {
+    variants().get(&c).copied().unwrap_or(c)
+}
 
 /// Text after normalisation, with the origin of each character.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,7 +68,7 @@ pub fn normalize(text: &str) -> Normalized {
         }
         for n in std::iter::once(ch).nfkc() {
             for l in n.to_lowercase() {
-                out.chars.push(fold_punct(l));
+                out.chars.push(fold_variant(fold_punct(l)));
                 out.origin.push((start, end));
             }
         }
@@ -126,6 +158,24 @@ mod tests {
         let original = "ＴｅｃｈＴＡＳ 點樣申請";
         let (s, e) = n.origin[i];
         assert_eq!(&original[s..e], "點");
+    }
+
+    #[test]
+    fn variant_characters_fold_to_their_usual_forms() {
+        for (variant, usual) in [
+            ("硏發", "研發"),
+            ("靑年", "青年"),
+            ("査詢", "查詢"),
+            ("値得", "值得"),
+        ] {
+            assert_eq!(
+                normalize(variant).text(),
+                normalize(usual).text(),
+                "{variant}"
+            );
+        }
+        // A character fast2s knows keeps fast2s's reading.
+        assert_eq!(normalize("參加").text(), "参加");
     }
 
     #[test]

@@ -11,7 +11,72 @@ use std::sync::Arc;
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token as TantivyToken, TokenStream, Tokenizer};
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use super::normalize::{is_han, normalize};
+
+/// Colloquial Cantonese and its standard written Chinese (嘅→的, 冇→沒有, 請人→招聘, 人工→工資),
+/// from `data/cantonese.tsv`, both sides normalised (so in Simplified characters). Entries that
+/// map a word to itself protect it from a shorter rule (人工智能 stays, 人工 becomes 工资).
+struct Colloquial {
+    map: HashMap<Vec<char>, Vec<char>>,
+    longest: usize,
+}
+
+fn colloquial() -> &'static Colloquial {
+    static TABLE: OnceLock<Colloquial> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut map = HashMap::new();
+        for line in include_str!("data/cantonese.tsv").lines() {
+            if line.starts_with('#') {
+                continue;
+            }
+            if let Some((from, to)) = line.split_once('\t') {
+                let from = normalize(from.trim()).chars;
+                let to = normalize(to.trim()).chars;
+                if !from.is_empty() && from.iter().all(|&c| is_han(c)) {
+                    map.insert(from, to);
+                }
+            }
+        }
+        let longest = map.keys().map(Vec::len).max().unwrap_or(0);
+        Colloquial { map, longest }
+    })
+}
+
+/// Folds colloquial Cantonese in a run of Han characters to standard written Chinese, in one
+/// pass from left to right taking the longest entry at each position. Each output character
+/// keeps the origin span of what it replaced, so offsets still point into the question.
+#[must_use]
+pub fn fold_colloquial(
+    chars: &[char],
+    origin: &[(usize, usize)],
+) -> (Vec<char>, Vec<(usize, usize)>) {
+    let table = colloquial();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut out_origin = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let found = (1..=table.longest.min(chars.len() - i))
+            .rev()
+            .find_map(|len| table.map.get(&chars[i..i + len]).map(|to| (len, to)));
+        match found {
+            Some((len, to)) if !to.is_empty() => {
+                let span = (origin[i].0, origin[i + len - 1].1);
+                out.extend_from_slice(to);
+                out_origin.extend(std::iter::repeat_n(span, to.len()));
+                i += len;
+            }
+            _ => {
+                out.push(chars[i]);
+                out_origin.push(origin[i]);
+                i += 1;
+            }
+        }
+    }
+    (out, out_origin)
+}
 
 /// The name the analyzer is registered under in every index.
 pub const ANALYZER_NAME: &str = "scheme_text";
@@ -80,12 +145,13 @@ impl Analyzer {
                 while i < n.chars.len() && is_han(n.chars[i]) {
                     i += 1;
                 }
-                let run: String = n.chars[start..i].iter().collect();
+                let (run, origin) = fold_colloquial(&n.chars[start..i], &n.origin[start..i]);
+                let run: String = run.into_iter().collect();
                 for t in self.jieba.cut_for_search(&run, true) {
                     out.push(Token {
                         text: t.word.to_owned(),
-                        from: n.origin[start + t.start].0,
-                        to: n.origin[start + t.end - 1].1,
+                        from: origin[t.start].0,
+                        to: origin[t.end - 1].1,
                         position: 0,
                         han: true,
                     });

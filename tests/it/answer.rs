@@ -35,7 +35,7 @@ fn assert_sendable(r: &Reply) {
 fn every_scheme_card_is_sendable_in_every_language() {
     for s in &engine().corpus().schemes {
         for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {
-            let r = scheme_reply(s, lang);
+            let r = scheme_reply(s, engine().corpus(), lang);
             assert_sendable(&r);
             assert!(r.plain.contains(&s.url), "{} has its link", s.id);
         }
@@ -75,11 +75,20 @@ fn the_reply_language_follows_the_question() {
 #[test]
 fn money_questions_lead_with_the_figures() {
     let r = reply("How much can I get from the Technology Voucher Programme?");
-    let first_section = r.plain.split("\n\n").nth(1).unwrap_or_default();
+    // The card's sections start with these marks; the money one comes first.
+    let first_section = r
+        .plain
+        .split("\n\n")
+        .find(|p| ["💰", "👥", "📝", "📅"].iter().any(|m| p.starts_with(m)))
+        .unwrap_or_default();
     assert!(first_section.starts_with("💰"), "{}", r.plain);
     assert!(first_section.contains("HK$600,000"), "{first_section}");
     let zh = reply("科技券最多資助幾多錢？");
-    let first_section = zh.plain.split("\n\n").nth(1).unwrap_or_default();
+    let first_section = zh
+        .plain
+        .split("\n\n")
+        .find(|p| ["💰", "👥", "📝", "📅"].iter().any(|m| p.starts_with(m)))
+        .unwrap_or_default();
     assert!(first_section.contains("港幣60萬元"), "{}", zh.plain);
 }
 

@@ -267,10 +267,18 @@ async fn funding_lists_schemes_by_money_largest_first() {
     let mut expected: Vec<(u64, &str)> = corpus
         .schemes
         .iter()
+        .filter(|s| s.status != schemebot::corpus::Status::Closed)
         .filter_map(|s| s.money.headline().map(|m| (m, s.id.as_str())))
         .collect();
     expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     assert!(expected.len() > 3);
+    let closed: Vec<&str> = corpus
+        .schemes
+        .iter()
+        .filter(|s| s.status == schemebot::corpus::Status::Closed)
+        .map(|s| s.id.as_str())
+        .collect();
+    assert!(closed.contains(&"tvp"), "the Technology Voucher is closed");
 
     let h = harness().await;
     h.fake.push_update(tg::text(501, "/funding"));
@@ -300,6 +308,24 @@ async fn funding_lists_schemes_by_money_largest_first() {
         .collect();
     assert!(positions.is_sorted(), "largest first: {expected:?}\n{text}");
     assert!(text.contains("HK$10 billion"), "{text}");
+    // A closed scheme's past terms never read as money on offer: it is listed by name only,
+    // under its own heading after every current scheme.
+    let closed_at = text
+        .find("Closed to new applications")
+        .expect("a heading for closed schemes");
+    assert!(positions.iter().all(|&p| p < closed_at), "{text}");
+    for id in closed {
+        let command = format!("/scheme_{}", id.replace('-', "_"));
+        assert!(
+            text[closed_at..].contains(&command),
+            "{command} under closed: {text}"
+        );
+        assert_eq!(
+            text.matches(&command).count(),
+            1,
+            "{command} listed once: {text}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,20 +409,20 @@ async fn questions_in_each_language_name_the_right_scheme() {
     let en = reply(&h.fake, 701).await;
     assert!(
         en.text()
-            .starts_with("<b>Technology Voucher Programme (TVP)</b>"),
+            .contains("<b>Technology Voucher Programme (TVP)</b>"),
         "{}",
         en.text()
     );
     assert_eq!(en.urls().len(), 1, "the official website button");
     let hant = reply(&h.fake, 702).await;
     assert!(
-        hant.text().starts_with("<b>科技券計劃 (TVP)</b>"),
+        hant.text().contains("<b>科技券計劃 (TVP)</b>"),
         "{}",
         hant.text()
     );
     let hans = reply(&h.fake, 703).await;
     assert!(
-        hans.text().starts_with("<b>科技券计划 (TVP)</b>"),
+        hans.text().contains("<b>科技券计划 (TVP)</b>"),
         "{}",
         hans.text()
     );
@@ -491,7 +517,7 @@ async fn inline_queries_offer_scheme_cards() {
         .as_str()
         .unwrap_or("");
     assert!(
-        card.starts_with("<b>Technology Voucher Programme (TVP)</b>"),
+        card.contains("<b>Technology Voucher Programme (TVP)</b>"),
         "{card}"
     );
     assert!(
@@ -648,7 +674,7 @@ async fn bad_input_gets_a_hint_or_is_ignored_and_the_bot_lives_on() {
     let html = reply(&h.fake, 1010).await;
     assert!(
         html.text()
-            .starts_with("<b>Technology Voucher Programme (TVP)</b>"),
+            .contains("<b>Technology Voucher Programme (TVP)</b>"),
         "{}",
         html.text()
     );

@@ -51,7 +51,7 @@ fn index_builds_and_says_what_it_built() {
     let o = schemebot(&corpus_dir(), index.path(), &["index"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        stdout(&o).starts_with("indexed 30 schemes"),
+        stdout(&o).starts_with("indexed 32 schemes"),
         "{}",
         stdout(&o)
     );
@@ -144,7 +144,7 @@ fn a_changed_corpus_rebuilds_the_index() {
         None,
     );
     assert!(
-        stdout(&first).starts_with("Technology Voucher Programme"),
+        stdout(&first).contains("Technology Voucher Programme"),
         "{}",
         stdout(&first)
     );
@@ -165,7 +165,7 @@ fn a_changed_corpus_rebuilds_the_index() {
         None,
     );
     assert!(
-        stdout(&second).starts_with("Tech Coupon Programme"),
+        stdout(&second).contains("Tech Coupon Programme"),
         "{}",
         stdout(&second)
     );
@@ -192,7 +192,7 @@ fn a_damaged_index_is_rebuilt() {
     let o = schemebot(&corpus_dir(), index.path(), &["ask", "TVP"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        stdout(&o).starts_with("Technology Voucher Programme"),
+        stdout(&o).contains("Technology Voucher Programme"),
         "{}",
         stdout(&o)
     );

@@ -38,6 +38,8 @@ const REQUIRED_IDS: &[&str] = &[
     "rmgs",
     "tvp",
     "nifs",
+    "dtspp",
+    "bud-fund",
 ];
 
 #[test]

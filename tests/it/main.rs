@@ -6,6 +6,9 @@ mod support;
 
 // Corpus loading and validation errors.
 mod corpus;
+// Facts as of today: the status model, the corpus linter, notices of a status change, money
+// figures traced to the fact sheet.
+mod facts;
 // The analyzer: folding, offsets, punctuation, Traditional/Simplified equivalence.
 mod tokenizer;
 // Retrieval over the question set in questions.tsv, per group.

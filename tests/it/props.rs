@@ -448,13 +448,7 @@ fn edit_fields(s: &mut Scheme, e: &Edit, taken: bool) {
         2 => s.acronym = optional(),
         3 => s.category = Category::ALL[(e.amount % 8) as usize],
         4 => {
-            s.status = [
-                Status::Open,
-                Status::Closed,
-                Status::Upcoming,
-                Status::Ongoing,
-                Status::Preparing,
-            ][(e.amount % 5) as usize];
+            s.status = Status::ALL[(e.amount % 5) as usize];
         }
         5 => s.opens = (!e.amount.is_multiple_of(3)).then(|| date(e.amount)),
         6 => s.deadline = (!e.amount.is_multiple_of(3)).then(|| date(e.amount)),
@@ -628,7 +622,7 @@ proptest! {
         }
         for lang in LANGS {
             for s in &new.schemes {
-                check_reply(&scheme_reply(s, lang))?;
+                check_reply(&scheme_reply(s, &new, lang))?;
                 if let Some(deadline) = &s.deadline {
                     check_reply(&reminder(Some(s), &s.id, deadline, days_left, lang))?;
                 }

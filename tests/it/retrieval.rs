@@ -1,6 +1,9 @@
-//! Retrieval quality over the question set in questions.tsv: for each question, the first
-//! scheme (or the list category, or no scheme) must be the expected one, for at least 95% of
-//! the questions in every group. Failures are printed so a regression is easy to read.
+//! Retrieval quality over the question set in questions.tsv, split once (a fixed seed, by a hash
+//! of each question's text) into a development half, which ranking and the no-match decision
+//! may be tuned on, and a test half, whose misses are never read while tuning. For each split
+//! and group it reports top-1 (the first scheme, list or "none" is the expected one) and, for
+//! questions about one scheme, top-3 (the expected scheme among the first three results); each
+//! group must stay at or above its floor. Failures are printed for the dev split only.
 
 use std::collections::BTreeMap;
 
@@ -9,23 +12,62 @@ use schemebot::search::Found;
 
 use crate::support::engine::engine;
 
-/// The pass mark for every group.
-const PASS: f64 = 0.95;
+/// The seed of the one split; changing it would mean tuning on test questions.
+pub const SPLIT_SEED: u64 = 0x0005_c4e3_eb07_2026;
 
-fn got(found: &Found) -> String {
+/// Which split a question belongs to: FNV-1a over the seed and the question's bytes.
+#[must_use]
+pub fn is_dev(question: &str) -> bool {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ SPLIT_SEED;
+    for b in question.trim().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h.is_multiple_of(2)
+}
+
+/// Floors per group (top-1, in percent), the same for both splits: a group below its floor
+/// fails the test. They guard against regressions; BENCHMARKS.md gives the measured figures.
+const FLOOR: &[(&str, f64)] = &[
+    ("cantonese", 85.0),
+    ("eligibility", 95.0),
+    ("en", 88.0),
+    ("list", 90.0),
+    ("mixed", 90.0),
+    ("money", 95.0),
+    ("ood", 75.0),
+    ("short", 93.0),
+    ("structured", 20.0),
+    ("typo", 95.0),
+    ("zh-hans", 89.0),
+    ("zh-hant", 95.0),
+];
+
+fn got(found: &Found) -> Vec<String> {
     let corpus = engine().corpus();
     match found {
-        Found::Schemes(hits) => corpus.schemes[hits[0].scheme].id.clone(),
-        Found::List(Some(c)) => format!("list:{}", c.key()),
-        Found::List(None) => "list:all".to_owned(),
-        Found::Nothing => "none".to_owned(),
+        Found::Schemes(hits) => hits
+            .iter()
+            .map(|h| corpus.schemes[h.scheme].id.clone())
+            .collect(),
+        Found::List(Some(c)) => vec![format!("list:{}", c.key())],
+        Found::List(None) => vec!["list:all".to_owned()],
+        Found::Nothing => vec!["none".to_owned()],
     }
 }
 
+#[derive(Default, Debug)]
+struct Tally {
+    top1: usize,
+    top3: usize,
+    total: usize,
+}
+
 #[test]
-fn every_group_passes() {
+fn every_group_stays_above_its_floor_in_both_splits() {
     let set = include_str!("questions.tsv");
-    let mut groups: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let corpus = engine().corpus();
+    let mut tallies: BTreeMap<(&str, &str), Tally> = BTreeMap::new();
     let mut failures = Vec::new();
     for (n, line) in set.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
@@ -35,41 +77,60 @@ fn every_group_passes() {
         let [group, expected, question] = cols[..] else {
             panic!("questions.tsv:{}: expected 3 tab-separated columns", n + 1);
         };
-        let corpus = engine().corpus();
         assert!(
             expected == "none" || expected.starts_with("list:") || corpus.get(expected).is_some(),
             "questions.tsv:{}: unknown scheme {expected}",
             n + 1
         );
+        let split = if is_dev(question) { "dev" } else { "test" };
         let a = answer(engine(), question, None, DEFAULT_LIMIT);
         let got = got(&a.found);
-        let entry = groups.entry(group).or_default();
-        entry.1 += 1;
-        if got == expected {
-            entry.0 += 1;
-        } else {
+        let t = tallies.entry((split, group)).or_default();
+        t.total += 1;
+        if got.first().map(String::as_str) == Some(expected) {
+            t.top1 += 1;
+        } else if split == "dev" {
             failures.push(format!(
-                "  [{group}] {question}\n      expected {expected}, got {got}"
+                "  [{group}] {question}\n      expected {expected}, got {}",
+                got.join(", ")
             ));
         }
+        if got.iter().take(3).any(|g| g == expected) {
+            t.top3 += 1;
+        }
     }
-    let mut report = String::new();
-    let mut ok = true;
-    for (group, (pass, total)) in &groups {
-        let rate = *pass as f64 / *total as f64;
-        ok &= rate >= PASS;
+    let mut report = String::from("split group       top-1          top-3\n");
+    let mut below = Vec::new();
+    for ((split, group), t) in &tallies {
+        let top1 = 100.0 * t.top1 as f64 / t.total as f64;
+        let top3 = 100.0 * t.top3 as f64 / t.total as f64;
         report.push_str(&format!(
-            "{group:10} {pass:3}/{total:3} {:5.1}%\n",
-            100.0 * rate
+            "{split:5} {group:11} {:3}/{:3} {top1:5.1}%  {top3:5.1}%\n",
+            t.top1, t.total
+        ));
+        let floor = FLOOR
+            .iter()
+            .find(|(g, _)| g == group)
+            .map_or(100.0, |f| f.1);
+        if top1 < floor {
+            below.push(format!("{split} {group}: {top1:.1}% < {floor}%"));
+        }
+    }
+    for split in ["dev", "test"] {
+        let (ok, n) = tallies
+            .iter()
+            .filter(|((s, _), _)| *s == split)
+            .fold((0, 0), |(a, b), (_, t)| (a + t.top1, b + t.total));
+        report.push_str(&format!(
+            "{split:5} all         {ok:3}/{n:3} {:5.1}%\n",
+            100.0 * ok as f64 / n as f64
         ));
     }
-    println!("{report}failures:\n{}", failures.join("\n"));
-    assert!(groups.len() >= 9, "every group is present: {groups:?}");
-    assert!(groups.values().map(|g| g.1).sum::<usize>() >= 200);
+    println!("{report}dev failures:\n{}", failures.join("\n"));
     assert!(
-        ok,
-        "a group is below {}%:\n{report}failures:\n{}",
-        PASS * 100.0,
-        failures.join("\n")
+        tallies.len() >= 2 * FLOOR.len(),
+        "every group in both splits"
     );
+    assert!(tallies.values().map(|t| t.total).sum::<usize>() >= 900);
+    assert!(below.is_empty(), "{}\n{report}", below.join("\n"));
 }

@@ -534,8 +534,8 @@ async fn a_near_deadline_is_reminded_once() {
     let soon = schemebot::date::format(schemebot::date::today_hk() + 3);
     setup.edit(
         "accelerator-pilot",
-        "deadline = \"2026-04-30\"",
-        &format!("deadline = \"{soon}\""),
+        "status = \"not-announced\"",
+        &format!("status = \"open\"\ndeadline = \"{soon}\""),
     );
     setup.seed(&[
         (801, Topic::Scheme("accelerator-pilot".into())),

@@ -1,0 +1,156 @@
+//! Who asks and what they need: the applicant kinds and needs of `data/vocabulary.toml`, with the
+//! words people use for each in English, Traditional Chinese, Cantonese and Simplified Chinese.
+//!
+//! Corpus files name a scheme's `applicants` and `needs` with these keys (the loader refuses any
+//! other), and [`Vocabulary::detect`] finds the keys a question states ("as an individual",
+//! "我係學生", "my factory"), which search uses to raise the schemes that fit and lower the ones
+//! that exclude the asker. Words are compared in analysed form (the same analyzer as questions),
+//! as bags of tokens: a phrase is stated when all of its tokens are in the question.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::Analyzer;
+
+/// The vocabulary file, compiled in.
+pub const SOURCE: &str = include_str!("data/vocabulary.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    en: Vec<String>,
+    zh_hant: Vec<String>,
+    yue: Vec<String>,
+    zh_hans: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    applicants: BTreeMap<String, Words>,
+    needs: BTreeMap<String, Words>,
+}
+
+fn file() -> &'static File {
+    static FILE: OnceLock<File> = OnceLock::new();
+    FILE.get_or_init(|| toml::from_str(SOURCE).expect("text/data/vocabulary.toml is valid"))
+}
+
+/// The applicant keys (`individual`, `student`, `sme`, …), sorted.
+#[must_use]
+pub fn applicant_keys() -> Vec<&'static str> {
+    file().applicants.keys().map(String::as_str).collect()
+}
+
+/// The need keys (`hiring`, `visa`, `rd-funding`, …), sorted.
+#[must_use]
+pub fn need_keys() -> Vec<&'static str> {
+    file().needs.keys().map(String::as_str).collect()
+}
+
+/// Every phrase of the file, for jieba's user dictionary (so they are cut whole).
+#[must_use]
+pub fn raw_words() -> Vec<&'static str> {
+    let f = file();
+    f.applicants
+        .values()
+        .chain(f.needs.values())
+        .flat_map(|w| {
+            w.en.iter()
+                .chain(&w.zh_hant)
+                .chain(&w.yue)
+                .chain(&w.zh_hans)
+        })
+        .map(String::as_str)
+        .collect()
+}
+
+/// One key's phrases, each as the set of its analysed tokens.
+#[derive(Debug, Clone)]
+struct Entry {
+    key: &'static str,
+    phrases: Vec<Vec<String>>,
+}
+
+/// The applicant and need phrases in analysed form.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    applicants: Vec<Entry>,
+    needs: Vec<Entry>,
+}
+
+/// What a question says about the asker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stated {
+    /// Applicant keys stated, e.g. `["student"]`.
+    pub applicants: Vec<&'static str>,
+    /// Need keys stated, e.g. `["hiring"]`.
+    pub needs: Vec<&'static str>,
+    /// Byte spans of the question covered by the phrases found.
+    pub spans: Vec<(usize, usize)>,
+}
+
+impl Vocabulary {
+    /// Analyses every phrase with `analyzer`.
+    #[must_use]
+    pub fn new(analyzer: &Analyzer) -> Vocabulary {
+        let entries = |map: &'static BTreeMap<String, Words>| -> Vec<Entry> {
+            map.iter()
+                .map(|(key, w)| Entry {
+                    key: key.as_str(),
+                    phrases: w
+                        .en
+                        .iter()
+                        .chain(&w.zh_hant)
+                        .chain(&w.yue)
+                        .chain(&w.zh_hans)
+                        .map(|p| {
+                            let mut toks: Vec<String> =
+                                analyzer.analyze(p).into_iter().map(|t| t.text).collect();
+                            toks.dedup();
+                            toks
+                        })
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                })
+                .collect()
+        };
+        let f = file();
+        Vocabulary {
+            applicants: entries(&f.applicants),
+            needs: entries(&f.needs),
+        }
+    }
+
+    /// The applicant and need keys whose phrases appear in a question's tokens
+    /// (`(text, from, to)` triples).
+    #[must_use]
+    pub fn detect(&self, tokens: &[(&str, usize, usize)]) -> Stated {
+        let present: HashSet<&str> = tokens.iter().map(|t| t.0).collect();
+        let mut stated = Stated::default();
+        let mut find = |entries: &[Entry], out: &mut Vec<&'static str>| {
+            for e in entries {
+                let hit = e
+                    .phrases
+                    .iter()
+                    .filter(|p| p.iter().all(|t| present.contains(t.as_str())))
+                    .max_by_key(|p| p.len());
+                if let Some(p) = hit {
+                    out.push(e.key);
+                    for t in tokens.iter().filter(|t| p.iter().any(|w| w == t.0)) {
+                        stated.spans.push((t.1, t.2));
+                    }
+                }
+            }
+        };
+        let mut applicants = Vec::new();
+        let mut needs = Vec::new();
+        find(&self.applicants, &mut applicants);
+        find(&self.needs, &mut needs);
+        stated.applicants = applicants;
+        stated.needs = needs;
+        stated
+    }
+}
