@@ -87,6 +87,22 @@ pub enum Command {
     /// schemes, an alternative that does not exist, malformed URLs) and exits non-zero when there
     /// is an error.
     Check(CheckArgs),
+    /// Refits the answer / suggest / no-match model (src/search/decision.rs) on the development
+    /// half of a question set and writes its weights and thresholds; rebuild to use them.
+    FitDecision(FitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// The question set: group<TAB>expected<TAB>question lines (see tests/it/questions.tsv).
+    #[arg(long, default_value = "tests/it/questions.tsv")]
+    pub questions: PathBuf,
+    /// Where to write the model.
+    #[arg(long, default_value = "src/search/decision.toml")]
+    pub out: PathBuf,
+    /// The share of out-of-domain dev questions that may still get a "did you mean…?".
+    #[arg(long, default_value_t = 0.03)]
+    pub ood_slack: f32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -188,6 +204,7 @@ pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<
     match cli.command {
         Command::Index => index(&cli.corpus, &cli.index),
         Command::Check(args) => check(&cli.corpus, &args),
+        Command::FitDecision(args) => fit_decision(&cli.corpus, &args),
         Command::Publish(args) => publish(&cli.corpus, &args),
         Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
         Command::Serve(args) => {
@@ -233,6 +250,62 @@ fn check(corpus_dir: &std::path::Path, args: &CheckArgs) -> anyhow::Result<()> {
     );
     if errors > 0 && !args.warn_only {
         anyhow::bail!("the corpus has {errors} error(s); see above");
+    }
+    Ok(())
+}
+
+fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<()> {
+    use crate::search::decision::{Confidence, Model, is_dev};
+    let corpus = Corpus::load(corpus_dir)?;
+    let engine = Engine::in_memory(corpus)?;
+    let set = std::fs::read_to_string(&args.questions)
+        .with_context(|| format!("reading {}", args.questions.display()))?;
+    let mut examples = Vec::new();
+    for line in set
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [_, expected, question] = cols[..] else {
+            anyhow::bail!(
+                "{}: not 3 tab-separated columns: {line:?}",
+                args.questions.display()
+            );
+        };
+        if !is_dev(question) || expected.starts_with("list:") {
+            continue;
+        }
+        if let Some((top, features)) = engine.decision_features(question) {
+            let right = engine.corpus().schemes[top].id == expected;
+            examples.push((features, right, expected == "none"));
+        }
+    }
+    let model = Model::fit(&examples, args.ood_slack);
+    let mut counts = std::collections::BTreeMap::new();
+    for (f, right, ood) in &examples {
+        let kind = match (model.decide(f), right, ood) {
+            (Confidence::Answer, true, _) => "answered right",
+            (Confidence::Answer, false, true) => "out of domain answered",
+            (Confidence::Answer, false, false) => "answered wrong",
+            (Confidence::Suggest, _, true) => "out of domain suggested",
+            (Confidence::Suggest, _, false) => "in domain suggested",
+            (Confidence::None, _, true) => "out of domain refused",
+            (Confidence::None, _, false) => "in domain refused",
+        };
+        *counts.entry(kind).or_insert(0usize) += 1;
+    }
+    let header = format!(
+        "# The answer / suggest / no-match model (src/search/decision.rs), written by\n\
+         # `schemebot fit-decision` from {} ({} dev examples). Weights in the order: named, score,\n\
+         # margin, coverage, unknown, evidence, elsewhere, applicant_fit, need_fit.\n",
+        args.questions.display(),
+        examples.len()
+    );
+    std::fs::write(&args.out, model.to_toml(&header))
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!("wrote {}: {model:?}", args.out.display());
+    for (kind, n) in counts {
+        println!("  {kind}: {n}");
     }
     Ok(())
 }
@@ -442,7 +515,7 @@ pub fn json_line(a: &crate::answer::Answer, reply: &str, corpus: &Corpus) -> Str
         serde_json::json!({"id": s.id, "name": display_name(s, a.lang), "score": (score * 1000.0).round() / 1000.0})
     };
     let (kind, category, results): (&str, Option<&str>, Vec<serde_json::Value>) = match &a.found {
-        Found::Schemes(hits) => (
+        Found::Schemes(hits) | Found::Suggestions(hits) => (
             "schemes",
             None,
             hits.iter().map(|h| result(h.scheme, h.score)).collect(),
@@ -458,13 +531,32 @@ pub fn json_line(a: &crate::answer::Answer, reply: &str, corpus: &Corpus) -> Str
                 .map(|(i, _)| result(i, 0.0))
                 .collect(),
         ),
+        Found::Filtered(f) => (
+            "list",
+            None,
+            f.apply(corpus, crate::date::today_hk())
+                .into_iter()
+                .map(|i| result(i, 0.0))
+                .collect(),
+        ),
         Found::Nothing => ("none", None, Vec::new()),
+    };
+    let confidence = match &a.found {
+        Found::Schemes(_) | Found::List(_) | Found::Filtered(_) => "answer",
+        Found::Suggestions(_) => "suggest",
+        Found::Nothing => "none",
+    };
+    let filter = match &a.found {
+        Found::Filtered(f) => Some(f.key()),
+        _ => None,
     };
     serde_json::json!({
         "query": a.question,
         "lang": a.lang,
         "kind": kind,
         "category": category,
+        "filter": filter,
+        "confidence": confidence,
         "intents": a.intents.iter().map(|i| i.key()).collect::<Vec<_>>(),
         "results": results,
         "reply": reply,

@@ -238,6 +238,8 @@ pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
             Reply::from_paras(&paras, buttons)
         }
         Found::List(category) => list(corpus, *category, lang),
+        Found::Filtered(filter) => filtered(corpus, filter, lang),
+        Found::Suggestions(hits) => suggestions(corpus, hits, lang),
         Found::Nothing => no_match(lang),
     }
 }
@@ -638,6 +640,107 @@ pub fn list(corpus: &Corpus, category: Option<Category>, lang: Lang) -> Reply {
         "Ask me about any of them, e.g. “How much can I get?” or “Who can apply?”.",
         "可以直接問我任何一個計劃，例如「最多資助幾多？」或「邊個可以申請？」。",
     )));
+    Reply::from_paras(&paras, buttons)
+}
+
+/// A structured list: the schemes passing `filter`, each with its one-line description and what
+/// makes it fit (status, who applies, the largest figure or the deadline).
+#[must_use]
+pub fn filtered(corpus: &Corpus, filter: &crate::search::Filter, lang: Lang) -> Reply {
+    use crate::search::SortBy;
+    let picked = filter.apply(corpus, crate::date::today_hk());
+    let who = filter.applicant.map(|a| applicant_label(a, lang));
+    let title = match (filter.sort, filter.open_only, &who, lang) {
+        (SortBy::Money, _, _, Lang::En) => "Schemes by money, largest figure first:".to_owned(),
+        (SortBy::Money, ..) => lang.script("按金額排列的計劃（由大至小）："),
+        (SortBy::Deadline, _, _, Lang::En) => "Deadlines coming up:".to_owned(),
+        (SortBy::Deadline, ..) => lang.script("即將截止的計劃："),
+        (_, true, Some(w), Lang::En) => format!("Open now, for {w}:"),
+        (_, true, Some(w), _) => lang.script(&format!("現正接受申請、適合{w}的計劃：")),
+        (_, true, None, Lang::En) => "Schemes open for applications now:".to_owned(),
+        (_, true, None, _) => lang.script("現正接受申請的計劃："),
+        (_, false, Some(w), Lang::En) => format!("Schemes {w} can apply to:"),
+        (_, false, Some(w), _) => lang.script(&format!("{w}可以申請的計劃：")),
+        (_, false, None, Lang::En) => "Schemes:".to_owned(),
+        (_, false, None, _) => lang.script("計劃："),
+    };
+    let mut paras = vec![Para::default().bold(title)];
+    if picked.is_empty() {
+        paras.push(Para::default().text(tr(
+            lang,
+            "None in the facts I hold right now. Browse every scheme with /schemes.",
+            "我現有的資料中沒有符合的計劃。可用 /schemes 瀏覽所有計劃。",
+        )));
+    }
+    let mut buttons = Vec::new();
+    for &i in &picked {
+        let s = &corpus.schemes[i];
+        let why = match filter.sort {
+            SortBy::Money => s.money.headline().map(|m| hkd(m, lang)),
+            SortBy::Deadline => s.deadline.clone(),
+            SortBy::Category => None,
+        };
+        let mut p = one_line(s, lang);
+        if let Some(why) = why {
+            p = p.text(format!(" — {why}"));
+        }
+        paras.push(p);
+    }
+    for chunk in picked.chunks(3).take(4) {
+        buttons.push(
+            chunk
+                .iter()
+                .map(|&i| details_button(&corpus.schemes[i], lang))
+                .collect(),
+        );
+    }
+    paras.push(Para::default().italic(tr(
+        lang,
+        "From the facts I hold; check each official page before applying.",
+        "根據我現有的資料整理；申請前請查閱各官方網頁。",
+    )));
+    Reply::from_paras(&paras, buttons)
+}
+
+/// An applicant kind in words ("individuals", "學生").
+fn applicant_label(key: &str, lang: Lang) -> String {
+    let (en, zh) = match key {
+        "individual" => ("individuals", "個人"),
+        "student" => ("students", "學生"),
+        "graduate" => ("graduates", "畢業生"),
+        "researcher" => ("researchers", "研究人員"),
+        "overseas-talent" => ("non-local talent", "非本地人才"),
+        "start-up" => ("start-ups", "初創企業"),
+        "sme" => ("SMEs", "中小企"),
+        "company" => ("companies", "公司"),
+        "manufacturer" => ("manufacturers", "製造商"),
+        "university" => ("universities", "大學"),
+        "school" => ("schools", "學校"),
+        "fund-manager" => ("fund managers", "基金經理"),
+        "accelerator" => ("accelerators", "加速器"),
+        "rd-centre" => ("R&D centres", "研發中心"),
+        other => (other, other),
+    };
+    tr(lang, en, zh)
+}
+
+/// "Did you mean…?": the schemes the question may be about, each with a one-line description
+/// and a button that opens its card.
+#[must_use]
+pub fn suggestions(corpus: &Corpus, hits: &[crate::search::Hit], lang: Lang) -> Reply {
+    let schemes: Vec<&Scheme> = hits.iter().map(|h| &corpus.schemes[h.scheme]).collect();
+    let mut paras = vec![Para::default().bold(tr(
+        lang,
+        "I'm not sure I understood. Did you mean one of these?",
+        "我未能肯定你想問哪個計劃，你是指以下其中一個嗎？",
+    ))];
+    paras.extend(schemes.iter().map(|s| one_line(s, lang)));
+    paras.push(Para::default().italic(tr(
+        lang,
+        "Tap one to see it, or ask again in other words.",
+        "按下計劃名稱查看，或換個說法再問。",
+    )));
+    let buttons = vec![schemes.iter().map(|s| details_button(s, lang)).collect()];
     Reply::from_paras(&paras, buttons)
 }
 

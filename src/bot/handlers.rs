@@ -184,8 +184,8 @@ impl State {
             return None;
         }
         match State::answer(engine, q, None, 1).await?.found {
-            Found::Schemes(hits) => hits.first().map(|h| h.scheme),
-            Found::List(_) | Found::Nothing => None,
+            Found::Schemes(hits) | Found::Suggestions(hits) => hits.first().map(|h| h.scheme),
+            Found::List(_) | Found::Filtered(_) | Found::Nothing => None,
         }
     }
 }
@@ -435,7 +435,8 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
     tracing::info!(chat_id = chat.0, lang = a.lang.code(), schemes = ?ids, "question");
     metrics::global().answer(match a.found {
         Found::Schemes(_) => "match",
-        Found::List(_) => "list",
+        Found::Suggestions(_) => "suggest",
+        Found::List(_) | Found::Filtered(_) => "list",
         Found::Nothing => "no_match",
     });
     match &a.found {
@@ -804,7 +805,9 @@ async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
         match State::answer(&engine, query, pref, INLINE_RESULTS).await {
             Some(a) => {
                 let schemes = match a.found {
-                    Found::Schemes(hits) => hits.iter().map(|h| h.scheme).collect(),
+                    Found::Schemes(hits) | Found::Suggestions(hits) => {
+                        hits.iter().map(|h| h.scheme).collect()
+                    }
                     Found::List(category) => corpus
                         .schemes
                         .iter()
@@ -812,6 +815,7 @@ async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
                         .filter(|(_, s)| category.is_none_or(|c| s.category == c))
                         .map(|(i, _)| i)
                         .collect(),
+                    Found::Filtered(f) => f.apply(corpus, crate::date::today_hk()),
                     Found::Nothing => Vec::new(),
                 };
                 (a.lang, schemes)

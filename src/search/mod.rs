@@ -1,22 +1,30 @@
 //! The search engine: a corpus, its analyzer and lexicon, and the tantivy index built from it.
 //!
-//! [`Engine::search`] never fails on user text. It returns the schemes a question is about, a
-//! category to list, or nothing, and the intents (money, eligibility, ...) the question carries.
+//! [`Engine::search`] never fails on user text. It returns the schemes a question is about
+//! (confidently, or as "did you mean…?" suggestions), a category or structured list, or nothing,
+//! and the intents (money, eligibility, ...) the question carries.
 //!
-//! Ranking, in order:
-//! 1. *Name hits*: an official name, acronym or alias written in the question (after folding)
+//! In order:
+//! 1. *Someone else's programme*: a question naming a programme that is not ours
+//!    (`text/data/elsewhere.txt`) and none of ours gets no scheme.
+//! 2. *Structured requests* ("which schemes are open now", "我係學生有咩可以申請", "biggest
+//!    funding") are answered from the corpus's fields ([`Filter`]).
+//! 3. *Name hits*: an official name, acronym or alias written in the question (after folding)
 //!    puts its scheme first; a longer name beats a shorter one it contains, an earlier mention
 //!    beats a later one.
-//! 2. *BM25* over the boosted fields (names > keywords > summary > details), each token weighted
-//!    by its role (topic > category > intent > generic; filler and list words not at all).
-//! 3. *The no-match cut*: a scheme without a name hit is only returned when it covers at least
-//!    half of the question's content weight, where each topic or category word weighs its
-//!    inverse document frequency and a word the corpus has never seen weighs the most. A question
-//!    mostly made of words foreign to the corpus ("public housing", "weather") is not about these
-//!    schemes, whatever one common word it shares with them. ARCHITECTURE.md says more.
+//! 4. *BM25* over the boosted fields (names > keywords > summary > asked_as > details), each
+//!    token weighted by its role (topic > category > intent > generic; filler and list words not
+//!    at all); evidence in names and keywords, and the asker's stated applicant kind and need
+//!    fitting the scheme's, raise a score; a stated applicant the scheme excludes lowers it.
+//! 5. *The decision* ([`decision`]): a logistic regression over features of the best candidate
+//!    (its coverage of the question's content weight, the share of words the corpus never saw,
+//!    the margin over the runner-up, …) answers, suggests, or says nothing matched.
+//!    ARCHITECTURE.md says more.
 
 mod amount;
+pub mod decision;
 pub use amount::amounts;
+pub use decision::{Confidence, Features, Model};
 mod index;
 mod query;
 
@@ -38,20 +46,19 @@ pub use query::{Plan, QueryToken, Role, fuzzy_distance, typo_candidates};
 use crate::corpus::{Category, Corpus};
 use crate::text::{Analyzer, Intent, Lexicon, name_key, normalize};
 
-/// The share of a question's content weight a scheme must exceed to be returned without a
-/// name hit.
-pub const COVERAGE_CUT: f32 = 0.5;
-
-/// A scheme whose names or keywords contain this many distinct topic words of the question is
-/// returned whatever the rest of the question says.
-pub const STRONG_WORDS: usize = 2;
-
 /// How much a quoted money figure equal to one of a scheme's figures multiplies its text score.
 pub const MONEY_MATCH_FACTOR: f32 = 2.0;
 
 /// How much each question word found in a scheme's names or keywords adds to its score, as a
 /// share of its text score.
 pub const EVIDENCE_WEIGHT: f32 = 0.25;
+
+/// How much an asker's stated applicant kind or need that fits a scheme (+1 each) or excludes
+/// it (−1) moves its score, as a share.
+pub const FIT_WEIGHT: f32 = 0.2;
+
+/// At most this many "did you mean…?" suggestions.
+pub const SUGGESTIONS: usize = 3;
 
 /// Alternatives must score at least this share of the best scheme's text score.
 pub const ALTERNATIVE_RATIO: f32 = 0.3;
@@ -71,10 +78,105 @@ pub struct Hit {
 pub enum Found {
     /// Schemes, best first.
     Schemes(Vec<Hit>),
+    /// Not sure: schemes to offer as "did you mean…?", best first (at most [`SUGGESTIONS`]).
+    Suggestions(Vec<Hit>),
     /// A request to browse a category (`None`: every scheme).
     List(Option<Category>),
+    /// A structured request ("which schemes are open now", "for individuals", "biggest
+    /// funding"), answered from the corpus's fields.
+    Filtered(Filter),
     /// Nothing in the corpus answers the question.
     Nothing,
+}
+
+/// How a structured list is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortBy {
+    /// By category, as browsing shows them.
+    Category,
+    /// Largest money figure first.
+    Money,
+    /// Nearest future deadline first (schemes with one only).
+    Deadline,
+}
+
+/// Words (analysed) by which askers speak of themselves.
+const FIRST_PERSON: &[&str] = &[
+    "i", "im", "me", "my", "we", "our", "us", "myself", "ourselv", "我", "我们", "本人", "自己",
+];
+
+/// A structured list request: which schemes, in what order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    /// Only schemes taking applications now.
+    pub open_only: bool,
+    /// Only schemes this kind of applicant can apply to (a key of text/data/vocabulary.toml).
+    pub applicant: Option<&'static str>,
+    pub sort: SortBy,
+}
+
+impl Filter {
+    /// A stable key for tests and JSON: `list:open`, `list:applicant=student`,
+    /// `list:sort=money`, `list:sort=deadline` (joined with `+` when several apply).
+    #[must_use]
+    pub fn key(&self) -> String {
+        let mut parts = Vec::new();
+        if self.open_only {
+            parts.push("open".to_owned());
+        }
+        if let Some(a) = self.applicant {
+            parts.push(format!("applicant={a}"));
+        }
+        match self.sort {
+            SortBy::Category => {}
+            SortBy::Money => parts.push("sort=money".to_owned()),
+            SortBy::Deadline => parts.push("sort=deadline".to_owned()),
+        }
+        format!("list:{}", parts.join("+"))
+    }
+
+    /// The schemes that pass the filter, in order, as indexes into `corpus.schemes`; `today` is
+    /// the day number of [`crate::date::today_hk`]. Closed schemes never pass.
+    #[must_use]
+    pub fn apply(&self, corpus: &Corpus, today: i64) -> Vec<usize> {
+        use crate::corpus::Status;
+        let mut picked: Vec<usize> = corpus
+            .schemes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.status != Status::Closed)
+            .filter(|(_, s)| !self.open_only || s.status == Status::Open)
+            .filter(|(_, s)| {
+                self.applicant.is_none_or(|a| {
+                    s.applicants.iter().any(|x| x == a)
+                        || (a == "individual" && s.individuals_can_apply)
+                })
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let deadline = |i: usize| {
+            corpus.schemes[i]
+                .deadline
+                .as_deref()
+                .and_then(crate::date::parse)
+                .filter(|&d| d >= today)
+        };
+        match self.sort {
+            SortBy::Category => picked.sort_by_key(|&i| {
+                let c = corpus.schemes[i].category;
+                Category::ALL.iter().position(|&x| x == c)
+            }),
+            SortBy::Money => {
+                picked.retain(|&i| corpus.schemes[i].money.headline().is_some());
+                picked.sort_by_key(|&i| std::cmp::Reverse(corpus.schemes[i].money.headline()));
+            }
+            SortBy::Deadline => {
+                picked.retain(|&i| deadline(i).is_some());
+                picked.sort_by_key(|&i| deadline(i));
+            }
+        }
+        picked
+    }
 }
 
 /// The result of [`Engine::search`].
@@ -236,6 +338,14 @@ pub struct Engine {
     vocabulary: Vocabulary,
     /// The English words of names and keywords, which typos are matched against.
     tag_words: Vec<String>,
+    /// Applicant kinds and needs, for structured requests.
+    asker: crate::text::vocabulary::Vocabulary,
+    /// Folded names of programmes that are not ours (`text/data/elsewhere.txt`).
+    elsewhere: Vec<String>,
+    /// The answer / suggest / no-match model.
+    model: Model,
+    /// The phrases of structured requests: open now, most money, deadline soon.
+    structured: [crate::text::vocabulary::PhraseSet; 4],
 }
 
 impl std::fmt::Debug for Engine {
@@ -339,7 +449,25 @@ impl Engine {
         }
         let vocabulary = Vocabulary::read(&searcher, fields, &by_address, corpus.schemes.len())?;
         let tag_words = vocabulary.tag_words();
+        let asker = crate::text::vocabulary::Vocabulary::new(&analyzer);
+        let phrases = crate::text::lexicon::structured_phrases();
+        let structured = [
+            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.open),
+            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.money),
+            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.deadline),
+            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.fits),
+        ];
+        let elsewhere = include_str!("../text/data/elsewhere.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| name_key(l).replace(' ', ""))
+            .filter(|k| !k.is_empty())
+            .collect();
         Ok(Engine {
+            elsewhere,
+            model: Model::shipped(),
+            asker,
+            structured,
             corpus,
             analyzer,
             lexicon,
@@ -384,6 +512,7 @@ impl Engine {
         let plan = self.plan(question);
         let found = self
             .find(question, &plan, limit.max(1))
+            .map(|(found, _)| found)
             .unwrap_or_else(|e| {
                 // Searching an in-process index of a few dozen documents does not fail short of a
                 // bug or a broken disk; a person still gets an answer rather than an error.
@@ -396,14 +525,31 @@ impl Engine {
         }
     }
 
-    fn find(&self, question: &str, plan: &Plan, limit: usize) -> tantivy::Result<Found> {
+    fn find(
+        &self,
+        question: &str,
+        plan: &Plan,
+        limit: usize,
+    ) -> tantivy::Result<(Found, Option<(usize, Features)>)> {
         let n = self.corpus.schemes.len();
         let named = self.name_hits(question);
+        // A question naming someone else's programme ("持續進修基金", "public housing") and none
+        // of ours is not a request to browse ours either.
+        let elsewhere = self.names_elsewhere(question);
+        if elsewhere && named.is_empty() {
+            return Ok((Found::Nothing, None));
+        }
+        if named.is_empty()
+            && let Some(filter) = self.structured_request(plan)
+        {
+            return Ok((Found::Filtered(filter), None));
+        }
         let searcher = self.reader.searcher();
 
         // Content weight: topic and category words, each by its inverse document frequency
         // (single Han characters, mostly particles, weigh a third).
         let mut total = 0.0f32;
+        let mut unknown = 0.0f32;
         let mut covered = vec![0.0f32; n];
         let mut topic_hit = vec![false; n];
         // Byte spans of topic words found in each scheme's names or keywords.
@@ -421,6 +567,9 @@ impl Engine {
                 idf /= 3.0;
             }
             total += idf;
+            if df == 0 {
+                unknown += idf;
+            }
             has_topic |= t.role == Role::Topic;
             for i in 0..n {
                 if m.any[i] {
@@ -460,16 +609,17 @@ impl Engine {
                 .iter()
                 .all(|(&i, h)| !h.official && Some(self.corpus.schemes[i].category) == category);
         if plan.list_words && category.is_some() && only_examples {
-            return Ok(Found::List(category));
+            return Ok((Found::List(category), None));
         }
         if named.is_empty() && !has_topic {
-            return Ok(match category {
+            let found = match category {
                 Some(c) => Found::List(Some(c)),
                 None if plan.list_words || plan.with_role(Role::Generic).next().is_some() => {
                     Found::List(None)
                 }
                 None => Found::Nothing,
-            });
+            };
+            return Ok((found, None));
         }
 
         let typos = |t: &QueryToken| -> Vec<String> {
@@ -494,40 +644,96 @@ impl Engine {
             }
         }
 
+        // Who is asking and what for: schemes that fit rank higher, schemes the asker cannot
+        // apply to lower.
+        let tokens: Vec<(&str, usize, usize)> = plan
+            .tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.from, t.to))
+            .collect();
+        let stated = self.asker.detect(&tokens);
+        let fit = |i: usize| -> (f32, f32) {
+            let s = &self.corpus.schemes[i];
+            let applicant = if stated.applicants.is_empty() || s.applicants.is_empty() {
+                0.0
+            } else if stated.applicants.iter().any(|a| {
+                s.applicants.iter().any(|x| x == a)
+                    || (*a == "individual" && s.individuals_can_apply)
+            }) {
+                1.0
+            } else {
+                -1.0
+            };
+            let need = f32::from(u8::from(
+                stated.needs.iter().any(|n| s.needs.iter().any(|x| x == n)),
+            ));
+            (applicant, need)
+        };
+
+        for i in 0..n {
+            if money_match[i] {
+                text_score[i] *= MONEY_MATCH_FACTOR;
+            }
+        }
         let mut hits: Vec<Hit> = (0..n)
-            .filter_map(|i| {
+            .filter(|&i| text_score[i] > 0.0 || named.contains_key(&i))
+            .map(|i| {
                 let bonus = named.get(&i).map(|h| h.bonus);
-                let coverage = if total > 0.0 { covered[i] / total } else { 0.0 };
                 let evidence = strong[i].len() + usize::from(money_match[i]);
-                if money_match[i] {
-                    text_score[i] *= MONEY_MATCH_FACTOR;
-                    topic_hit[i] = true;
-                }
-                let accepted = bonus.is_some()
-                    || (topic_hit[i] && evidence >= 1 && coverage > COVERAGE_CUT)
-                    || evidence >= STRONG_WORDS;
-                if text_score[i] > 0.0 || bonus.is_some() {
-                    tracing::debug!(
-                        scheme = %self.corpus.schemes[i].id,
-                        score = text_score[i],
-                        named = ?bonus,
-                        coverage,
-                        evidence,
-                        accepted,
-                        "candidate"
-                    );
-                }
                 // Words found in a scheme's names and keywords say more than words found in
                 // its prose: each one adds a quarter to the text score.
-                let weighted = text_score[i] * (1.0 + EVIDENCE_WEIGHT * evidence as f32);
-                accepted.then(|| Hit {
+                let (applicant, need) = fit(i);
+                let weighted = text_score[i]
+                    * (1.0 + EVIDENCE_WEIGHT * evidence as f32)
+                    * (1.0 + FIT_WEIGHT * (applicant + need));
+                Hit {
                     scheme: i,
                     score: weighted + bonus.unwrap_or(0.0),
                     named: bonus.is_some(),
-                })
+                }
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.scheme.cmp(&b.scheme)));
+        let Some(top) = hits.first().map(|h| h.scheme) else {
+            return Ok((Found::Nothing, None));
+        };
+        let weighted = |h: &Hit| {
+            if h.named {
+                h.score - named[&h.scheme].bonus
+            } else {
+                h.score
+            }
+        };
+        let best = weighted(&hits[0]);
+        let second = hits.get(1).map_or(0.0, weighted);
+        let (applicant_fit, need_fit) = fit(top);
+        let features = Features {
+            named: f32::from(u8::from(hits[0].named)),
+            score: (1.0 + text_score[top]).ln() / 5.0,
+            margin: if best > 0.0 {
+                ((best - second) / best).max(0.0)
+            } else {
+                1.0
+            },
+            coverage: if total > 0.0 {
+                covered[top] / total
+            } else {
+                1.0
+            },
+            unknown: if total > 0.0 { unknown / total } else { 0.0 },
+            evidence: ((strong[top].len() + usize::from(money_match[top])) as f32 / 3.0).min(1.0),
+            elsewhere: f32::from(u8::from(elsewhere)),
+            applicant_fit,
+            need_fit,
+        };
+        let confidence = self.model.decide(&features);
+        tracing::debug!(
+            scheme = %self.corpus.schemes[top].id,
+            ?features,
+            probability = self.model.probability(&features),
+            ?confidence,
+            "decision"
+        );
         if let Some(best) = hits.first().map(|h| text_score[h.scheme]) {
             hits.retain(|h| h.named || text_score[h.scheme] >= ALTERNATIVE_RATIO * best);
         }
@@ -535,6 +741,7 @@ impl Engine {
         // matches share a category lists that category.
         if plan.list_words
             && named.is_empty()
+            && confidence != Confidence::None
             && let [a, b, ..] = hits.as_slice()
         {
             let (ca, cb) = (
@@ -542,14 +749,110 @@ impl Engine {
                 self.corpus.schemes[b.scheme].category,
             );
             if ca == cb {
-                return Ok(Found::List(Some(ca)));
+                return Ok((Found::List(Some(ca)), None));
             }
         }
-        hits.truncate(limit);
-        Ok(if hits.is_empty() {
-            Found::Nothing
-        } else {
-            Found::Schemes(hits)
+        let found = match confidence {
+            Confidence::Answer => {
+                hits.truncate(limit);
+                Found::Schemes(hits)
+            }
+            Confidence::Suggest => {
+                hits.truncate(SUGGESTIONS);
+                Found::Suggestions(hits)
+            }
+            Confidence::None => Found::Nothing,
+        };
+        Ok((found, Some((top, features))))
+    }
+
+    /// The features the decision model saw for a question's best candidate, and that
+    /// candidate (an index into the corpus), or `None` when no scheme is a candidate or the
+    /// question is a browse request. Used to fit the model.
+    #[must_use]
+    pub fn decision_features(&self, question: &str) -> Option<(usize, Features)> {
+        let plan = self.plan(question);
+        self.find(question, &plan, 1).ok().and_then(|(_, f)| f)
+    }
+
+    /// Whether the question names a programme, place or service that is not one of ours
+    /// (`text/data/elsewhere.txt`), on word boundaries after folding.
+    fn names_elsewhere(&self, question: &str) -> bool {
+        let q = Compact::new(&name_key(question));
+        self.elsewhere.iter().any(|key| {
+            q.text
+                .match_indices(key.as_str())
+                .any(|(start, _)| q.starts_word[start] && q.ends_word[start + key.len()])
+        })
+    }
+
+    /// A browse request answered from structured fields: it asks for a list (list words, or
+    /// "which can I apply for"), states who is asking or asks for open / largest / soonest, and
+    /// says nothing else a scheme would have to match.
+    fn structured_request(&self, plan: &Plan) -> Option<Filter> {
+        let tokens: Vec<(&str, usize, usize)> = plan
+            .tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.from, t.to))
+            .collect();
+        let present: std::collections::HashSet<&str> = tokens.iter().map(|t| t.0).collect();
+        let [open, money, deadline, fits] = self.structured.each_ref().map(|p| p.find(&present));
+        let stated = self.asker.detect(&tokens);
+        let asks = plan.list_words
+            || fits.is_some()
+            || open.is_some()
+            || money.is_some()
+            || deadline.is_some();
+        let structured = open.is_some() || money.is_some() || deadline.is_some();
+        if !asks || (!structured && stated.applicants.is_empty()) {
+            return None;
+        }
+        let explained = |t: &QueryToken| {
+            [open, money, deadline, fits]
+                .iter()
+                .flatten()
+                .any(|p| p.contains(&t.text))
+                || stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b)
+        };
+        // A word in some scheme's names or keywords ("incubation", "visa") asks about those
+        // schemes, not for a list.
+        if plan.tokens.iter().any(|t| {
+            let broad = t.role == Role::Category
+                && self
+                    .lexicon
+                    .categories(&t.text)
+                    .iter()
+                    .all(|&c| c == Category::Funding);
+            matches!(t.role, Role::Topic | Role::Category)
+                && !broad
+                && !explained(t)
+                && self.docs_matching(t).tags.contains(&true)
+        }) {
+            return None;
+        }
+        // "List start-up schemes" browses a category; "we're a start-up, what can we apply
+        // for?" says who is asking. Without a first-person word, a named category wins.
+        let first_person = plan
+            .tokens
+            .iter()
+            .any(|t| FIRST_PERSON.contains(&t.text.as_str()));
+        let applicant =
+            stated.applicants.first().copied().filter(|_| {
+                first_person || plan.categories.iter().all(|&c| c == Category::Funding)
+            });
+        if !structured && applicant.is_none() {
+            return None;
+        }
+        Some(Filter {
+            open_only: open.is_some(),
+            applicant,
+            sort: if money.is_some() {
+                SortBy::Money
+            } else if deadline.is_some() {
+                SortBy::Deadline
+            } else {
+                SortBy::Category
+            },
         })
     }
 

@@ -142,7 +142,13 @@ impl Plan {
                     .any(|&(a, b)| a <= t.from && t.to <= b && (a, b) != (t.from, t.to));
             // A Han word made only of non-topic words ("資助計劃" = 資助 + 計劃) is not a topic
             // either; search mode emits its parts before it.
-            let role = if is_part {
+            // A Han word made only of filler characters ("不会" from colloquial "唔會") is filler.
+            let all_filler_chars = t.han
+                && t.text.chars().count() > 1
+                && t.text
+                    .chars()
+                    .all(|c| lexicon.is_filler(c.encode_utf8(&mut [0; 4])));
+            let role = if is_part || (role == Role::Topic && all_filler_chars) {
                 Role::Filler
             } else if role == Role::Topic && t.han && composed_of_non_topic(&spans, t.from, t.to) {
                 Role::Generic

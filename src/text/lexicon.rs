@@ -53,6 +53,23 @@ struct LexiconFile {
     dictionary: Words,
     category: HashMap<String, Vec<String>>,
     synonyms: Synonyms,
+    structured: Structured,
+}
+
+/// Phrases of a structured browse request (see lexicon.toml's `[structured]`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Structured {
+    pub open: Vec<String>,
+    pub money: Vec<String>,
+    pub deadline: Vec<String>,
+    pub fits: Vec<String>,
+}
+
+/// The structured-request phrases as written in lexicon.toml.
+#[must_use]
+pub fn structured_phrases() -> Structured {
+    parse().structured
 }
 
 #[derive(Deserialize)]
@@ -119,6 +136,16 @@ impl Lexicon {
         words.extend(file.dictionary.words);
         words.extend(file.category.into_values().flatten());
         words.extend(file.synonyms.groups.into_iter().flatten());
+        words.extend(
+            [
+                file.structured.open,
+                file.structured.money,
+                file.structured.deadline,
+                file.structured.fits,
+            ]
+            .into_iter()
+            .flatten(),
+        );
         words.extend(concept_groups().into_iter().flatten());
         words
     }

@@ -67,6 +67,41 @@ pub fn raw_words() -> Vec<&'static str> {
         .collect()
 }
 
+/// Phrases in analysed form, each a bag of tokens: a phrase is in a question when all of its
+/// tokens are.
+#[derive(Debug, Clone, Default)]
+pub struct PhraseSet(Vec<Vec<String>>);
+
+impl PhraseSet {
+    /// Analyses `phrases` with `analyzer`.
+    #[must_use]
+    pub fn new(analyzer: &Analyzer, phrases: &[String]) -> PhraseSet {
+        PhraseSet(
+            phrases
+                .iter()
+                .map(|p| {
+                    analyzer
+                        .analyze(p)
+                        .into_iter()
+                        .map(|t| t.text)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|t| !t.is_empty())
+                .collect(),
+        )
+    }
+
+    /// The tokens of the longest phrase whose every token is in `present`.
+    #[must_use]
+    pub fn find(&self, present: &HashSet<&str>) -> Option<&[String]> {
+        self.0
+            .iter()
+            .filter(|p| p.iter().all(|t| present.contains(t.as_str())))
+            .max_by_key(|p| p.len())
+            .map(Vec::as_slice)
+    }
+}
+
 /// One key's phrases, each as the set of its analysed tokens.
 #[derive(Debug, Clone)]
 struct Entry {
