@@ -222,6 +222,9 @@ struct Presence {
 
 impl Presence {
     fn in_field(&self, field: Field, f: Fields) -> bool {
+        if field == f.all {
+            return self.fields != 0 || self.all.contains(&true);
+        }
         let bit = [f.names, f.keywords, f.summary, f.details, f.asked]
             .iter()
             .position(|&x| x == field);

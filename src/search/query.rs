@@ -207,6 +207,9 @@ impl Plan {
             ));
         };
         for t in &self.tokens {
+            // Every word, whatever its role, against all of a scheme's text: the plain BM25 a
+            // question and the example questions share ("我哋想請人" ~ "我哋公司想請人").
+            push(f.all, &t.text, ALL_BOOST);
             let w = t.role.weight();
             if w == 0.0 {
                 continue;
@@ -228,6 +231,9 @@ impl Plan {
         Box::new(BooleanQuery::new(clauses))
     }
 }
+
+/// The boost of every question word, whatever its role, against all of a scheme's text.
+pub const ALL_BOOST: f32 = 1.5;
 
 /// The boost of the example-question field (`asked_as`) in the ranking query.
 pub const ASKED_BOOST: f32 = 1.0;

@@ -18,9 +18,9 @@ use crate::support::engine::engine;
 /// the decision model was last fitted; BENCHMARKS.md gives those figures. (Issue 9's targets are
 /// higher: 95% in every in-domain group; where a floor is lower, that target is not met yet.)
 const FLOOR: &[(&str, f64)] = &[
-    ("cantonese", 78.0),
+    ("cantonese", 81.0),
     ("eligibility", 95.0),
-    ("en", 87.0),
+    ("en", 88.0),
     ("list", 76.0),
     ("mixed", 91.0),
     ("money", 95.0),
@@ -28,7 +28,7 @@ const FLOOR: &[(&str, f64)] = &[
     ("short", 93.0),
     ("structured", 65.0),
     ("typo", 90.0),
-    ("zh-hans", 87.0),
+    ("zh-hans", 91.0),
     ("zh-hant", 94.0),
 ];
 
