@@ -1,7 +1,8 @@
 //! The bot's HTTP listener (`--listen`): `GET /healthz` and `GET /metrics`, merged with
 //! teloxide's webhook route in webhook mode.
 //!
-//! Health: 200 when an index is loaded and the store and data folder are writable, else 503,
+//! Health: 200 when an index is loaded, the store and data folder are writable and no part of
+//! the bot has stopped (the delivery worker stops when it cannot record deliveries), else 503,
 //! each with a short JSON body saying why. Metrics: the Prometheus text format from
 //! [`crate::metrics`], with the outbox depth, subscribers and corpus version read at scrape time.
 
@@ -36,6 +37,7 @@ async fn healthz(Extract(state): Extract<Arc<State>>) -> impl IntoResponse {
     })
     .await
     .unwrap_or_else(|e| Err(format!("the health check failed: {e}")));
+    let checked = checked.and_then(|()| state.problem().map_or(Ok(()), Err));
     let engine = state.engine();
     let schemes = engine.corpus().schemes.len();
     match checked {

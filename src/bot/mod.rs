@@ -2,8 +2,10 @@
 //!
 //! Data flow: long polling → [`schema`] (a thin dptree tree) → `handlers` (extract the text, the
 //! chat and the language, call [`crate::answer::answer`] or build a bot screen from `texts`) →
-//! [`crate::render::Reply`] → `handlers::send`/`edit` (Telegram HTML, keyboard on the last part,
-//! plain-text retry when Telegram rejects the HTML).
+//! [`crate::render::Reply`] → `send::Telegram` (the one send path, shared with the delivery
+//! worker: Telegram HTML, keyboard on the last part, a refused part re-sent as plain text,
+//! failures classified by status and error code) through `limiter` (one GCRA limiter for
+//! replies and notices).
 //!
 //! - `commands`: parsing `/commands` and group mentions (pure).
 //! - `callback`: the inline-button data format (pure).
@@ -11,13 +13,16 @@
 //! - `delivery`: the worker that drains the outbox (notices, reminders, broadcasts) at
 //!   Telegram's pace, honouring "retry after" and dropping chats that blocked the bot.
 //! - `texts`: bot-only wording and screens (pure).
-//! - `handlers`: the endpoints and the send/edit helpers.
+//! - `handlers`: the endpoints.
+//! - `send`: the one send path (replies, edits, notices) and its error classification.
+//! - `limiter`: the shared rate limiter and the send log it restarts from.
+//! - `listener`: logs and counts the updates teloxide cannot parse.
 //!
 //! Invariants: every callback query is answered; a failing send is logged and never stops the
 //! bot; the token is only held by the `Bot` value and never logged (teloxide redacts it from its
 //! own network errors, and this crate does not bridge the `log` crate, so reqwest's URL logs go
-//! nowhere); handlers are generic over [`Api`], so the production stack
-//! (`CacheMe<Throttle<Bot>>`) and a plain `Bot` run the same code.
+//! nowhere, and `send` strips the URL from its errors); handlers are generic over [`Api`] for
+//! the calls that still go through teloxide (callback and inline answers, the command menu).
 //!
 //! Ignored on purpose: edited messages (answering an edit would send a second answer to a
 //! question already answered; people re-send instead), channel posts, service messages, and
@@ -29,6 +34,9 @@ mod delivery;
 mod flood;
 mod handlers;
 mod http;
+mod limiter;
+mod listener;
+mod send;
 mod texts;
 
 use std::path::PathBuf;
@@ -37,7 +45,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use teloxide::RequestError;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, ShutdownToken, UpdateFilterExt, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::{Requester, RequesterExt};
@@ -63,7 +70,7 @@ const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// The Bot API calls the handlers make, with the `Send` futures the dispatcher needs. Any
-/// `Requester` stack over `Bot` qualifies (e.g. `Bot`, `CacheMe<Throttle<Bot>>`).
+/// `Requester` stack over `Bot` qualifies (e.g. `Bot`, `CacheMe<Bot>`).
 pub trait Api:
     Requester<
         Err = RequestError,
@@ -244,6 +251,11 @@ pub(crate) struct State {
     pub(crate) remind_days: i64,
     /// One reload at a time (SIGHUP and /reload may race).
     reloading: tokio::sync::Mutex<()>,
+    /// The one send path.
+    pub(crate) tg: Arc<send::Telegram>,
+    /// Why the bot is unhealthy (a part that stopped, such as the delivery worker), for
+    /// `/healthz`; `None` when all is well.
+    problem: Mutex<Option<String>>,
 }
 
 impl State {
@@ -266,6 +278,32 @@ impl State {
         })
     }
 
+    /// Runs a store call on the blocking pool, so a slow or locked database never holds up a
+    /// runtime thread (and with it other chats).
+    pub(crate) async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = Arc::clone(&self.store);
+        Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
+    }
+
+    /// Marks the bot unhealthy (`/healthz` answers 503 with `why`).
+    pub(crate) fn set_unhealthy(&self, why: String) {
+        *self
+            .problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+    }
+
+    /// Why the bot is unhealthy, if it is.
+    pub(crate) fn problem(&self) -> Option<String> {
+        self.problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub(crate) fn is_admin(&self, user: Option<u64>) -> bool {
         user.is_some_and(|u| self.admins.contains(&u))
     }
@@ -275,7 +313,7 @@ impl State {
 /// more branch here.
 pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
-        .branch(Update::filter_message().endpoint(handlers::on_message::<R>))
+        .branch(Update::filter_message().endpoint(handlers::on_message))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
         .branch(Update::filter_my_chat_member().endpoint(handlers::on_membership))
@@ -296,7 +334,7 @@ pub fn serve(
         .build()
         .context("starting the async runtime")?;
     let result = runtime.block_on(run(engine, config, store, corpus_dir, index_dir));
-    // Background tasks (the throttle worker, idle chat workers) must not hold up the exit.
+    // Background tasks (idle chat workers, the send log) must not hold up the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
 }
@@ -315,14 +353,22 @@ async fn run(
     // that arrives before the reload task runs must not kill the process (its default action).
     let mut stop = StopSignal::listen()?;
     let hangups = Hangups::listen();
-    let mut raw = Bot::with_client(
-        config.token.0.clone(),
-        teloxide::net::default_reqwest_settings().build()?,
-    );
+    let http_client = teloxide::net::default_reqwest_settings().build()?;
+    let mut raw = Bot::with_client(config.token.0.clone(), http_client.clone());
     if let Some(url) = &config.api_url {
         raw = raw.set_api_url(url.clone());
     }
-    let bot = raw.clone().throttle(Limits::default()).cache_me();
+    let bot = raw.clone().cache_me();
+    let store = Arc::new(store);
+    let limiter = Arc::new(limiter::Limiter::new(config.rates));
+    seed_limiter(&limiter, &store).await;
+    let tg = Arc::new(send::Telegram::new(
+        http_client,
+        config.api_url.as_ref(),
+        &config.token.0,
+        Arc::clone(&limiter),
+        Arc::clone(&store),
+    ));
 
     let me = tokio::select! {
         me = bot.get_me() => me.context("asking Telegram who the bot is (getMe); check TELOXIDE_TOKEN")?,
@@ -339,7 +385,7 @@ async fn run(
 
     let state = Arc::new(State {
         engine: RwLock::new(Arc::new(engine)),
-        store: Arc::new(store),
+        store,
         flood: Mutex::new(FloodGuard::new(config.flood)),
         admins: config.admins.clone(),
         wake: Arc::new(Notify::new()),
@@ -348,6 +394,8 @@ async fn run(
         data_dir: config.data_dir.clone(),
         remind_days: config.remind_days,
         reloading: tokio::sync::Mutex::new(()),
+        tg: Arc::clone(&tg),
+        problem: Mutex::new(None),
     });
     // Start-up publishes the corpus as loaded (notices for changes made while stopped) and
     // queues due reminders; the worker then drains whatever the outbox holds, including what
@@ -355,7 +403,7 @@ async fn run(
     after_load(&state).await;
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(delivery::run(
-        raw,
+        tg,
         Arc::clone(&state),
         config.rates,
         worker_stopped,
@@ -379,22 +427,20 @@ async fn run(
     }
     let mut app = http::router(Arc::clone(&state));
 
-    let mut dispatcher = Dispatcher::builder(
-        bot.clone(),
-        schema::<teloxide::adaptors::CacheMe<teloxide::adaptors::Throttle<Bot>>>(),
-    )
-    .dependencies(dptree::deps![Arc::clone(&state)])
-    .default_handler(|update| async move {
-        crate::metrics::global().update("other");
-        tracing::debug!(
-            update_id = update.id.0,
-            "ignoring an update the bot does not handle"
-        );
-    })
-    .error_handler(Arc::new(|e: anyhow::Error| async move {
-        tracing::error!(error = format!("{e:#}"), "handler failed");
-    }))
-    .build();
+    let mut dispatcher =
+        Dispatcher::builder(bot.clone(), schema::<teloxide::adaptors::CacheMe<Bot>>())
+            .dependencies(dptree::deps![Arc::clone(&state)])
+            .default_handler(|update| async move {
+                crate::metrics::global().update("other");
+                tracing::debug!(
+                    update_id = update.id.0,
+                    "ignoring an update the bot does not handle"
+                );
+            })
+            .error_handler(Arc::new(|e: anyhow::Error| async move {
+                tracing::error!(error = format!("{e:#}"), "handler failed");
+            }))
+            .build();
     let shutdown = dispatcher.shutdown_token();
     let (stop_http, http_stopped) = tokio::sync::watch::channel(false);
     let serve_http = |app: axum::Router| {
@@ -432,7 +478,7 @@ async fn run(
             let task = serve_http(app);
             tracing::info!(url = %url, listen = %addr, "taking updates by webhook");
             let errors = LoggingErrorHandler::with_custom_text("the webhook listener failed");
-            let dispatch = dispatcher.dispatch_with_listener(listener, errors);
+            let dispatch = dispatcher.dispatch_with_listener(listener::Counted(listener), errors);
             until_stopped(dispatch, &mut stop, &shutdown, || {
                 let _ = stop_http.send(true);
             })
@@ -441,11 +487,13 @@ async fn run(
         }
         _ => {
             let task = serve_http(app);
-            let listener = Polling::builder(bot.clone())
-                .timeout(POLL_TIMEOUT)
-                .delete_webhook()
-                .await
-                .build();
+            let listener = listener::Counted(
+                Polling::builder(bot.clone())
+                    .timeout(POLL_TIMEOUT)
+                    .delete_webhook()
+                    .await
+                    .build(),
+            );
             let listener_errors = Arc::new(|e: RequestError| async move {
                 tracing::warn!(error = %e, "getting updates failed; retrying");
             });
@@ -651,6 +699,33 @@ async fn remind_periodically(state: Arc<State>) {
             Ok(Err(e)) => tracing::error!(error = %e, "queueing reminders failed"),
             Err(e) => tracing::error!(error = %e, "queueing reminders failed"),
         }
+    }
+}
+
+/// Starts the limiter from the sends recorded in the last second (by this process's
+/// predecessor, which may have been killed mid-broadcast a moment ago).
+async fn seed_limiter(limiter: &limiter::Limiter, store: &Arc<Store>) {
+    let st = Arc::clone(store);
+    let now = now_ms();
+    match tokio::task::spawn_blocking(move || st.recent_sends(now - 1000)).await {
+        Ok(Ok(recent)) => {
+            let recent: Vec<(i64, Duration)> = recent
+                .into_iter()
+                .map(|(at, chat)| {
+                    let ago = u64::try_from(now - at).unwrap_or(0);
+                    (chat, Duration::from_millis(ago))
+                })
+                .collect();
+            if !recent.is_empty() {
+                tracing::info!(
+                    sends = recent.len(),
+                    "starting the rate limiter from the last second's sends"
+                );
+            }
+            limiter.seed(&recent);
+        }
+        Ok(Err(e)) => tracing::warn!(error = %e, "reading recent sends failed"),
+        Err(e) => tracing::warn!(error = %e, "reading recent sends failed"),
     }
 }
 

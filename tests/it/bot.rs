@@ -791,7 +791,7 @@ async fn a_failing_chat_is_logged_and_other_chats_are_served() {
         .await;
     let log = h
         .bot
-        .wait_log(|l| l.contains("chat_id=1301") && l.contains("sending a reply failed"))
+        .wait_log(|l| l.contains("chat_id=1301") && l.contains("the chat is gone"))
         .await;
     assert!(log.contains("bot was blocked by the user"), "{log}");
     assert!(h.bot.is_running());

@@ -16,7 +16,7 @@ use crate::support::http::{request, sample};
 
 /// The address the bot's HTTP listener bound (it is started with `--listen 127.0.0.1:0`, so no
 /// two tests can race for a port).
-async fn listening(bot: &BotProcess) -> SocketAddr {
+pub(crate) async fn listening(bot: &BotProcess) -> SocketAddr {
     let log = bot.wait_log(|l| l.contains("HTTP listener ready")).await;
     let line = log
         .lines()
@@ -31,7 +31,7 @@ async fn listening(bot: &BotProcess) -> SocketAddr {
 }
 
 /// One request to the bot's listener, retrying the connection until the bot listens.
-async fn http(
+pub(crate) async fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
