@@ -371,7 +371,9 @@ async fn run(
     ));
 
     let me = tokio::select! {
-        me = bot.get_me() => me.context("asking Telegram who the bot is (getMe); check TELOXIDE_TOKEN")?,
+        me = bot.get_me() => me
+            .context("asking Telegram who the bot is (getMe); check TELOXIDE_TOKEN")
+            .map_err(|e| crate::exit::tag(crate::exit::UNAVAILABLE, e))?,
         () = stop.recv() => return Ok(()),
     };
     tracing::info!(
@@ -471,7 +473,9 @@ async fn run(
                 }
             }
             let (listener, stopped, webhook) = tokio::select! {
-                r = webhooks::axum_to_router(bot.clone(), options) => r.context("registering the webhook with Telegram (setWebhook)")?,
+                r = webhooks::axum_to_router(bot.clone(), options) => r
+                    .context("registering the webhook with Telegram (setWebhook)")
+                    .map_err(|e| crate::exit::tag(crate::exit::UNAVAILABLE, e))?,
                 () = stop.recv() => return Ok(()),
             };
             app = app.merge(webhook);

@@ -304,7 +304,7 @@ fn an_unknown_configuration_key_is_refused_by_name() {
     let file = dir.path().join("config.toml");
     std::fs::write(&file, "notify_rate = 20\nnotfy_rate = 30\n").unwrap();
     let out = config_command(&["--config", file.to_str().unwrap(), "config"], &[]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(78), "a configuration error");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("config.toml:2") && err.contains("notfy_rate"),
@@ -357,11 +357,29 @@ fn an_unwritable_data_folder_is_a_clear_error_at_start_up() {
         .env("TELOXIDE_API_URL", "http://127.0.0.1:9")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(73), "cannot create the data folder");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("/proc/self/schemebot-data") && err.contains("database"),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn telegram_unreachable_exits_69_and_the_unit_does_not_restart_configuration_errors() {
+    let data = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9 (discard): getMe fails at once.
+    let out = serve_command(Some("http://127.0.0.1:9"), data.path(), &[])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(69), "{err}");
+    assert!(err.contains("getMe"), "{err}");
+    let unit = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/schemebot.service"),
+    )
+    .unwrap();
+    assert!(unit.contains("RestartPreventExitStatus=64 65 73 78"));
+    assert!(unit.contains("LimitNOFILE="));
 }
