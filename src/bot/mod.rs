@@ -472,7 +472,7 @@ async fn run(
                     options.get_or_gen_secret_token();
                 }
             }
-            let (listener, stopped, webhook) = tokio::select! {
+            let (mut listener, stopped, webhook) = tokio::select! {
                 r = webhooks::axum_to_router(bot.clone(), options) => r
                     .context("registering the webhook with Telegram (setWebhook)")
                     .map_err(|e| crate::exit::tag(crate::exit::UNAVAILABLE, e))?,
@@ -482,8 +482,18 @@ async fn run(
             let task = serve_http(app);
             tracing::info!(url = %url, listen = %addr, "taking updates by webhook");
             let errors = LoggingErrorHandler::with_custom_text("the webhook listener failed");
+            // Stopping the listener is what deletes the webhook (`stopped` above) and makes
+            // the route refuse new updates (503: Telegram delivers them again later). It is
+            // stopped here rather than left to the dispatcher's shutdown: the dispatcher
+            // stops it only if it sees the shutdown before the update stream ends, and the
+            // stream ends as soon as the HTTP server drops the route, so a stop that raced
+            // with the server skipped deleteWebhook and waited out STOP_GRACE (the cause of
+            // the flaky `webhook_mode_checks_the_secret_and_cleans_up`).
+            let stop_listener =
+                teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
             let dispatch = dispatcher.dispatch_with_listener(listener::Counted(listener), errors);
             until_stopped(dispatch, &mut stop, &shutdown, || {
+                stop_listener.stop();
                 let _ = stop_http.send(true);
             })
             .await;
