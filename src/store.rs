@@ -176,6 +176,9 @@ pub enum StoreError {
         op: &'static str,
         source: rusqlite::Error,
     },
+    /// The database file was deleted or replaced while it was open: what is written now would
+    /// not survive a restart.
+    Replaced { path: PathBuf },
 }
 
 impl fmt::Display for StoreError {
@@ -238,6 +241,12 @@ impl fmt::Display for StoreError {
             StoreError::Sql { path, op, source } => {
                 write!(f, "database {}: {op} failed: {source}", path.display())
             }
+            StoreError::Replaced { path } => write!(
+                f,
+                "the database {} was deleted or replaced while the bot was running: nothing \
+                 written now would survive a restart; restart the bot",
+                path.display()
+            ),
         }
     }
 }
@@ -347,7 +356,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    /// A second, read-only connection for the reads on the interactive path (language,
+    /// subscriptions, topic, whether a chat is active): with WAL, a read never waits for a
+    /// writer, so a write stuck behind another process's lock (a backup, `schemebot publish`)
+    /// holds up writes only. `None` in memory (one connection sees the data).
+    reader: Option<Mutex<Connection>>,
     path: PathBuf,
+    /// The file's identity (device, inode) when it was opened; `None` in memory.
+    identity: Option<(u64, u64)>,
 }
 
 impl Store {
@@ -411,9 +427,25 @@ impl Store {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(fail("setting pragmas"))?;
         migrate(&mut conn, &path, version)?;
+        let identity = if on_disk { file_identity(&path) } else { None };
+        let reader = if on_disk {
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+            let reader =
+                Connection::open_with_flags(&path, flags).map_err(fail("opening a reader"))?;
+            reader
+                .busy_timeout(BUSY_TIMEOUT)
+                .map_err(fail("setting the busy timeout"))?;
+            Some(Mutex::new(reader))
+        } else {
+            None
+        };
         let store = Store {
             conn: Mutex::new(conn),
+            reader,
             path,
+            identity,
         };
         store.check_writable()?;
         Ok(store)
@@ -424,9 +456,21 @@ impl Store {
         user_version(&self.conn()).map_err(self.fail("reading the schema version"))
     }
 
+    /// Fails if the database file was deleted or replaced since it was opened (SQLite keeps
+    /// writing to the old, unlinked file, so writes would seem to succeed and then vanish).
+    pub fn check_file(&self) -> Result<(), StoreError> {
+        match self.identity {
+            Some(id) if file_identity(&self.path) != Some(id) => Err(StoreError::Replaced {
+                path: self.path.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Makes a cheap write in a transaction that is rolled back, for health checks: fails if the
-    /// database cannot take the write lock or refuses writes.
+    /// database file was deleted or replaced, cannot take the write lock or refuses writes.
     pub fn check_writable(&self) -> Result<(), StoreError> {
+        self.check_file()?;
         let fail = self.fail("checking that the database is writable");
         let mut conn = self.conn();
         let tx = conn
@@ -471,7 +515,7 @@ impl Store {
     /// The language for a chat's notices: its /lang choice, else the language it subscribed in.
     pub fn notice_lang(&self, chat: ChatId) -> Result<Option<Lang>, StoreError> {
         let codes: Option<(Option<String>, Option<String>)> = self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT lang, notice_lang FROM chats WHERE chat_id = ?1",
                 [chat],
@@ -487,7 +531,7 @@ impl Store {
     /// The reply language a chat chose, if any.
     pub fn lang(&self, chat: ChatId) -> Result<Option<Lang>, StoreError> {
         let code: Option<String> = self
-            .conn()
+            .reader()
             .query_row("SELECT lang FROM chats WHERE chat_id = ?1", [chat], |row| {
                 row.get(0)
             })
@@ -543,7 +587,7 @@ impl Store {
     /// Whether the bot can write to a chat; an unknown chat is active.
     pub fn is_active(&self, chat: ChatId) -> Result<bool, StoreError> {
         let active: Option<bool> = self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT active FROM chats WHERE chat_id = ?1",
                 [chat],
@@ -605,7 +649,7 @@ impl Store {
     /// A chat's subscriptions, sorted.
     pub fn subscriptions(&self, chat: ChatId) -> Result<Vec<Topic>, StoreError> {
         let fail = self.fail("listing subscriptions");
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn
             .prepare_cached("SELECT topic FROM subscriptions WHERE chat_id = ?1")
             .map_err(&fail)?;
@@ -954,7 +998,7 @@ impl Store {
     /// The forum topic a chat's notices go to.
     pub fn thread(&self, chat: ChatId) -> Result<Option<i32>, StoreError> {
         Ok(self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT thread_id FROM chats WHERE chat_id = ?1",
                 [chat],
@@ -1081,6 +1125,14 @@ impl Store {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The connection for reads that must not wait behind a write (see `reader`).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(reader) => reader.lock().unwrap_or_else(PoisonError::into_inner),
+            None => self.conn(),
+        }
+    }
+
     /// Wraps a SQLite error from `op` with this store's path.
     fn fail(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| classify(&self.path, op, source)
@@ -1105,6 +1157,20 @@ fn migrate(conn: &mut Connection, path: &Path, from: u32) -> Result<(), StoreErr
         tracing::info!(path = %path.display(), version, "migrated the database");
     }
     Ok(())
+}
+
+/// A file's (device, inode), to notice it being replaced.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<u32> {

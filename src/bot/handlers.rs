@@ -124,9 +124,19 @@ fn sanitize(text: &str) -> String {
         .chars()
         .take(MAX_QUESTION_CHARS)
         .map(|c| if c.is_control() { ' ' } else { c })
-        .filter(|c| !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
+        .filter(|c| !is_invisible(*c))
         .collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Invisible formatting characters: zero-width characters, the bidirectional embeddings,
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069) and marks, the Arabic letter mark,
+/// word joiners and the byte-order mark. Echoing them back would let a sender reorder the
+/// bot's own words around them.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 fn has_words(text: &str) -> bool {
@@ -213,28 +223,24 @@ impl State {
 
     /// Subscribes, remembering the language and the forum topic (`thread`) for notices;
     /// `None` when the store failed.
-    fn subscribe(
+    async fn subscribe(
         &self,
         chat: ChatId,
         topic: &Topic,
         lang: Lang,
         thread: Option<i32>,
     ) -> Option<bool> {
-        let result = self
-            .store
-            .subscribe(chat.0, topic)
-            .and_then(|added| self.store.set_notice_lang(chat.0, lang).map(|()| added))
-            .and_then(|added| self.store.set_thread(chat.0, thread).map(|()| added));
-        match result {
-            Ok(added) => {
-                tracing::info!(chat_id = chat.0, topic = %topic.key(), added, thread, "subscribed");
-                Some(added)
-            }
-            Err(e) => {
-                tracing::error!(chat_id = chat.0, error = %e, "subscribing failed");
-                None
-            }
-        }
+        let (c, t) = (chat.0, topic.clone());
+        let added = self
+            .write("subscribing", move |s| {
+                let added = s.subscribe(c, &t)?;
+                s.set_notice_lang(c, lang)?;
+                s.set_thread(c, thread)?;
+                Ok(added)
+            })
+            .await?;
+        tracing::info!(chat_id = chat.0, topic = %topic.key(), added, thread, "subscribed");
+        Some(added)
     }
 }
 
@@ -522,14 +528,13 @@ async fn command_reply(
                 ui
             };
             match resolve_topic(&engine, &arg).await {
-                Some(topic) => {
-                    let added = state.subscribe(chat, &topic, lang, thread);
-                    texts::subscribed(
-                        &texts::topic_label(&topic, corpus, lang),
-                        added.unwrap_or(false),
-                        lang,
-                    )
-                }
+                Some(topic) => match state.subscribe(chat, &topic, lang, thread).await {
+                    Some(added) => {
+                        texts::subscribed(&texts::topic_label(&topic, corpus, lang), added, lang)
+                    }
+                    // Not saved: say so, never "subscribed" or "already subscribed".
+                    None => texts::sorry(lang),
+                },
                 None => texts::unknown_topic(&sanitize(&arg), lang),
             }
         }
@@ -537,19 +542,27 @@ async fn command_reply(
             texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
         }
         Command::Unsubscribe { arg } if is_everything(&arg) => {
-            let n = state.store.unsubscribe_all(chat.0).unwrap_or_else(|e| {
-                tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
-                0
-            });
-            texts::unsubscribed_all(n, ui)
+            let c = chat.0;
+            match state
+                .write("unsubscribing", move |s| s.unsubscribe_all(c))
+                .await
+            {
+                Some(n) => texts::unsubscribed_all(n, ui),
+                None => texts::sorry(ui),
+            }
         }
         Command::Unsubscribe { arg } => match resolve_topic(&engine, &arg).await {
             Some(topic) => {
-                let removed = state.store.unsubscribe(chat.0, &topic).unwrap_or_else(|e| {
-                    tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
-                    false
-                });
-                texts::unsubscribed(&texts::topic_label(&topic, corpus, ui), removed, ui)
+                let (c, t) = (chat.0, topic.clone());
+                match state
+                    .write("unsubscribing", move |s| s.unsubscribe(c, &t))
+                    .await
+                {
+                    Some(removed) => {
+                        texts::unsubscribed(&texts::topic_label(&topic, corpus, ui), removed, ui)
+                    }
+                    None => texts::sorry(ui),
+                }
             }
             None => texts::unknown_topic(&sanitize(&arg), ui),
         },
@@ -576,13 +589,19 @@ async fn command_reply(
         Command::Broadcast { text } if !has_words(&text) => texts::broadcast_usage(ui),
         Command::Broadcast { text } => {
             let admin = i64::try_from(user.unwrap_or_default()).unwrap_or_default();
-            let recipients = state.store.active_subscriber_chats().map_or(0, |c| c.len());
-            match state.store.create_broadcast(admin, &text, super::now_ms()) {
-                Ok(id) => texts::broadcast_preview(id, &text, recipients, ui),
-                Err(e) => {
-                    tracing::error!(error = %e, "saving a broadcast failed");
-                    texts::sorry(ui)
-                }
+            let body = text.clone();
+            let saved = state
+                .write("saving a broadcast", move |s| {
+                    let recipients = s.active_subscriber_chats()?.len();
+                    Ok((
+                        s.create_broadcast(admin, &body, super::now_ms())?,
+                        recipients,
+                    ))
+                })
+                .await;
+            match saved {
+                Some((id, recipients)) => texts::broadcast_preview(id, &text, recipients, ui),
+                None => texts::sorry(ui),
             }
         }
         Command::Funding => texts::funding(corpus, ui),
@@ -626,12 +645,44 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         data = q.data.as_deref().unwrap_or(""),
         "button"
     );
+    // Button presses count against the chat's flood limit like messages (keyed by the user
+    // for buttons under inline-mode messages, which have no chat).
+    let key = chat.unwrap_or(ChatId(i64::try_from(q.from.id.0).unwrap_or(i64::MAX)));
+    let now = Duration::from_millis(u64::try_from(super::now_ms()).unwrap_or(0));
+    let verdict = state
+        .flood
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .check(key, now);
+    match verdict {
+        Verdict::Allow => {}
+        Verdict::Warn => {
+            tracing::info!(
+                chat_id = key.0,
+                "chat is flooding with buttons; asking it to slow down"
+            );
+            answer_callback(&bot, &q, Some(texts::slow_down(lang).plain)).await;
+            return;
+        }
+        Verdict::Drop => {
+            answer_callback(&bot, &q, None).await;
+            return;
+        }
+    }
     let Some(data) = data else {
         answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
         return;
     };
     let engine = state.engine();
     let corpus = engine.corpus();
+    // Callback data comes from the client and can be forged: a scheme to follow must exist.
+    if let Action::Subscribe(Topic::Scheme(id)) = &data.action
+        && corpus.get(id).is_none()
+    {
+        tracing::warn!(chat_id = chat.map(|c| c.0), scheme = %id, "a button names no scheme");
+        answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+        return;
+    }
     let user = q.from.id.0;
     let screen = match data.action {
         Action::Scheme(id) => match (corpus.get(&id), chat) {
@@ -659,7 +710,10 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 Some(MaybeInaccessibleMessage::Regular(m)) => topic_of(m),
                 _ => None,
             };
-            let added = state.subscribe(chat, &topic, lang, thread).unwrap_or(false);
+            let Some(added) = state.subscribe(chat, &topic, lang, thread).await else {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
+            };
             answer_callback(&bot, &q, Some(texts::toggled(true, added, lang))).await;
             match &topic {
                 // A card keeps its text; only its button flips.
@@ -687,10 +741,14 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         }
         Action::Unsubscribe(topic) => {
             let chat = chat.unwrap_or(ChatId(0));
-            let removed = state.store.unsubscribe(chat.0, &topic).unwrap_or_else(|e| {
-                tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
-                false
-            });
+            let (c, t) = (chat.0, topic.clone());
+            let Some(removed) = state
+                .write("unsubscribing", move |s| s.unsubscribe(c, &t))
+                .await
+            else {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
+            };
             answer_callback(&bot, &q, Some(texts::toggled(false, removed, lang))).await;
             let screen = match &topic {
                 Topic::Scheme(id) if is_card(q.message.as_ref()) => {
@@ -709,7 +767,14 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         }
         Action::UnsubscribeAll => {
             let chat = chat.unwrap_or(ChatId(0));
-            let n = state.store.unsubscribe_all(chat.0).unwrap_or(0);
+            let c = chat.0;
+            let Some(n) = state
+                .write("unsubscribing", move |s| s.unsubscribe_all(c))
+                .await
+            else {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
+            };
             answer_callback(&bot, &q, Some(texts::toggled(false, n > 0, lang))).await;
             show(
                 &state,
@@ -736,31 +801,30 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         }
         Action::BroadcastSend(id) => {
             let admin = i64::try_from(user).unwrap_or_default();
-            let queued = match state.store.take_broadcast(id, admin) {
-                Ok(Some(text)) => {
-                    match crate::notify::queue_broadcast(&state.store, id, &text, super::now_ms()) {
-                        Ok(n) => {
-                            tracing::info!(broadcast = id, chats = n, "broadcast queued");
-                            state.wake.notify_one();
-                            Some(n)
+            let queued = state
+                .write("queueing a broadcast", move |s| {
+                    match s.take_broadcast(id, admin)? {
+                        Some(text) => {
+                            crate::notify::queue_broadcast(s, id, &text, super::now_ms()).map(Some)
                         }
-                        Err(e) => {
-                            tracing::error!(error = %e, "queueing a broadcast failed");
-                            None
-                        }
+                        None => Ok(None),
                     }
-                }
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::error!(error = %e, "reading a broadcast failed");
-                    None
-                }
-            };
+                })
+                .await
+                .flatten();
+            if let Some(n) = queued {
+                tracing::info!(broadcast = id, chats = n, "broadcast queued");
+                state.wake.notify_one();
+            }
             texts::broadcast_done(queued, lang)
         }
         Action::BroadcastCancel(id) => {
             let admin = i64::try_from(user).unwrap_or_default();
-            let _ = state.store.take_broadcast(id, admin);
+            let _ = state
+                .write("cancelling a broadcast", move |s| {
+                    s.take_broadcast(id, admin)
+                })
+                .await;
             texts::broadcast_cancelled(lang)
         }
         Action::Category(c) => texts::category_screen(corpus, c, lang),
@@ -770,8 +834,14 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
                 return;
             };
-            if let Err(e) = state.store.set_lang(chat.0, choice) {
-                tracing::error!(chat_id = chat.0, error = %e, "saving the language choice failed; it holds until restart");
+            let c = chat.0;
+            if state
+                .write("saving the language choice", move |s| s.set_lang(c, choice))
+                .await
+                .is_none()
+            {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
             }
             tracing::info!(
                 chat_id = chat.0,

@@ -28,16 +28,21 @@ pub(crate) fn router(state: Arc<State>) -> Router {
 }
 
 async fn healthz(Extract(state): Extract<Arc<State>>) -> impl IntoResponse {
-    let st = Arc::clone(&state);
-    let checked = tokio::task::spawn_blocking(move || {
-        st.store
-            .check_writable()
-            .map_err(|e| format!("the database is not writable: {e}"))?;
-        probe_dir(&st.data_dir).map_err(|e| format!("the data folder is not writable: {e}"))
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("the health check failed: {e}")));
-    let checked = checked.and_then(|()| state.problem().map_or(Ok(()), Err));
+    // A part that stopped (or a write that failed) is the most useful reason: report it first.
+    let checked = match state.problem() {
+        Some(problem) => Err(problem),
+        None => {
+            let st = Arc::clone(&state);
+            tokio::task::spawn_blocking(move || {
+                st.store
+                    .check_writable()
+                    .map_err(|e| format!("the database is not writable: {e}"))?;
+                probe_dir(&st.data_dir).map_err(|e| format!("the data folder is not writable: {e}"))
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the health check failed: {e}")))
+        }
+    };
     let engine = state.engine();
     let schemes = engine.corpus().schemes.len();
     match checked {

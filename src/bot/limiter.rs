@@ -49,6 +49,11 @@ pub(crate) struct Limiter {
     groups: DefaultKeyedRateLimiter<i64>,
     clock: DefaultClock,
     replies_waiting: AtomicUsize,
+    /// Replies (and, separately, notices) take overall cells one at a time, first come first
+    /// served (tokio's mutex is fair): one waiter watches the clock instead of every waiter
+    /// waking at each cell.
+    reply_turn: tokio::sync::Mutex<()>,
+    notice_turn: tokio::sync::Mutex<()>,
     paused_until: Mutex<Option<Instant>>,
     period: Duration,
     acquired: AtomicUsize,
@@ -86,6 +91,8 @@ impl Limiter {
             groups: RateLimiter::keyed(groups),
             clock: DefaultClock::default(),
             replies_waiting: AtomicUsize::new(0),
+            reply_turn: tokio::sync::Mutex::new(()),
+            notice_turn: tokio::sync::Mutex::new(()),
             paused_until: Mutex::new(None),
             period,
             acquired: AtomicUsize::new(0),
@@ -106,6 +113,10 @@ impl Limiter {
             self.replies_waiting.fetch_add(1, Ordering::SeqCst);
             Waiting(&self.replies_waiting)
         });
+        let _turn = match priority {
+            Priority::Reply => self.reply_turn.lock().await,
+            Priority::Notice => self.notice_turn.lock().await,
+        };
         loop {
             if let Some(pause) = self.pause_left() {
                 tokio::time::sleep(pause).await;

@@ -256,7 +256,22 @@ pub(crate) struct State {
     /// Why the bot is unhealthy (a part that stopped, such as the delivery worker), for
     /// `/healthz`; `None` when all is well.
     problem: Mutex<Option<String>>,
+    /// The last store write that failed, until one succeeds again (for `/healthz`).
+    write_failure: Mutex<Option<String>>,
+    /// Update ids handled recently: an update Telegram sends again is handled once.
+    seen: Mutex<RecentIds>,
 }
+
+/// The last [`RECENT_UPDATES`] update ids, in arrival order and as a set.
+#[derive(Default)]
+struct RecentIds {
+    order: std::collections::VecDeque<u32>,
+    set: std::collections::HashSet<u32>,
+}
+
+/// How many update ids are remembered to drop repeats (Telegram repeats a webhook update it
+/// did not see acknowledged, within minutes).
+const RECENT_UPDATES: usize = 10_000;
 
 impl State {
     /// The engine now serving. Hold the `Arc` for the whole of one reply, so a reload cannot
@@ -288,6 +303,57 @@ impl State {
         Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
     }
 
+    /// Runs a store write off the runtime, after checking that the database file is still the
+    /// one opened. A failure is logged, reported by `/healthz` until a write succeeds again,
+    /// and returned as `None`, so the caller tells the user it was not saved.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    ) -> Option<T> {
+        let result = self
+            .db(move |s| {
+                s.check_file()?;
+                f(s)
+            })
+            .await;
+        let mut failure = self
+            .write_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match result {
+            Ok(v) => {
+                *failure = None;
+                Some(v)
+            }
+            Err(e) => {
+                let why = format!("{what} failed: {e:#}");
+                tracing::error!(error = %why, "a store write failed");
+                *failure = Some(why);
+                None
+            }
+        }
+    }
+
+    /// Whether update `id` is new; a repeat (a webhook retry) is dropped.
+    pub(crate) fn first_time(&self, id: u32) -> bool {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !seen.set.insert(id) {
+            tracing::info!(update_id = id, "dropping an update already handled");
+            return false;
+        }
+        seen.order.push_back(id);
+        if seen.order.len() > RECENT_UPDATES
+            && let Some(old) = seen.order.pop_front()
+        {
+            seen.set.remove(&old);
+        }
+        true
+    }
+
     /// Marks the bot unhealthy (`/healthz` answers 503 with `why`).
     pub(crate) fn set_unhealthy(&self, why: String) {
         *self
@@ -298,10 +364,17 @@ impl State {
 
     /// Why the bot is unhealthy, if it is.
     pub(crate) fn problem(&self) -> Option<String> {
-        self.problem
+        let stopped = self
+            .problem
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+            .clone();
+        stopped.or_else(|| {
+            self.write_failure
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
     }
 
     pub(crate) fn is_admin(&self, user: Option<u64>) -> bool {
@@ -312,7 +385,7 @@ impl State {
 /// The dispatching tree. Adding an update kind (e.g. `my_chat_member` for subscriptions) is one
 /// more branch here.
 pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
-    dptree::entry()
+    dptree::filter(|update: Update, state: Arc<State>| state.first_time(update.id.0))
         .branch(Update::filter_message().endpoint(handlers::on_message))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
@@ -398,6 +471,8 @@ async fn run(
         reloading: tokio::sync::Mutex::new(()),
         tg: Arc::clone(&tg),
         problem: Mutex::new(None),
+        write_failure: Mutex::new(None),
+        seen: Mutex::new(RecentIds::default()),
     });
     // Start-up publishes the corpus as loaded (notices for changes made while stopped) and
     // queues due reminders; the worker then drains whatever the outbox holds, including what

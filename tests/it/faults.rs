@@ -370,3 +370,198 @@ async fn an_update_teloxide_cannot_parse_is_logged_and_counted() {
         "{metrics}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: the failure modes found by attacking the bot.
+
+/// Holds the write lock of the bot's database from another connection (as a backup or
+/// `schemebot publish` would) until the returned guard is dropped.
+fn hold_write_lock(db: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_that_cannot_be_marked_sent_is_not_sent_again() {
+    // 13.1: the store fails between the send and the mark (here: a held write lock; a full
+    // disk fails the same statement). The notice goes out once; the worker stops and says so.
+    let setup = Setup::new();
+    setup.seed(&[(1701, Topic::All), (1702, Topic::All)]);
+    {
+        let store = Store::open(&setup.db()).unwrap();
+        let id = store.create_broadcast(1, "Lock test", 0).unwrap();
+        schemebot::notify::queue_broadcast(&store, id, "Lock test", 0).unwrap();
+    }
+    let fake = FakeApi::start().await;
+    let lock = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let (db, held) = (setup.db(), std::sync::Arc::clone(&lock));
+    fake.on_send(1701, move || {
+        *held.lock().unwrap() = Some(hold_write_lock(&db));
+    });
+    let bot = setup.serve(&fake, &["--listen", "127.0.0.1:0"], "");
+    let addr = crate::production::listening(&bot).await;
+    logged(&bot, "stopping the worker so nothing is sent twice", 1).await;
+    let (status, body) = crate::production::http(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("delivery worker stopped"),
+        "{body}\n{}",
+        bot.log()
+    );
+    drop(lock.lock().unwrap().take());
+    // Whatever happens next, the notice is not sent to 1701 again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(delivered(&fake.calls(), 1701, "Lock test"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_write_lock_fails_the_write_not_the_other_chats() {
+    // 13.8 and 13.9: /subscribe under a held lock is told it failed (never "subscribed" or
+    // "already subscribed"), other chats are answered meanwhile, /healthz says why.
+    let h = harness_with(&["--listen", "127.0.0.1:0"]).await;
+    let addr = crate::production::listening(&h.bot).await;
+    let db = h.data.path().join("schemebot.db");
+    h.fake.push_update(tg::text(1711, "TVP"));
+    reply(&h.fake, 1711).await;
+    let lock = hold_write_lock(&db);
+    h.fake.push_update(tg::text(1712, "/subscribe all"));
+    h.fake.push_update(tg::text(1713, "TVP"));
+    let other = reply(&h.fake, 1713).await;
+    let calls = h
+        .fake
+        .wait_for(|c| c.iter().any(|c| c.ok && is_reply_to(c, 1712)), STEP)
+        .await;
+    let told = calls.iter().find(|c| c.ok && is_reply_to(c, 1712)).unwrap();
+    assert!(told.text().contains("Sorry"), "{}", told.text());
+    assert!(
+        other.at < told.at,
+        "the other chat did not wait for the lock"
+    );
+    drop(lock);
+    let (status, body) = crate::production::http(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("subscribing failed"), "{body}");
+    // Once a write succeeds again, health recovers.
+    h.fake.push_update(tg::text(1712, "/subscribe all"));
+    replies(&h.fake, 1712, 2).await;
+    let (status, body) = crate::production::http(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_database_is_noticed() {
+    // 13.9: the database file deleted while running: writes are refused and /healthz is 503.
+    let h = harness_with(&["--listen", "127.0.0.1:0"]).await;
+    let addr = crate::production::listening(&h.bot).await;
+    h.fake.push_update(tg::text(1721, "TVP"));
+    reply(&h.fake, 1721).await;
+    std::fs::remove_file(h.data.path().join("schemebot.db")).unwrap();
+    h.fake.push_update(tg::text(1721, "/subscribe all"));
+    let told = replies(&h.fake, 1721, 2).await;
+    assert!(told[1].text().contains("Sorry"), "{}", told[1].text());
+    let (status, body) = crate::production::http(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("deleted or replaced"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_webhook_update_is_answered_once() {
+    // 13.12: Telegram re-sends an update it did not see acknowledged, with the same id.
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = serve_command(
+        Some(fake.url()),
+        data.path(),
+        &[
+            "--webhook-url",
+            "https://bot.example.org/hook",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    cmd.env("SCHEMEBOT_WEBHOOK_SECRET", "s3cret");
+    let bot = BotProcess::spawn(cmd);
+    let addr = crate::production::listening(&bot).await;
+    let mut update = tg::text(1731, "TVP");
+    update["update_id"] = json!(7001);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-Telegram-Bot-Api-Secret-Token", "s3cret"),
+    ];
+    for _ in 0..2 {
+        let (status, _) =
+            crate::production::http(addr, "POST", "/hook", &headers, &update.to_string()).await;
+        assert_eq!(status, 200);
+    }
+    h_wait(&fake, 1731).await;
+    bot.wait_log(|l| l.contains("dropping an update already handled"))
+        .await;
+    assert_eq!(sent_to(&fake.calls(), 1731).len(), 1);
+}
+
+async fn h_wait(fake: &FakeApi, chat: i64) {
+    fake.wait_for(|c| c.iter().any(|c| c.ok && is_reply_to(c, chat)), STEP)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_callback_data_subscribes_to_nothing_and_buttons_are_flood_limited() {
+    // 13.13 and 13.4: a scheme id that is not in the corpus is refused; a chat pressing
+    // buttons in a loop gets at most the flood limit's worth of work.
+    let h = harness().await;
+    let (answer, _) = press(&h.fake, 1741, 5, "sub:s:no-such-scheme", 0).await;
+    assert!(answer.ok);
+    let store = Store::open(&h.data.path().join("schemebot.db")).unwrap();
+    assert!(store.subscriptions(1741).unwrap().is_empty());
+    for _ in 0..30 {
+        h.fake.push_update(tg::callback(1742, 6, "cat"));
+    }
+    h.fake.push_update(tg::text(1743, "TVP"));
+    reply(&h.fake, 1743).await;
+    let calls = h
+        .fake
+        .wait_for(
+            |c| c.iter().filter(|c| c.is("answercallbackquery")).count() >= 31,
+            STEP,
+        )
+        .await;
+    let edits = calls
+        .iter()
+        .filter(|c| c.is("editmessagetext") && c.chat_id() == Some(1742))
+        .count();
+    assert!(
+        edits <= 8,
+        "{edits} edits for 30 presses (flood limit 8/10s)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bidi_controls_are_not_echoed_and_huge_chat_ids_do_not_panic() {
+    // 13.14 and 13.15.
+    let h = harness().await;
+    h.fake.push_update(tg::text(
+        1751,
+        "/subscribe \u{2066}evil\u{2069} \u{202e}gnp\u{2067}x",
+    ));
+    let told = reply(&h.fake, 1751).await;
+    assert!(
+        !told
+            .text()
+            .chars()
+            .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+        "{:?}",
+        told.text()
+    );
+    let huge = (1_i64 << 40) + 7;
+    h.fake.push_update(tg::text(huge, "TVP"));
+    assert!(
+        reply(&h.fake, huge)
+            .await
+            .text()
+            .contains("Technology Voucher Programme")
+    );
+    assert!(!h.bot.log().contains("panicked"), "{}", h.bot.log());
+}

@@ -108,6 +108,8 @@ struct Inner {
     too_many: Option<(usize, u64)>,
     /// Scripted outcomes for the next sendMessage/editMessageText calls, per chat.
     scripts: HashMap<i64, VecDeque<Fault>>,
+    /// Run once, when the first sendMessage to the chat arrives (before it is answered).
+    hooks: HashMap<i64, Box<dyn FnOnce() + Send>>,
 }
 
 /// A scripted outcome for one sendMessage or editMessageText call to a chat.
@@ -335,6 +337,12 @@ impl FakeApi {
         self.shared.lock().too_many = Some((count, retry_after));
     }
 
+    /// Runs `hook` once, when the next sendMessage to `chat` arrives, before answering it (to
+    /// inject a fault elsewhere at exactly that moment, e.g. lock the bot's database).
+    pub fn on_send(&self, chat: i64, hook: impl FnOnce() + Send + 'static) {
+        self.shared.lock().hooks.insert(chat, Box::new(hook));
+    }
+
     /// Scripts the outcomes of the next sendMessage/editMessageText calls to `chat`, in order;
     /// calls after the script are handled as usual.
     pub fn script(&self, chat: i64, faults: impl IntoIterator<Item = Fault>) {
@@ -387,6 +395,14 @@ async fn api(
             Err(_) => return envelope(Err((400, "Bad Request: invalid JSON".to_owned()))),
         }
     };
+    if method == "sendmessage"
+        && let Some(chat) = body["chat_id"].as_i64()
+    {
+        let hook = shared.lock().hooks.remove(&chat);
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
     let outcome = if token != format!("bot{TOKEN}") {
         Err((401, "Unauthorized".to_owned()))
     } else if method == "getupdates" {
