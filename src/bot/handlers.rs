@@ -344,6 +344,11 @@ where
 }
 
 /// Messages: commands, questions, and everything people send instead.
+///
+/// The endpoint only decides, at once, whether the message is for the bot and within the
+/// chat's flood limit; the work (answering, which may wait for the chat's send pace) runs in
+/// its own task, in the chat's order ([`State::in_chat_order`]), so one busy chat never holds
+/// up the dispatcher and with it every other chat.
 pub(crate) async fn on_message(msg: Message, me: Me, state: Arc<State>) -> HandlerResult {
     metrics::global().update("message");
     let chat = msg.chat.id;
@@ -352,14 +357,54 @@ pub(crate) async fn on_message(msg: Message, me: Me, state: Arc<State>) -> Handl
         msg.from.as_ref().and_then(|u| u.language_code.as_deref()),
     );
     let target = reply_target(&msg);
-    let apology_state = Arc::clone(&state);
-    isolate("message", handle_message(msg, me, state), async move {
-        apology_state.tg.reply(target, &texts::sorry(lang)).await;
-    })
-    .await
+    let st = Arc::clone(&state);
+    match admit(&msg, &me, &state) {
+        Admission::Ignore => {}
+        Admission::Migrate { from, to } => {
+            state.in_chat_order(chat, async move { st.tg.migrate(from, to).await });
+        }
+        Admission::SlowDown(ui) => {
+            tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
+            state.in_chat_order(chat, async move {
+                st.tg.reply(target, &texts::slow_down(ui)).await;
+            });
+        }
+        Admission::Handle(request, ui) => {
+            let user = msg
+                .from
+                .as_ref()
+                .filter(|_| msg.sender_chat.is_none())
+                .map(|u| u.id.0);
+            let me_name = me.user.username.clone().unwrap_or_default();
+            state.in_chat_order(chat, async move {
+                let apology = Arc::clone(&st);
+                let _ = isolate(
+                    "message",
+                    handle_message(request, chat, user, target, ui, me_name, st),
+                    async move {
+                        apology.tg.reply(target, &texts::sorry(lang)).await;
+                    },
+                )
+                .await;
+            });
+        }
+    }
+    Ok(())
 }
 
-async fn handle_message(msg: Message, me: Me, state: Arc<State>) {
+/// What to do with a message, decided without waiting.
+enum Admission {
+    /// Not for the bot (or from a flooding chat that was already warned).
+    Ignore,
+    /// A group became a supergroup.
+    Migrate { from: i64, to: i64 },
+    /// The chat just went over its flood limit: one "slow down" reply.
+    SlowDown(Lang),
+    /// Answer it, in this language for screens.
+    Handle(Request, Lang),
+}
+
+fn admit(msg: &Message, me: &Me, state: &State) -> Admission {
     let chat = msg.chat.id;
     // A group that became a supergroup: its settings, subscriptions and notices follow it.
     if let MessageKind::Common(common) = &msg.kind
@@ -369,8 +414,7 @@ async fn handle_message(msg: Message, me: Me, state: Arc<State>) {
             ChatMigration::To { chat_id } => (chat.0, chat_id.0),
             ChatMigration::From { chat_id } => (chat_id.0, chat.0),
         };
-        state.tg.migrate(from, to).await;
-        return;
+        return Admission::Migrate { from, to };
     }
     // Channels, other bots, and cards people post through this bot's inline mode (which would
     // otherwise be "answered" in the chat they were posted to). An anonymous group admin
@@ -379,7 +423,7 @@ async fn handle_message(msg: Message, me: Me, state: Arc<State>) {
     let via_us = msg.via_bot.as_ref().is_some_and(|b| b.id == me.user.id);
     let from_a_bot = msg.sender_chat.is_none() && msg.from.as_ref().is_some_and(|u| u.is_bot);
     if msg.chat.is_channel() || from_a_bot || via_us {
-        return;
+        return Admission::Ignore;
     }
     let me_name = me.user.username.as_deref().unwrap_or_default();
     let private = msg.chat.is_private();
@@ -387,13 +431,12 @@ async fn handle_message(msg: Message, me: Me, state: Arc<State>) {
         .reply_to_message()
         .and_then(|r| r.from.as_ref())
         .is_some_and(|u| u.id == me.user.id);
-    let Some(request) = classify(&msg, me_name, private, reply_to_bot) else {
+    let Some(request) = classify(msg, me_name, private, reply_to_bot) else {
         tracing::trace!(chat_id = chat.0, "not addressed to the bot");
-        return;
+        return Admission::Ignore;
     };
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
     let ui = state.ui_lang(chat, language_code.as_deref());
-    let target = reply_target(&msg);
 
     let sent_at = Duration::from_secs(u64::try_from(msg.date.timestamp()).unwrap_or(0));
     let verdict = state
@@ -402,29 +445,31 @@ async fn handle_message(msg: Message, me: Me, state: Arc<State>) {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .check(chat, sent_at);
     match verdict {
-        Verdict::Allow => {}
-        Verdict::Warn => {
-            tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
-            state.tg.reply(target, &texts::slow_down(ui)).await;
-            return;
-        }
+        Verdict::Allow => Admission::Handle(request, ui),
+        Verdict::Warn => Admission::SlowDown(ui),
         Verdict::Drop => {
             tracing::debug!(chat_id = chat.0, "dropping a message from a flooding chat");
-            return;
+            Admission::Ignore
         }
     }
+}
 
+/// Answers an admitted message. `user` is the sender's user id (`None` for someone acting as
+/// a chat: an anonymous admin, a channel).
+async fn handle_message(
+    request: Request,
+    chat: ChatId,
+    user: Option<u64>,
+    target: Target,
+    ui: Lang,
+    me_name: String,
+    state: Arc<State>,
+) {
     let started = Instant::now();
     let reply = match request {
         Request::Command(command) => {
             tracing::info!(chat_id = chat.0, command = %command, "command");
-            // Someone acting as a chat (anonymous admin, channel) is nobody's user id.
-            let user = msg
-                .from
-                .as_ref()
-                .filter(|_| msg.sender_chat.is_none())
-                .map(|u| u.id.0);
-            command_reply(&state, chat, target.thread, user, command, ui, me_name).await
+            command_reply(&state, chat, target.thread, user, command, ui, &me_name).await
         }
         Request::UnknownCommand => texts::unknown_command(ui),
         Request::Media => texts::media_hint(ui),
@@ -618,18 +663,44 @@ pub(crate) async fn on_callback<R: Api>(
     state: Arc<State>,
 ) -> HandlerResult {
     metrics::global().update("callback_query");
-    let id = q.id.clone();
-    let apology_bot = bot.clone();
-    isolate(
-        "callback query",
-        handle_callback(bot, q, state),
-        async move {
+    // Button presses count against the chat's flood limit like messages (keyed by the user
+    // for buttons under inline-mode messages, which have no chat), decided here at once.
+    let chat = q.message.as_ref().map(|m| m.chat().id);
+    let key = chat.unwrap_or(ChatId(i64::try_from(q.from.id.0).unwrap_or(i64::MAX)));
+    let now = Duration::from_millis(u64::try_from(super::now_ms()).unwrap_or(0));
+    let verdict = state
+        .flood
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .check(key, now);
+    match verdict {
+        Verdict::Allow => {}
+        Verdict::Warn => {
+            tracing::info!(
+                chat_id = key.0,
+                "chat is flooding with buttons; asking it to slow down"
+            );
+            let lang = lang_from_code(q.from.language_code.as_deref());
+            answer_callback(&bot, &q, Some(texts::slow_down(lang).plain)).await;
+            return Ok(());
+        }
+        Verdict::Drop => {
+            answer_callback(&bot, &q, None).await;
+            return Ok(());
+        }
+    }
+    let st = Arc::clone(&state);
+    state.in_chat_order(key, async move {
+        let id = q.id.clone();
+        let apology_bot = bot.clone();
+        let _ = isolate("callback query", handle_callback(bot, q, st), async move {
             if let Err(e) = apology_bot.answer_callback_query(id).await {
                 tracing::warn!(error = %e, "answering a callback query failed");
             }
-        },
-    )
-    .await
+        })
+        .await;
+    });
+    Ok(())
 }
 
 async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
@@ -645,30 +716,6 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         data = q.data.as_deref().unwrap_or(""),
         "button"
     );
-    // Button presses count against the chat's flood limit like messages (keyed by the user
-    // for buttons under inline-mode messages, which have no chat).
-    let key = chat.unwrap_or(ChatId(i64::try_from(q.from.id.0).unwrap_or(i64::MAX)));
-    let now = Duration::from_millis(u64::try_from(super::now_ms()).unwrap_or(0));
-    let verdict = state
-        .flood
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .check(key, now);
-    match verdict {
-        Verdict::Allow => {}
-        Verdict::Warn => {
-            tracing::info!(
-                chat_id = key.0,
-                "chat is flooding with buttons; asking it to slow down"
-            );
-            answer_callback(&bot, &q, Some(texts::slow_down(lang).plain)).await;
-            return;
-        }
-        Verdict::Drop => {
-            answer_callback(&bot, &q, None).await;
-            return;
-        }
-    }
     let Some(data) = data else {
         answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
         return;

@@ -53,6 +53,7 @@ use teloxide::update_listeners::{Polling, webhooks};
 use teloxide::{Bot, dptree};
 
 pub use flood::FloodLimit;
+pub use http::Limits as HttpLimits;
 
 use tokio::sync::Notify;
 
@@ -66,8 +67,18 @@ use flood::FloodGuard;
 /// The long-polling timeout. It must stay below the HTTP client's 17 s total timeout.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a graceful stop may take before the bot gives up waiting for in-flight updates.
+/// The whole of a graceful stop: from SIGTERM, in-flight updates, deleting the webhook, the
+/// HTTP listener and the delivery worker all finish within this (then the runtime gets
+/// [`RUNTIME_STOP`] to end background tasks), so a stop takes at most 11 s. The systemd unit's
+/// TimeoutStopSec (20 s) leaves room.
 const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The part of [`STOP_GRACE`] kept for what follows the in-flight updates (deleting the
+/// webhook, the last notice in flight).
+const STOP_TAIL: Duration = Duration::from_secs(3);
+
+/// How long the runtime waits for background tasks after `run` returns.
+const RUNTIME_STOP: Duration = Duration::from_secs(1);
 
 /// The Bot API calls the handlers make, with the `Send` futures the dispatcher needs. Any
 /// `Requester` stack over `Bot` qualifies (e.g. `Bot`, `CacheMe<Bot>`).
@@ -141,6 +152,9 @@ pub struct Config {
     pub webhook_url: Option<url::Url>,
     /// The secret Telegram sends with each webhook request; generated when not given.
     webhook_secret: Option<Token>,
+    /// Connection cap and idle timeout of the HTTP listener (`SCHEMEBOT_HTTP_MAX_CONNECTIONS`,
+    /// `SCHEMEBOT_HTTP_IDLE_SECS`).
+    pub http: http::Limits,
 }
 
 impl Config {
@@ -183,6 +197,7 @@ impl Config {
             listen: None,
             webhook_url: None,
             webhook_secret: None,
+            http: http_limits_from_env()?,
         };
         config.set_webhook_secret(std::env::var("SCHEMEBOT_WEBHOOK_SECRET").ok())?;
         Ok(config)
@@ -210,6 +225,36 @@ impl Config {
         self.webhook_secret = Some(Token(secret));
         Ok(())
     }
+}
+
+/// The HTTP listener's limits from `SCHEMEBOT_HTTP_MAX_CONNECTIONS` and
+/// `SCHEMEBOT_HTTP_IDLE_SECS` (defaults when unset).
+fn http_limits_from_env() -> anyhow::Result<http::Limits> {
+    let mut limits = http::Limits::default();
+    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_MAX_CONNECTIONS") {
+        limits.max_connections = raw
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .with_context(|| {
+                format!("SCHEMEBOT_HTTP_MAX_CONNECTIONS: {raw:?} is not a number from 1 to 100000")
+            })?;
+    }
+    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_IDLE_SECS") {
+        let secs = raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=3600).contains(n))
+            .with_context(|| {
+                format!(
+                    "SCHEMEBOT_HTTP_IDLE_SECS: {raw:?} is not a number of seconds from 1 to 3600"
+                )
+            })?;
+        limits.idle = Duration::from_secs(secs);
+    }
+    Ok(limits)
 }
 
 /// Parses `SCHEMEBOT_ADMINS`: Telegram user ids separated by commas (spaces allowed).
@@ -260,6 +305,10 @@ pub(crate) struct State {
     write_failure: Mutex<Option<String>>,
     /// Update ids handled recently: an update Telegram sends again is handled once.
     seen: Mutex<RecentIds>,
+    /// Per chat, the completion of the last work queued for it ([`State::in_chat_order`]).
+    order: Mutex<std::collections::HashMap<ChatId, tokio::sync::oneshot::Receiver<()>>>,
+    /// How many updates are being worked on (a stop waits for them, within its bound).
+    working: tokio::sync::watch::Sender<usize>,
 }
 
 /// The last [`RECENT_UPDATES`] update ids, in arrival order and as a set.
@@ -335,6 +384,49 @@ impl State {
         }
     }
 
+    /// Runs `work` in its own task after the work queued earlier for `chat` has finished, so a
+    /// chat's replies keep the order of its messages while the dispatcher moves on at once
+    /// (it would otherwise wait, for every chat, while one chat's reply waits for its pace).
+    pub(crate) fn in_chat_order(
+        &self,
+        chat: ChatId,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let (done, next) = tokio::sync::oneshot::channel::<()>();
+        let before = {
+            let mut order = self
+                .order
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if order.len() >= 4096 {
+                // Forget chats whose last work has finished.
+                order.retain(|_, rx| {
+                    matches!(
+                        rx.try_recv(),
+                        Err(tokio::sync::oneshot::error::TryRecvError::Empty)
+                    )
+                });
+            }
+            order.insert(chat, next)
+        };
+        self.working.send_modify(|n| *n += 1);
+        let working = self.working.clone();
+        tokio::spawn(async move {
+            if let Some(before) = before {
+                let _ = before.await;
+            }
+            work.await;
+            drop(done);
+            working.send_modify(|n| *n = n.saturating_sub(1));
+        });
+    }
+
+    /// Waits until no update is being worked on.
+    async fn idle(&self) {
+        let mut rx = self.working.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+
     /// Whether update `id` is new; a repeat (a webhook retry) is dropped.
     pub(crate) fn first_time(&self, id: u32) -> bool {
         let mut seen = self
@@ -408,7 +500,7 @@ pub fn serve(
         .context("starting the async runtime")?;
     let result = runtime.block_on(run(engine, config, store, corpus_dir, index_dir));
     // Background tasks (idle chat workers, the send log) must not hold up the exit.
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    runtime.shutdown_timeout(RUNTIME_STOP);
     result
 }
 
@@ -473,6 +565,8 @@ async fn run(
         problem: Mutex::new(None),
         write_failure: Mutex::new(None),
         seen: Mutex::new(RecentIds::default()),
+        order: Mutex::new(std::collections::HashMap::new()),
+        working: tokio::sync::watch::channel(0).0,
     });
     // Start-up publishes the corpus as loaded (notices for changes made while stopped) and
     // queues due reminders; the worker then drains whatever the outbox holds, including what
@@ -520,6 +614,7 @@ async fn run(
             .build();
     let shutdown = dispatcher.shutdown_token();
     let (stop_http, http_stopped) = tokio::sync::watch::channel(false);
+    let http_limits = config.http;
     let serve_http = |app: axum::Router| {
         let mut stopped = http_stopped.clone();
         http.map(|listener| {
@@ -527,7 +622,7 @@ async fn run(
                 let graceful = async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 };
-                if let Err(e) = axum::serve(listener, app)
+                if let Err(e) = axum::serve(http::Guarded::new(listener, http_limits), app)
                     .with_graceful_shutdown(graceful)
                     .await
                 {
@@ -538,7 +633,7 @@ async fn run(
         })
     };
 
-    let (http_task, webhook_stopped) = match (&config.webhook_url, config.listen) {
+    let (http_task, webhook_stopped, deadline) = match (&config.webhook_url, config.listen) {
         (Some(url), Some(addr)) => {
             let mut options = webhooks::Options::new(addr, url.clone());
             match &config.webhook_secret {
@@ -567,12 +662,12 @@ async fn run(
             let stop_listener =
                 teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
             let dispatch = dispatcher.dispatch_with_listener(listener::Counted(listener), errors);
-            until_stopped(dispatch, &mut stop, &shutdown, || {
+            let deadline = until_stopped(dispatch, &mut stop, &shutdown, || {
                 stop_listener.stop();
                 let _ = stop_http.send(true);
             })
             .await;
-            (task, Some(stopped))
+            (task, Some(stopped), deadline)
         }
         _ => {
             let task = serve_http(app);
@@ -595,27 +690,35 @@ async fn run(
                     tracing::error!(error = %e, "starting to dispatch updates failed");
                 }
             };
-            until_stopped(dispatch, &mut stop, &shutdown, || {}).await;
-            (task, None)
+            let deadline = until_stopped(dispatch, &mut stop, &shutdown, || {}).await;
+            (task, None, deadline)
         }
     };
+    // Updates accepted before the stop are answered, within the bound.
+    if tokio::time::timeout_at(deadline - STOP_TAIL, state.idle())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some accepted updates were not answered in time");
+    }
+    // The worker stops between two messages; it is told now so it stops alongside the rest.
+    let _ = stop_worker.send(true);
     // Webhook mode: the listener's stop deletes the webhook, so Telegram stops posting to a
     // server that is going away.
     if let Some(stopped) = webhook_stopped
-        && tokio::time::timeout(STOP_GRACE, stopped).await.is_err()
+        && tokio::time::timeout_at(deadline, stopped).await.is_err()
     {
         tracing::warn!("deleting the webhook did not finish in time");
     }
     let _ = stop_http.send(true);
     if let Some(task) = http_task
-        && tokio::time::timeout(STOP_GRACE, task).await.is_err()
+        && tokio::time::timeout_at(deadline, task).await.is_err()
     {
         tracing::warn!("the HTTP listener did not stop in time");
     }
     hangups.abort();
     daily.abort();
-    let _ = stop_worker.send(true);
-    if tokio::time::timeout(STOP_GRACE, worker).await.is_err() {
+    if tokio::time::timeout_at(deadline, worker).await.is_err() {
         tracing::warn!("the delivery worker did not stop in time");
     }
     tracing::info!("stopped");
@@ -624,25 +727,30 @@ async fn run(
 
 /// Runs `dispatch` until it ends or a stop signal arrives, then stops it gracefully
 /// (`on_stop` runs first: in webhook mode the HTTP server must stop for the update stream to end).
+/// Returns the deadline for the rest of the stop ([`STOP_GRACE`] from the signal).
 async fn until_stopped(
     dispatch: impl Future<Output = ()>,
     stop: &mut StopSignal,
     shutdown: &ShutdownToken,
     on_stop: impl FnOnce(),
-) {
+) -> tokio::time::Instant {
     tokio::pin!(dispatch);
     tokio::select! {
-        () = &mut dispatch => {}
+        () = &mut dispatch => tokio::time::Instant::now() + STOP_GRACE,
         () = stop.recv() => {
+            let deadline = tokio::time::Instant::now() + STOP_GRACE;
             tracing::info!("stopping");
             on_stop();
             // When the dispatcher has not started yet, shutting down fails and dropping the
             // future is the clean stop.
             if shutdown.shutdown().is_ok()
-                && tokio::time::timeout(STOP_GRACE, &mut dispatch).await.is_err()
+                && tokio::time::timeout_at(deadline - STOP_TAIL, &mut dispatch)
+                    .await
+                    .is_err()
             {
                 tracing::warn!("in-flight updates did not finish in time");
             }
+            deadline
         }
     }
 }

@@ -565,3 +565,26 @@ async fn bidi_controls_are_not_echoed_and_huge_chat_ids_do_not_panic() {
     );
     assert!(!h.bot.log().contains("panicked"), "{}", h.bot.log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_chat_does_not_hold_up_another() {
+    // 13.4: 100 questions from one chat, then one from another: the other is answered before
+    // the flooding chat has had its allowed replies (they are paced per chat, not globally).
+    let h = harness().await;
+    for _ in 0..100 {
+        h.fake.push_update(tg::text(1761, "TVP"));
+    }
+    h.fake.push_update(tg::text(1762, "TVP"));
+    let other = reply(&h.fake, 1762).await;
+    let calls = h.fake.wait_for(|c| sent_to(c, 1761).len() >= 5, STEP).await;
+    let flooding = sent_to(&calls, 1761);
+    assert!(
+        flooding.last().unwrap().at > other.at,
+        "the other chat waited for the flooding chat's replies"
+    );
+    assert!(
+        flooding.len() <= 9,
+        "{} replies to the flooding chat",
+        flooding.len()
+    );
+}
