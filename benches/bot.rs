@@ -10,6 +10,8 @@
 //!   one-second window, CPU time per notice and peak RSS of the bot; then 300 notices through a
 //!   relay adding a round trip (`SCHEMEBOT_BENCH_RTT_MS`, default 100) to show the rate one
 //!   message in flight allows on a real network;
+//! - paced: questions from distinct private chats at a steady 10/s and 30/s for 20 s each
+//!   (update→reply latency p50 / p99); `SCHEMEBOT_BENCH_ONLY=paced` runs only this;
 //! - outbox (in process, no bot): `notify::publish` writing 10,000 notices, and `Store::due` +
 //!   `mark_sent` over 10,000 rows.
 //!
@@ -276,6 +278,67 @@ async fn interactive(index: &Path) -> Interactive {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Replies at a steady rate
+
+/// Questions from distinct private chats pushed at `per_second` (open loop: the next is pushed
+/// on schedule whether or not the last was answered) for `seconds`; returns the update→reply
+/// latencies, sorted.
+async fn paced(index: &Path, per_second: u32, seconds: u32) -> Vec<Duration> {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().expect("data dir");
+    let child = serve(&repo_corpus(), index, data.path(), fake.url());
+    fake.wait_for(
+        |c| c.iter().any(|c| c.is("getupdates")),
+        Duration::from_secs(30),
+    )
+    .await;
+    fake.push_update(tg::text(1_000_000, "technology voucher"));
+    fake.wait_for(
+        |c| c.iter().any(|c| c.ok && is_send_to(c, 1_000_000)),
+        Duration::from_secs(30),
+    )
+    .await;
+    let qs = questions();
+    let n = (per_second * seconds) as usize;
+    let first_chat = 5_000_000_i64 + i64::from(per_second) * 10_000;
+    let mut tick = tokio::time::interval(Duration::from_secs(1) / per_second);
+    let mut pushed = Vec::with_capacity(n);
+    for i in 0..n {
+        tick.tick().await;
+        let (code, q) = qs[(i * 11) % qs.len()];
+        pushed.push(Instant::now());
+        fake.push_update(tg::text_in(first_chat + i as i64, Some(code), q));
+    }
+    let chats = first_chat..first_chat + n as i64;
+    let calls = fake
+        .wait_for(
+            |c| {
+                let mut answered = std::collections::HashSet::new();
+                for c in c.iter().filter(|c| c.ok && c.is("sendmessage")) {
+                    if let Some(id) = c.chat_id().filter(|id| chats.contains(id)) {
+                        answered.insert(id);
+                    }
+                }
+                answered.len() == n
+            },
+            Duration::from_secs(120),
+        )
+        .await;
+    let mut first_reply: HashMap<i64, Instant> = HashMap::new();
+    for c in calls.iter().filter(|c| c.ok && c.is("sendmessage")) {
+        if let Some(id) = c.chat_id().filter(|id| chats.contains(id)) {
+            first_reply.entry(id).or_insert(c.at);
+        }
+    }
+    let mut latency: Vec<Duration> = (0..n)
+        .map(|i| first_reply[&(first_chat + i as i64)].duration_since(pushed[i]))
+        .collect();
+    latency.sort();
+    stop(child).await;
+    latency
+}
+
+// ---------------------------------------------------------------------------------------------
 // Broadcast
 
 struct Broadcast {
@@ -516,11 +579,33 @@ async fn main() {
         .unwrap_or(10_000);
     let begun = Instant::now();
 
+    // Replies at a steady rate from distinct chats (also alone: SCHEMEBOT_BENCH_ONLY=paced).
+    let index = tempfile::tempdir().expect("index dir");
+    build_index(&repo_corpus(), index.path());
+    let mut steady = Vec::new();
+    for per_second in [10, 30] {
+        eprintln!("paced: questions from distinct chats at {per_second}/s for 20 s");
+        steady.push((per_second, paced(index.path(), per_second, 20).await));
+    }
+    println!("### Replies at a steady rate (distinct private chats, 20 s each)\n");
+    println!("| questions a second | replies | latency p50 | latency p99 | max |");
+    println!("|---|---|---|---|---|");
+    for (per_second, latency) in &steady {
+        println!(
+            "| {per_second}/s | {} | {} | {} | {} |",
+            latency.len(),
+            ms(percentile(latency, 0.5)),
+            ms(percentile(latency, 0.99)),
+            ms(*latency.last().expect("latencies"))
+        );
+    }
+    if std::env::var("SCHEMEBOT_BENCH_ONLY").is_ok_and(|v| v == "paced") {
+        return;
+    }
+
     eprintln!("outbox: {OUTBOX_ROWS} rows in process");
     let ob = outbox();
 
-    let index = tempfile::tempdir().expect("index dir");
-    build_index(&repo_corpus(), index.path());
     let it = interactive(index.path()).await;
 
     eprintln!("broadcast: {subscribers} subscribers at the default 30/s");

@@ -209,7 +209,8 @@ pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<
         Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
         Command::Serve(args) => {
             // Configuration first: a missing token fails before the index is opened.
-            let config = bot_config(args, file.as_ref())?;
+            let config = bot_config(args, file.as_ref())
+                .map_err(|e| crate::exit::tag(crate::exit::CONFIG, e))?;
             let engine = open_engine(&cli.corpus, &cli.index)?;
             crate::bot::serve(engine, config, cli.corpus, cli.index)
         }
@@ -249,7 +250,10 @@ fn check(corpus_dir: &std::path::Path, args: &CheckArgs) -> anyhow::Result<()> {
         if warnings == 1 { "" } else { "s" },
     );
     if errors > 0 && !args.warn_only {
-        anyhow::bail!("the corpus has {errors} error(s); see above");
+        return Err(crate::exit::tag(
+            crate::exit::DATA,
+            anyhow::anyhow!("the corpus has {errors} error(s); see above"),
+        ));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod corpus;
 pub mod date;
+pub mod exit;
 pub mod metrics;
 pub mod notify;
 pub mod render;

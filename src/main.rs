@@ -1,6 +1,9 @@
 //! The `schemebot` binary: parses the command line and the optional configuration file, sets up
 //! logging to standard error (text or JSON), runs the command and turns an error into a one-line
-//! message and exit status 2.
+//! message and an exit status from `sysexits.h` ([`schemebot::exit`]: 64 usage, 65 bad corpus
+//! or data, 69 Telegram unreachable, 70 internal error, 73 cannot create the data folder, 78
+//! configuration), chosen on purpose so that a supervisor does not restart what a restart
+//! cannot fix.
 
 use std::process::ExitCode;
 
@@ -8,16 +11,28 @@ use clap::{CommandFactory, FromArgMatches};
 
 use schemebot::cli::{Cli, LogFormat};
 use schemebot::config::{FileConfig, apply};
+use schemebot::exit;
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        // --help and --version are "errors" that print to stdout and succeed.
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let result = Cli::from_arg_matches(&matches)
         .map_err(anyhow::Error::from)
         .and_then(|mut cli| {
             let file = match &cli.config {
                 Some(path) => {
-                    let file = FileConfig::load(path)?;
-                    apply(&mut cli, &matches, &file)?;
+                    let file = FileConfig::load(path).map_err(|e| exit::tag(exit::CONFIG, e))?;
+                    apply(&mut cli, &matches, &file).map_err(|e| exit::tag(exit::CONFIG, e))?;
                     Some(file)
                 }
                 None => None,
@@ -46,7 +61,7 @@ fn main() -> ExitCode {
 
 fn fail(e: &anyhow::Error) -> ExitCode {
     eprintln!("schemebot: {e:#}");
-    ExitCode::from(2)
+    ExitCode::from(exit::status_of(e))
 }
 
 fn init_logging(format: LogFormat) {

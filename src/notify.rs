@@ -4,9 +4,9 @@
 //! delivery worker sends them at.
 //!
 //! Everything here is synchronous and free of Telegram: the worker that drains the outbox lives
-//! in `bot::delivery` and calls [`Pacer`] and [`Payload::render`].
+//! in `bot::delivery` and calls [`Payload::render`]; the pace is `bot::limiter`'s.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -235,10 +235,13 @@ pub fn queue_broadcast(
     store.enqueue("broadcast", &format!("bc:{id}"), &messages, now_ms)
 }
 
-/// Delivery limits (Telegram's: about 30 messages a second overall, one a second per chat).
+/// Sending limits (Telegram's: about 30 messages a second overall, one a second per chat),
+/// applied to replies and notices alike by the bot's limiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rates {
+    /// Messages a second overall.
     pub per_second: u32,
+    /// The pace of messages to one private chat (after a small burst).
     pub per_chat_interval: Duration,
     /// How many messages may be on their way at once (each may be re-sent after a crash).
     pub in_flight: usize,
@@ -251,79 +254,6 @@ impl Default for Rates {
             per_chat_interval: Duration::from_secs(1),
             in_flight: 1,
         }
-    }
-}
-
-/// Extra length of the pacing window when more than one message is in flight.
-const IN_FLIGHT_SLACK: Duration = Duration::from_millis(100);
-
-/// Paces sends: never more than `per_second` in any one-second window, and never two to one
-/// chat closer than `per_chat_interval`. Time is passed in, so it is tested without sleeping.
-#[derive(Debug)]
-pub struct Pacer {
-    rates: Rates,
-    recent: VecDeque<Duration>,
-    last_by_chat: HashMap<ChatId, Duration>,
-    paused_until: Duration,
-}
-
-impl Pacer {
-    #[must_use]
-    pub fn new(rates: Rates) -> Pacer {
-        Pacer {
-            rates,
-            recent: VecDeque::new(),
-            last_by_chat: HashMap::new(),
-            paused_until: Duration::ZERO,
-        }
-    }
-
-    /// How long to wait from `now` before a send to `chat` is allowed (zero: send now).
-    #[must_use]
-    pub fn wait(&mut self, chat: ChatId, now: Duration) -> Duration {
-        // Sends are counted when they start. With several in flight, some arrive later than
-        // others, which can crowd more than the limit into one second at Telegram's end; a
-        // little slack on the window keeps the arrivals within it (measured: 33 in a second
-        // with 4 in flight and no slack, on loopback).
-        let slack = if self.rates.in_flight > 1 {
-            IN_FLIGHT_SLACK
-        } else {
-            Duration::ZERO
-        };
-        let window = Duration::from_secs(1) + slack;
-        while self
-            .recent
-            .front()
-            .is_some_and(|&t| now.saturating_sub(t) >= window)
-        {
-            self.recent.pop_front();
-        }
-        let mut until = self.paused_until;
-        if self.recent.len() >= self.rates.per_second.max(1) as usize
-            && let Some(&oldest) = self.recent.front()
-        {
-            until = until.max(oldest + window);
-        }
-        if let Some(&last) = self.last_by_chat.get(&chat) {
-            until = until.max(last + self.rates.per_chat_interval);
-        }
-        until.saturating_sub(now)
-    }
-
-    /// Records a send to `chat` at `now`.
-    pub fn sent(&mut self, chat: ChatId, now: Duration) {
-        self.recent.push_back(now);
-        self.last_by_chat.insert(chat, now);
-        if self.last_by_chat.len() > 10_000 {
-            let horizon = self.rates.per_chat_interval;
-            self.last_by_chat
-                .retain(|_, &mut t| now.saturating_sub(t) < horizon);
-        }
-    }
-
-    /// Stops all sending until `until` (Telegram said "retry after").
-    pub fn pause(&mut self, until: Duration) {
-        self.paused_until = self.paused_until.max(until);
     }
 }
 
@@ -365,39 +295,6 @@ mod tests {
         assert_eq!(r[&1].len(), 2);
         assert_eq!(r[&2], vec![changed("tvp", "funding")]);
         assert!(!r.contains_key(&3));
-    }
-
-    #[test]
-    fn the_pacer_keeps_to_the_overall_rate() {
-        let mut p = Pacer::new(Rates {
-            per_second: 3,
-            per_chat_interval: Duration::from_secs(1),
-            in_flight: 1,
-        });
-        let t0 = Duration::from_secs(10);
-        for chat in 1..=3 {
-            assert_eq!(p.wait(chat, t0), Duration::ZERO);
-            p.sent(chat, t0);
-        }
-        assert_eq!(
-            p.wait(4, t0 + Duration::from_millis(100)),
-            Duration::from_millis(900)
-        );
-        assert_eq!(p.wait(4, t0 + Duration::from_secs(1)), Duration::ZERO);
-    }
-
-    #[test]
-    fn the_pacer_keeps_to_the_per_chat_rate_and_pauses() {
-        let mut p = Pacer::new(Rates::default());
-        let t0 = Duration::from_secs(5);
-        p.sent(7, t0);
-        assert_eq!(
-            p.wait(7, t0 + Duration::from_millis(250)),
-            Duration::from_millis(750)
-        );
-        assert_eq!(p.wait(8, t0), Duration::ZERO);
-        p.pause(t0 + Duration::from_secs(3));
-        assert_eq!(p.wait(8, t0), Duration::from_secs(3));
     }
 
     #[test]

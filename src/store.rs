@@ -89,8 +89,10 @@ pub struct OutboxItem {
     pub kind: String,
     /// What to send, as JSON, exactly as enqueued.
     pub payload: String,
-    /// How many attempts have failed so far.
+    /// How many attempts were started so far (counted before each send).
     pub attempts: u32,
+    /// How many parts of the message Telegram accepted already.
+    pub parts_sent: usize,
 }
 
 /// The corpus snapshot that subscribers were last notified about.
@@ -174,6 +176,9 @@ pub enum StoreError {
         op: &'static str,
         source: rusqlite::Error,
     },
+    /// The database file was deleted or replaced while it was open: what is written now would
+    /// not survive a restart.
+    Replaced { path: PathBuf },
 }
 
 impl fmt::Display for StoreError {
@@ -236,6 +241,12 @@ impl fmt::Display for StoreError {
             StoreError::Sql { path, op, source } => {
                 write!(f, "database {}: {op} failed: {source}", path.display())
             }
+            StoreError::Replaced { path } => write!(
+                f,
+                "the database {} was deleted or replaced while the bot was running: nothing \
+                 written now would survive a restart; restart the bot",
+                path.display()
+            ),
         }
     }
 }
@@ -316,10 +327,27 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX outbox_due;
     CREATE INDEX outbox_pending ON outbox (status, id);
     ",
+    // 4: every message sent (time and chat), kept for a minute, so a restarted process starts
+    // its rate limiter from the sends of the last second; how many parts of a multi-part row
+    // Telegram accepted, so a retry resumes after them; the forum topic a chat subscribed in,
+    // where its notices go.
+    "
+    CREATE TABLE sends (
+        at      INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX sends_at ON sends (at);
+    ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0 CHECK (parts_sent >= 0);
+    ALTER TABLE chats ADD COLUMN thread_id INTEGER;
+    ",
 ];
 
 /// The schema version this code writes: the number of migrations.
 const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The furthest ahead a row is ever scheduled (the longest backoff is 5 minutes, and a
+/// `retry_after` is capped at 15); see [`Store::due`].
+pub const MAX_SCHEDULE_AHEAD_MS: i64 = 15 * 60 * 1000;
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -328,7 +356,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    /// A second, read-only connection for the reads on the interactive path (language,
+    /// subscriptions, topic, whether a chat is active): with WAL, a read never waits for a
+    /// writer, so a write stuck behind another process's lock (a backup, `schemebot publish`)
+    /// holds up writes only. `None` in memory (one connection sees the data).
+    reader: Option<Mutex<Connection>>,
     path: PathBuf,
+    /// The file's identity (device, inode) when it was opened; `None` in memory.
+    identity: Option<(u64, u64)>,
 }
 
 impl Store {
@@ -392,9 +427,25 @@ impl Store {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(fail("setting pragmas"))?;
         migrate(&mut conn, &path, version)?;
+        let identity = if on_disk { file_identity(&path) } else { None };
+        let reader = if on_disk {
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+            let reader =
+                Connection::open_with_flags(&path, flags).map_err(fail("opening a reader"))?;
+            reader
+                .busy_timeout(BUSY_TIMEOUT)
+                .map_err(fail("setting the busy timeout"))?;
+            Some(Mutex::new(reader))
+        } else {
+            None
+        };
         let store = Store {
             conn: Mutex::new(conn),
+            reader,
             path,
+            identity,
         };
         store.check_writable()?;
         Ok(store)
@@ -405,9 +456,21 @@ impl Store {
         user_version(&self.conn()).map_err(self.fail("reading the schema version"))
     }
 
+    /// Fails if the database file was deleted or replaced since it was opened (SQLite keeps
+    /// writing to the old, unlinked file, so writes would seem to succeed and then vanish).
+    pub fn check_file(&self) -> Result<(), StoreError> {
+        match self.identity {
+            Some(id) if file_identity(&self.path) != Some(id) => Err(StoreError::Replaced {
+                path: self.path.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Makes a cheap write in a transaction that is rolled back, for health checks: fails if the
-    /// database cannot take the write lock or refuses writes.
+    /// database file was deleted or replaced, cannot take the write lock or refuses writes.
     pub fn check_writable(&self) -> Result<(), StoreError> {
+        self.check_file()?;
         let fail = self.fail("checking that the database is writable");
         let mut conn = self.conn();
         let tx = conn
@@ -452,7 +515,7 @@ impl Store {
     /// The language for a chat's notices: its /lang choice, else the language it subscribed in.
     pub fn notice_lang(&self, chat: ChatId) -> Result<Option<Lang>, StoreError> {
         let codes: Option<(Option<String>, Option<String>)> = self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT lang, notice_lang FROM chats WHERE chat_id = ?1",
                 [chat],
@@ -468,7 +531,7 @@ impl Store {
     /// The reply language a chat chose, if any.
     pub fn lang(&self, chat: ChatId) -> Result<Option<Lang>, StoreError> {
         let code: Option<String> = self
-            .conn()
+            .reader()
             .query_row("SELECT lang FROM chats WHERE chat_id = ?1", [chat], |row| {
                 row.get(0)
             })
@@ -524,7 +587,7 @@ impl Store {
     /// Whether the bot can write to a chat; an unknown chat is active.
     pub fn is_active(&self, chat: ChatId) -> Result<bool, StoreError> {
         let active: Option<bool> = self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT active FROM chats WHERE chat_id = ?1",
                 [chat],
@@ -586,7 +649,7 @@ impl Store {
     /// A chat's subscriptions, sorted.
     pub fn subscriptions(&self, chat: ChatId) -> Result<Vec<Topic>, StoreError> {
         let fail = self.fail("listing subscriptions");
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn
             .prepare_cached("SELECT topic FROM subscriptions WHERE chat_id = ?1")
             .map_err(&fail)?;
@@ -773,8 +836,8 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT o.id, o.chat_id, o.kind, o.payload, o.attempts FROM outbox o
-                 WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+                "SELECT o.id, o.chat_id, o.kind, o.payload, o.attempts, o.parts_sent FROM outbox o
+                 WHERE o.status = 'pending' AND (o.next_attempt_at <= ?1 OR o.next_attempt_at > ?3)
                    AND NOT EXISTS (SELECT 1 FROM chats c
                                    WHERE c.chat_id = o.chat_id AND c.active = 0)
                  ORDER BY o.id
@@ -782,13 +845,17 @@ impl Store {
             )
             .map_err(&fail)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        stmt.query_map(params![now_ms, limit], |row| {
+        // A row scheduled further ahead than any retry ever is was scheduled before the wall
+        // clock was set back: it is due now rather than stalled for the clock's jump.
+        let horizon = now_ms.saturating_add(MAX_SCHEDULE_AHEAD_MS);
+        stmt.query_map(params![now_ms, limit, horizon], |row| {
             Ok(OutboxItem {
                 id: row.get(0)?,
                 chat: row.get(1)?,
                 kind: row.get(2)?,
                 payload: row.get(3)?,
                 attempts: u32::try_from(row.get::<_, i64>(4)?).unwrap_or(u32::MAX),
+                parts_sent: usize::try_from(row.get::<_, i64>(5)?).unwrap_or(0),
             })
         })
         .and_then(Iterator::collect)
@@ -810,6 +877,29 @@ impl Store {
             .map_err(self.fail("reading the next due time"))
     }
 
+    /// Counts an attempt before it is made (`attempts` goes up by one), so a notice whose outcome
+    /// cannot be recorded is never sent again and again: if this write fails, nothing is sent.
+    pub fn begin_attempt(&self, id: i64) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?1 AND status = 'pending'",
+                [id],
+            )
+            .map_err(self.fail("counting a delivery attempt"))?;
+        Ok(())
+    }
+
+    /// Records that Telegram accepted the first `parts` parts of a row's message.
+    pub fn mark_parts_sent(&self, id: i64, parts: usize) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET parts_sent = max(parts_sent, ?2) WHERE id = ?1",
+                params![id, i64::try_from(parts).unwrap_or(i64::MAX)],
+            )
+            .map_err(self.fail("recording the parts sent"))?;
+        Ok(())
+    }
+
     /// Records that a row was delivered. Also applies to a row dropped while it was being sent
     /// (delivery is a fact); a row already `sent` or `failed` is left as is.
     pub fn mark_sent(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
@@ -823,12 +913,13 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt to be retried at `next_attempt_ms`: `attempts` goes up by one and
-    /// the row stays pending. A row that is no longer pending is left as is.
+    /// Records a failed attempt to be retried at `next_attempt_ms` (the attempt was counted by
+    /// [`Store::begin_attempt`]); the row stays pending. A row that is no longer pending is
+    /// left as is.
     pub fn mark_retry(&self, id: i64, next_attempt_ms: i64, error: &str) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
+                "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3
                  WHERE id = ?1 AND status = 'pending'",
                 params![id, next_attempt_ms, error],
             )
@@ -836,17 +927,120 @@ impl Store {
         Ok(())
     }
 
-    /// Gives up on a row after a final failed attempt (`attempts` goes up by one). A row that is
-    /// no longer pending is left as is.
+    /// Gives up on a row after a final failed attempt. A row that is no longer pending is left
+    /// as is.
     pub fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2
+                "UPDATE outbox SET status = 'failed', last_error = ?2
                  WHERE id = ?1 AND status = 'pending'",
                 params![id, error],
             )
             .map_err(self.fail("marking a message failed"))?;
         Ok(())
+    }
+
+    /// Moves a group that became a supergroup to its new id: its settings (language, notice
+    /// language, topic, active), subscriptions and pending outbox rows. Settings the new id
+    /// already has are kept; the old id is forgotten.
+    pub fn migrate_chat(&self, from: ChatId, to: ChatId) -> Result<(), StoreError> {
+        let fail = self.fail("moving a migrated chat");
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        tx.execute(
+            "INSERT INTO chats (chat_id, lang, active, updated_at, notice_lang, thread_id)
+             SELECT ?2, lang, 1, ?3, notice_lang, NULL FROM chats WHERE chat_id = ?1
+             ON CONFLICT (chat_id) DO UPDATE SET
+                 lang = coalesce(chats.lang, excluded.lang),
+                 notice_lang = coalesce(chats.notice_lang, excluded.notice_lang),
+                 active = 1, updated_at = excluded.updated_at",
+            params![from, to, wall_clock_ms()],
+        )
+        .map_err(&fail)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO subscriptions (chat_id, topic, created_at)
+             SELECT ?2, topic, created_at FROM subscriptions WHERE chat_id = ?1",
+            params![from, to],
+        )
+        .map_err(&fail)?;
+        tx.execute(
+            "UPDATE OR IGNORE outbox SET chat_id = ?2 WHERE chat_id = ?1 AND status = 'pending'",
+            params![from, to],
+        )
+        .map_err(&fail)?;
+        // Rows the new id already had (the same notice twice) stay with the old id: drop them.
+        tx.execute(
+            "UPDATE outbox SET status = 'dropped' WHERE chat_id = ?1 AND status = 'pending'",
+            [from],
+        )
+        .map_err(&fail)?;
+        tx.execute("DELETE FROM chats WHERE chat_id = ?1", [from])
+            .map_err(&fail)?;
+        tx.commit().map_err(&fail)
+    }
+
+    /// Remembers the forum topic a chat subscribed in (`None`: the main chat), where its
+    /// notices go.
+    pub fn set_thread(&self, chat: ChatId, thread: Option<i32>) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO chats (chat_id, thread_id, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (chat_id) DO UPDATE SET thread_id = excluded.thread_id,
+                                                     updated_at = excluded.updated_at",
+                params![chat, thread, wall_clock_ms()],
+            )
+            .map_err(self.fail("setting the chat's topic"))?;
+        Ok(())
+    }
+
+    /// The forum topic a chat's notices go to.
+    pub fn thread(&self, chat: ChatId) -> Result<Option<i32>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT thread_id FROM chats WHERE chat_id = ?1",
+                [chat],
+                |row| row.get::<_, Option<i32>>(0),
+            )
+            .optional()
+            .map_err(self.fail("reading the chat's topic"))?
+            .flatten())
+    }
+
+    // ---- the send log ----
+
+    /// Records sends (milliseconds since the epoch, chat) and forgets those older than a
+    /// minute.
+    pub fn record_sends(&self, sends: &[(i64, ChatId)]) -> Result<(), StoreError> {
+        let fail = self.fail("recording sends");
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(&fail)?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO sends (at, chat_id) VALUES (?1, ?2)")
+                .map_err(&fail)?;
+            for (at, chat) in sends {
+                insert.execute(params![at, chat]).map_err(&fail)?;
+            }
+        }
+        let newest = sends.iter().map(|(at, _)| *at).max().unwrap_or(0);
+        tx.execute("DELETE FROM sends WHERE at < ?1", [newest - 60_000])
+            .map_err(&fail)?;
+        tx.commit().map_err(&fail)
+    }
+
+    /// Sends recorded at or after `since_ms`, newest first, as (at, chat).
+    pub fn recent_sends(&self, since_ms: i64) -> Result<Vec<(i64, ChatId)>, StoreError> {
+        let fail = self.fail("reading recent sends");
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT at, chat_id FROM sends WHERE at >= ?1 ORDER BY at DESC")
+            .map_err(&fail)?;
+        stmt.query_map([since_ms], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(&fail)
     }
 
     /// How many outbox rows are in each status.
@@ -931,6 +1125,14 @@ impl Store {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The connection for reads that must not wait behind a write (see `reader`).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(reader) => reader.lock().unwrap_or_else(PoisonError::into_inner),
+            None => self.conn(),
+        }
+    }
+
     /// Wraps a SQLite error from `op` with this store's path.
     fn fail(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| classify(&self.path, op, source)
@@ -955,6 +1157,20 @@ fn migrate(conn: &mut Connection, path: &Path, from: u32) -> Result<(), StoreErr
         tracing::info!(path = %path.display(), version, "migrated the database");
     }
     Ok(())
+}
+
+/// A file's (device, inode), to notice it being replaced.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
@@ -1110,6 +1326,7 @@ mod tests {
                 "chats",
                 "outbox",
                 "published",
+                "sends",
                 "subscriptions",
             ];
             assert_eq!(tables, expected.map(|name| (name.to_owned(), true)));
@@ -1570,6 +1787,7 @@ mod tests {
         assert_eq!(due(49, 10), Vec::<i64>::new());
         assert_eq!(store.next_due_at().unwrap(), Some(50));
 
+        store.begin_attempt(b).unwrap();
         store.mark_retry(b, 500, "429 retry after 0.4 s").unwrap();
         assert_eq!(due(300, 10), [a, c]);
         assert_eq!(store.next_due_at().unwrap(), Some(100));
@@ -1665,6 +1883,49 @@ mod tests {
         );
         let newer = store.create_broadcast(10, "newer", 0).unwrap();
         assert!(newer > other);
+    }
+
+    #[test]
+    fn a_migrated_chat_keeps_its_settings_subscriptions_and_pending_rows() {
+        let store = Store::open_in_memory().unwrap();
+        store.subscribe(-5, &Topic::All).unwrap();
+        store.set_lang(-5, Some(Lang::ZhHant)).unwrap();
+        store
+            .enqueue("broadcast", "b1", &[msg(-5, "x")], 0)
+            .unwrap();
+        store.migrate_chat(-5, -1_000_000_000_005).unwrap();
+        assert_eq!(
+            store.subscriptions(-1_000_000_000_005).unwrap(),
+            [Topic::All]
+        );
+        assert_eq!(store.lang(-1_000_000_000_005).unwrap(), Some(Lang::ZhHant));
+        assert!(store.subscriptions(-5).unwrap().is_empty());
+        let due = store.due(10, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].chat, -1_000_000_000_005);
+    }
+
+    #[test]
+    fn rows_scheduled_before_the_clock_was_set_back_are_due() {
+        let store = Store::open_in_memory().unwrap();
+        store.enqueue("broadcast", "b1", &[msg(1, "x")], 0).unwrap();
+        let id = store.due(0, 1).unwrap()[0].id;
+        // Scheduled at 10:00 for 10:00:30; the clock is then set back to 09:00.
+        let ten = 36_000_000;
+        store.mark_retry(id, ten + 30_000, "503").unwrap();
+        assert_eq!(store.due(ten - 3_600_000, 10).unwrap().len(), 1);
+        assert!(
+            store.due(ten, 10).unwrap().is_empty(),
+            "not before its time otherwise"
+        );
+    }
+
+    #[test]
+    fn recent_sends_are_read_newest_first_and_old_ones_pruned() {
+        let store = Store::open_in_memory().unwrap();
+        store.record_sends(&[(1_000, 1), (1_500, 2)]).unwrap();
+        store.record_sends(&[(100_000, 3)]).unwrap();
+        assert_eq!(store.recent_sends(0).unwrap(), [(100_000, 3)]);
     }
 
     #[test]

@@ -1,32 +1,29 @@
-//! The delivery worker: drains the outbox one message at a time, at the pace [`Pacer`] allows
-//! (by default at most 30 a second overall and one a second per chat).
+//! The delivery worker: drains the outbox (notices, reminders, broadcasts) through the one send
+//! path ([`super::send::Telegram`]) and its shared limiter, at most `--notify-in-flight`
+//! messages at a time.
 //!
-//! Delivery guarantee: a message is marked sent only after Telegram accepted it, and the worker
-//! has at most `--notify-in-flight` messages in flight (one by default), so after a crash (even
-//! `kill -9`) a restart resends at most those: nobody misses a notice, and with the default at
-//! most one chat can get it twice. More in flight keeps the rate up over a slow link (one
-//! message per round trip is the ceiling with one in flight). It talks to
-//! the plain `Bot`, not the throttled one, because it paces itself and needs to see a 429 to
-//! honour its `retry_after`.
+//! Delivery guarantee: an attempt is counted in the store *before* the message is sent, and a
+//! message is marked sent only after Telegram accepted it. So after a crash (even `kill -9`) a
+//! restart resends at most the messages that were in flight (one by default); and when the
+//! outcome of a send cannot be recorded (disk full, database gone) the worker stops and
+//! `/healthz` reports it, instead of sending the same notice again and again. Each accepted
+//! part of a multi-part message is recorded too, so a retry resumes from the part that failed.
 //!
-//! Outcomes: accepted → sent; 429 → the message waits `retry_after` and so does all sending;
-//! blocked, deactivated, kicked or chat not found → the chat is deactivated (its pending rows
-//! dropped, never tried again until it comes back); network errors and server errors → retried
-//! with backoff, given up after [`MAX_ATTEMPTS`]; HTML Telegram rejects → resent as plain text;
+//! Outcomes: accepted → sent; 429 → the row waits `retry_after` and so does all sending;
+//! migrated → the chat's rows move to the new id and are sent there at once; gone (403) → the
+//! chat is deactivated (its pending rows dropped, never tried again until it comes back);
+//! transient (5xx, network) → retried with backoff, given up after [`MAX_ATTEMPTS`] attempts;
 //! any other refusal → given up and logged.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
-use teloxide::payloads::SendMessageSetters;
-use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, ParseMode};
-use teloxide::{ApiError, Bot, RequestError};
-
-use super::{State, handlers, now_ms};
-use crate::notify::{MAX_ATTEMPTS, Pacer, Payload, Rates, backoff};
+use super::limiter::Priority;
+use super::send::{Failure, Target, Telegram};
+use super::{State, now_ms};
+use crate::notify::{MAX_ATTEMPTS, Payload, Rates, backoff};
 use crate::render::Reply;
 use crate::store::OutboxItem;
 use crate::text::Lang;
@@ -42,22 +39,19 @@ const IDLE_POLL: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 enum Outcome {
     Sent,
-    RetryAfter(Duration),
-    Gone(String),
-    Transient(String),
-    Refused(String),
+    Failed(Failure),
+    /// The attempt could not be counted or a part could not be recorded: stop.
+    Unrecorded(String),
 }
 
-/// Runs until `stop` turns true. At most `rates.in_flight` messages are being sent at once; on
-/// a stop, those finish and are recorded before the worker returns.
+/// Runs until `stop` turns true, or until the store cannot record what was sent (then the
+/// state is marked unhealthy). On a stop, the sends in flight finish and are recorded first.
 pub(crate) async fn run(
-    bot: Bot,
+    tg: Arc<Telegram>,
     state: Arc<State>,
     rates: Rates,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut pacer = Pacer::new(rates);
-    let epoch = Instant::now();
     let window = rates.in_flight.max(1);
     let mut sending: JoinSet<(OutboxItem, Outcome)> = JoinSet::new();
     tracing::info!(
@@ -69,7 +63,7 @@ pub(crate) async fn run(
         if *stop.borrow() {
             break;
         }
-        let due = match state.store.due(now_ms(), BATCH) {
+        let due = match state.db(|s| s.due(now_ms(), BATCH)).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, "reading the outbox failed");
@@ -77,7 +71,7 @@ pub(crate) async fn run(
             }
         };
         if due.is_empty() {
-            let next = state.store.next_due_at().ok().flatten();
+            let next = state.db(|s| s.next_due_at()).await.ok().flatten();
             let wait = next.map_or(IDLE_POLL, |at| {
                 Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)).min(IDLE_POLL)
             });
@@ -89,190 +83,164 @@ pub(crate) async fn run(
             continue;
         }
         for item in due {
-            // Re-check: the chat may have blocked the bot since the batch was read.
-            if !state.store.is_active(item.chat).unwrap_or(true) {
-                continue;
-            }
             while sending.len() >= window {
-                finish_one(&mut sending, &state, &mut pacer, epoch).await;
-            }
-            loop {
-                let wait = pacer.wait(item.chat, epoch.elapsed());
-                if wait.is_zero() {
-                    break;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    _ = stop.changed() => {}
-                }
-                if *stop.borrow() {
+                if !finish_one(&mut sending, &state, &tg).await {
                     break 'outer;
                 }
             }
-            pacer.sent(item.chat, epoch.elapsed());
-            let (bot, st) = (bot.clone(), Arc::clone(&state));
-            sending.spawn(async move {
-                let outcome = deliver(&bot, &st, &item).await;
-                (item, outcome)
-            });
             if *stop.borrow() {
                 break 'outer;
             }
+            let (tg, st) = (Arc::clone(&tg), Arc::clone(&state));
+            sending.spawn(async move {
+                let outcome = deliver(&tg, &st, &item).await;
+                (item, outcome)
+            });
         }
         // The next batch is read only when this one is settled, so no row is sent twice.
         while !sending.is_empty() {
-            finish_one(&mut sending, &state, &mut pacer, epoch).await;
+            if !finish_one(&mut sending, &state, &tg).await {
+                break 'outer;
+            }
         }
     }
     while !sending.is_empty() {
-        finish_one(&mut sending, &state, &mut pacer, epoch).await;
+        finish_one(&mut sending, &state, &tg).await;
     }
     tracing::info!("delivery worker stopped");
 }
 
-/// Waits for one send in flight to finish and records its outcome.
+/// Waits for one send in flight to finish and records its outcome; `false` when it could not
+/// be recorded (the worker must stop).
 async fn finish_one(
     sending: &mut JoinSet<(OutboxItem, Outcome)>,
-    state: &State,
-    pacer: &mut Pacer,
-    epoch: Instant,
-) {
+    state: &Arc<State>,
+    tg: &Telegram,
+) -> bool {
     match sending.join_next().await {
-        Some(Ok((item, outcome))) => record(state, &item, outcome, pacer, epoch.elapsed()),
-        // A panic in a send task: the row stays pending and is tried again later.
-        Some(Err(e)) => tracing::error!(error = %e, "a delivery task failed"),
-        None => {}
+        Some(Ok((item, outcome))) => record(state, tg, &item, outcome).await,
+        // A panic in a send task: the row stays pending (its attempt counted) and is tried
+        // again later.
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "a delivery task failed");
+            true
+        }
+        None => true,
     }
 }
 
-async fn deliver(bot: &Bot, state: &State, item: &OutboxItem) -> Outcome {
+async fn deliver(tg: &Telegram, state: &Arc<State>, item: &OutboxItem) -> Outcome {
+    let id = item.id;
+    // Counted before sending: if this cannot be written, nothing is sent.
+    if let Err(e) = state.db(move |s| s.begin_attempt(id)).await {
+        return Outcome::Unrecorded(format!("counting the attempt: {e}"));
+    }
     let payload: Payload = match serde_json::from_str(&item.payload) {
         Ok(p) => p,
-        Err(e) => return Outcome::Refused(format!("unreadable payload: {e}")),
+        Err(e) => {
+            return Outcome::Failed(Failure::Refused {
+                code: 0,
+                description: format!("unreadable payload: {e}"),
+            });
+        }
     };
-    let lang = state
-        .store
-        .notice_lang(item.chat)
-        .ok()
-        .flatten()
-        .unwrap_or(Lang::En);
+    let chat = item.chat;
+    let (lang, thread) = state
+        .db(move |s| Ok((s.notice_lang(chat)?, s.thread(chat)?)))
+        .await
+        .unwrap_or((None, None));
+    let lang = lang.unwrap_or(Lang::En);
     let engine = state.engine();
     let reply = payload.render(engine.corpus(), lang);
     let reply = Reply {
         buttons: super::texts::localise(reply.buttons, lang),
         ..reply
     };
-    send(bot, ChatId(item.chat), &reply).await
-}
-
-/// Sends every part of a reply; stops at the first failure.
-async fn send(bot: &Bot, chat: ChatId, reply: &Reply) -> Outcome {
-    let kb = handlers::keyboard(&reply.buttons);
-    let n = reply.html.len();
-    for (i, part) in reply.html.iter().enumerate() {
-        let mut request = bot
-            .send_message(chat, part)
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(handlers::no_preview());
-        if i + 1 == n
-            && let Some(kb) = &kb
-        {
-            request = request.reply_markup(kb.clone());
-        }
-        let result = match request.await {
-            Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
-                tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; sending plain text");
-                let mut request = bot
-                    .send_message(chat, &reply.plain)
-                    .link_preview_options(handlers::no_preview());
-                if let Some(kb) = &kb {
-                    request = request.reply_markup(kb.clone());
-                }
-                return classify(request.await.map(|_| ()));
-            }
-            other => other.map(|_| ()),
-        };
-        if let Err(e) = result {
-            return classify(Err(e));
-        }
+    let target = Target {
+        chat,
+        thread,
+        reply_to: None,
+    };
+    let mut accepted = Vec::new();
+    let sent = tg
+        .parts(target, &reply, item.parts_sent, Priority::Notice, |i| {
+            accepted.push(i + 1);
+        })
+        .await;
+    if let Some(&parts) = accepted.last()
+        && let Err(e) = state.db(move |s| s.mark_parts_sent(id, parts)).await
+    {
+        return Outcome::Unrecorded(format!("recording the parts sent: {e}"));
     }
-    Outcome::Sent
-}
-
-fn classify(result: Result<(), RequestError>) -> Outcome {
-    if let Err(e) = &result {
-        crate::metrics::global().api_error(handlers::error_kind_of(e));
-    }
-    match result {
+    match sent {
         Ok(()) => Outcome::Sent,
-        Err(RequestError::RetryAfter(s)) => Outcome::RetryAfter(s.duration()),
-        Err(RequestError::Api(
-            e @ (ApiError::BotBlocked
-            | ApiError::UserDeactivated
-            | ApiError::ChatNotFound
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::BotKickedFromChannel
-            | ApiError::NotEnoughRightsToPostMessages),
-        )) => Outcome::Gone(e.to_string()),
-        Err(
-            e @ (RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. }),
-        ) => Outcome::Transient(e.to_string()),
-        Err(RequestError::Api(ApiError::Unknown(d)))
-            if d.contains("Internal Server Error") || d.contains("Bad Gateway") =>
-        {
-            Outcome::Transient(d)
-        }
-        Err(e) => Outcome::Refused(e.to_string()),
+        Err((_, failure)) => Outcome::Failed(failure),
     }
 }
 
-fn record(state: &State, item: &OutboxItem, outcome: Outcome, pacer: &mut Pacer, now: Duration) {
-    let store = &state.store;
+/// Records an outcome; `false` when the store refused (the worker stops and reports unhealthy
+/// rather than send the row again).
+async fn record(state: &Arc<State>, tg: &Telegram, item: &OutboxItem, outcome: Outcome) -> bool {
+    // `attempts` in the item was read before this attempt was counted.
+    let attempts = item.attempts + 1;
     crate::metrics::global().notice(match &outcome {
         Outcome::Sent => "delivered",
-        Outcome::RetryAfter(_) => "retried",
-        Outcome::Gone(_) => "dropped",
-        Outcome::Transient(_) if item.attempts + 1 < MAX_ATTEMPTS => "retried",
-        Outcome::Transient(_) | Outcome::Refused(_) => "failed",
+        Outcome::Failed(Failure::RetryAfter(_) | Failure::Migrated(_)) => "retried",
+        Outcome::Failed(Failure::Gone(_)) => "dropped",
+        Outcome::Failed(Failure::Transient(_)) if attempts < MAX_ATTEMPTS => "retried",
+        Outcome::Failed(_) | Outcome::Unrecorded(_) => "failed",
     });
-    let result = match &outcome {
+    let (id, chat) = (item.id, item.chat);
+    let result = match outcome {
         Outcome::Sent => {
-            tracing::debug!(chat_id = item.chat, id = item.id, kind = %item.kind, "delivered");
-            store.mark_sent(item.id, now_ms())
+            tracing::debug!(chat_id = chat, id, kind = %item.kind, "delivered");
+            state.db(move |s| s.mark_sent(id, now_ms())).await
         }
-        Outcome::RetryAfter(d) => {
+        Outcome::Unrecorded(why) => Err(anyhow::anyhow!(why)),
+        Outcome::Failed(Failure::RetryAfter(d)) => {
             tracing::warn!(
-                chat_id = item.chat,
+                chat_id = chat,
                 retry_after_s = d.as_secs(),
                 "Telegram asked to slow down"
             );
-            pacer.pause(now + *d);
-            store.mark_retry(
-                item.id,
-                now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-                "429 retry after",
-            )
+            tg.limiter().pause(d);
+            let at = now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+            state
+                .db(move |s| s.mark_retry(id, at, "429 retry after"))
+                .await
         }
-        Outcome::Gone(why) => {
-            tracing::info!(chat_id = item.chat, reason = %why, "the chat is gone; deactivating it");
-            store.set_active(item.chat, false).map(|_| ())
+        Outcome::Failed(Failure::Migrated(to)) => {
+            // The chat's rows (this one included) move to the new id and are due at once.
+            tg.migrate(chat, to).await;
+            state
+                .db(move |s| s.mark_retry(id, now_ms(), "the chat migrated"))
+                .await
         }
-        Outcome::Transient(why) if item.attempts + 1 < MAX_ATTEMPTS => {
-            let wait = backoff(item.attempts);
-            tracing::warn!(chat_id = item.chat, error = %why, retry_in_s = wait.as_secs(), "delivery failed; will retry");
-            store.mark_retry(
-                item.id,
-                now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
-                why,
-            )
+        Outcome::Failed(Failure::Gone(why)) => {
+            tracing::info!(chat_id = chat, reason = %why, "the chat is gone; deactivating it");
+            state
+                .db(move |s| s.set_active(chat, false).map(|_| ()))
+                .await
         }
-        Outcome::Transient(why) | Outcome::Refused(why) => {
-            tracing::error!(chat_id = item.chat, id = item.id, error = %why, "delivery failed; giving up");
-            store.mark_failed(item.id, why)
+        Outcome::Failed(Failure::Transient(why)) if attempts < MAX_ATTEMPTS => {
+            let wait = backoff(attempts - 1);
+            tracing::warn!(chat_id = chat, error = %why, retry_in_s = wait.as_secs(), "delivery failed; will retry");
+            let at = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+            state.db(move |s| s.mark_retry(id, at, &why)).await
+        }
+        Outcome::Failed(failure) => {
+            tracing::error!(chat_id = chat, id, error = %failure, "delivery failed; giving up");
+            let why = failure.to_string();
+            state.db(move |s| s.mark_failed(id, &why)).await
         }
     };
-    if let Err(e) = result {
-        tracing::error!(chat_id = item.chat, id = item.id, error = %e, "recording a delivery failed");
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            let why = format!("the delivery worker stopped: recording a delivery failed: {e:#}");
+            tracing::error!(chat_id = chat, id, error = %why, "cannot record deliveries; stopping the worker so nothing is sent twice");
+            state.set_unhealthy(why);
+            false
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! The endpoints: messages, callback queries and inline queries; and the send/edit helpers that
-//! turn a [`Reply`] into Bot API calls.
+//! The endpoints: messages, callback queries and inline queries. Replies and edits go through
+//! the one send path (`send::Telegram`), in the chat and forum topic they answer.
 //!
 //! Each endpoint runs its work in its own task, so a bug (a panic) in one update is logged and
 //! answered with a short apology instead of taking the dispatcher down. Searching runs on the
@@ -14,24 +14,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use teloxide::payloads::{
-    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, EditMessageTextSetters,
-    SendMessageSetters,
-};
+use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters};
 use teloxide::types::{
-    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, InlineKeyboardButton,
+    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, ChatMigration, InlineKeyboardButton,
     InlineKeyboardMarkup, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
     InputMessageContent, InputMessageContentText, LinkPreviewOptions, MaybeInaccessibleMessage, Me,
-    MediaKind, Message, MessageId, MessageKind, ParseMode, ReplyParameters,
+    MediaKind, Message, MessageKind, ParseMode,
 };
-use teloxide::{ApiError, RequestError};
 
 use crate::answer::{Answer, DEFAULT_LIMIT, MAX_QUESTION_CHARS, answer};
 use crate::corpus::{Corpus, Scheme, Status};
 use crate::metrics;
 use crate::render::{
-    Button, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS, Reply, display_name, no_match, render,
-    scheme_reply, tagline,
+    Button, MAX_CALLBACK_BYTES, Reply, display_name, no_match, render, scheme_reply, tagline,
 };
 use crate::search::{Engine, Found};
 use crate::store::Topic;
@@ -40,6 +35,7 @@ use crate::text::Lang;
 use super::callback::{Action, CallbackData};
 use super::commands::{self, Command, Parsed};
 use super::flood::Verdict;
+use super::send::Target;
 use super::texts;
 use super::{Api, State};
 
@@ -128,9 +124,19 @@ fn sanitize(text: &str) -> String {
         .chars()
         .take(MAX_QUESTION_CHARS)
         .map(|c| if c.is_control() { ' ' } else { c })
-        .filter(|c| !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
+        .filter(|c| !is_invisible(*c))
         .collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Invisible formatting characters: zero-width characters, the bidirectional embeddings,
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069) and marks, the Arabic letter mark,
+/// word joiners and the byte-order mark. Echoing them back would let a sender reorder the
+/// bot's own words around them.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 fn has_words(text: &str) -> bool {
@@ -215,22 +221,26 @@ impl State {
         })
     }
 
-    /// Subscribes, remembering the language for notices; `None` when the store failed.
-    fn subscribe(&self, chat: ChatId, topic: &Topic, lang: Lang) -> Option<bool> {
-        let result = self
-            .store
-            .subscribe(chat.0, topic)
-            .and_then(|added| self.store.set_notice_lang(chat.0, lang).map(|()| added));
-        match result {
-            Ok(added) => {
-                tracing::info!(chat_id = chat.0, topic = %topic.key(), added, "subscribed");
-                Some(added)
-            }
-            Err(e) => {
-                tracing::error!(chat_id = chat.0, error = %e, "subscribing failed");
-                None
-            }
-        }
+    /// Subscribes, remembering the language and the forum topic (`thread`) for notices;
+    /// `None` when the store failed.
+    async fn subscribe(
+        &self,
+        chat: ChatId,
+        topic: &Topic,
+        lang: Lang,
+        thread: Option<i32>,
+    ) -> Option<bool> {
+        let (c, t) = (chat.0, topic.clone());
+        let added = self
+            .write("subscribing", move |s| {
+                let added = s.subscribe(c, &t)?;
+                s.set_notice_lang(c, lang)?;
+                s.set_thread(c, thread)?;
+                Ok(added)
+            })
+            .await?;
+        tracing::info!(chat_id = chat.0, topic = %topic.key(), added, thread, "subscribed");
+        Some(added)
     }
 }
 
@@ -334,32 +344,86 @@ where
 }
 
 /// Messages: commands, questions, and everything people send instead.
-pub(crate) async fn on_message<R: Api>(
-    bot: R,
-    msg: Message,
-    me: Me,
-    state: Arc<State>,
-) -> HandlerResult {
+///
+/// The endpoint only decides, at once, whether the message is for the bot and within the
+/// chat's flood limit; the work (answering, which may wait for the chat's send pace) runs in
+/// its own task, in the chat's order ([`State::in_chat_order`]), so one busy chat never holds
+/// up the dispatcher and with it every other chat.
+pub(crate) async fn on_message(msg: Message, me: Me, state: Arc<State>) -> HandlerResult {
     metrics::global().update("message");
     let chat = msg.chat.id;
     let lang = state.ui_lang(
         chat,
         msg.from.as_ref().and_then(|u| u.language_code.as_deref()),
     );
-    let apology_bot = bot.clone();
-    isolate("message", handle_message(bot, msg, me, state), async move {
-        send(&apology_bot, chat, &texts::sorry(lang), None).await;
-    })
-    .await
+    let target = reply_target(&msg);
+    let st = Arc::clone(&state);
+    match admit(&msg, &me, &state) {
+        Admission::Ignore => {}
+        Admission::Migrate { from, to } => {
+            state.in_chat_order(chat, async move { st.tg.migrate(from, to).await });
+        }
+        Admission::SlowDown(ui) => {
+            tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
+            state.in_chat_order(chat, async move {
+                st.tg.reply(target, &texts::slow_down(ui)).await;
+            });
+        }
+        Admission::Handle(request, ui) => {
+            let user = msg
+                .from
+                .as_ref()
+                .filter(|_| msg.sender_chat.is_none())
+                .map(|u| u.id.0);
+            let me_name = me.user.username.clone().unwrap_or_default();
+            state.in_chat_order(chat, async move {
+                let apology = Arc::clone(&st);
+                let _ = isolate(
+                    "message",
+                    handle_message(request, chat, user, target, ui, me_name, st),
+                    async move {
+                        apology.tg.reply(target, &texts::sorry(lang)).await;
+                    },
+                )
+                .await;
+            });
+        }
+    }
+    Ok(())
 }
 
-async fn handle_message<R: Api>(bot: R, msg: Message, me: Me, state: Arc<State>) {
+/// What to do with a message, decided without waiting.
+enum Admission {
+    /// Not for the bot (or from a flooding chat that was already warned).
+    Ignore,
+    /// A group became a supergroup.
+    Migrate { from: i64, to: i64 },
+    /// The chat just went over its flood limit: one "slow down" reply.
+    SlowDown(Lang),
+    /// Answer it, in this language for screens.
+    Handle(Request, Lang),
+}
+
+fn admit(msg: &Message, me: &Me, state: &State) -> Admission {
     let chat = msg.chat.id;
+    // A group that became a supergroup: its settings, subscriptions and notices follow it.
+    if let MessageKind::Common(common) = &msg.kind
+        && let MediaKind::Migration(migration) = &common.media_kind
+    {
+        let (from, to) = match migration {
+            ChatMigration::To { chat_id } => (chat.0, chat_id.0),
+            ChatMigration::From { chat_id } => (chat_id.0, chat.0),
+        };
+        return Admission::Migrate { from, to };
+    }
     // Channels, other bots, and cards people post through this bot's inline mode (which would
-    // otherwise be "answered" in the chat they were posted to).
+    // otherwise be "answered" in the chat they were posted to). An anonymous group admin
+    // (from = GroupAnonymousBot) and a member posting as a channel carry `sender_chat`: they
+    // are people, acting as that chat.
     let via_us = msg.via_bot.as_ref().is_some_and(|b| b.id == me.user.id);
-    if msg.chat.is_channel() || msg.from.as_ref().is_some_and(|u| u.is_bot) || via_us {
-        return;
+    let from_a_bot = msg.sender_chat.is_none() && msg.from.as_ref().is_some_and(|u| u.is_bot);
+    if msg.chat.is_channel() || from_a_bot || via_us {
+        return Admission::Ignore;
     }
     let me_name = me.user.username.as_deref().unwrap_or_default();
     let private = msg.chat.is_private();
@@ -367,13 +431,12 @@ async fn handle_message<R: Api>(bot: R, msg: Message, me: Me, state: Arc<State>)
         .reply_to_message()
         .and_then(|r| r.from.as_ref())
         .is_some_and(|u| u.id == me.user.id);
-    let Some(request) = classify(&msg, me_name, private, reply_to_bot) else {
+    let Some(request) = classify(msg, me_name, private, reply_to_bot) else {
         tracing::trace!(chat_id = chat.0, "not addressed to the bot");
-        return;
+        return Admission::Ignore;
     };
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
     let ui = state.ui_lang(chat, language_code.as_deref());
-    let reply_to = (!private).then_some(msg.id);
 
     let sent_at = Duration::from_secs(u64::try_from(msg.date.timestamp()).unwrap_or(0));
     let verdict = state
@@ -382,30 +445,37 @@ async fn handle_message<R: Api>(bot: R, msg: Message, me: Me, state: Arc<State>)
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .check(chat, sent_at);
     match verdict {
-        Verdict::Allow => {}
-        Verdict::Warn => {
-            tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
-            send(&bot, chat, &texts::slow_down(ui), reply_to).await;
-            return;
-        }
+        Verdict::Allow => Admission::Handle(request, ui),
+        Verdict::Warn => Admission::SlowDown(ui),
         Verdict::Drop => {
             tracing::debug!(chat_id = chat.0, "dropping a message from a flooding chat");
-            return;
+            Admission::Ignore
         }
     }
+}
 
+/// Answers an admitted message. `user` is the sender's user id (`None` for someone acting as
+/// a chat: an anonymous admin, a channel).
+async fn handle_message(
+    request: Request,
+    chat: ChatId,
+    user: Option<u64>,
+    target: Target,
+    ui: Lang,
+    me_name: String,
+    state: Arc<State>,
+) {
     let started = Instant::now();
     let reply = match request {
         Request::Command(command) => {
             tracing::info!(chat_id = chat.0, command = %command, "command");
-            let user = msg.from.as_ref().map(|u| u.id.0);
-            command_reply(&state, chat, user, command, ui, me_name).await
+            command_reply(&state, chat, target.thread, user, command, ui, &me_name).await
         }
         Request::UnknownCommand => texts::unknown_command(ui),
         Request::Media => texts::media_hint(ui),
         Request::Question(text) => question_reply(&state, chat, &text, ui).await,
     };
-    send(&bot, chat, &reply, reply_to).await;
+    state.tg.reply(target, &reply).await;
     metrics::global().reply_latency(started.elapsed().as_secs_f64());
     tracing::debug!(
         chat_id = chat.0,
@@ -461,6 +531,7 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
 async fn command_reply(
     state: &Arc<State>,
     chat: ChatId,
+    thread: Option<i32>,
     user: Option<u64>,
     command: Command,
     ui: Lang,
@@ -503,14 +574,13 @@ async fn command_reply(
                 ui
             };
             match resolve_topic(&engine, &arg).await {
-                Some(topic) => {
-                    let added = state.subscribe(chat, &topic, lang);
-                    texts::subscribed(
-                        &texts::topic_label(&topic, corpus, lang),
-                        added.unwrap_or(false),
-                        lang,
-                    )
-                }
+                Some(topic) => match state.subscribe(chat, &topic, lang, thread).await {
+                    Some(added) => {
+                        texts::subscribed(&texts::topic_label(&topic, corpus, lang), added, lang)
+                    }
+                    // Not saved: say so, never "subscribed" or "already subscribed".
+                    None => texts::sorry(lang),
+                },
                 None => texts::unknown_topic(&sanitize(&arg), lang),
             }
         }
@@ -518,19 +588,27 @@ async fn command_reply(
             texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
         }
         Command::Unsubscribe { arg } if is_everything(&arg) => {
-            let n = state.store.unsubscribe_all(chat.0).unwrap_or_else(|e| {
-                tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
-                0
-            });
-            texts::unsubscribed_all(n, ui)
+            let c = chat.0;
+            match state
+                .write("unsubscribing", move |s| s.unsubscribe_all(c))
+                .await
+            {
+                Some(n) => texts::unsubscribed_all(n, ui),
+                None => texts::sorry(ui),
+            }
         }
         Command::Unsubscribe { arg } => match resolve_topic(&engine, &arg).await {
             Some(topic) => {
-                let removed = state.store.unsubscribe(chat.0, &topic).unwrap_or_else(|e| {
-                    tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
-                    false
-                });
-                texts::unsubscribed(&texts::topic_label(&topic, corpus, ui), removed, ui)
+                let (c, t) = (chat.0, topic.clone());
+                match state
+                    .write("unsubscribing", move |s| s.unsubscribe(c, &t))
+                    .await
+                {
+                    Some(removed) => {
+                        texts::unsubscribed(&texts::topic_label(&topic, corpus, ui), removed, ui)
+                    }
+                    None => texts::sorry(ui),
+                }
             }
             None => texts::unknown_topic(&sanitize(&arg), ui),
         },
@@ -557,13 +635,19 @@ async fn command_reply(
         Command::Broadcast { text } if !has_words(&text) => texts::broadcast_usage(ui),
         Command::Broadcast { text } => {
             let admin = i64::try_from(user.unwrap_or_default()).unwrap_or_default();
-            let recipients = state.store.active_subscriber_chats().map_or(0, |c| c.len());
-            match state.store.create_broadcast(admin, &text, super::now_ms()) {
-                Ok(id) => texts::broadcast_preview(id, &text, recipients, ui),
-                Err(e) => {
-                    tracing::error!(error = %e, "saving a broadcast failed");
-                    texts::sorry(ui)
-                }
+            let body = text.clone();
+            let saved = state
+                .write("saving a broadcast", move |s| {
+                    let recipients = s.active_subscriber_chats()?.len();
+                    Ok((
+                        s.create_broadcast(admin, &body, super::now_ms())?,
+                        recipients,
+                    ))
+                })
+                .await;
+            match saved {
+                Some((id, recipients)) => texts::broadcast_preview(id, &text, recipients, ui),
+                None => texts::sorry(ui),
             }
         }
         Command::Funding => texts::funding(corpus, ui),
@@ -580,18 +664,44 @@ pub(crate) async fn on_callback<R: Api>(
     state: Arc<State>,
 ) -> HandlerResult {
     metrics::global().update("callback_query");
-    let id = q.id.clone();
-    let apology_bot = bot.clone();
-    isolate(
-        "callback query",
-        handle_callback(bot, q, state),
-        async move {
+    // Button presses count against the chat's flood limit like messages (keyed by the user
+    // for buttons under inline-mode messages, which have no chat), decided here at once.
+    let chat = q.message.as_ref().map(|m| m.chat().id);
+    let key = chat.unwrap_or(ChatId(i64::try_from(q.from.id.0).unwrap_or(i64::MAX)));
+    let now = Duration::from_millis(u64::try_from(super::now_ms()).unwrap_or(0));
+    let verdict = state
+        .flood
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .check(key, now);
+    match verdict {
+        Verdict::Allow => {}
+        Verdict::Warn => {
+            tracing::info!(
+                chat_id = key.0,
+                "chat is flooding with buttons; asking it to slow down"
+            );
+            let lang = lang_from_code(q.from.language_code.as_deref());
+            answer_callback(&bot, &q, Some(texts::slow_down(lang).plain)).await;
+            return Ok(());
+        }
+        Verdict::Drop => {
+            answer_callback(&bot, &q, None).await;
+            return Ok(());
+        }
+    }
+    let st = Arc::clone(&state);
+    state.in_chat_order(key, async move {
+        let id = q.id.clone();
+        let apology_bot = bot.clone();
+        let _ = isolate("callback query", handle_callback(bot, q, st), async move {
             if let Err(e) = apology_bot.answer_callback_query(id).await {
                 tracing::warn!(error = %e, "answering a callback query failed");
             }
-        },
-    )
-    .await
+        })
+        .await;
+    });
+    Ok(())
 }
 
 async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
@@ -613,6 +723,14 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
     };
     let engine = state.engine();
     let corpus = engine.corpus();
+    // Callback data comes from the client and can be forged: a scheme to follow must exist.
+    if let Action::Subscribe(Topic::Scheme(id)) = &data.action
+        && corpus.get(id).is_none()
+    {
+        tracing::warn!(chat_id = chat.map(|c| c.0), scheme = %id, "a button names no scheme");
+        answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+        return;
+    }
     let user = q.from.id.0;
     let screen = match data.action {
         Action::Scheme(id) => match (corpus.get(&id), chat) {
@@ -636,14 +754,21 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         }
         Action::Subscribe(topic) => {
             let chat = chat.unwrap_or(ChatId(0));
-            let added = state.subscribe(chat, &topic, lang).unwrap_or(false);
+            let thread = match q.message.as_ref() {
+                Some(MaybeInaccessibleMessage::Regular(m)) => topic_of(m),
+                _ => None,
+            };
+            let Some(added) = state.subscribe(chat, &topic, lang, thread).await else {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
+            };
             answer_callback(&bot, &q, Some(texts::toggled(true, added, lang))).await;
             match &topic {
                 // A card keeps its text; only its button flips.
                 Topic::Scheme(id) => {
                     if let Some(scheme) = corpus.get(id) {
                         show(
-                            &bot,
+                            &state,
                             q.message.as_ref(),
                             &state.scheme_card(chat, scheme, lang),
                         )
@@ -653,7 +778,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 _ => {
                     let label = texts::topic_label(&topic, corpus, lang);
                     show(
-                        &bot,
+                        &state,
                         q.message.as_ref(),
                         &texts::subscribed(&label, added, lang),
                     )
@@ -664,10 +789,14 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         }
         Action::Unsubscribe(topic) => {
             let chat = chat.unwrap_or(ChatId(0));
-            let removed = state.store.unsubscribe(chat.0, &topic).unwrap_or_else(|e| {
-                tracing::error!(chat_id = chat.0, error = %e, "unsubscribing failed");
-                false
-            });
+            let (c, t) = (chat.0, topic.clone());
+            let Some(removed) = state
+                .write("unsubscribing", move |s| s.unsubscribe(c, &t))
+                .await
+            else {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
+            };
             answer_callback(&bot, &q, Some(texts::toggled(false, removed, lang))).await;
             let screen = match &topic {
                 Topic::Scheme(id) if is_card(q.message.as_ref()) => {
@@ -680,28 +809,38 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 )),
             };
             if let Some(screen) = screen {
-                show(&bot, q.message.as_ref(), &screen).await;
+                show(&state, q.message.as_ref(), &screen).await;
             }
             return;
         }
         Action::UnsubscribeAll => {
             let chat = chat.unwrap_or(ChatId(0));
-            let n = state.store.unsubscribe_all(chat.0).unwrap_or(0);
+            let c = chat.0;
+            let Some(n) = state
+                .write("unsubscribing", move |s| s.unsubscribe_all(c))
+                .await
+            else {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
+            };
             answer_callback(&bot, &q, Some(texts::toggled(false, n > 0, lang))).await;
-            show(&bot, q.message.as_ref(), &texts::unsubscribed_all(n, lang)).await;
+            show(
+                &state,
+                q.message.as_ref(),
+                &texts::unsubscribed_all(n, lang),
+            )
+            .await;
             return;
         }
         Action::Subscriptions => {
             // Sent as a new message: this button sits under notices, which must stay readable.
             let chat = chat.unwrap_or(ChatId(0));
             answer_callback(&bot, &q, None).await;
-            send(
-                &bot,
-                chat,
-                &texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang),
-                None,
-            )
-            .await;
+            let screen = texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang);
+            state
+                .tg
+                .reply(message_target(q.message.as_ref(), chat), &screen)
+                .await;
             return;
         }
         Action::BroadcastSend(_) | Action::BroadcastCancel(_) if !state.is_admin(Some(user)) => {
@@ -710,31 +849,30 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         }
         Action::BroadcastSend(id) => {
             let admin = i64::try_from(user).unwrap_or_default();
-            let queued = match state.store.take_broadcast(id, admin) {
-                Ok(Some(text)) => {
-                    match crate::notify::queue_broadcast(&state.store, id, &text, super::now_ms()) {
-                        Ok(n) => {
-                            tracing::info!(broadcast = id, chats = n, "broadcast queued");
-                            state.wake.notify_one();
-                            Some(n)
+            let queued = state
+                .write("queueing a broadcast", move |s| {
+                    match s.take_broadcast(id, admin)? {
+                        Some(text) => {
+                            crate::notify::queue_broadcast(s, id, &text, super::now_ms()).map(Some)
                         }
-                        Err(e) => {
-                            tracing::error!(error = %e, "queueing a broadcast failed");
-                            None
-                        }
+                        None => Ok(None),
                     }
-                }
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::error!(error = %e, "reading a broadcast failed");
-                    None
-                }
-            };
+                })
+                .await
+                .flatten();
+            if let Some(n) = queued {
+                tracing::info!(broadcast = id, chats = n, "broadcast queued");
+                state.wake.notify_one();
+            }
             texts::broadcast_done(queued, lang)
         }
         Action::BroadcastCancel(id) => {
             let admin = i64::try_from(user).unwrap_or_default();
-            let _ = state.store.take_broadcast(id, admin);
+            let _ = state
+                .write("cancelling a broadcast", move |s| {
+                    s.take_broadcast(id, admin)
+                })
+                .await;
             texts::broadcast_cancelled(lang)
         }
         Action::Category(c) => texts::category_screen(corpus, c, lang),
@@ -744,8 +882,14 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
                 return;
             };
-            if let Err(e) = state.store.set_lang(chat.0, choice) {
-                tracing::error!(chat_id = chat.0, error = %e, "saving the language choice failed; it holds until restart");
+            let c = chat.0;
+            if state
+                .write("saving the language choice", move |s| s.set_lang(c, choice))
+                .await
+                .is_none()
+            {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
             }
             tracing::info!(
                 chat_id = chat.0,
@@ -754,7 +898,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
             );
             answer_callback(&bot, &q, Some(texts::lang_chosen(choice, lang))).await;
             show(
-                &bot,
+                &state,
                 q.message.as_ref(),
                 &texts::lang_chosen_reply(choice, lang),
             )
@@ -763,7 +907,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         }
     };
     answer_callback(&bot, &q, None).await;
-    show(&bot, q.message.as_ref(), &screen).await;
+    show(&state, q.message.as_ref(), &screen).await;
 }
 
 async fn answer_callback<R: Api>(bot: &R, q: &CallbackQuery, notice: Option<String>) {
@@ -778,12 +922,49 @@ async fn answer_callback<R: Api>(bot: &R, q: &CallbackQuery, notice: Option<Stri
 
 /// Shows a screen in place of the message a button sits under (or, when that message is too
 /// old to edit, as a new message).
-async fn show<R: Api>(bot: &R, message: Option<&MaybeInaccessibleMessage>, screen: &Reply) {
+async fn show(state: &State, message: Option<&MaybeInaccessibleMessage>, screen: &Reply) {
     match message {
-        Some(MaybeInaccessibleMessage::Regular(m)) => edit(bot, m.chat.id, m.id, screen).await,
-        Some(old) => send(bot, old.chat().id, screen, None).await,
+        Some(MaybeInaccessibleMessage::Regular(m)) => {
+            let target = message_target(message, m.chat.id);
+            state.tg.edit(target, m.id.0, screen).await;
+        }
+        Some(old) => {
+            let target = message_target(message, old.chat().id);
+            state.tg.reply(target, screen).await;
+        }
         // A message sent through inline mode; its results carry no callback buttons.
         None => {}
+    }
+}
+
+/// Where the answer to a message goes: its chat, its forum topic, and (in groups) as a reply
+/// to it.
+fn reply_target(msg: &Message) -> Target {
+    Target {
+        chat: msg.chat.id.0,
+        thread: topic_of(msg),
+        reply_to: (!msg.chat.is_private()).then_some(msg.id.0),
+    }
+}
+
+/// The forum topic a message was posted in, if any.
+fn topic_of(msg: &Message) -> Option<i32> {
+    msg.is_topic_message
+        .then_some(msg.thread_id)
+        .flatten()
+        .map(|t| t.0.0)
+}
+
+/// Where a new message about the message a button sits under goes: the same chat and topic.
+fn message_target(message: Option<&MaybeInaccessibleMessage>, chat: ChatId) -> Target {
+    let thread = match message {
+        Some(MaybeInaccessibleMessage::Regular(m)) => topic_of(m),
+        _ => None,
+    };
+    Target {
+        chat: chat.0,
+        thread,
+        reply_to: None,
     }
 }
 
@@ -927,211 +1108,6 @@ fn button(b: &Button) -> Option<InlineKeyboardButton> {
     }
 }
 
-/// The metrics label for a failed Bot API call.
-pub(crate) fn error_kind_of(e: &RequestError) -> &'static str {
-    match e {
-        RequestError::RetryAfter(_) => "retry_after",
-        RequestError::Network(_) | RequestError::Io(_) => "network",
-        RequestError::InvalidJson { .. } => "invalid_response",
-        RequestError::Api(ApiError::CantParseEntities(_)) => "bad_html",
-        RequestError::Api(
-            ApiError::BotBlocked
-            | ApiError::UserDeactivated
-            | ApiError::ChatNotFound
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup,
-        ) => "blocked",
-        _ => "other",
-    }
-}
-
-/// Removes our tags and entities from one HTML part.
-fn strip_html(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-}
-
-/// Splits plain text into messages within the limit, preferring line breaks.
-fn split_plain(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut units = 0;
-    for line in text.split_inclusive('\n') {
-        let n = line.encode_utf16().count();
-        if units + n > MAX_MESSAGE_UNITS && !cur.is_empty() {
-            parts.push(std::mem::take(&mut cur));
-            units = 0;
-        }
-        if n > MAX_MESSAGE_UNITS {
-            for c in line.chars() {
-                if units + c.len_utf16() > MAX_MESSAGE_UNITS {
-                    parts.push(std::mem::take(&mut cur));
-                    units = 0;
-                }
-                cur.push(c);
-                units += c.len_utf16();
-            }
-        } else {
-            cur.push_str(line);
-            units += n;
-        }
-    }
-    parts.push(cur);
-    parts
-        .into_iter()
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// The plain-text stand-in for HTML part `i` of a reply: the reply's own plain text when it is
-/// a single message, else that part with its tags removed.
-fn plain_fallback(reply: &Reply, i: usize) -> Vec<String> {
-    if reply.html.len() == 1 {
-        split_plain(&reply.plain)
-    } else {
-        split_plain(&strip_html(&reply.html[i]))
-    }
-}
-
-fn reply_parameters(id: MessageId) -> ReplyParameters {
-    ReplyParameters {
-        allow_sending_without_reply: Some(true),
-        ..ReplyParameters::new(id)
-    }
-}
-
-/// Sends a reply: each HTML part in order, the keyboard on the last, the first part as a reply
-/// to `reply_to` (in groups). When Telegram rejects the HTML, the part is re-sent as plain text
-/// rather than lost. Any other failure is logged with the chat id, and the rest is skipped.
-pub(crate) async fn send<R: Api>(
-    bot: &R,
-    chat: ChatId,
-    reply: &Reply,
-    reply_to: Option<MessageId>,
-) {
-    let kb = keyboard(&reply.buttons);
-    let n = reply.html.len();
-    for (i, part) in reply.html.iter().enumerate() {
-        let last = i + 1 == n;
-        let mut request = bot
-            .send_message(chat, part)
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(no_preview());
-        if last && let Some(kb) = &kb {
-            request = request.reply_markup(kb.clone());
-        }
-        if i == 0
-            && let Some(id) = reply_to
-        {
-            request = request.reply_parameters(reply_parameters(id));
-        }
-        match request.await {
-            Ok(_) => {}
-            Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
-                metrics::global().api_error("bad_html");
-                tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; sending plain text");
-                let chunks = plain_fallback(reply, i);
-                let m = chunks.len();
-                for (j, chunk) in chunks.into_iter().enumerate() {
-                    let mut request = bot
-                        .send_message(chat, chunk)
-                        .link_preview_options(no_preview());
-                    if last
-                        && j + 1 == m
-                        && let Some(kb) = &kb
-                    {
-                        request = request.reply_markup(kb.clone());
-                    }
-                    if i == 0
-                        && j == 0
-                        && let Some(id) = reply_to
-                    {
-                        request = request.reply_parameters(reply_parameters(id));
-                    }
-                    if let Err(e) = request.await {
-                        metrics::global().api_error(error_kind_of(&e));
-                        tracing::error!(chat_id = chat.0, error = %e, "sending a reply failed");
-                        return;
-                    }
-                }
-                if n == 1 {
-                    return;
-                }
-            }
-            Err(e) => {
-                metrics::global().api_error(error_kind_of(&e));
-                tracing::error!(chat_id = chat.0, error = %e, "sending a reply failed");
-                return;
-            }
-        }
-    }
-}
-
-/// Replaces a message's text and keyboard with a screen. Further parts of a long screen follow
-/// as new messages; an edit Telegram refuses (e.g. a message too old) becomes a new message.
-async fn edit<R: Api>(bot: &R, chat: ChatId, id: MessageId, screen: &Reply) {
-    let Some((first, rest)) = screen.html.split_first() else {
-        return;
-    };
-    let kb = if rest.is_empty() {
-        keyboard(&screen.buttons)
-    } else {
-        None
-    };
-    let mut request = bot
-        .edit_message_text(chat, id, first)
-        .parse_mode(ParseMode::Html)
-        .link_preview_options(no_preview());
-    if let Some(kb) = &kb {
-        request = request.reply_markup(kb.clone());
-    }
-    match request.await {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {}
-        Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
-            tracing::warn!(chat_id = chat.0, error = %e, "Telegram rejected the HTML; editing with plain text");
-            let text = plain_fallback(screen, 0)
-                .into_iter()
-                .next()
-                .unwrap_or_default();
-            let mut request = bot
-                .edit_message_text(chat, id, text)
-                .link_preview_options(no_preview());
-            if let Some(kb) = &kb {
-                request = request.reply_markup(kb.clone());
-            }
-            if let Err(e) = request.await {
-                tracing::error!(chat_id = chat.0, error = %e, "editing a message failed");
-            }
-        }
-        Err(e) => {
-            tracing::warn!(chat_id = chat.0, error = %e, "editing a message failed; sending a new one");
-            send(bot, chat, screen, None).await;
-            return;
-        }
-    }
-    if !rest.is_empty() {
-        let more = Reply {
-            html: rest.to_vec(),
-            plain: String::new(),
-            buttons: screen.buttons.clone(),
-        };
-        send(bot, chat, &more, None).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1163,23 +1139,6 @@ mod tests {
         );
         assert!(!has_words(&sanitize("🙂🙂 ?! \u{fffd}\u{0}")));
         assert!(has_words(&sanitize("<b>TVP</b>")));
-    }
-
-    #[test]
-    fn plain_fallback_strips_tags_and_splits() {
-        assert_eq!(
-            strip_html("<b>A &amp; B</b> <a href=\"https://x/?a&amp;b\">link</a> &lt;i&gt;"),
-            "A & B link <i>"
-        );
-        let long = format!("{}\n{}", "a".repeat(4000), "b".repeat(5000));
-        let parts = split_plain(&long);
-        assert_eq!(parts.len(), 3);
-        assert!(
-            parts
-                .iter()
-                .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS)
-        );
-        assert_eq!(parts.concat().len(), 9000);
     }
 
     #[test]

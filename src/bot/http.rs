@@ -1,10 +1,16 @@
 //! The bot's HTTP listener (`--listen`): `GET /healthz` and `GET /metrics`, merged with
 //! teloxide's webhook route in webhook mode.
 //!
-//! Health: 200 when an index is loaded and the store and data folder are writable, else 503,
+//! Every connection goes through [`Guarded`]: a cap on connections served at once and an idle
+//! timeout (which also bounds how long a client may take to send its headers), so idle clients
+//! cannot use up the process's file descriptors.
+//!
+//! Health: 200 when an index is loaded, the store and data folder are writable and no part of
+//! the bot has stopped (the delivery worker stops when it cannot record deliveries), else 503,
 //! each with a short JSON body saying why. Metrics: the Prometheus text format from
 //! [`crate::metrics`], with the outbox depth, subscribers and corpus version read at scrape time.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
@@ -27,15 +33,21 @@ pub(crate) fn router(state: Arc<State>) -> Router {
 }
 
 async fn healthz(Extract(state): Extract<Arc<State>>) -> impl IntoResponse {
-    let st = Arc::clone(&state);
-    let checked = tokio::task::spawn_blocking(move || {
-        st.store
-            .check_writable()
-            .map_err(|e| format!("the database is not writable: {e}"))?;
-        probe_dir(&st.data_dir).map_err(|e| format!("the data folder is not writable: {e}"))
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("the health check failed: {e}")));
+    // A part that stopped (or a write that failed) is the most useful reason: report it first.
+    let checked = match state.problem() {
+        Some(problem) => Err(problem),
+        None => {
+            let st = Arc::clone(&state);
+            tokio::task::spawn_blocking(move || {
+                st.store
+                    .check_writable()
+                    .map_err(|e| format!("the database is not writable: {e}"))?;
+                probe_dir(&st.data_dir).map_err(|e| format!("the data folder is not writable: {e}"))
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the health check failed: {e}")))
+        }
+    };
     let engine = state.engine();
     let schemes = engine.corpus().schemes.len();
     match checked {
@@ -92,4 +104,164 @@ async fn metrics_text(Extract(state): Extract<Arc<State>>) -> impl IntoResponse 
         )],
         m.encode(),
     )
+}
+
+/// The HTTP listener's defences against clients that hold connections open: at most
+/// `max_connections` at once (more wait in the kernel's backlog, using no file descriptor),
+/// and a connection on which nothing was read or written for `idle` is closed (which also
+/// bounds how long a client may take to send its headers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// How long a connection may sit without traffic.
+    pub idle: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 512,
+            idle: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// A TCP listener with [`Limits`], for `axum::serve`.
+pub(crate) struct Guarded {
+    inner: tokio::net::TcpListener,
+    permits: Arc<tokio::sync::Semaphore>,
+    idle: std::time::Duration,
+}
+
+impl Guarded {
+    /// Wraps a bound listener.
+    pub(crate) fn new(inner: tokio::net::TcpListener, limits: Limits) -> Guarded {
+        Guarded {
+            inner,
+            permits: Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1))),
+            idle: limits.idle,
+        }
+    }
+}
+
+impl axum::serve::Listener for Guarded {
+    type Io = GuardedIo;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (GuardedIo, std::net::SocketAddr) {
+        // The semaphore is never closed, so acquiring only waits.
+        let permit = loop {
+            if let Ok(p) = Arc::clone(&self.permits).acquire_owned().await {
+                break p;
+            }
+        };
+        loop {
+            match self.inner.accept().await {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    return (GuardedIo::new(stream, permit, self.idle), addr);
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accepting an HTTP connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// One accepted connection: holds its slot until closed, and times out when idle.
+pub(crate) struct GuardedIo {
+    stream: tokio::net::TcpStream,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+    idle: std::time::Duration,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl GuardedIo {
+    fn new(
+        stream: tokio::net::TcpStream,
+        slot: tokio::sync::OwnedSemaphorePermit,
+        idle: std::time::Duration,
+    ) -> GuardedIo {
+        GuardedIo {
+            stream,
+            _slot: slot,
+            idle,
+            deadline: Box::pin(tokio::time::sleep(idle)),
+        }
+    }
+
+    fn touched(&mut self) {
+        let at = tokio::time::Instant::now() + self.idle;
+        self.deadline.as_mut().reset(at);
+    }
+
+    /// Turns a pending operation into a timeout error once the connection was idle too long.
+    fn idle_check<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        match self.deadline.as_mut().poll(cx) {
+            std::task::Poll::Ready(()) => std::task::Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "idle HTTP connection closed",
+            ))),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for GuardedIo {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.stream).poll_read(cx, buf) {
+            std::task::Poll::Ready(r) => {
+                this.touched();
+                std::task::Poll::Ready(r)
+            }
+            std::task::Poll::Pending => this.idle_check(cx),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for GuardedIo {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.stream).poll_write(cx, buf) {
+            std::task::Poll::Ready(r) => {
+                this.touched();
+                std::task::Poll::Ready(r)
+            }
+            std::task::Poll::Pending => this.idle_check(cx),
+        }
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }

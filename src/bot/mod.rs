@@ -2,8 +2,10 @@
 //!
 //! Data flow: long polling → [`schema`] (a thin dptree tree) → `handlers` (extract the text, the
 //! chat and the language, call [`crate::answer::answer`] or build a bot screen from `texts`) →
-//! [`crate::render::Reply`] → `handlers::send`/`edit` (Telegram HTML, keyboard on the last part,
-//! plain-text retry when Telegram rejects the HTML).
+//! [`crate::render::Reply`] → `send::Telegram` (the one send path, shared with the delivery
+//! worker: Telegram HTML, keyboard on the last part, a refused part re-sent as plain text,
+//! failures classified by status and error code) through `limiter` (one GCRA limiter for
+//! replies and notices).
 //!
 //! - `commands`: parsing `/commands` and group mentions (pure).
 //! - `callback`: the inline-button data format (pure).
@@ -11,13 +13,16 @@
 //! - `delivery`: the worker that drains the outbox (notices, reminders, broadcasts) at
 //!   Telegram's pace, honouring "retry after" and dropping chats that blocked the bot.
 //! - `texts`: bot-only wording and screens (pure).
-//! - `handlers`: the endpoints and the send/edit helpers.
+//! - `handlers`: the endpoints.
+//! - `send`: the one send path (replies, edits, notices) and its error classification.
+//! - `limiter`: the shared rate limiter and the send log it restarts from.
+//! - `listener`: logs and counts the updates teloxide cannot parse.
 //!
 //! Invariants: every callback query is answered; a failing send is logged and never stops the
 //! bot; the token is only held by the `Bot` value and never logged (teloxide redacts it from its
 //! own network errors, and this crate does not bridge the `log` crate, so reqwest's URL logs go
-//! nowhere); handlers are generic over [`Api`], so the production stack
-//! (`CacheMe<Throttle<Bot>>`) and a plain `Bot` run the same code.
+//! nowhere, and `send` strips the URL from its errors); handlers are generic over [`Api`] for
+//! the calls that still go through teloxide (callback and inline answers, the command menu).
 //!
 //! Ignored on purpose: edited messages (answering an edit would send a second answer to a
 //! question already answered; people re-send instead), channel posts, service messages, and
@@ -29,6 +34,9 @@ mod delivery;
 mod flood;
 mod handlers;
 mod http;
+mod limiter;
+mod listener;
+mod send;
 mod texts;
 
 use std::path::PathBuf;
@@ -37,7 +45,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use teloxide::RequestError;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, ShutdownToken, UpdateFilterExt, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::{Requester, RequesterExt};
@@ -46,6 +53,7 @@ use teloxide::update_listeners::{Polling, webhooks};
 use teloxide::{Bot, dptree};
 
 pub use flood::FloodLimit;
+pub use http::Limits as HttpLimits;
 
 use tokio::sync::Notify;
 
@@ -59,11 +67,21 @@ use flood::FloodGuard;
 /// The long-polling timeout. It must stay below the HTTP client's 17 s total timeout.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a graceful stop may take before the bot gives up waiting for in-flight updates.
+/// The whole of a graceful stop: from SIGTERM, in-flight updates, deleting the webhook, the
+/// HTTP listener and the delivery worker all finish within this (then the runtime gets
+/// [`RUNTIME_STOP`] to end background tasks), so a stop takes at most 11 s. The systemd unit's
+/// TimeoutStopSec (20 s) leaves room.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// The part of [`STOP_GRACE`] kept for what follows the in-flight updates (deleting the
+/// webhook, the last notice in flight).
+const STOP_TAIL: Duration = Duration::from_secs(3);
+
+/// How long the runtime waits for background tasks after `run` returns.
+const RUNTIME_STOP: Duration = Duration::from_secs(1);
+
 /// The Bot API calls the handlers make, with the `Send` futures the dispatcher needs. Any
-/// `Requester` stack over `Bot` qualifies (e.g. `Bot`, `CacheMe<Throttle<Bot>>`).
+/// `Requester` stack over `Bot` qualifies (e.g. `Bot`, `CacheMe<Bot>`).
 pub trait Api:
     Requester<
         Err = RequestError,
@@ -134,6 +152,9 @@ pub struct Config {
     pub webhook_url: Option<url::Url>,
     /// The secret Telegram sends with each webhook request; generated when not given.
     webhook_secret: Option<Token>,
+    /// Connection cap and idle timeout of the HTTP listener (`SCHEMEBOT_HTTP_MAX_CONNECTIONS`,
+    /// `SCHEMEBOT_HTTP_IDLE_SECS`).
+    pub http: http::Limits,
 }
 
 impl Config {
@@ -176,6 +197,7 @@ impl Config {
             listen: None,
             webhook_url: None,
             webhook_secret: None,
+            http: http_limits_from_env()?,
         };
         config.set_webhook_secret(std::env::var("SCHEMEBOT_WEBHOOK_SECRET").ok())?;
         Ok(config)
@@ -203,6 +225,36 @@ impl Config {
         self.webhook_secret = Some(Token(secret));
         Ok(())
     }
+}
+
+/// The HTTP listener's limits from `SCHEMEBOT_HTTP_MAX_CONNECTIONS` and
+/// `SCHEMEBOT_HTTP_IDLE_SECS` (defaults when unset).
+fn http_limits_from_env() -> anyhow::Result<http::Limits> {
+    let mut limits = http::Limits::default();
+    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_MAX_CONNECTIONS") {
+        limits.max_connections = raw
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .with_context(|| {
+                format!("SCHEMEBOT_HTTP_MAX_CONNECTIONS: {raw:?} is not a number from 1 to 100000")
+            })?;
+    }
+    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_IDLE_SECS") {
+        let secs = raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=3600).contains(n))
+            .with_context(|| {
+                format!(
+                    "SCHEMEBOT_HTTP_IDLE_SECS: {raw:?} is not a number of seconds from 1 to 3600"
+                )
+            })?;
+        limits.idle = Duration::from_secs(secs);
+    }
+    Ok(limits)
 }
 
 /// Parses `SCHEMEBOT_ADMINS`: Telegram user ids separated by commas (spaces allowed).
@@ -244,7 +296,31 @@ pub(crate) struct State {
     pub(crate) remind_days: i64,
     /// One reload at a time (SIGHUP and /reload may race).
     reloading: tokio::sync::Mutex<()>,
+    /// The one send path.
+    pub(crate) tg: Arc<send::Telegram>,
+    /// Why the bot is unhealthy (a part that stopped, such as the delivery worker), for
+    /// `/healthz`; `None` when all is well.
+    problem: Mutex<Option<String>>,
+    /// The last store write that failed, until one succeeds again (for `/healthz`).
+    write_failure: Mutex<Option<String>>,
+    /// Update ids handled recently: an update Telegram sends again is handled once.
+    seen: Mutex<RecentIds>,
+    /// Per chat, the completion of the last work queued for it ([`State::in_chat_order`]).
+    order: Mutex<std::collections::HashMap<ChatId, tokio::sync::oneshot::Receiver<()>>>,
+    /// How many updates are being worked on (a stop waits for them, within its bound).
+    working: tokio::sync::watch::Sender<usize>,
 }
+
+/// The last [`RECENT_UPDATES`] update ids, in arrival order and as a set.
+#[derive(Default)]
+struct RecentIds {
+    order: std::collections::VecDeque<u32>,
+    set: std::collections::HashSet<u32>,
+}
+
+/// How many update ids are remembered to drop repeats (Telegram repeats a webhook update it
+/// did not see acknowledged, within minutes).
+const RECENT_UPDATES: usize = 10_000;
 
 impl State {
     /// The engine now serving. Hold the `Arc` for the whole of one reply, so a reload cannot
@@ -266,6 +342,133 @@ impl State {
         })
     }
 
+    /// Runs a store call on the blocking pool, so a slow or locked database never holds up a
+    /// runtime thread (and with it other chats).
+    pub(crate) async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = Arc::clone(&self.store);
+        Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
+    }
+
+    /// Runs a store write off the runtime, after checking that the database file is still the
+    /// one opened. A failure is logged, reported by `/healthz` until a write succeeds again,
+    /// and returned as `None`, so the caller tells the user it was not saved.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    ) -> Option<T> {
+        let result = self
+            .db(move |s| {
+                s.check_file()?;
+                f(s)
+            })
+            .await;
+        let mut failure = self
+            .write_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match result {
+            Ok(v) => {
+                *failure = None;
+                Some(v)
+            }
+            Err(e) => {
+                let why = format!("{what} failed: {e:#}");
+                tracing::error!(error = %why, "a store write failed");
+                *failure = Some(why);
+                None
+            }
+        }
+    }
+
+    /// Runs `work` in its own task after the work queued earlier for `chat` has finished, so a
+    /// chat's replies keep the order of its messages while the dispatcher moves on at once
+    /// (it would otherwise wait, for every chat, while one chat's reply waits for its pace).
+    pub(crate) fn in_chat_order(
+        &self,
+        chat: ChatId,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let (done, next) = tokio::sync::oneshot::channel::<()>();
+        let before = {
+            let mut order = self
+                .order
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if order.len() >= 4096 {
+                // Forget chats whose last work has finished.
+                order.retain(|_, rx| {
+                    matches!(
+                        rx.try_recv(),
+                        Err(tokio::sync::oneshot::error::TryRecvError::Empty)
+                    )
+                });
+            }
+            order.insert(chat, next)
+        };
+        self.working.send_modify(|n| *n += 1);
+        let working = self.working.clone();
+        tokio::spawn(async move {
+            if let Some(before) = before {
+                let _ = before.await;
+            }
+            work.await;
+            drop(done);
+            working.send_modify(|n| *n = n.saturating_sub(1));
+        });
+    }
+
+    /// Waits until no update is being worked on.
+    async fn idle(&self) {
+        let mut rx = self.working.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+
+    /// Whether update `id` is new; a repeat (a webhook retry) is dropped.
+    pub(crate) fn first_time(&self, id: u32) -> bool {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !seen.set.insert(id) {
+            tracing::info!(update_id = id, "dropping an update already handled");
+            return false;
+        }
+        seen.order.push_back(id);
+        if seen.order.len() > RECENT_UPDATES
+            && let Some(old) = seen.order.pop_front()
+        {
+            seen.set.remove(&old);
+        }
+        true
+    }
+
+    /// Marks the bot unhealthy (`/healthz` answers 503 with `why`).
+    pub(crate) fn set_unhealthy(&self, why: String) {
+        *self
+            .problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+    }
+
+    /// Why the bot is unhealthy, if it is.
+    pub(crate) fn problem(&self) -> Option<String> {
+        let stopped = self
+            .problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        stopped.or_else(|| {
+            self.write_failure
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        })
+    }
+
     pub(crate) fn is_admin(&self, user: Option<u64>) -> bool {
         user.is_some_and(|u| self.admins.contains(&u))
     }
@@ -274,8 +477,8 @@ impl State {
 /// The dispatching tree. Adding an update kind (e.g. `my_chat_member` for subscriptions) is one
 /// more branch here.
 pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
-    dptree::entry()
-        .branch(Update::filter_message().endpoint(handlers::on_message::<R>))
+    dptree::filter(|update: Update, state: Arc<State>| state.first_time(update.id.0))
+        .branch(Update::filter_message().endpoint(handlers::on_message))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
         .branch(Update::filter_my_chat_member().endpoint(handlers::on_membership))
@@ -296,8 +499,8 @@ pub fn serve(
         .build()
         .context("starting the async runtime")?;
     let result = runtime.block_on(run(engine, config, store, corpus_dir, index_dir));
-    // Background tasks (the throttle worker, idle chat workers) must not hold up the exit.
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    // Background tasks (idle chat workers, the send log) must not hold up the exit.
+    runtime.shutdown_timeout(RUNTIME_STOP);
     result
 }
 
@@ -315,17 +518,27 @@ async fn run(
     // that arrives before the reload task runs must not kill the process (its default action).
     let mut stop = StopSignal::listen()?;
     let hangups = Hangups::listen();
-    let mut raw = Bot::with_client(
-        config.token.0.clone(),
-        teloxide::net::default_reqwest_settings().build()?,
-    );
+    let http_client = teloxide::net::default_reqwest_settings().build()?;
+    let mut raw = Bot::with_client(config.token.0.clone(), http_client.clone());
     if let Some(url) = &config.api_url {
         raw = raw.set_api_url(url.clone());
     }
-    let bot = raw.clone().throttle(Limits::default()).cache_me();
+    let bot = raw.clone().cache_me();
+    let store = Arc::new(store);
+    let limiter = Arc::new(limiter::Limiter::new(config.rates));
+    seed_limiter(&limiter, &store).await;
+    let tg = Arc::new(send::Telegram::new(
+        http_client,
+        config.api_url.as_ref(),
+        &config.token.0,
+        Arc::clone(&limiter),
+        Arc::clone(&store),
+    ));
 
     let me = tokio::select! {
-        me = bot.get_me() => me.context("asking Telegram who the bot is (getMe); check TELOXIDE_TOKEN")?,
+        me = bot.get_me() => me
+            .context("asking Telegram who the bot is (getMe); check TELOXIDE_TOKEN")
+            .map_err(|e| crate::exit::tag(crate::exit::UNAVAILABLE, e))?,
         () = stop.recv() => return Ok(()),
     };
     tracing::info!(
@@ -339,7 +552,7 @@ async fn run(
 
     let state = Arc::new(State {
         engine: RwLock::new(Arc::new(engine)),
-        store: Arc::new(store),
+        store,
         flood: Mutex::new(FloodGuard::new(config.flood)),
         admins: config.admins.clone(),
         wake: Arc::new(Notify::new()),
@@ -348,6 +561,12 @@ async fn run(
         data_dir: config.data_dir.clone(),
         remind_days: config.remind_days,
         reloading: tokio::sync::Mutex::new(()),
+        tg: Arc::clone(&tg),
+        problem: Mutex::new(None),
+        write_failure: Mutex::new(None),
+        seen: Mutex::new(RecentIds::default()),
+        order: Mutex::new(std::collections::HashMap::new()),
+        working: tokio::sync::watch::channel(0).0,
     });
     // Start-up publishes the corpus as loaded (notices for changes made while stopped) and
     // queues due reminders; the worker then drains whatever the outbox holds, including what
@@ -355,7 +574,7 @@ async fn run(
     after_load(&state).await;
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(delivery::run(
-        raw,
+        tg,
         Arc::clone(&state),
         config.rates,
         worker_stopped,
@@ -379,24 +598,23 @@ async fn run(
     }
     let mut app = http::router(Arc::clone(&state));
 
-    let mut dispatcher = Dispatcher::builder(
-        bot.clone(),
-        schema::<teloxide::adaptors::CacheMe<teloxide::adaptors::Throttle<Bot>>>(),
-    )
-    .dependencies(dptree::deps![Arc::clone(&state)])
-    .default_handler(|update| async move {
-        crate::metrics::global().update("other");
-        tracing::debug!(
-            update_id = update.id.0,
-            "ignoring an update the bot does not handle"
-        );
-    })
-    .error_handler(Arc::new(|e: anyhow::Error| async move {
-        tracing::error!(error = format!("{e:#}"), "handler failed");
-    }))
-    .build();
+    let mut dispatcher =
+        Dispatcher::builder(bot.clone(), schema::<teloxide::adaptors::CacheMe<Bot>>())
+            .dependencies(dptree::deps![Arc::clone(&state)])
+            .default_handler(|update| async move {
+                crate::metrics::global().update("other");
+                tracing::debug!(
+                    update_id = update.id.0,
+                    "ignoring an update the bot does not handle"
+                );
+            })
+            .error_handler(Arc::new(|e: anyhow::Error| async move {
+                tracing::error!(error = format!("{e:#}"), "handler failed");
+            }))
+            .build();
     let shutdown = dispatcher.shutdown_token();
     let (stop_http, http_stopped) = tokio::sync::watch::channel(false);
+    let http_limits = config.http;
     let serve_http = |app: axum::Router| {
         let mut stopped = http_stopped.clone();
         http.map(|listener| {
@@ -404,7 +622,7 @@ async fn run(
                 let graceful = async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 };
-                if let Err(e) = axum::serve(listener, app)
+                if let Err(e) = axum::serve(http::Guarded::new(listener, http_limits), app)
                     .with_graceful_shutdown(graceful)
                     .await
                 {
@@ -415,7 +633,7 @@ async fn run(
         })
     };
 
-    let (http_task, webhook_stopped) = match (&config.webhook_url, config.listen) {
+    let (http_task, webhook_stopped, deadline) = match (&config.webhook_url, config.listen) {
         (Some(url), Some(addr)) => {
             let mut options = webhooks::Options::new(addr, url.clone());
             match &config.webhook_secret {
@@ -424,28 +642,42 @@ async fn run(
                     options.get_or_gen_secret_token();
                 }
             }
-            let (listener, stopped, webhook) = tokio::select! {
-                r = webhooks::axum_to_router(bot.clone(), options) => r.context("registering the webhook with Telegram (setWebhook)")?,
+            let (mut listener, stopped, webhook) = tokio::select! {
+                r = webhooks::axum_to_router(bot.clone(), options) => r
+                    .context("registering the webhook with Telegram (setWebhook)")
+                    .map_err(|e| crate::exit::tag(crate::exit::UNAVAILABLE, e))?,
                 () = stop.recv() => return Ok(()),
             };
             app = app.merge(webhook);
             let task = serve_http(app);
             tracing::info!(url = %url, listen = %addr, "taking updates by webhook");
             let errors = LoggingErrorHandler::with_custom_text("the webhook listener failed");
-            let dispatch = dispatcher.dispatch_with_listener(listener, errors);
-            until_stopped(dispatch, &mut stop, &shutdown, || {
+            // Stopping the listener is what deletes the webhook (`stopped` above) and makes
+            // the route refuse new updates (503: Telegram delivers them again later). It is
+            // stopped here rather than left to the dispatcher's shutdown: the dispatcher
+            // stops it only if it sees the shutdown before the update stream ends, and the
+            // stream ends as soon as the HTTP server drops the route, so a stop that raced
+            // with the server skipped deleteWebhook and waited out STOP_GRACE (the cause of
+            // the flaky `webhook_mode_checks_the_secret_and_cleans_up`).
+            let stop_listener =
+                teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
+            let dispatch = dispatcher.dispatch_with_listener(listener::Counted(listener), errors);
+            let deadline = until_stopped(dispatch, &mut stop, &shutdown, || {
+                stop_listener.stop();
                 let _ = stop_http.send(true);
             })
             .await;
-            (task, Some(stopped))
+            (task, Some(stopped), deadline)
         }
         _ => {
             let task = serve_http(app);
-            let listener = Polling::builder(bot.clone())
-                .timeout(POLL_TIMEOUT)
-                .delete_webhook()
-                .await
-                .build();
+            let listener = listener::Counted(
+                Polling::builder(bot.clone())
+                    .timeout(POLL_TIMEOUT)
+                    .delete_webhook()
+                    .await
+                    .build(),
+            );
             let listener_errors = Arc::new(|e: RequestError| async move {
                 tracing::warn!(error = %e, "getting updates failed; retrying");
             });
@@ -458,27 +690,35 @@ async fn run(
                     tracing::error!(error = %e, "starting to dispatch updates failed");
                 }
             };
-            until_stopped(dispatch, &mut stop, &shutdown, || {}).await;
-            (task, None)
+            let deadline = until_stopped(dispatch, &mut stop, &shutdown, || {}).await;
+            (task, None, deadline)
         }
     };
+    // Updates accepted before the stop are answered, within the bound.
+    if tokio::time::timeout_at(deadline - STOP_TAIL, state.idle())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some accepted updates were not answered in time");
+    }
+    // The worker stops between two messages; it is told now so it stops alongside the rest.
+    let _ = stop_worker.send(true);
     // Webhook mode: the listener's stop deletes the webhook, so Telegram stops posting to a
     // server that is going away.
     if let Some(stopped) = webhook_stopped
-        && tokio::time::timeout(STOP_GRACE, stopped).await.is_err()
+        && tokio::time::timeout_at(deadline, stopped).await.is_err()
     {
         tracing::warn!("deleting the webhook did not finish in time");
     }
     let _ = stop_http.send(true);
     if let Some(task) = http_task
-        && tokio::time::timeout(STOP_GRACE, task).await.is_err()
+        && tokio::time::timeout_at(deadline, task).await.is_err()
     {
         tracing::warn!("the HTTP listener did not stop in time");
     }
     hangups.abort();
     daily.abort();
-    let _ = stop_worker.send(true);
-    if tokio::time::timeout(STOP_GRACE, worker).await.is_err() {
+    if tokio::time::timeout_at(deadline, worker).await.is_err() {
         tracing::warn!("the delivery worker did not stop in time");
     }
     tracing::info!("stopped");
@@ -487,25 +727,30 @@ async fn run(
 
 /// Runs `dispatch` until it ends or a stop signal arrives, then stops it gracefully
 /// (`on_stop` runs first: in webhook mode the HTTP server must stop for the update stream to end).
+/// Returns the deadline for the rest of the stop ([`STOP_GRACE`] from the signal).
 async fn until_stopped(
     dispatch: impl Future<Output = ()>,
     stop: &mut StopSignal,
     shutdown: &ShutdownToken,
     on_stop: impl FnOnce(),
-) {
+) -> tokio::time::Instant {
     tokio::pin!(dispatch);
     tokio::select! {
-        () = &mut dispatch => {}
+        () = &mut dispatch => tokio::time::Instant::now() + STOP_GRACE,
         () = stop.recv() => {
+            let deadline = tokio::time::Instant::now() + STOP_GRACE;
             tracing::info!("stopping");
             on_stop();
             // When the dispatcher has not started yet, shutting down fails and dropping the
             // future is the clean stop.
             if shutdown.shutdown().is_ok()
-                && tokio::time::timeout(STOP_GRACE, &mut dispatch).await.is_err()
+                && tokio::time::timeout_at(deadline - STOP_TAIL, &mut dispatch)
+                    .await
+                    .is_err()
             {
                 tracing::warn!("in-flight updates did not finish in time");
             }
+            deadline
         }
     }
 }
@@ -651,6 +896,33 @@ async fn remind_periodically(state: Arc<State>) {
             Ok(Err(e)) => tracing::error!(error = %e, "queueing reminders failed"),
             Err(e) => tracing::error!(error = %e, "queueing reminders failed"),
         }
+    }
+}
+
+/// Starts the limiter from the sends recorded in the last second (by this process's
+/// predecessor, which may have been killed mid-broadcast a moment ago).
+async fn seed_limiter(limiter: &limiter::Limiter, store: &Arc<Store>) {
+    let st = Arc::clone(store);
+    let now = now_ms();
+    match tokio::task::spawn_blocking(move || st.recent_sends(now - 1000)).await {
+        Ok(Ok(recent)) => {
+            let recent: Vec<(i64, Duration)> = recent
+                .into_iter()
+                .map(|(at, chat)| {
+                    let ago = u64::try_from(now - at).unwrap_or(0);
+                    (chat, Duration::from_millis(ago))
+                })
+                .collect();
+            if !recent.is_empty() {
+                tracing::info!(
+                    sends = recent.len(),
+                    "starting the rate limiter from the last second's sends"
+                );
+            }
+            limiter.seed(&recent);
+        }
+        Ok(Err(e)) => tracing::warn!(error = %e, "reading recent sends failed"),
+        Err(e) => tracing::warn!(error = %e, "reading recent sends failed"),
     }
 }
 

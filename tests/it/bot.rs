@@ -380,7 +380,7 @@ async fn a_corrupt_database_stops_start_up_with_a_clear_error_and_is_kept() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let status = bot.child.wait().unwrap();
-    assert_eq!(status.code(), Some(2));
+    assert_eq!(status.code(), Some(65), "not our database: a data error");
     let log = bot.log();
     assert!(
         log.contains("schemebot.db") && log.contains("not a"),
@@ -817,7 +817,7 @@ async fn a_failing_chat_is_logged_and_other_chats_are_served() {
         .await;
     let log = h
         .bot
-        .wait_log(|l| l.contains("chat_id=1301") && l.contains("sending a reply failed"))
+        .wait_log(|l| l.contains("chat_id=1301") && l.contains("the chat is gone"))
         .await;
     assert!(log.contains("bot was blocked by the user"), "{log}");
     assert!(h.bot.is_running());
@@ -863,7 +863,7 @@ async fn a_missing_token_is_a_one_line_error() {
         .output()
         .expect("the binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(out.status.code(), Some(78), "configuration: {stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
         stderr.starts_with("schemebot: TELOXIDE_TOKEN is not set"),
@@ -877,7 +877,7 @@ async fn a_missing_token_is_a_one_line_error() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(out.status.code(), Some(78), "configuration: {stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("TELOXIDE_API_URL"), "{stderr}");
 }

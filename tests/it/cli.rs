@@ -130,7 +130,7 @@ fn lang_and_limit_options_apply() {
         &["ask", "--lang", "fr", "x"],
         None,
     );
-    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(bad.status.code(), Some(64), "a usage error");
 }
 
 #[test]
@@ -208,7 +208,7 @@ fn a_broken_corpus_is_a_clear_error() {
     .unwrap();
     let index = tempfile::tempdir().unwrap();
     let o = schemebot(corpus.path(), index.path(), &["ask", "TVP"], None);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(65), "a data error");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("broken.toml:2") && err.contains("bogus"),

@@ -306,7 +306,11 @@ fn the_check_command_exits_non_zero_on_errors_unless_warn_only() {
     };
     let strict = run(&[]);
     let out = String::from_utf8_lossy(&strict.stdout);
-    assert!(!strict.status.success(), "{out}");
+    assert_eq!(
+        strict.status.code(),
+        Some(65),
+        "a data error (sysexits): {out}"
+    );
     assert!(
         out.contains("error: ") && out.contains("a.toml") && out.contains("`status`"),
         "{out}"

@@ -21,6 +21,9 @@ mod cli;
 mod bot;
 // Subscriptions, change notices, delivery and admin commands end to end.
 mod subscriptions;
+// The send path under injected faults (5xx, 429, refused HTML, migrations), topics,
+// anonymous senders, and the failure modes found by attacking the bot.
+mod faults;
 // Webhook mode, health and metrics, configuration, logs, start-up failures.
 mod production;
 // Property tests: arbitrary Unicode never panics and always renders within Telegram's rules.

@@ -16,14 +16,14 @@ use crate::support::fake_api::{self as tg, Call, FakeApi};
 use crate::support::harness::*;
 
 /// An editable copy of the corpus, its own index folder and a data folder.
-struct Setup {
-    corpus: tempfile::TempDir,
-    index: tempfile::TempDir,
-    data: tempfile::TempDir,
+pub(crate) struct Setup {
+    pub corpus: tempfile::TempDir,
+    pub index: tempfile::TempDir,
+    pub data: tempfile::TempDir,
 }
 
 impl Setup {
-    fn new() -> Setup {
+    pub fn new() -> Setup {
         let corpus = tempfile::tempdir().unwrap();
         for entry in std::fs::read_dir(corpus_dir()).unwrap() {
             let path = entry.unwrap().path();
@@ -38,13 +38,13 @@ impl Setup {
         }
     }
 
-    fn db(&self) -> PathBuf {
+    pub fn db(&self) -> PathBuf {
         self.data.path().join("schemebot.db")
     }
 
     /// Subscribes chats directly in the database, and records the corpus as published so the
     /// bot's start-up finds nothing new.
-    fn seed(&self, subscriptions: &[(i64, Topic)]) {
+    pub fn seed(&self, subscriptions: &[(i64, Topic)]) {
         let store = Store::open(&self.db()).unwrap();
         for (chat, topic) in subscriptions {
             store.subscribe(*chat, topic).unwrap();
@@ -54,14 +54,14 @@ impl Setup {
     }
 
     /// Replaces `from` with `to` in a scheme file.
-    fn edit(&self, id: &str, from: &str, to: &str) {
+    pub fn edit(&self, id: &str, from: &str, to: &str) {
         let path = self.corpus.path().join(format!("{id}.toml"));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(from), "{id}.toml has no {from:?}");
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     }
 
-    fn serve(&self, fake: &FakeApi, extra: &[&str], admins: &str) -> BotProcess {
+    pub fn serve(&self, fake: &FakeApi, extra: &[&str], admins: &str) -> BotProcess {
         let mut cmd = serve_with(
             self.corpus.path(),
             self.index.path(),
@@ -74,7 +74,7 @@ impl Setup {
     }
 }
 
-fn signal(bot: &BotProcess, sig: &str) {
+pub(crate) fn signal(bot: &BotProcess, sig: &str) {
     let ok = Command::new("kill")
         .args([sig, &bot.child.id().to_string()])
         .status()
@@ -83,7 +83,7 @@ fn signal(bot: &BotProcess, sig: &str) {
 }
 
 /// Successful sendMessage calls to `chat` whose text contains `needle`.
-fn delivered(calls: &[Call], chat: i64, needle: &str) -> usize {
+pub(crate) fn delivered(calls: &[Call], chat: i64, needle: &str) -> usize {
     calls
         .iter()
         .filter(|c| c.ok && is_reply_to(c, chat) && c.text().contains(needle))
@@ -91,7 +91,7 @@ fn delivered(calls: &[Call], chat: i64, needle: &str) -> usize {
 }
 
 /// Waits until the bot has logged `needle` `n` times in all.
-async fn logged(bot: &BotProcess, needle: &str, n: usize) {
+pub(crate) async fn logged(bot: &BotProcess, needle: &str, n: usize) {
     bot.wait_log(|l| l.matches(needle).count() >= n).await;
 }
 

@@ -8,9 +8,11 @@
 //! JSON body and outcome, and enforces the Bot API rules a real server enforces: message length
 //! after entity parsing and Telegram's HTML subset (both from `support::telegram`), callback
 //! data and inline result limits, command menu names. Errors use Telegram's envelope and 4xx
-//! statuses, never 5xx (teloxide sleeps 10 s on a 5xx). Failures can be injected per chat: an
-//! arbitrary error for every call naming a chat ([`FakeApi::fail_chat`], e.g. 403 for a user who
-//! blocked the bot), or rejection of HTML for a chat ([`FakeApi::reject_html_for`]).
+//! statuses, never 5xx on its own (teloxide sleeps 10 s on a 5xx). Failures can be injected per
+//! chat: an arbitrary error for every call naming a chat ([`FakeApi::fail_chat`], e.g. 403 for a
+//! user who blocked the bot), rejection of HTML for a chat ([`FakeApi::reject_html_for`]), or a
+//! script of outcomes for the next messages to a chat ([`FakeApi::script`]: 5xx with any
+//! wording, 429, a migration, refused HTML), which the bot's own send path meets.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -104,6 +106,57 @@ struct Inner {
     failing: HashMap<i64, (u16, String)>,
     /// sendMessage calls still to refuse with 429, and the retry_after to give.
     too_many: Option<(usize, u64)>,
+    /// Scripted outcomes for the next sendMessage/editMessageText calls, per chat.
+    scripts: HashMap<i64, VecDeque<Fault>>,
+    /// Run once, when the first sendMessage to the chat arrives (before it is answered).
+    hooks: HashMap<i64, Box<dyn FnOnce() + Send>>,
+}
+
+/// A scripted outcome for one sendMessage or editMessageText call to a chat.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Handled as usual.
+    Pass,
+    /// Refused with this HTTP status, `error_code` and description, and optional `parameters`.
+    Fail {
+        status: u16,
+        description: String,
+        parameters: Option<Value>,
+    },
+    /// Refused as unparsable if sent as HTML (handled as usual otherwise).
+    RejectHtml,
+}
+
+impl Fault {
+    /// A refusal with no parameters.
+    #[must_use]
+    pub fn fail(status: u16, description: &str) -> Fault {
+        Fault::Fail {
+            status,
+            description: description.to_owned(),
+            parameters: None,
+        }
+    }
+
+    /// A 429 with `retry_after` seconds.
+    #[must_use]
+    pub fn too_many(retry_after: u64) -> Fault {
+        Fault::Fail {
+            status: 429,
+            description: format!("Too Many Requests: retry after {retry_after}"),
+            parameters: Some(json!({ "retry_after": retry_after })),
+        }
+    }
+
+    /// The group became the supergroup `to`.
+    #[must_use]
+    pub fn migrated(to: i64) -> Fault {
+        Fault::Fail {
+            status: 400,
+            description: "Bad Request: group chat was upgraded to a supergroup chat".to_owned(),
+            parameters: Some(json!({ "migrate_to_chat_id": to })),
+        }
+    }
 }
 
 struct Shared {
@@ -221,6 +274,21 @@ impl FakeApi {
         id
     }
 
+    /// Queues an update as it is, without checking that teloxide can read it (for testing
+    /// what the bot does with one it cannot); returns its id.
+    pub fn push_raw_update(&self, mut update: Value) -> i64 {
+        let id = {
+            let mut inner = self.shared.lock();
+            let id = inner.next_update_id;
+            inner.next_update_id += 1;
+            update["update_id"] = json!(id);
+            inner.updates.push_back(update);
+            id
+        };
+        self.shared.changed.notify_waiters();
+        id
+    }
+
     /// Every call so far.
     #[must_use]
     pub fn calls(&self) -> Vec<Call> {
@@ -269,6 +337,23 @@ impl FakeApi {
         self.shared.lock().too_many = Some((count, retry_after));
     }
 
+    /// Runs `hook` once, when the next sendMessage to `chat` arrives, before answering it (to
+    /// inject a fault elsewhere at exactly that moment, e.g. lock the bot's database).
+    pub fn on_send(&self, chat: i64, hook: impl FnOnce() + Send + 'static) {
+        self.shared.lock().hooks.insert(chat, Box::new(hook));
+    }
+
+    /// Scripts the outcomes of the next sendMessage/editMessageText calls to `chat`, in order;
+    /// calls after the script are handled as usual.
+    pub fn script(&self, chat: i64, faults: impl IntoIterator<Item = Fault>) {
+        self.shared
+            .lock()
+            .scripts
+            .entry(chat)
+            .or_default()
+            .extend(faults);
+    }
+
     /// Makes every HTML message to `chat` fail as unparsable, as Telegram does for bad HTML.
     pub fn reject_html_for(&self, chat: i64) {
         self.shared.lock().reject_html.insert(chat);
@@ -310,6 +395,14 @@ async fn api(
             Err(_) => return envelope(Err((400, "Bad Request: invalid JSON".to_owned()))),
         }
     };
+    if method == "sendmessage"
+        && let Some(chat) = body["chat_id"].as_i64()
+    {
+        let hook = shared.lock().hooks.remove(&chat);
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
     let outcome = if token != format!("bot{TOKEN}") {
         Err((401, "Unauthorized".to_owned()))
     } else if method == "getupdates" {
@@ -334,6 +427,16 @@ async fn api(
                         "parameters": {"retry_after": retry_after}}),
             ),
         );
+    } else if let Some((status, reply)) = scripted(&shared, &method, &body) {
+        shared.lock().calls.push(Call {
+            method,
+            body,
+            ok: false,
+            result: reply["description"].clone(),
+            at: std::time::Instant::now(),
+        });
+        shared.changed.notify_waiters();
+        return (status, Json(reply));
     } else {
         let mut inner = shared.lock();
         handle(&mut inner, &method, &body)
@@ -351,6 +454,40 @@ async fn api(
     });
     shared.changed.notify_waiters();
     envelope(outcome)
+}
+
+/// The scripted refusal for this call, if its chat's script says so.
+fn scripted(shared: &Shared, method: &str, body: &Value) -> Option<(StatusCode, Value)> {
+    if method != "sendmessage" && method != "editmessagetext" {
+        return None;
+    }
+    let chat = body["chat_id"].as_i64()?;
+    let fault = shared.lock().scripts.get_mut(&chat)?.pop_front()?;
+    let html = body["parse_mode"]
+        .as_str()
+        .is_some_and(|m| m.eq_ignore_ascii_case("html"));
+    let (status, description, parameters) = match fault {
+        Fault::Pass => return None,
+        Fault::RejectHtml if !html => return None,
+        Fault::RejectHtml => (
+            400,
+            "Bad Request: can't parse entities: Unsupported start tag (scripted)".to_owned(),
+            None,
+        ),
+        Fault::Fail {
+            status,
+            description,
+            parameters,
+        } => (status, description, parameters),
+    };
+    let mut reply = json!({"ok": false, "error_code": status, "description": description});
+    if let Some(p) = parameters {
+        reply["parameters"] = p;
+    }
+    Some((
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        reply,
+    ))
 }
 
 /// The text fields of a multipart/form-data body, as a JSON object.
