@@ -542,8 +542,14 @@ impl Engine {
         if elsewhere && named.is_empty() {
             return Ok((Found::Nothing, None));
         }
+        let tokens: Vec<(&str, usize, usize)> = plan
+            .tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.from, t.to))
+            .collect();
+        let stated = self.asker.detect(&tokens);
         if named.is_empty()
-            && let Some(filter) = self.structured_request(plan)
+            && let Some(filter) = self.structured_request(plan, &stated)
         {
             return Ok((Found::Filtered(filter), None));
         }
@@ -647,14 +653,8 @@ impl Engine {
             }
         }
 
-        // Who is asking and what for: schemes that fit rank higher, schemes the asker cannot
-        // apply to lower.
-        let tokens: Vec<(&str, usize, usize)> = plan
-            .tokens
-            .iter()
-            .map(|t| (t.text.as_str(), t.from, t.to))
-            .collect();
-        let stated = self.asker.detect(&tokens);
+        // Who is asking and what for (`stated`): schemes that fit rank higher, schemes the
+        // asker cannot apply to lower.
         let fit = |i: usize| -> (f32, f32) {
             let s = &self.corpus.schemes[i];
             let applicant = if stated.applicants.is_empty() || s.applicants.is_empty() {
@@ -792,15 +792,14 @@ impl Engine {
     /// A browse request answered from structured fields: it asks for a list (list words, or
     /// "which can I apply for"), states who is asking or asks for open / largest / soonest, and
     /// says nothing else a scheme would have to match.
-    fn structured_request(&self, plan: &Plan) -> Option<Filter> {
-        let tokens: Vec<(&str, usize, usize)> = plan
-            .tokens
-            .iter()
-            .map(|t| (t.text.as_str(), t.from, t.to))
-            .collect();
-        let present: std::collections::HashSet<&str> = tokens.iter().map(|t| t.0).collect();
+    fn structured_request(
+        &self,
+        plan: &Plan,
+        stated: &crate::text::vocabulary::Stated,
+    ) -> Option<Filter> {
+        let present: std::collections::HashSet<&str> =
+            plan.tokens.iter().map(|t| t.text.as_str()).collect();
         let [open, money, deadline, fits] = self.structured.each_ref().map(|p| p.find(&present));
-        let stated = self.asker.detect(&tokens);
         let asks = plan.list_words
             || fits.is_some()
             || open.is_some()

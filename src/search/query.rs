@@ -209,12 +209,15 @@ impl Plan {
         for t in &self.tokens {
             // Every word, whatever its role, against all of a scheme's text: the plain BM25 a
             // question and the example questions share ("我哋想請人" ~ "我哋公司想請人").
-            push(f.all, &t.text, ALL_BOOST);
             let w = t.role.weight();
             if w == 0.0 {
+                // Filler words count only here, with no synonyms: what a question and the
+                // example questions share ("想請", "我哋公司").
+                push(f.all, &t.text, ALL_BOOST);
                 continue;
             }
             let syn = lexicon.synonyms(&t.text);
+            push(f.all, &t.text, ALL_BOOST);
             for (i, term) in std::iter::once(&t.text).chain(syn).enumerate() {
                 // A synonym counts a little less than the word itself.
                 let w = if i == 0 { w } else { w * 0.8 };

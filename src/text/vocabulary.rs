@@ -7,7 +7,7 @@
 //! that exclude the asker. Words are compared in analysed form (the same analyzer as questions),
 //! as bags of tokens: a phrase is stated when all of its tokens are in the question.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -114,6 +114,9 @@ struct Entry {
 pub struct Vocabulary {
     applicants: Vec<Entry>,
     needs: Vec<Entry>,
+    /// Phrases by their first token: (is a need, entry, phrase), so a question is checked
+    /// against the few phrases that can be in it rather than all of them.
+    by_first: HashMap<String, Vec<(bool, usize, usize)>>,
 }
 
 /// What a question says about the asker.
@@ -153,9 +156,23 @@ impl Vocabulary {
                 .collect()
         };
         let f = file();
+        let applicants = entries(&f.applicants);
+        let needs = entries(&f.needs);
+        let mut by_first: HashMap<String, Vec<(bool, usize, usize)>> = HashMap::new();
+        for (need, list) in [(false, &applicants), (true, &needs)] {
+            for (e, entry) in list.iter().enumerate() {
+                for (p, phrase) in entry.phrases.iter().enumerate() {
+                    by_first
+                        .entry(phrase[0].clone())
+                        .or_default()
+                        .push((need, e, p));
+                }
+            }
+        }
         Vocabulary {
-            applicants: entries(&f.applicants),
-            needs: entries(&f.needs),
+            applicants,
+            needs,
+            by_first,
         }
     }
 
@@ -164,28 +181,30 @@ impl Vocabulary {
     #[must_use]
     pub fn detect(&self, tokens: &[(&str, usize, usize)]) -> Stated {
         let present: HashSet<&str> = tokens.iter().map(|t| t.0).collect();
-        let mut stated = Stated::default();
-        let mut find = |entries: &[Entry], out: &mut Vec<&'static str>| {
-            for e in entries {
-                let hit = e
-                    .phrases
-                    .iter()
-                    .filter(|p| p.iter().all(|t| present.contains(t.as_str())))
-                    .max_by_key(|p| p.len());
-                if let Some(p) = hit {
-                    out.push(e.key);
-                    for t in tokens.iter().filter(|t| p.iter().any(|w| w == t.0)) {
-                        stated.spans.push((t.1, t.2));
-                    }
+        // The longest phrase found per (kind, entry).
+        let mut best: BTreeMap<(bool, usize), &[String]> = BTreeMap::new();
+        for first in &present {
+            for &(need, e, p) in self.by_first.get(*first).map_or(&[][..], Vec::as_slice) {
+                let list = if need { &self.needs } else { &self.applicants };
+                let phrase = list[e].phrases[p].as_slice();
+                if phrase.iter().all(|t| present.contains(t.as_str()))
+                    && best.get(&(need, e)).is_none_or(|b| b.len() < phrase.len())
+                {
+                    best.insert((need, e), phrase);
                 }
             }
-        };
-        let mut applicants = Vec::new();
-        let mut needs = Vec::new();
-        find(&self.applicants, &mut applicants);
-        find(&self.needs, &mut needs);
-        stated.applicants = applicants;
-        stated.needs = needs;
+        }
+        let mut stated = Stated::default();
+        for (&(need, e), phrase) in &best {
+            if need {
+                stated.needs.push(self.needs[e].key);
+            } else {
+                stated.applicants.push(self.applicants[e].key);
+            }
+            for t in tokens.iter().filter(|t| phrase.iter().any(|w| w == t.0)) {
+                stated.spans.push((t.1, t.2));
+            }
+        }
         stated
     }
 }
