@@ -621,6 +621,18 @@ impl Engine {
             return Ok((Found::List(category), None));
         }
         if named.is_empty() && !has_topic {
+            // "有冇俾個人申請嘅資助？": browsing with a stated applicant kind lists what that
+            // applicant can apply to.
+            if let Some(&applicant) = stated.applicants.first()
+                && category.is_none_or(|c| c == Category::Funding)
+            {
+                let filter = Filter {
+                    open_only: false,
+                    applicant: Some(applicant),
+                    sort: SortBy::Category,
+                };
+                return Ok((Found::Filtered(filter), None));
+            }
             let found = match category {
                 Some(c) => Found::List(Some(c)),
                 None if plan.list_words || plan.with_role(Role::Generic).next().is_some() => {

@@ -148,7 +148,10 @@ impl Plan {
                 && t.text
                     .chars()
                     .all(|c| lexicon.is_filler(c.encode_utf8(&mut [0; 4])));
-            let role = if is_part || (role == Role::Topic && all_filler_chars) {
+            // A bare number ("I am 1 person") is not a topic: it never matches a name such as
+            // "1+" on its own (figures are matched as amounts, separately).
+            let bare_number = t.text.chars().all(|c| c.is_ascii_digit());
+            let role = if is_part || (role == Role::Topic && (all_filler_chars || bare_number)) {
                 Role::Filler
             } else if role == Role::Topic && t.han && composed_of_non_topic(&spans, t.from, t.to) {
                 Role::Generic

@@ -181,21 +181,23 @@ impl Vocabulary {
     #[must_use]
     pub fn detect(&self, tokens: &[(&str, usize, usize)]) -> Stated {
         let present: HashSet<&str> = tokens.iter().map(|t| t.0).collect();
-        // The longest phrase found per (kind, entry).
-        let mut best: BTreeMap<(bool, usize), &[String]> = BTreeMap::new();
+        // The longest phrase found per (kind, entry); among equals the first in the file, so
+        // the result does not depend on the set's iteration order.
+        let mut best: BTreeMap<(bool, usize), (usize, &[String])> = BTreeMap::new();
         for first in &present {
             for &(need, e, p) in self.by_first.get(*first).map_or(&[][..], Vec::as_slice) {
                 let list = if need { &self.needs } else { &self.applicants };
                 let phrase = list[e].phrases[p].as_slice();
-                if phrase.iter().all(|t| present.contains(t.as_str()))
-                    && best.get(&(need, e)).is_none_or(|b| b.len() < phrase.len())
-                {
-                    best.insert((need, e), phrase);
+                let better = best.get(&(need, e)).is_none_or(|&(q, b)| {
+                    b.len() < phrase.len() || (b.len() == phrase.len() && p < q)
+                });
+                if better && phrase.iter().all(|t| present.contains(t.as_str())) {
+                    best.insert((need, e), (p, phrase));
                 }
             }
         }
         let mut stated = Stated::default();
-        for (&(need, e), phrase) in &best {
+        for (&(need, e), &(_, phrase)) in &best {
             if need {
                 stated.needs.push(self.needs[e].key);
             } else {
