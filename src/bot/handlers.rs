@@ -16,18 +16,16 @@ use std::time::{Duration, Instant};
 
 use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters};
 use teloxide::types::{
-    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, ChatMigration, InlineKeyboardButton,
-    InlineKeyboardMarkup, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
-    InputMessageContent, InputMessageContentText, LinkPreviewOptions, MaybeInaccessibleMessage, Me,
-    MediaKind, Message, MessageKind, ParseMode,
+    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, ChatMigration, InlineKeyboardMarkup,
+    InlineQuery, InlineQueryResult, InlineQueryResultArticle, InputMessageContent,
+    InputMessageContentText, LinkPreviewOptions, MaybeInaccessibleMessage, Me, MediaKind, Message,
+    MessageKind, ParseMode,
 };
 
 use crate::answer::{Answer, DEFAULT_LIMIT, MAX_QUESTION_CHARS, answer};
 use crate::corpus::{Corpus, Scheme, Status};
 use crate::metrics;
-use crate::render::{
-    Button, MAX_CALLBACK_BYTES, Reply, display_name, no_match, render, scheme_reply, tagline,
-};
+use crate::render::{Button, Reply, display_name, no_match, render, scheme_reply, tagline};
 use crate::search::{Engine, Found};
 use crate::store::Topic;
 use crate::text::Lang;
@@ -1077,35 +1075,12 @@ pub(crate) fn no_preview() -> LinkPreviewOptions {
 
 /// Converts render's buttons, dropping (and logging) any Telegram would reject.
 pub(crate) fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
-    let rows: Vec<Vec<InlineKeyboardButton>> = rows
-        .iter()
-        .map(|row| row.iter().filter_map(button).collect::<Vec<_>>())
-        .filter(|row| !row.is_empty())
-        .collect();
-    (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
-}
-
-fn button(b: &Button) -> Option<InlineKeyboardButton> {
-    match b {
-        Button::Callback { text, data }
-            if !text.is_empty() && !data.is_empty() && data.len() <= MAX_CALLBACK_BYTES =>
-        {
-            Some(InlineKeyboardButton::callback(text, data))
-        }
-        Button::Url { text, url } if !text.is_empty() => match url::Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {
-                Some(InlineKeyboardButton::url(text, u))
-            }
-            _ => {
-                tracing::warn!(url, "leaving out a button with a bad URL");
-                None
-            }
-        },
-        _ => {
-            tracing::warn!(button = ?b, "leaving out an invalid button");
-            None
-        }
-    }
+    // The one rule for what Telegram would reject lives in the send path; this is the same
+    // keyboard as teloxide's type (for inline query results, which teloxide sends).
+    let json = super::send::keyboard(rows)?;
+    serde_json::from_value(json)
+        .map_err(|e| tracing::warn!(error = %e, "a keyboard teloxide cannot read"))
+        .ok()
 }
 
 #[cfg(test)]
