@@ -1,9 +1,20 @@
-//! The single question-answering entry point shared by the CLI and the bot: a question in, an
-//! [`Answer`] out (what was found, in which language, with which intents). Rendering is separate
-//! ([`crate::render`]), so what `schemebot ask --json` measures is exactly what users read.
+//! The single question-answering entry point shared by the CLI, the bot and the API: a question
+//! (and, in a chat, what the last answer was about) in, an [`Answer`] out (what was found, in
+//! which language, with which intents). Rendering is separate ([`crate::render`]), so what
+//! `schemebot ask --json` measures is exactly what users read.
+//!
+//! A conversation is a sequence of [`answer_in`] calls, each given the [`Context`] the previous
+//! answer left ([`Context::after`]). With a context, a question that names no scheme but asks
+//! something ("how much?", "佢幾時截止？", "is it still open?") is about the last scheme; "and
+//! TechTAS?" asks the last question about another scheme; "how does it compare to NIFS?"
+//! compares the two. Where the context is kept, and for how long, is the caller's business (the
+//! bot's store forgets it after [`CONTEXT_TTL_SECONDS`] of silence).
 
-use crate::search::{Engine, Found};
-use crate::text::{Intent, Lang};
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::Corpus;
+use crate::search::{Engine, Filter, Found, Hit, SortBy};
+use crate::text::{Intent, Lang, chat};
 
 /// Questions longer than this are cut before analysis: nobody asks about a scheme in a
 /// ten-thousand-character message, and analysis time grows with length.
@@ -12,6 +23,12 @@ pub const MAX_QUESTION_CHARS: usize = 500;
 /// The default number of schemes in an answer: the best match and two alternatives.
 pub const DEFAULT_LIMIT: usize = 3;
 
+/// At most this many schemes go side by side in a compare card (three fit a phone screen).
+pub const MAX_COMPARED: usize = 3;
+
+/// A chat's context is forgotten after this many seconds without a question (30 minutes).
+pub const CONTEXT_TTL_SECONDS: i64 = 30 * 60;
+
 /// The answer to one question.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
@@ -19,28 +36,196 @@ pub struct Answer {
     pub question: String,
     /// The reply language.
     pub lang: Lang,
+    /// What the question asks, first the one the reply leads with.
     pub intents: Vec<Intent>,
     pub found: Found,
+    /// Whether the scheme answered came from the conversation's context, not the question.
+    pub follow_up: bool,
 }
 
-/// Answers `question`. The reply language is `lang` when given, else the question's script.
+/// What a chat remembers of its last answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    /// The ids of the schemes of the last answer: the one answered, or those compared.
+    pub schemes: Vec<String>,
+    /// What the last question asked (`money`, `eligibility`, `apply`, `when`), if anything.
+    pub intent: Option<String>,
+}
+
+/// What to do with a chat's context after an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Remember {
+    /// The answer was about these schemes: remember them.
+    Set(Context),
+    /// Small talk, "did you mean…?" or no answer: keep what was remembered.
+    Keep,
+    /// A list or another screen: what "it" means is no longer clear.
+    Forget,
+}
+
+impl Context {
+    /// What a chat should remember after `answer`.
+    #[must_use]
+    pub fn after(answer: &Answer, corpus: &Corpus) -> Remember {
+        let ids = |indexes: &mut dyn Iterator<Item = usize>| -> Vec<String> {
+            indexes.map(|i| corpus.schemes[i].id.clone()).collect()
+        };
+        match &answer.found {
+            Found::Schemes(hits) => match hits.first() {
+                Some(best) => Remember::Set(Context {
+                    schemes: ids(&mut std::iter::once(best.scheme)),
+                    intent: answer.intents.first().map(|i| i.key().to_owned()),
+                }),
+                None => Remember::Keep,
+            },
+            Found::Compare(schemes) => Remember::Set(Context {
+                schemes: ids(&mut schemes.iter().copied()),
+                intent: None,
+            }),
+            Found::SmallTalk(_) | Found::Suggestions(_) | Found::Nothing => Remember::Keep,
+            Found::List(_) | Found::Filtered(_) | Found::Match => Remember::Forget,
+        }
+    }
+}
+
+/// The most words (or, in Chinese, characters) a follow-up question has when nothing else
+/// marks it as one: a longer question is a new question.
+const SHORT_QUESTION: usize = 12;
+
+/// Whether a question is short enough to be a follow-up: at most [`SHORT_QUESTION`] words, Han
+/// characters counting a third of a word each.
+fn is_short(question: &str) -> bool {
+    let han = question.chars().filter(|&c| crate::text::is_han(c)).count();
+    let words = question
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count();
+    words + han / 3 <= SHORT_QUESTION
+}
+
+/// Answers `question` on its own. The reply language is `lang` when given, else the
+/// question's script.
 #[must_use]
 pub fn answer(engine: &Engine, question: &str, lang: Option<Lang>, limit: usize) -> Answer {
+    answer_in(engine, question, lang, limit, None)
+}
+
+/// Answers `question` in a conversation whose last answer left `context` (ids that are no
+/// longer in the corpus are ignored).
+#[must_use]
+pub fn answer_in(
+    engine: &Engine,
+    question: &str,
+    lang: Option<Lang>,
+    limit: usize,
+    context: Option<&Context>,
+) -> Answer {
     let question: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let lang = lang.unwrap_or_else(|| Lang::detect(&question));
-    if !question.chars().any(char::is_alphanumeric) {
-        return Answer {
-            question,
-            lang,
-            intents: Vec::new(),
-            found: Found::Nothing,
-        };
-    }
-    let outcome = engine.search(&question, limit);
-    Answer {
-        question,
+    let reply = |found: Found, intents: Vec<Intent>, follow_up: bool| Answer {
+        question: question.clone(),
         lang,
-        intents: outcome.intents,
-        found: outcome.found,
+        intents,
+        found,
+        follow_up,
+    };
+    if !question.chars().any(char::is_alphanumeric) {
+        return reply(Found::Nothing, Vec::new(), false);
     }
+    if let Some(kind) = chat::classify(&question) {
+        return reply(Found::SmallTalk(kind), Vec::new(), false);
+    }
+    let corpus = engine.corpus();
+    let last: Vec<usize> = context
+        .map(|c| {
+            c.schemes
+                .iter()
+                .filter_map(|id| corpus.position(id))
+                .collect()
+        })
+        .unwrap_or_default();
+    let last_intent = context
+        .and_then(|c| c.intent.as_deref())
+        .and_then(|k| Intent::ALL.into_iter().find(|i| i.key() == k));
+    let cue = chat::cue(&question);
+    let outcome = engine.search(&question, limit);
+    let about = &outcome.about;
+    let mut intents = outcome.intents.clone();
+    // Phrases say more than words: "who can apply?" says "apply" but asks who; "can I still
+    // apply?" asks whether it is open.
+    let lead = if cue.asks_when {
+        Some(Intent::When)
+    } else if cue.asks_eligibility || intents.contains(&Intent::Eligibility) {
+        Some(Intent::Eligibility)
+    } else {
+        None
+    };
+    if let Some(lead) = lead {
+        intents.retain(|&i| i != lead);
+        intents.insert(0, lead);
+    }
+
+    // "TVP vs TSSSU", "how does it compare to NIFS?", "TVP or TSSSU?".
+    if cue.compare || (cue.compare_weak && about.named.len() >= 2) {
+        let mut set: Vec<usize> = about.named.clone();
+        if set.len() == 1
+            && cue.compare
+            && let Some(&before) = last.first()
+            && before != set[0]
+        {
+            set.insert(0, before);
+        }
+        set.truncate(MAX_COMPARED);
+        if set.len() >= 2 {
+            return reply(Found::Compare(set), intents, false);
+        }
+    }
+
+    // "What can I apply for?": the /match steps, or straight to the list when the question
+    // says who is asking ("I'm a PhD student, which schemes can I apply for?").
+    if about.named.is_empty() && cue.asks_match {
+        let found = match about.applicants.first() {
+            None => Found::Match,
+            Some(&applicant) => Found::Filtered(Filter {
+                open_only: false,
+                applicant: Some(applicant),
+                sort: SortBy::Category,
+            }),
+        };
+        return reply(found, intents, false);
+    }
+
+    if about.named.is_empty() && !about.list {
+        // "How much?", "is it still open?", "个人可以申请吗？" after an answer about a scheme;
+        // also a short question nothing else answers ("can a company lead?").
+        if let Some(&before) = last.first() {
+            let elsewhere = matches!(outcome.found, Found::Schemes(_)) && about.topical;
+            let unanswered = matches!(outcome.found, Found::Nothing | Found::Suggestions(_))
+                && is_short(&question);
+            // "那科学园的呢？" moves on to another subject, even when it names no scheme.
+            let moves_on = cue.continues && about.topical;
+            let follows = !moves_on
+                && (!about.topical
+                    || cue.refers_back
+                    || unanswered
+                    || (!intents.is_empty() && !elsewhere));
+            if follows {
+                if intents.is_empty() && cue.continues {
+                    intents.extend(last_intent);
+                }
+                let hit = Hit {
+                    scheme: before,
+                    score: 0.0,
+                    named: false,
+                };
+                return reply(Found::Schemes(vec![hit]), intents, true);
+            }
+        }
+    }
+
+    // "and TechTAS?", "咁科技券呢？": the last question, about another scheme.
+    if intents.is_empty() && cue.continues && about.named.len() == 1 {
+        intents.extend(last_intent);
+    }
+    reply(outcome.found, intents, false)
 }

@@ -9,9 +9,9 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::answer::{DEFAULT_LIMIT, answer};
+use crate::answer::{DEFAULT_LIMIT, Remember, answer_in};
 use crate::corpus::Corpus;
-use crate::render::{display_name, render};
+use crate::render::{display_name, render, render_full};
 use crate::search::{Engine, Found, Provenance, build};
 use crate::text::Lang;
 
@@ -87,9 +87,26 @@ pub enum Command {
     /// schemes, an alternative that does not exist, malformed URLs) and exits non-zero when there
     /// is an error.
     Check(CheckArgs),
+    /// Lists the most frequent questions the bot could not answer (no answer, only a "did you
+    /// mean", or a 👎), grouped by normalised text, with counts, the schemes offered and what
+    /// people said they wanted: what to add as an alias, a question or a scheme.
+    Gaps(GapsArgs),
     /// Refits the answer / suggest / no-match model (src/search/decision.rs) on the development
     /// half of a question set and writes its weights and thresholds; rebuild to use them.
     FitDecision(FitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GapsArgs {
+    /// The bot's data folder (where its database is).
+    #[arg(long, env = "SCHEMEBOT_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Only questions of the last this many days (the log keeps 90).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=90))]
+    pub days: u16,
+    /// At most this many groups.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
 }
 
 #[derive(Debug, clap::Args)]
@@ -183,6 +200,13 @@ pub struct AskArgs {
     /// Print how each question was analysed (tokens and their roles) to standard error.
     #[arg(long)]
     pub explain: bool,
+    /// Print each scheme's full card instead of the short answer a chat shows first.
+    #[arg(long)]
+    pub full: bool,
+    /// Treat the questions on standard input as one chat: a question like "how much?" is about
+    /// the scheme of the answer before it, as in the bot (the context never expires here).
+    #[arg(long)]
+    pub conversation: bool,
     /// The question. Without it, questions are read from standard input, one a line.
     pub question: Vec<String>,
 }
@@ -205,6 +229,7 @@ pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<
         Command::Index => index(&cli.corpus, &cli.index),
         Command::Check(args) => check(&cli.corpus, &args),
         Command::FitDecision(args) => fit_decision(&cli.corpus, &args),
+        Command::Gaps(args) => gaps(&args),
         Command::Publish(args) => publish(&cli.corpus, &args),
         Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
         Command::Serve(args) => {
@@ -228,6 +253,26 @@ pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<
             Ok(())
         }
     }
+}
+
+fn gaps(args: &GapsArgs) -> anyhow::Result<()> {
+    let db = args.data_dir.join(crate::bot::DATABASE);
+    if !db.exists() {
+        anyhow::bail!(
+            "no database at {}: run `schemebot serve` (or pass --data-dir) first",
+            db.display()
+        );
+    }
+    let store = crate::store::Store::open(&db)?;
+    let since = crate::bot::now_ms() - i64::from(args.days) * 24 * 60 * 60 * 1000;
+    let groups = store.gaps(since, usize::from(args.limit))?;
+    if groups.is_empty() {
+        println!("no unanswered questions in the last {} days", args.days);
+    }
+    for g in &groups {
+        println!("{g}");
+    }
+    Ok(())
 }
 
 fn check(corpus_dir: &std::path::Path, args: &CheckArgs) -> anyhow::Result<()> {
@@ -472,7 +517,8 @@ fn ask(
     let engine = open_engine(corpus_dir, index_dir)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let one = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+    let mut context: Option<crate::answer::Context> = None;
+    let mut one = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
         if args.explain {
             let plan = engine.plan(question);
             let tokens: Vec<String> = plan
@@ -487,8 +533,23 @@ fn ask(
                 plan.categories
             );
         }
-        let a = answer(&engine, question, args.lang, args.limit);
-        let reply = render(&a, engine.corpus());
+        let a = answer_in(
+            &engine,
+            question,
+            args.lang,
+            args.limit,
+            context.as_ref().filter(|_| args.conversation),
+        );
+        match crate::answer::Context::after(&a, engine.corpus()) {
+            Remember::Set(c) => context = Some(c),
+            Remember::Keep => {}
+            Remember::Forget => context = None,
+        }
+        let reply = if args.full {
+            render_full(&a, engine.corpus())
+        } else {
+            render(&a, engine.corpus())
+        };
         if args.json {
             writeln!(out, "{}", json_line(&a, &reply.plain, engine.corpus()))?;
         } else {
@@ -543,12 +604,28 @@ pub fn json_line(a: &crate::answer::Answer, reply: &str, corpus: &Corpus) -> Str
                 .map(|i| result(i, 0.0))
                 .collect(),
         ),
+        Found::Compare(schemes) => (
+            "compare",
+            None,
+            schemes.iter().map(|&i| result(i, 0.0)).collect(),
+        ),
+        Found::Match => ("match", None, Vec::new()),
+        Found::SmallTalk(_) => ("smalltalk", None, Vec::new()),
         Found::Nothing => ("none", None, Vec::new()),
     };
     let confidence = match &a.found {
-        Found::Schemes(_) | Found::List(_) | Found::Filtered(_) => "answer",
+        Found::Schemes(_)
+        | Found::List(_)
+        | Found::Filtered(_)
+        | Found::Compare(_)
+        | Found::Match
+        | Found::SmallTalk(_) => "answer",
         Found::Suggestions(_) => "suggest",
         Found::Nothing => "none",
+    };
+    let small_talk = match &a.found {
+        Found::SmallTalk(kind) => Some(kind.key()),
+        _ => None,
     };
     let filter = match &a.found {
         Found::Filtered(f) => Some(f.key()),
@@ -562,6 +639,8 @@ pub fn json_line(a: &crate::answer::Answer, reply: &str, corpus: &Corpus) -> Str
         "filter": filter,
         "confidence": confidence,
         "intents": a.intents.iter().map(|i| i.key()).collect::<Vec<_>>(),
+        "follow_up": a.follow_up,
+        "small_talk": small_talk,
         "results": results,
         "reply": reply,
     })

@@ -210,6 +210,8 @@ struct SchemeFile {
     applicants: Vec<String>,
     #[serde(default)]
     needs: Vec<String>,
+    #[serde(default)]
+    benefits: Vec<String>,
     category: Category,
     body_en: String,
     body_zh: String,
@@ -247,6 +249,10 @@ pub struct Scheme {
     pub applicants: Vec<String>,
     /// The needs the scheme serves: need keys of `text/data/vocabulary.toml`.
     pub needs: Vec<String>,
+    /// Who gains from the scheme without applying (a student whose university applies, a
+    /// researcher whose employer is subsidised): applicant keys of `text/data/vocabulary.toml`.
+    /// `/match` lists the scheme for them with the reason "your university applies for you".
+    pub benefits: Vec<String>,
     pub category: Category,
     pub body_en: String,
     pub body_zh: String,
@@ -298,6 +304,14 @@ impl Corpus {
             .binary_search_by(|s| s.id.as_str().cmp(id))
             .ok()
             .map(|i| &self.schemes[i])
+    }
+
+    /// The position of a scheme in [`Corpus::schemes`] (sorted by id), by id.
+    #[must_use]
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.schemes
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
     }
 
     /// Loads and validates every `*.toml` file in `dir`.
@@ -476,6 +490,11 @@ pub fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
             crate::text::vocabulary::applicant_keys(),
         ),
         ("needs", &file.needs, crate::text::vocabulary::need_keys()),
+        (
+            "benefits",
+            &file.benefits,
+            crate::text::vocabulary::applicant_keys(),
+        ),
     ] {
         if let Some(bad) = values.iter().find(|v| !known.contains(&v.as_str())) {
             return Err(err(
@@ -509,6 +528,7 @@ pub fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         asked_as: file.asked_as,
         applicants: file.applicants,
         needs: file.needs,
+        benefits: file.benefits,
         category: file.category,
         body_en: file.body_en,
         body_zh: file.body_zh,

@@ -23,6 +23,7 @@ pub struct Metrics {
     registry: Registry,
     updates: Family<Labels, Counter>,
     answers: Family<Labels, Counter>,
+    feedback: Family<Labels, Counter>,
     reply_seconds: Histogram,
     api_errors: Family<Labels, Counter>,
     notices: Family<Labels, Counter>,
@@ -50,6 +51,7 @@ impl Metrics {
         let m = Metrics {
             updates: Family::default(),
             answers: Family::default(),
+            feedback: Family::default(),
             // 1 ms to ~16 s: answers take milliseconds, sends to Telegram up to seconds.
             reply_seconds: Histogram::new([
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -69,8 +71,13 @@ impl Metrics {
         );
         registry.register(
             "answers",
-            "Questions answered, by outcome (match, list, no_match)",
+            "Questions answered, by outcome (match, suggest, list, small_talk, no_match)",
             m.answers.clone(),
+        );
+        registry.register(
+            "feedback",
+            "👍 and 👎 pressed under answers, by vote (up, down)",
+            m.feedback.clone(),
         );
         registry.register(
             "reply_duration_seconds",
@@ -121,6 +128,14 @@ impl Metrics {
     pub fn answer(&self, outcome: &str) {
         self.answers
             .get_or_create(&vec![("outcome", outcome.to_owned())])
+            .inc();
+    }
+
+    /// Records a 👍 (`up`) or 👎 under an answer.
+    pub fn feedback(&self, up: bool) {
+        let vote = if up { "up" } else { "down" };
+        self.feedback
+            .get_or_create(&vec![("vote", vote.to_owned())])
             .inc();
     }
 

@@ -23,6 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
+use crate::answer::Context;
 use crate::corpus::{Category, SchemeId};
 use crate::text::Lang;
 
@@ -340,7 +341,130 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0 CHECK (parts_sent >= 0);
     ALTER TABLE chats ADD COLUMN thread_id INTEGER;
     ",
+    // 5: conversations and the gaps log. `contexts`: per chat, the schemes and intent of the
+    // last answer and the question asked (what "how much?" refers to, and what a 👎 is about),
+    // forgotten after 30 minutes of silence; `feedback_gap` is the gaps row of a 👎 whose
+    // "what were you looking for?" is awaited. `gaps`: questions that got no answer, a "did you
+    // mean" or a 👎, for operators — text, outcome and schemes only, no chat or user id, deleted
+    // after 90 days.
+    "
+    CREATE TABLE contexts (
+        chat_id      INTEGER PRIMARY KEY,
+        schemes      TEXT NOT NULL,
+        intent       TEXT,
+        question     TEXT,
+        feedback_gap INTEGER,
+        updated_at   INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE gaps (
+        id         INTEGER PRIMARY KEY,
+        question   TEXT NOT NULL,
+        normalised TEXT NOT NULL,
+        outcome    TEXT NOT NULL CHECK (outcome IN ('none', 'suggest', 'down')),
+        schemes    TEXT NOT NULL,
+        comment    TEXT,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX gaps_created ON gaps (created_at);
+    CREATE INDEX gaps_normalised ON gaps (normalised);
+    ",
 ];
+
+/// How long the gaps log keeps a question: 90 days, in milliseconds.
+pub const GAPS_RETENTION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
+/// Why a question is in the gaps log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapOutcome {
+    /// No answer at all.
+    None,
+    /// Only a "did you mean…?".
+    Suggest,
+    /// Answered, and the person pressed 👎.
+    Down,
+}
+
+impl GapOutcome {
+    /// The key stored in the `outcome` column.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            GapOutcome::None => "none",
+            GapOutcome::Suggest => "suggest",
+            GapOutcome::Down => "down",
+        }
+    }
+}
+
+/// A question to add to the gaps log.
+#[derive(Clone, Debug)]
+pub struct NewGap<'a> {
+    /// The question as asked.
+    pub question: &'a str,
+    /// The question folded for grouping (see [`crate::text::name_key`]).
+    pub normalised: &'a str,
+    pub outcome: GapOutcome,
+    /// Ids of the schemes suggested or answered.
+    pub schemes: Vec<String>,
+}
+
+/// What the store remembers of a chat's conversation (all empty once it has expired).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conversation {
+    /// The schemes and intent of the last answer about schemes.
+    pub context: Option<Context>,
+    /// The last question asked.
+    pub question: Option<String>,
+    /// The gaps row of a 👎 whose comment is awaited.
+    pub feedback_gap: Option<i64>,
+}
+
+/// Questions of the gaps log that fold to the same text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GapGroup {
+    pub normalised: String,
+    /// The most recent wording.
+    pub example: String,
+    pub count: usize,
+    pub no_answer: usize,
+    pub suggested_only: usize,
+    pub thumbs_down: usize,
+    /// Schemes suggested or answered, most often first.
+    pub schemes: Vec<String>,
+    /// What people said they were looking for after a 👎.
+    pub comments: Vec<String>,
+}
+
+impl fmt::Display for GapGroup {
+    /// One line for operators (`/gaps`, `schemebot gaps`): count, wording, outcomes, schemes
+    /// offered, comments.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut what = Vec::new();
+        if self.no_answer > 0 {
+            what.push(format!("{} no answer", self.no_answer));
+        }
+        if self.suggested_only > 0 {
+            what.push(format!("{} did-you-mean", self.suggested_only));
+        }
+        if self.thumbs_down > 0 {
+            what.push(format!("{} 👎", self.thumbs_down));
+        }
+        write!(
+            f,
+            "{}× \"{}\" ({})",
+            self.count,
+            self.example,
+            what.join(", ")
+        )?;
+        if !self.schemes.is_empty() {
+            write!(f, " → offered {}", self.schemes.join(", "))?;
+        }
+        if !self.comments.is_empty() {
+            write!(f, " · wanted: {}", self.comments.join(" | "))?;
+        }
+        Ok(())
+    }
+}
 
 /// The schema version this code writes: the number of migrations.
 const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -1121,6 +1245,210 @@ impl Store {
 
     /// The connection. A panic while the lock was held leaves SQLite consistent (an open
     /// transaction is rolled back when it is dropped), so a poisoned lock is simply taken over.
+    /// What `chat` said last, if less than `ttl_ms` before `now_ms`: the context of its last
+    /// answer, the question, and a 👎 awaiting a comment.
+    pub fn conversation(
+        &self,
+        chat: ChatId,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Conversation, StoreError> {
+        type Row = (String, Option<String>, Option<String>, Option<i64>, i64);
+        let row: Option<Row> = self
+            .reader()
+            .query_row(
+                "SELECT schemes, intent, question, feedback_gap, updated_at
+                 FROM contexts WHERE chat_id = ?1",
+                [chat],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(self.fail("reading the conversation context"))?;
+        Ok(match row {
+            Some((schemes, intent, question, feedback_gap, at))
+                if now_ms.saturating_sub(at) < ttl_ms =>
+            {
+                let schemes: Vec<String> = schemes.split_whitespace().map(str::to_owned).collect();
+                Conversation {
+                    context: (!schemes.is_empty()).then_some(Context { schemes, intent }),
+                    question,
+                    feedback_gap,
+                }
+            }
+            _ => Conversation::default(),
+        })
+    }
+
+    /// Remembers what `chat` last asked (`question`) and what the answer was about (`None`:
+    /// nothing in particular), and ends any wait for a 👎 comment. Contexts idle for longer
+    /// than `ttl_ms` are deleted on the way.
+    pub fn set_context(
+        &self,
+        chat: ChatId,
+        context: Option<&Context>,
+        question: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let schemes = context.map_or(String::new(), |c| c.schemes.join(" "));
+        let intent = context.and_then(|c| c.intent.clone());
+        conn.execute(
+            "INSERT INTO contexts (chat_id, schemes, intent, question, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (chat_id) DO UPDATE SET schemes = excluded.schemes,
+                 intent = excluded.intent, question = excluded.question,
+                 feedback_gap = NULL, updated_at = excluded.updated_at",
+            params![chat, schemes, intent, question, now_ms],
+        )
+        .map_err(self.fail("saving the conversation context"))?;
+        conn.execute(
+            "DELETE FROM contexts WHERE updated_at < ?1",
+            [now_ms.saturating_sub(ttl_ms)],
+        )
+        .map_err(self.fail("forgetting old conversation contexts"))?;
+        Ok(())
+    }
+
+    /// Forgets `chat`'s conversation (on /start).
+    pub fn clear_context(&self, chat: ChatId) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM contexts WHERE chat_id = ?1", [chat])
+            .map_err(self.fail("forgetting the conversation context"))?;
+        Ok(())
+    }
+
+    /// Adds a question to the gaps log (no chat id is kept), deleting entries older than
+    /// [`GAPS_RETENTION_MS`]; returns the new row's id.
+    pub fn add_gap(&self, gap: &NewGap<'_>, now_ms: i64) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO gaps (question, normalised, outcome, schemes, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                gap.question,
+                gap.normalised,
+                gap.outcome.key(),
+                gap.schemes.join(" "),
+                now_ms
+            ],
+        )
+        .map_err(self.fail("adding to the gaps log"))?;
+        let id = conn.last_insert_rowid();
+        conn.execute(
+            "DELETE FROM gaps WHERE created_at < ?1",
+            [now_ms.saturating_sub(GAPS_RETENTION_MS)],
+        )
+        .map_err(self.fail("deleting old gaps"))?;
+        Ok(id)
+    }
+
+    /// Marks `chat` as owing a comment on gaps row `gap` (after a 👎), or clears it (`None`);
+    /// the mark lasts as long as the conversation.
+    pub fn await_feedback(
+        &self,
+        chat: ChatId,
+        gap: Option<i64>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO contexts (chat_id, schemes, feedback_gap, updated_at)
+                 VALUES (?1, '', ?2, ?3)
+                 ON CONFLICT (chat_id) DO UPDATE SET feedback_gap = excluded.feedback_gap,
+                     updated_at = excluded.updated_at",
+                params![chat, gap, now_ms],
+            )
+            .map_err(self.fail("saving the feedback prompt"))?;
+        Ok(())
+    }
+
+    /// Adds what a person was looking for to a 👎 row of the gaps log.
+    pub fn comment_gap(&self, gap: i64, comment: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE gaps SET comment = ?2 WHERE id = ?1",
+                params![gap, comment],
+            )
+            .map_err(self.fail("saving the comment"))?;
+        Ok(())
+    }
+
+    /// The most frequent gaps since `since_ms`, grouped by normalised text, most frequent
+    /// first (ties: most recent first), at most `limit` groups.
+    pub fn gaps(&self, since_ms: i64, limit: usize) -> Result<Vec<GapGroup>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare(
+                "SELECT normalised, COUNT(*), MAX(created_at),
+                        (SELECT question FROM gaps g2 WHERE g2.normalised = g.normalised
+                         ORDER BY created_at DESC LIMIT 1),
+                        GROUP_CONCAT(outcome, ' '), GROUP_CONCAT(schemes, ' '),
+                        (SELECT GROUP_CONCAT(comment, ' | ') FROM gaps g3
+                         WHERE g3.normalised = g.normalised AND comment IS NOT NULL)
+                 FROM gaps g WHERE created_at >= ?1
+                 GROUP BY normalised
+                 ORDER BY COUNT(*) DESC, MAX(created_at) DESC
+                 LIMIT ?2",
+            )
+            .map_err(self.fail("reading the gaps log"))?;
+        let rows = stmt
+            .query_map(params![since_ms, limit as i64], |row| {
+                let outcomes: String = row.get(4)?;
+                let schemes: Option<String> = row.get(5)?;
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(3)?,
+                    outcomes,
+                    schemes,
+                    row.get(6)?,
+                ))
+            })
+            .map_err(self.fail("reading the gaps log"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (normalised, count, example, outcomes, schemes, comments): (
+                String,
+                i64,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+            ) = row.map_err(self.fail("reading the gaps log"))?;
+            let count_of = |key: &str| outcomes.split(' ').filter(|o| *o == key).count();
+            let mut suggested: Vec<(String, usize)> = Vec::new();
+            for id in schemes.unwrap_or_default().split_whitespace() {
+                match suggested.iter_mut().find(|(s, _)| s == id) {
+                    Some((_, n)) => *n += 1,
+                    None => suggested.push((id.to_owned(), 1)),
+                }
+            }
+            suggested.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            out.push(GapGroup {
+                normalised,
+                example,
+                count: usize::try_from(count).unwrap_or(0),
+                no_answer: count_of("none"),
+                suggested_only: count_of("suggest"),
+                thumbs_down: count_of("down"),
+                schemes: suggested.into_iter().map(|(s, _)| s).collect(),
+                comments: comments
+                    .map(|c| c.split(" | ").map(str::to_owned).collect())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -1324,6 +1652,8 @@ mod tests {
                 "broadcasts",
                 "change_sets",
                 "chats",
+                "contexts",
+                "gaps",
                 "outbox",
                 "published",
                 "sends",

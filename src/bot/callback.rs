@@ -18,12 +18,18 @@
 //! | `unall`             | unsubscribe from everything                   |
 //! | `subs`              | the chat's subscriptions (as a new message)   |
 //! | `bc:<id>` `bcx:<id>`| send / cancel an admin broadcast              |
+//! | `sec:<id>:<section>`| a section of a scheme's short answer, in place (render) |
+//! | `fb:up:<id>` `fb:down:<id>` | 👍 / 👎 on an answer about a scheme (render) |
+//! | `fbx`               | skip saying what was missing after a 👎       |
+//! | `m`                 | `/match` step one: who are you (render)       |
+//! | `m:<applicant>`     | step two: what do you need (render)           |
+//! | `m:<applicant>:<need>` `m:<applicant>:*` | the ranked result (render) |
 //!
 //! Anything else, including data from an older version of the bot, parses to `None`; the
 //! handler answers it with a short "this button has expired" notice.
 
 use crate::corpus::{Category, SchemeId};
-use crate::render::MAX_CALLBACK_BYTES;
+use crate::render::{MAX_CALLBACK_BYTES, Section};
 use crate::store::Topic;
 use crate::text::Lang;
 
@@ -57,6 +63,26 @@ pub enum Action {
     BroadcastSend(i64),
     /// `bcx:<id>`: discard it.
     BroadcastCancel(i64),
+    /// `sec:<id>:<section>`: one section of a scheme's short answer.
+    Section(SchemeId, Section),
+    /// `fb:up:<id>` (`true`) or `fb:down:<id>` (`false`).
+    Feedback(SchemeId, bool),
+    /// `fbx`: no comment after a 👎.
+    SkipFeedback,
+    /// `m`, `m:<applicant>`, `m:<applicant>:<need>` / `m:<applicant>:*`.
+    Match(MatchStep),
+}
+
+/// A step of the `/match` flow; applicant and need keys are those of
+/// `text/data/vocabulary.toml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MatchStep {
+    /// Who are you?
+    Who,
+    /// What do you need, for this applicant kind?
+    Need(&'static str),
+    /// The result for an applicant kind and a need (`None`: anything).
+    Result(&'static str, Option<&'static str>),
 }
 
 /// Parsed callback data: an action and, optionally, the language to answer in.
@@ -94,6 +120,8 @@ impl CallbackData {
             None if body == "sub" => Action::SubscribeMenu,
             None if body == "subs" => Action::Subscriptions,
             None if body == "unall" => Action::UnsubscribeAll,
+            None if body == "fbx" => Action::SkipFeedback,
+            None if body == "m" => Action::Match(MatchStep::Who),
             None => return None,
             Some(("sub", topic)) => Action::Subscribe(valid_topic(topic)?),
             Some(("un", topic)) => Action::Unsubscribe(valid_topic(topic)?),
@@ -101,6 +129,23 @@ impl CallbackData {
             Some(("bcx", id)) => Action::BroadcastCancel(id.parse().ok().filter(|&n: &i64| n > 0)?),
             Some(("s", id)) if is_id(id) => Action::Scheme(id.to_owned()),
             Some(("cat", key)) => Action::Category(Category::from_key(key)?),
+            Some(("sec", rest)) => {
+                let (id, key) = rest.split_once(':')?;
+                if !is_id(id) {
+                    return None;
+                }
+                Action::Section(id.to_owned(), Section::from_key(key)?)
+            }
+            Some(("fb", rest)) => match rest.split_once(':')? {
+                ("up", id) if is_id(id) => Action::Feedback(id.to_owned(), true),
+                ("down", id) if is_id(id) => Action::Feedback(id.to_owned(), false),
+                _ => return None,
+            },
+            Some(("m", rest)) => Action::Match(match rest.split_once(':') {
+                None => MatchStep::Need(applicant(rest)?),
+                Some((who, "*")) => MatchStep::Result(applicant(who)?, None),
+                Some((who, need_key)) => MatchStep::Result(applicant(who)?, Some(need(need_key)?)),
+            }),
             Some(("lang", "auto")) => Action::SetLang(None),
             Some(("lang", code)) => Action::SetLang(Some(canonical_lang(code)?)),
             Some(_) => return None,
@@ -126,6 +171,14 @@ impl CallbackData {
             Action::Subscriptions => "subs".to_owned(),
             Action::BroadcastSend(id) => format!("bc:{id}"),
             Action::BroadcastCancel(id) => format!("bcx:{id}"),
+            Action::Section(id, section) => format!("sec:{id}:{}", section.key()),
+            Action::Feedback(id, true) => format!("fb:up:{id}"),
+            Action::Feedback(id, false) => format!("fb:down:{id}"),
+            Action::SkipFeedback => "fbx".to_owned(),
+            Action::Match(MatchStep::Who) => "m".to_owned(),
+            Action::Match(MatchStep::Need(a)) => format!("m:{a}"),
+            Action::Match(MatchStep::Result(a, None)) => format!("m:{a}:*"),
+            Action::Match(MatchStep::Result(a, Some(n))) => format!("m:{a}:{n}"),
         };
         if let Some(lang) = self.lang {
             out.push(';');
@@ -155,6 +208,20 @@ fn valid_topic(key: &str) -> Option<Topic> {
         Topic::Scheme(id) if !is_id(id) => None,
         _ => Some(topic),
     }
+}
+
+/// An applicant key of the vocabulary, as the `'static` string the vocabulary holds.
+fn applicant(key: &str) -> Option<&'static str> {
+    crate::text::vocabulary::applicant_keys()
+        .into_iter()
+        .find(|k| *k == key)
+}
+
+/// A need key of the vocabulary.
+fn need(key: &str) -> Option<&'static str> {
+    crate::text::vocabulary::need_keys()
+        .into_iter()
+        .find(|k| *k == key)
 }
 
 fn canonical_lang(code: &str) -> Option<Lang> {
@@ -214,6 +281,45 @@ mod tests {
         check("subs", Some(d(Action::Subscriptions)));
         check("bc:12", Some(d(Action::BroadcastSend(12))));
         check("bcx:12", Some(d(Action::BroadcastCancel(12))));
+        check(
+            "sec:tvp:money;zh-hant",
+            Some(d(Action::Section("tvp".to_owned(), Section::Money)).in_lang(Lang::ZhHant)),
+        );
+        check(
+            "fb:up:tvp",
+            Some(d(Action::Feedback("tvp".to_owned(), true))),
+        );
+        check(
+            "fb:down:tvp",
+            Some(d(Action::Feedback("tvp".to_owned(), false))),
+        );
+        check("fbx", Some(d(Action::SkipFeedback)));
+        check("m", Some(d(Action::Match(MatchStep::Who))));
+        check(
+            "m:student",
+            Some(d(Action::Match(MatchStep::Need("student")))),
+        );
+        check(
+            "m:student:*;en",
+            Some(d(Action::Match(MatchStep::Result("student", None))).in_lang(Lang::En)),
+        );
+        check(
+            "m:sme:digitalisation",
+            Some(d(Action::Match(MatchStep::Result(
+                "sme",
+                Some("digitalisation"),
+            )))),
+        );
+        for bad in [
+            "sec:tvp",
+            "sec:tvp:nope",
+            "sec:TVP:money",
+            "fb:meh:tvp",
+            "m:alien",
+            "m:sme:spaceships",
+        ] {
+            check(bad, None);
+        }
     }
 
     #[test]

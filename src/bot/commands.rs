@@ -24,6 +24,10 @@ pub enum Command {
     Scheme { query: String },
     /// `/funding`: schemes by money, largest first.
     Funding,
+    /// `/match`: what can I apply for, in two button steps.
+    Match,
+    /// `/gaps` (admins): the most frequent unanswered questions.
+    Gaps,
     /// `/lang`: choose the reply language.
     Lang,
     /// `/about`: sources, dates and contacts.
@@ -51,6 +55,8 @@ impl fmt::Display for Command {
             Command::Schemes => "schemes",
             Command::Scheme { .. } => "scheme",
             Command::Funding => "funding",
+            Command::Match => "match",
+            Command::Gaps => "gaps",
             Command::Lang => "lang",
             Command::About => "about",
             Command::Subscribe { .. } => "subscribe",
@@ -65,11 +71,12 @@ impl fmt::Display for Command {
 
 /// The commands shown in Telegram's command menu, in menu order (the admin commands are left
 /// out on purpose).
-pub const MENU: [&str; 10] = [
+pub const MENU: [&str; 11] = [
     "start",
     "help",
     "schemes",
     "scheme",
+    "match",
     "funding",
     "subscribe",
     "unsubscribe",
@@ -120,6 +127,8 @@ pub fn parse(text: &str, me: &str) -> Option<Parsed> {
             query: args.to_owned(),
         },
         "funding" => Command::Funding,
+        "match" => Command::Match,
+        "gaps" => Command::Gaps,
         "lang" | "language" => Command::Lang,
         "about" => Command::About,
         "subscribe" | "sub" | "follow" => Command::Subscribe {

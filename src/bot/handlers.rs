@@ -22,16 +22,21 @@ use teloxide::types::{
     MessageKind, ParseMode,
 };
 
-use crate::answer::{Answer, DEFAULT_LIMIT, MAX_QUESTION_CHARS, answer};
+use crate::answer::{
+    Answer, CONTEXT_TTL_SECONDS, Context, DEFAULT_LIMIT, MAX_QUESTION_CHARS, Remember, answer_in,
+};
 use crate::corpus::{Corpus, Scheme, Status};
 use crate::metrics;
-use crate::render::{Button, Reply, display_name, no_match, render, scheme_reply, tagline};
+use crate::render::{
+    Button, Reply, Section, display_name, no_match, render, scheme_reply, tagline,
+};
 use crate::search::{Engine, Found};
-use crate::store::Topic;
+use crate::store::{Conversation, GapOutcome, NewGap, Topic};
 use crate::text::Lang;
 
-use super::callback::{Action, CallbackData};
+use super::callback::{Action, CallbackData, MatchStep};
 use super::commands::{self, Command, Parsed};
+use super::conversation;
 use super::flood::Verdict;
 use super::send::Target;
 use super::texts;
@@ -85,7 +90,8 @@ fn classify(msg: &Message, me: &str, private: bool, reply_to_bot: bool) -> Optio
         MessageKind::Common(common) => match &common.media_kind {
             MediaKind::Text(t) => Some(t.text.as_str()),
             MediaKind::Migration(_) => return None,
-            _ => None,
+            // A question typed as a photo's, video's or document's caption is still a question.
+            _ => msg.caption(),
         },
         MessageKind::Dice(_) => None,
         _ => return None,
@@ -157,11 +163,13 @@ impl State {
         question: String,
         lang: Option<Lang>,
         limit: usize,
+        context: Option<Context>,
     ) -> Option<Answer> {
         static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(SEARCHES);
         let _permit = PERMITS.acquire().await.ok()?;
         let engine = Arc::clone(engine);
-        match tokio::task::spawn_blocking(move || answer(&engine, &question, lang, limit)).await {
+        let work = move || answer_in(&engine, &question, lang, limit, context.as_ref());
+        match tokio::task::spawn_blocking(work).await {
             Ok(a) => Some(a),
             Err(e) => {
                 tracing::error!(error = %e, "answering failed");
@@ -187,9 +195,14 @@ impl State {
         if !has_words(&q) {
             return None;
         }
-        match State::answer(engine, q, None, 1).await?.found {
+        match State::answer(engine, q, None, 1, None).await?.found {
             Found::Schemes(hits) | Found::Suggestions(hits) => hits.first().map(|h| h.scheme),
-            Found::List(_) | Found::Filtered(_) | Found::Nothing => None,
+            Found::Compare(schemes) => schemes.first().copied(),
+            Found::List(_)
+            | Found::Filtered(_)
+            | Found::Match
+            | Found::SmallTalk(_)
+            | Found::Nothing => None,
         }
     }
 }
@@ -204,6 +217,23 @@ impl State {
             vec![texts::follow_button(scheme, following, lang)],
         );
         card
+    }
+
+    /// A short answer's section `section` about `scheme`, with this chat's follow button.
+    fn brief_card(&self, chat: ChatId, scheme: &Scheme, section: Section, lang: Lang) -> Reply {
+        let mut reply = crate::render::brief(scheme, section, self.engine().corpus(), lang);
+        reply.buttons = texts::localise(reply.buttons, lang);
+        self.add_follow_button(chat, scheme, lang, &mut reply);
+        reply
+    }
+
+    /// Puts the follow / stop-following button above a short answer's 👍/👎 row (the last).
+    fn add_follow_button(&self, chat: ChatId, scheme: &Scheme, lang: Lang, reply: &mut Reply) {
+        let following = self.follows(chat, scheme);
+        reply.buttons.insert(
+            reply.buttons.len().saturating_sub(1),
+            vec![texts::follow_button(scheme, following, lang)],
+        );
     }
 
     fn follows(&self, chat: ChatId, scheme: &Scheme) -> bool {
@@ -471,7 +501,17 @@ async fn handle_message(
         }
         Request::UnknownCommand => texts::unknown_command(ui),
         Request::Media => texts::media_hint(ui),
-        Request::Question(text) => question_reply(&state, chat, &text, ui).await,
+        Request::Question(text) => {
+            let (reply, save) = question_reply(&state, chat, &text, ui).await;
+            state.tg.reply(target, &reply).await;
+            metrics::global().reply_latency(started.elapsed().as_secs_f64());
+            // Saved after the reply is sent: a locked database delays the context, never the
+            // answer. The chat's next message waits for it (messages of a chat run in order).
+            if let Some(save) = save {
+                save.run(&state).await;
+            }
+            return;
+        }
     };
     state.tg.reply(target, &reply).await;
     metrics::global().reply_latency(started.elapsed().as_secs_f64());
@@ -482,32 +522,134 @@ async fn handle_message(
     );
 }
 
-async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Reply {
+/// What a question leaves to save once its answer is sent: the chat's new context, a gaps-log
+/// entry, and the comment on an earlier 👎.
+struct SaveConversation {
+    chat: i64,
+    question: String,
+    context: Option<Context>,
+    gap: Option<(GapOutcome, Vec<String>)>,
+    comment_on: Option<i64>,
+    now: i64,
+}
+
+impl SaveConversation {
+    async fn run(self, state: &State) {
+        let ttl = CONTEXT_TTL_SECONDS * 1000;
+        let chat = self.chat;
+        let saved = state
+            .write("saving the conversation", move |s| {
+                if let Some(gap) = self.comment_on {
+                    s.comment_gap(gap, &self.question)?;
+                }
+                if let Some((outcome, schemes)) = self.gap {
+                    let normalised = crate::text::name_key(&self.question);
+                    let new = NewGap {
+                        question: &self.question,
+                        normalised: &normalised,
+                        outcome,
+                        schemes,
+                    };
+                    s.add_gap(&new, self.now)?;
+                }
+                s.set_context(
+                    self.chat,
+                    self.context.as_ref(),
+                    &self.question,
+                    self.now,
+                    ttl,
+                )
+            })
+            .await;
+        if saved.is_none() {
+            // The answer stood; only a follow-up may lack its context.
+            tracing::warn!(chat_id = chat, "the conversation was not saved");
+        }
+    }
+}
+
+/// The reply to a question, and what to save once it is sent.
+async fn question_reply(
+    state: &State,
+    chat: ChatId,
+    text: &str,
+    ui: Lang,
+) -> (Reply, Option<SaveConversation>) {
     let question = sanitize(text);
     if !has_words(&question) {
-        return texts::words_please(ui);
+        return (texts::words_please(ui), None);
     }
+    let now = super::now_ms();
+    let ttl = CONTEXT_TTL_SECONDS * 1000;
+    let conversation = state
+        .store
+        .conversation(chat.0, now, ttl)
+        .unwrap_or_else(|e| {
+            tracing::error!(chat_id = chat.0, error = %e, "reading the conversation failed");
+            Conversation::default()
+        });
     let engine = state.engine();
-    let Some(a) = State::answer(&engine, question, state.lang_pref(chat), DEFAULT_LIMIT).await
+    let Some(a) = State::answer(
+        &engine,
+        question.clone(),
+        state.lang_pref(chat),
+        DEFAULT_LIMIT,
+        conversation.context.clone(),
+    )
+    .await
     else {
-        return texts::sorry(ui);
+        return (texts::sorry(ui), None);
     };
     let corpus = engine.corpus();
-    let ids: Vec<&str> = match &a.found {
-        Found::Schemes(hits) => hits
+    let ids: Vec<String> = match &a.found {
+        Found::Schemes(hits) | Found::Suggestions(hits) => hits
             .iter()
-            .map(|h| corpus.schemes[h.scheme].id.as_str())
+            .map(|h| corpus.schemes[h.scheme].id.clone())
+            .collect(),
+        Found::Compare(schemes) => schemes
+            .iter()
+            .map(|&i| corpus.schemes[i].id.clone())
             .collect(),
         _ => Vec::new(),
     };
-    tracing::info!(chat_id = chat.0, lang = a.lang.code(), schemes = ?ids, "question");
+    tracing::info!(
+        chat_id = chat.0,
+        lang = a.lang.code(),
+        schemes = ?ids,
+        follow_up = a.follow_up,
+        "question"
+    );
     metrics::global().answer(match a.found {
-        Found::Schemes(_) => "match",
+        Found::Schemes(_) | Found::Compare(_) => "match",
         Found::Suggestions(_) => "suggest",
-        Found::List(_) | Found::Filtered(_) => "list",
+        Found::List(_) | Found::Filtered(_) | Found::Match => "list",
+        Found::SmallTalk(_) => "small_talk",
         Found::Nothing => "no_match",
     });
-    match &a.found {
+
+    // Remember the conversation; log what went unanswered (without the chat); a message sent
+    // after a 👎 is also the comment on it.
+    let context = match Context::after(&a, corpus) {
+        Remember::Set(c) => Some(c),
+        Remember::Keep => conversation.context.clone(),
+        Remember::Forget => None,
+    };
+    let gap = match &a.found {
+        Found::Nothing => Some(GapOutcome::None),
+        Found::Suggestions(_) => Some(GapOutcome::Suggest),
+        _ => None,
+    };
+    let comment_on = conversation.feedback_gap;
+    let save = SaveConversation {
+        chat: chat.0,
+        question,
+        context,
+        gap: gap.map(|g| (g, ids)),
+        comment_on,
+        now,
+    };
+
+    let mut reply = match &a.found {
         Found::List(None) => texts::browse_menu(corpus, a.lang),
         found => {
             let mut reply = render(&a, corpus);
@@ -516,14 +658,15 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
                 && let Some(best) = hits.first()
             {
                 let scheme = &corpus.schemes[best.scheme];
-                let following = state.follows(chat, scheme);
-                reply
-                    .buttons
-                    .push(vec![texts::follow_button(scheme, following, a.lang)]);
+                state.add_follow_button(chat, scheme, a.lang, &mut reply);
             }
             reply
         }
+    };
+    if comment_on.is_some() {
+        conversation::prepend_note(&mut reply, &conversation::comment_noted(a.lang));
     }
+    (reply, Some(save))
 }
 
 async fn command_reply(
@@ -539,6 +682,11 @@ async fn command_reply(
     let corpus = engine.corpus();
     match command {
         Command::Start { payload } => {
+            // /start begins a new conversation: "how much?" no longer means the last scheme.
+            let c = chat.0;
+            let _ = state
+                .write("forgetting the conversation", move |s| s.clear_context(c))
+                .await;
             let key = payload.map(|p| p.to_ascii_lowercase().replace('_', "-"));
             match key.as_deref().and_then(|k| corpus.get(k)) {
                 Some(scheme) => state.scheme_card(chat, scheme, ui),
@@ -613,7 +761,9 @@ async fn command_reply(
         Command::Subscriptions => {
             texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
         }
-        Command::Reload | Command::Stats | Command::Broadcast { .. } if !state.is_admin(user) => {
+        Command::Reload | Command::Stats | Command::Gaps | Command::Broadcast { .. }
+            if !state.is_admin(user) =>
+        {
             tracing::warn!(chat_id = chat.0, user_id = user, command = %command, "admin command refused");
             texts::not_allowed(ui)
         }
@@ -623,6 +773,24 @@ async fn command_reply(
             }
             super::Reloaded::Refused(why) => texts::reload_refused(&why, ui),
         },
+        Command::Gaps => {
+            let since = super::now_ms() - crate::store::GAPS_RETENTION_MS;
+            match state
+                .db(move |s| s.gaps(since, conversation::GAPS_SHOWN))
+                .await
+            {
+                Ok(groups) => conversation::gaps(&groups, ui),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the gaps log failed");
+                    texts::sorry(ui)
+                }
+            }
+        }
+        Command::Match => {
+            let mut reply = crate::render::match_who(ui);
+            reply.buttons = texts::localise(reply.buttons, ui);
+            reply
+        }
         Command::Stats => match state.store.stats() {
             Ok(stats) => texts::stats(&stats, corpus, ui),
             Err(e) => {
@@ -874,6 +1042,82 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
             texts::broadcast_cancelled(lang)
         }
         Action::Category(c) => texts::category_screen(corpus, c, lang),
+        Action::Section(id, section) => match (corpus.get(&id), chat) {
+            (Some(scheme), Some(chat)) => state.brief_card(chat, scheme, section, lang),
+            (Some(scheme), None) => {
+                let mut reply = crate::render::brief(scheme, section, corpus, lang);
+                reply.buttons = texts::localise(reply.buttons, lang);
+                reply
+            }
+            (None, _) => {
+                answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+                return;
+            }
+        },
+        Action::Match(step) => {
+            let mut reply = match step {
+                MatchStep::Who => crate::render::match_who(lang),
+                MatchStep::Need(who) => crate::render::match_need(corpus, who, lang),
+                MatchStep::Result(who, need) => {
+                    crate::render::match_result(corpus, who, need, lang)
+                }
+            };
+            reply.buttons = texts::localise(reply.buttons, lang);
+            reply
+        }
+        Action::Feedback(_, _) | Action::SkipFeedback if chat.is_none() => {
+            answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+            return;
+        }
+        Action::Feedback(id, up) => {
+            let chat = chat.unwrap_or(ChatId(0));
+            if corpus.get(&id).is_none() {
+                answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+                return;
+            }
+            metrics::global().feedback(up);
+            tracing::info!(chat_id = chat.0, scheme = %id, up, "feedback");
+            if up {
+                answer_callback(&bot, &q, Some(conversation::thanks_for_feedback(lang))).await;
+                return;
+            }
+            let (c, now) = (chat.0, super::now_ms());
+            let saved = state
+                .write("saving feedback", move |s| {
+                    let ttl = CONTEXT_TTL_SECONDS * 1000;
+                    let question = s.conversation(c, now, ttl)?.question.unwrap_or_default();
+                    let normalised = crate::text::name_key(&question);
+                    let gap = NewGap {
+                        question: &question,
+                        normalised: &normalised,
+                        outcome: GapOutcome::Down,
+                        schemes: vec![id],
+                    };
+                    let row = s.add_gap(&gap, now)?;
+                    s.await_feedback(c, Some(row), now)
+                })
+                .await;
+            if saved.is_none() {
+                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                return;
+            }
+            answer_callback(&bot, &q, Some(conversation::thanks_for_feedback(lang))).await;
+            let target = message_target(q.message.as_ref(), chat);
+            state
+                .tg
+                .reply(target, &conversation::what_was_missing(lang))
+                .await;
+            return;
+        }
+        Action::SkipFeedback => {
+            let (c, now) = (chat.unwrap_or(ChatId(0)).0, super::now_ms());
+            let _ = state
+                .write("clearing the feedback prompt", move |s| {
+                    s.await_feedback(c, None, now)
+                })
+                .await;
+            conversation::feedback_skipped(lang)
+        }
         Action::LangMenu => texts::lang_menu(pref, lang),
         Action::SetLang(choice) => {
             let Some(chat) = chat else {
@@ -981,7 +1225,7 @@ async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
         .and_then(|id| state.lang_pref(ChatId(id)));
     let user_lang = lang_from_code(q.from.language_code.as_deref());
     let (lang, schemes) = if has_words(&query) {
-        match State::answer(&engine, query, pref, INLINE_RESULTS).await {
+        match State::answer(&engine, query, pref, INLINE_RESULTS, None).await {
             Some(a) => {
                 let schemes = match a.found {
                     Found::Schemes(hits) | Found::Suggestions(hits) => {
@@ -995,7 +1239,9 @@ async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
                         .map(|(i, _)| i)
                         .collect(),
                     Found::Filtered(f) => f.apply(corpus, crate::date::today_hk()),
-                    Found::Nothing => Vec::new(),
+                    Found::Compare(schemes) => schemes,
+                    Found::Match => featured(corpus),
+                    Found::SmallTalk(_) | Found::Nothing => Vec::new(),
                 };
                 (a.lang, schemes)
             }

@@ -30,6 +30,7 @@
 
 mod callback;
 mod commands;
+mod conversation;
 mod delivery;
 mod flood;
 mod handlers;

@@ -174,6 +174,7 @@ pub fn menu(lang: Lang) -> Vec<(&'static str, String)> {
                     "查看單一計劃，例如 /scheme tvp",
                 ),
                 "funding" => ("Schemes by money, largest first", "按資助金額排列計劃"),
+                "match" => ("What can I apply for?", "我可以申請甚麼？"),
                 "lang" => (
                     "Reply language: English / 繁體 / 简体",
                     "回覆語言：English / 繁體 / 简体",
@@ -335,6 +336,8 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
                 .t(" · ")
                 .a("2024 Policy Address", pa_url),
             line(),
+            line().b("Privacy: ").t("to understand follow-ups (\"how much?\"), I remember your last question and the scheme it was about for 30 minutes. Questions I could not answer, and answers marked 👎, are kept for 90 days without any user or chat id, so the team can fill the gaps."),
+            line(),
             line().i("An unofficial assistant, not a government service."),
         ],
         _ => {
@@ -357,6 +360,8 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
                     .a(&z("創新科技署"), itc_url)
                     .t(" · ")
                     .a(&z("2024年施政報告"), pa_url),
+                line(),
+                line().b(&z("私隱：")).t(&z("為了理解追問（例如「多少錢？」），我會記住你上一個問題及相關計劃30分鐘。我未能解答的問題，以及被標記為👎的回覆，會在不保留任何用戶或對話編號的情況下保存90日，讓團隊補充資料。")),
                 line(),
                 line().i(&z("非官方助手，並非政府服務。")),
             ]

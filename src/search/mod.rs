@@ -28,7 +28,7 @@ pub use decision::{Confidence, Features, Model};
 mod index;
 mod query;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -85,6 +85,12 @@ pub enum Found {
     /// A structured request ("which schemes are open now", "for individuals", "biggest
     /// funding"), answered from the corpus's fields.
     Filtered(Filter),
+    /// Two or three schemes to set side by side ("TVP vs TSSSU"), in the order asked.
+    Compare(Vec<usize>),
+    /// "What can I apply for?" without saying who is asking: the first `/match` step.
+    Match,
+    /// Not a question: a greeting, thanks, goodbye, "who are you".
+    SmallTalk(crate::text::chat::SmallTalk),
     /// Nothing in the corpus answers the question.
     Nothing,
 }
@@ -184,6 +190,25 @@ impl Filter {
 pub struct Outcome {
     pub found: Found,
     pub intents: Vec<Intent>,
+    /// What the question is about, whatever was found: what a conversation needs to tell a
+    /// follow-up ("how much?") from a new question.
+    pub about: About,
+}
+
+/// What a question mentions, independent of the answer chosen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct About {
+    /// Schemes named in the question (indexes into `corpus.schemes`), in the order they are
+    /// first mentioned.
+    pub named: Vec<usize>,
+    /// Whether the question has a content word (a topic or category word) or quotes a figure.
+    pub topical: bool,
+    /// Whether the question asks to browse ("list", "有哪些").
+    pub list: bool,
+    /// Applicant kinds the asker states ("I'm a student" → `["student"]`), vocabulary keys.
+    pub applicants: Vec<&'static str>,
+    /// Needs the asker states, vocabulary keys.
+    pub needs: Vec<&'static str>,
 }
 
 /// A scheme named in a question.
@@ -192,12 +217,15 @@ struct NameHit {
     bonus: f32,
     /// Named by an official name or acronym (not only an alias).
     official: bool,
+    /// Where the first mention starts, in characters of the folded question.
+    position: usize,
 }
 
 impl NameHit {
-    fn merge(&mut self, bonus: f32, official: bool) {
-        self.bonus = self.bonus.max(bonus);
-        self.official |= official;
+    fn merge(&mut self, other: NameHit) {
+        self.bonus = self.bonus.max(other.bonus);
+        self.official |= other.official;
+        self.position = self.position.min(other.position);
     }
 }
 
@@ -347,6 +375,9 @@ pub struct Engine {
     elsewhere: Vec<String>,
     /// The answer / suggest / no-match model.
     model: Model,
+    /// Per scheme, the analysed words of its names and aliases: an intent word inside a name
+    /// ("Research Matching Grant Scheme", "AI Subsidy Scheme") does not say what is asked.
+    name_words: Vec<HashSet<String>>,
     /// The phrases of structured requests: open now, most money, deadline soon.
     structured: [crate::text::vocabulary::PhraseSet; 4],
 }
@@ -450,6 +481,16 @@ impl Engine {
                 }
             }
         }
+        let name_words = corpus
+            .schemes
+            .iter()
+            .map(|s| {
+                s.names()
+                    .flat_map(|n| analyzer.analyze(n))
+                    .map(|t| t.text)
+                    .collect()
+            })
+            .collect();
         let vocabulary = Vocabulary::read(&searcher, fields, &by_address, corpus.schemes.len())?;
         let tag_words = vocabulary.tag_words();
         let asker = crate::text::vocabulary::Vocabulary::new(&analyzer);
@@ -467,6 +508,7 @@ impl Engine {
             .filter(|k| !k.is_empty())
             .collect();
         Ok(Engine {
+            name_words,
             elsewhere,
             model: Model::shipped(),
             asker,
@@ -513,8 +555,9 @@ impl Engine {
     #[must_use]
     pub fn search(&self, question: &str, limit: usize) -> Outcome {
         let plan = self.plan(question);
+        let mut about = About::default();
         let found = self
-            .find(question, &plan, limit.max(1))
+            .find(question, &plan, limit.max(1), &mut about)
             .map(|(found, _)| found)
             .unwrap_or_else(|e| {
                 // Searching an in-process index of a few dozen documents does not fail short of a
@@ -522,9 +565,31 @@ impl Engine {
                 tracing::error!(error = %e, "search failed");
                 Found::Nothing
             });
+        // Intent words that are part of a scheme named in the question do not count.
+        let intents = if about.named.is_empty() {
+            plan.intents
+        } else {
+            let mut intents = Vec::new();
+            for t in &plan.tokens {
+                if about
+                    .named
+                    .iter()
+                    .any(|&i| self.name_words[i].contains(&t.text))
+                {
+                    continue;
+                }
+                for &i in self.lexicon.intents(&t.text) {
+                    if !intents.contains(&i) {
+                        intents.push(i);
+                    }
+                }
+            }
+            intents
+        };
         Outcome {
             found,
-            intents: plan.intents,
+            intents,
+            about,
         }
     }
 
@@ -533,9 +598,13 @@ impl Engine {
         question: &str,
         plan: &Plan,
         limit: usize,
+        about: &mut About,
     ) -> tantivy::Result<(Found, Option<(usize, Features)>)> {
         let n = self.corpus.schemes.len();
         let named = self.name_hits(question);
+        about.named = named.keys().copied().collect();
+        about.named.sort_by_key(|i| (named[i].position, *i));
+        about.list = plan.list_words;
         // A question naming someone else's programme ("持續進修基金", "public housing") and none
         // of ours is not a request to browse ours either.
         let elsewhere = self.names_elsewhere(question);
@@ -548,6 +617,12 @@ impl Engine {
             .map(|t| (t.text.as_str(), t.from, t.to))
             .collect();
         let stated = self.asker.detect(&tokens);
+        about.applicants.clone_from(&stated.applicants);
+        about.needs.clone_from(&stated.needs);
+        about.topical = plan
+            .tokens
+            .iter()
+            .any(|t| matches!(t.role, Role::Topic | Role::Category));
         if named.is_empty()
             && let Some(filter) = self.structured_request(plan, &stated)
         {
@@ -787,7 +862,9 @@ impl Engine {
     #[must_use]
     pub fn decision_features(&self, question: &str) -> Option<(usize, Features)> {
         let plan = self.plan(question);
-        self.find(question, &plan, 1).ok().and_then(|(_, f)| f)
+        self.find(question, &plan, 1, &mut About::default())
+            .ok()
+            .and_then(|(_, f)| f)
     }
 
     /// Whether the question names a programme, place or service that is not one of ours
@@ -928,9 +1005,12 @@ impl Engine {
             }
             let position = q.text[..start].chars().count() as f32;
             let bonus = 1000.0 + 10.0 * chars as f32 - 0.05 * position;
-            best.entry(scheme)
-                .or_insert(NameHit { bonus, official })
-                .merge(bonus, official);
+            let hit = NameHit {
+                bonus,
+                official,
+                position: position as usize,
+            };
+            best.entry(scheme).or_insert(hit).merge(hit);
         }
         best
     }
@@ -952,12 +1032,13 @@ impl Engine {
             let budget = n.chars / 8;
             if let Some(edits) = approximate_find(n.key.as_bytes(), &text, budget) {
                 let bonus = 500.0 + 10.0 * n.chars as f32 - 30.0 * edits as f32;
-                best.entry(n.scheme)
-                    .or_insert(NameHit {
-                        bonus,
-                        official: n.official,
-                    })
-                    .merge(bonus, n.official);
+                let hit = NameHit {
+                    bonus,
+                    official: n.official,
+                    // Where a fuzzy match starts is not tracked; it ranks after exact mentions.
+                    position: usize::MAX,
+                };
+                best.entry(n.scheme).or_insert(hit).merge(hit);
             }
         }
     }

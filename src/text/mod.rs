@@ -5,8 +5,10 @@
 //! - [`normalize`]: NFKC, full-width folding, lower case, Traditional→Simplified, with offsets.
 //! - [`tokenizer`]: jieba for Han runs, word splitting and English stemming for the rest.
 //! - [`lexicon`]: what question words do (filler, intent, list, generic, category, synonyms).
+//! - [`chat`]: small talk and conversation cues ("is it open?", "A vs B").
 //! - [`Lang`]: which language a reply should be in, from the question's script.
 
+pub mod chat;
 pub mod lexicon;
 pub mod normalize;
 pub mod tokenizer;

@@ -94,16 +94,14 @@ fn money_questions_lead_with_the_figures() {
 
 #[test]
 fn out_of_domain_questions_get_an_honest_no_match() {
-    for q in [
-        "what's the weather tomorrow",
-        "點樣申請公屋",
-        "hello",
-        "asdf",
-        "",
-    ] {
+    for q in ["what's the weather tomorrow", "點樣申請公屋", "asdf", ""] {
         let a = answer(engine(), q, None, DEFAULT_LIMIT);
         assert_eq!(a.found, Found::Nothing, "{q}");
     }
+    // A greeting is small talk, answered kindly, never with the no-match text.
+    let a = answer(engine(), "hello", None, DEFAULT_LIMIT);
+    assert!(matches!(a.found, Found::SmallTalk(_)), "{:?}", a.found);
+    assert!(!reply("hello").plain.contains("couldn't find"));
     let r = reply("點樣申請公屋");
     assert!(r.plain.contains("抱歉"), "{}", r.plain);
     assert!(r.plain.contains("3655 5678"), "{}", r.plain);
@@ -128,7 +126,12 @@ fn user_text_is_never_query_syntax_and_never_breaks_html() {
         None,
         DEFAULT_LIMIT,
     );
-    assert!(matches!(a.found, Found::Schemes(_)), "{:?}", a.found);
+    // "TVP … ESS OR …" names two schemes with "or": a compare card is a fair reading.
+    assert!(
+        matches!(a.found, Found::Schemes(_) | Found::Compare(_)),
+        "{:?}",
+        a.found
+    );
 }
 
 #[test]
@@ -148,7 +151,7 @@ fn an_explicit_language_wins() {
 }
 
 #[test]
-fn alternatives_come_with_buttons() {
+fn a_comparison_is_a_compare_card_with_a_button_per_scheme() {
     let r = reply("NIAS 同 NIFS 有咩分別？");
     let callbacks: Vec<&str> = r
         .buttons
@@ -160,5 +163,9 @@ fn alternatives_come_with_buttons() {
         })
         .collect();
     assert!(callbacks.contains(&"s:nifs"), "{callbacks:?}");
-    assert!(r.plain.starts_with("新型工業加速計劃"), "{}", r.plain);
+    assert!(callbacks.contains(&"s:nias"), "{callbacks:?}");
+    assert!(r.plain.starts_with("⚖️ NIAS vs NIFS"), "{}", r.plain);
+    for field in ["👥", "💰", "📅", "🏛"] {
+        assert!(r.plain.contains(field), "{field}: {}", r.plain);
+    }
 }

@@ -74,6 +74,7 @@ async fn start_welcomes_in_the_users_language_and_publishes_the_command_menu() {
         "help",
         "schemes",
         "scheme",
+        "match",
         "funding",
         "subscribe",
         "unsubscribe",
@@ -433,7 +434,7 @@ async fn questions_in_each_language_name_the_right_scheme() {
             .text()
             .starts_with("<b>Technology Talent Admission Scheme (TechTAS)</b>")
     );
-    // Alternatives come as buttons that keep the reply's language.
+    // Every button (sections, alternatives, follow, 👍/👎) keeps the reply's language.
     for (call, lang) in [
         (&en, ";en"),
         (&hant, ";zh-hant"),
@@ -441,9 +442,7 @@ async fn questions_in_each_language_name_the_right_scheme() {
         (&techtas, ";en"),
     ] {
         assert!(
-            call.callback_data()
-                .iter()
-                .all(|d| (d.starts_with("s:") || d.starts_with("sub:s:")) && d.ends_with(lang)),
+            call.callback_data().iter().all(|d| d.ends_with(lang)),
             "{:?}",
             call.callback_data()
         );

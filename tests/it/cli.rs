@@ -116,7 +116,7 @@ fn lang_and_limit_options_apply() {
             "zh-hans",
             "--limit",
             "1",
-            "NIAS vs NIFS",
+            "NIAS and NIFS",
         ],
         None,
     );

@@ -13,6 +13,8 @@ mod facts;
 mod tokenizer;
 // Retrieval over the question set in questions.tsv, per group.
 mod retrieval;
+// Conversations: follow-ups, switching scheme, comparisons and small talk over conversations.tsv.
+mod conversations;
 // Rendering and the answer pipeline (HTML rules, lengths, languages).
 mod answer;
 // The real binary: `schemebot index` and `schemebot ask`.

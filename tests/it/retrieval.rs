@@ -46,7 +46,14 @@ fn got(found: &Found) -> Vec<String> {
         Found::Suggestions(hits) => std::iter::once("suggest".to_owned())
             .chain(hits.iter().map(|h| corpus.schemes[h.scheme].id.clone()))
             .collect(),
-        Found::Nothing => vec!["none".to_owned()],
+        Found::Compare(schemes) => schemes
+            .iter()
+            .map(|&i| corpus.schemes[i].id.clone())
+            .collect(),
+        // "What can I apply for?" asks to browse what fits the asker.
+        Found::Match => vec!["list:all".to_owned()],
+        // Small talk is not about a scheme.
+        Found::SmallTalk(_) | Found::Nothing => vec!["none".to_owned()],
     }
 }
 

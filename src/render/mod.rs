@@ -6,6 +6,16 @@
 //! tags emitted are `<b>`, `<i>` and `<a href>`, which Telegram's HTML mode accepts. All
 //! user-facing wording lives here.
 
+mod brief;
+mod chat;
+mod compare;
+mod matching;
+
+pub use brief::{MAX_BRIEF_CHARS_EN, MAX_BRIEF_CHARS_ZH, Section, brief, budget};
+pub use chat::small_talk;
+pub use compare::compare;
+pub use matching::{match_need, match_result, match_who};
+
 use crate::answer::Answer;
 use crate::changes::{Field, SchemeChange, Value};
 use crate::corpus::{Category, Corpus, Money, Scheme, Scope, Status};
@@ -132,6 +142,22 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The reply with one more paragraph at the end (on the last message, or a new one when
+    /// it would not fit).
+    fn with_para(mut self, p: &Para) -> Reply {
+        let units = p.units();
+        match self.html.last_mut() {
+            Some(last) if last.encode_utf16().count() + 2 + units <= MAX_MESSAGE_UNITS => {
+                last.push_str("\n\n");
+                last.push_str(&p.html());
+            }
+            _ => self.html.push(p.html()),
+        }
+        self.plain.push_str("\n\n");
+        self.plain.push_str(&p.plain());
+        self
+    }
+
     fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
         let plain = paras
             .iter()
@@ -193,6 +219,36 @@ fn split(paras: &[Para]) -> Vec<String> {
     out
 }
 
+/// Packs lines of Telegram HTML into messages within [`MAX_MESSAGE_UNITS`] (counting the
+/// markup too, which errs on the short side), breaking only between lines; a line too long on
+/// its own is cut.
+#[must_use]
+pub fn pack_lines(lines: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for l in lines {
+        let units = l.encode_utf16().count();
+        let l: String = if units > MAX_MESSAGE_UNITS {
+            l.chars().take(MAX_MESSAGE_UNITS / 2).collect()
+        } else {
+            l.clone()
+        };
+        if !cur.is_empty()
+            && cur.encode_utf16().count() + 1 + l.encode_utf16().count() > MAX_MESSAGE_UNITS
+        {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push('\n');
+        }
+        cur.push_str(&l);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// Picks the English or the Chinese wording; Chinese is written in Traditional characters and
 /// converted for Simplified readers.
 fn tr(lang: Lang, en: &str, zh: &str) -> String {
@@ -202,9 +258,19 @@ fn tr(lang: Lang, en: &str, zh: &str) -> String {
     }
 }
 
-/// Renders an answer.
+/// Renders an answer as a short answer ([`brief`]): what a chat, the CLI and the API show.
 #[must_use]
 pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
+    render_with(answer, corpus, false)
+}
+
+/// Renders an answer with every scheme as its full card (`schemebot ask --full`).
+#[must_use]
+pub fn render_full(answer: &Answer, corpus: &Corpus) -> Reply {
+    render_with(answer, corpus, true)
+}
+
+fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply {
     let lang = answer.lang;
     match &answer.found {
         Found::Schemes(hits) => {
@@ -212,32 +278,52 @@ pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {
                 return no_match(lang);
             };
             let scheme = &corpus.schemes[best.scheme];
-            let instead = alternatives_of(scheme, corpus);
-            let mut paras = scheme_paras(scheme, &instead, lang, &answer.intents);
+            let section = if full {
+                Section::Full
+            } else {
+                Section::for_intent(answer.intents.first().copied())
+            };
+            let mut reply = brief(scheme, section, corpus, lang);
             let alternatives: Vec<&Scheme> =
                 rest.iter().map(|h| &corpus.schemes[h.scheme]).collect();
             if !alternatives.is_empty() {
-                paras.push(Para::default().bold(tr(
-                    lang,
-                    "You may also mean:",
-                    "你可能也想查詢：",
-                )));
-                for alt in &alternatives {
-                    paras.push(one_line(alt, lang));
-                }
-            }
-            let mut buttons = card_buttons(scheme, &instead, lang);
-            if !alternatives.is_empty() {
-                buttons.push(
+                // Names only, with buttons: the short answer stays short.
+                let names: Vec<String> =
+                    alternatives.iter().map(|s| display_name(s, lang)).collect();
+                let p = Para::default()
+                    .bold(tr(lang, "You may also mean: ", "你可能也想查詢："))
+                    .text(names.join(if lang == Lang::En { "; " } else { "；" }));
+                reply = reply.with_para(&p);
+                reply.buttons.insert(
+                    reply.buttons.len().saturating_sub(1),
                     alternatives
                         .iter()
                         .map(|s| details_button(s, lang))
                         .collect(),
                 );
             }
-            Reply::from_paras(&paras, buttons)
+            reply
         }
+        Found::Compare(schemes) => compare(corpus, schemes, lang),
+        Found::Match => match_who(lang),
+        Found::SmallTalk(kind) => small_talk(*kind, lang),
         Found::List(category) => list(corpus, *category, lang),
+        Found::Filtered(filter)
+            if filter.applicant.is_some()
+                && !filter.open_only
+                && filter.sort == crate::search::SortBy::Category =>
+        {
+            let applicant = filter.applicant.unwrap_or_default();
+            let mut reply = match_result(corpus, applicant, None, lang);
+            reply.buttons.insert(
+                0,
+                vec![Button::Callback {
+                    text: tr(lang, "🎯 Narrow by what you need", "🎯 按需要收窄"),
+                    data: format!("m:{applicant}"),
+                }],
+            );
+            reply
+        }
         Found::Filtered(filter) => filtered(corpus, filter, lang),
         Found::Suggestions(hits) => suggestions(corpus, hits, lang),
         Found::Nothing => no_match(lang),

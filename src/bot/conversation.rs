@@ -1,0 +1,109 @@
+//! The wording of the conversation's own screens: the replies to 👍 and 👎, the "what were you
+//! looking for?" prompt, and the admins' `/gaps` report of what went unanswered. (Short
+//! answers, compare cards, `/match` and small talk are rendered by [`crate::render`], which the
+//! command line shares.)
+
+use crate::render::{Button, Reply, escape};
+use crate::store::GapGroup;
+use crate::text::Lang;
+
+use super::callback::{Action, CallbackData};
+use super::texts::tr;
+
+/// How many groups `/gaps` shows.
+pub const GAPS_SHOWN: usize = 15;
+
+/// The toast after 👍 or 👎.
+#[must_use]
+pub fn thanks_for_feedback(lang: Lang) -> String {
+    tr(lang, "Thanks for the feedback!", "多謝你的意見！")
+}
+
+/// After 👎: what was the person looking for? Optional, with a one-tap skip (`fbx`).
+#[must_use]
+pub fn what_was_missing(lang: Lang) -> Reply {
+    let text = tr(
+        lang,
+        "Sorry that didn't help. What were you looking for? Type it in a few words, or tap Skip.",
+        "抱歉未能幫上忙。你想找甚麼？請用幾個字告訴我，或按「略過」。",
+    );
+    Reply {
+        html: vec![escape(&text)],
+        plain: text,
+        buttons: vec![vec![Button::Callback {
+            text: tr(lang, "Skip", "略過"),
+            data: CallbackData::new(Action::SkipFeedback)
+                .in_lang(lang)
+                .format(),
+        }]],
+    }
+}
+
+/// In place of the prompt, after Skip.
+#[must_use]
+pub fn feedback_skipped(lang: Lang) -> Reply {
+    let text = tr(
+        lang,
+        "No problem. Ask me anything else about a scheme whenever you like.",
+        "沒問題。有其他計劃的問題，隨時再問我。",
+    );
+    Reply {
+        html: vec![escape(&text)],
+        plain: text,
+        buttons: Vec::new(),
+    }
+}
+
+/// The line put above the answer to a message that was also the comment on a 👎.
+#[must_use]
+pub fn comment_noted(lang: Lang) -> String {
+    tr(
+        lang,
+        "Thanks, noted for the team. Here is what I found:",
+        "多謝，已轉告團隊。以下是我找到的資料：",
+    )
+}
+
+/// Puts `note` (in italics) above a reply.
+pub fn prepend_note(reply: &mut Reply, note: &str) {
+    match reply.html.first_mut() {
+        Some(first) => *first = format!("<i>{}</i>\n\n{first}", escape(note)),
+        None => reply.html.push(format!("<i>{}</i>", escape(note))),
+    }
+    reply.plain = format!("{note}\n\n{}", reply.plain);
+}
+
+/// `/gaps`: the most frequent unanswered questions of the last 90 days, grouped by normalised
+/// text, with what happened to them and the schemes offered.
+#[must_use]
+pub fn gaps(groups: &[GapGroup], lang: Lang) -> Reply {
+    let mut lines = vec![format!(
+        "<b>{}</b>",
+        escape(&tr(
+            lang,
+            "Unanswered questions, last 90 days (most frequent first)",
+            "過去90日未能解答的問題（最常見的排先）",
+        ))
+    )];
+    let mut plain = vec![tr(
+        lang,
+        "Unanswered questions, last 90 days (most frequent first)",
+        "過去90日未能解答的問題（最常見的排先）",
+    )];
+    if groups.is_empty() {
+        let none = tr(lang, "Nothing yet.", "暫時沒有。");
+        lines.push(escape(&none));
+        plain.push(none);
+    }
+    for g in groups {
+        let text = g.to_string();
+        lines.push(escape(&text));
+        plain.push(text);
+    }
+    let html = crate::render::pack_lines(&lines);
+    Reply {
+        html,
+        plain: plain.join("\n"),
+        buttons: Vec::new(),
+    }
+}

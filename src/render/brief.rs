@@ -1,0 +1,376 @@
+//! Short answers: the first message about a scheme answers what was asked — the figures for a
+//! money question, who can apply for an eligibility question, the steps for "how do I apply",
+//! else a two-to-three-sentence summary with the key figure and the status — within
+//! [`MAX_BRIEF_CHARS_EN`] / [`MAX_BRIEF_CHARS_ZH`] characters. Section buttons under it
+//! (`sec:<id>:<section>`) show another section, or the full card, in place.
+
+use super::{
+    Button, Para, Reply, alternatives_of, closed_banner, details_button, display_name, money_facts,
+    scheme_paras, status_label, tr, url_row,
+};
+use crate::corpus::{Corpus, Scheme, Scope, Status};
+use crate::text::{Intent, Lang};
+
+/// The most characters a short answer has in English (what fits a phone screen or two).
+pub const MAX_BRIEF_CHARS_EN: usize = 1200;
+
+/// The most characters a short answer has in Chinese, which says as much in half the characters.
+pub const MAX_BRIEF_CHARS_ZH: usize = 600;
+
+/// The sentences a summary section keeps at most.
+const SUMMARY_SENTENCES: usize = 3;
+
+/// A part of a scheme's facts that a short answer (or a section button) shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Section {
+    /// A short summary with the key figure and the status.
+    Overview,
+    /// The figures and the money rules.
+    Money,
+    /// Who can apply.
+    Eligibility,
+    /// How to apply.
+    Apply,
+    /// Status and dates.
+    Status,
+    /// The whole card.
+    Full,
+}
+
+impl Section {
+    /// Every section, in button order.
+    pub const ALL: [Section; 6] = [
+        Section::Overview,
+        Section::Money,
+        Section::Eligibility,
+        Section::Apply,
+        Section::Status,
+        Section::Full,
+    ];
+
+    /// The key used in callback data (`sec:<id>:<key>`) and on the command line.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Overview => "sum",
+            Section::Money => "money",
+            Section::Eligibility => "who",
+            Section::Apply => "apply",
+            Section::Status => "when",
+            Section::Full => "full",
+        }
+    }
+
+    /// Parses [`Section::key`].
+    #[must_use]
+    pub fn from_key(key: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The section that answers a question's main intent (the overview for none).
+    #[must_use]
+    pub fn for_intent(intent: Option<Intent>) -> Section {
+        match intent {
+            None => Section::Overview,
+            Some(Intent::Money) => Section::Money,
+            Some(Intent::Eligibility) => Section::Eligibility,
+            Some(Intent::Apply) => Section::Apply,
+            Some(Intent::When) => Section::Status,
+        }
+    }
+
+    fn button_label(self, lang: Lang) -> String {
+        let (en, zh) = match self {
+            Section::Overview => ("ℹ️ Summary", "ℹ️ 簡介"),
+            Section::Money => ("💰 Money", "💰 金額"),
+            Section::Eligibility => ("👥 Who can apply", "👥 申請資格"),
+            Section::Apply => ("📝 How to apply", "📝 申請方法"),
+            Section::Status => ("📅 Status and dates", "📅 狀況及日期"),
+            Section::Full => ("📄 Full details", "📄 完整資料"),
+        };
+        tr(lang, en, zh)
+    }
+}
+
+/// The character budget of a short answer in `lang`.
+#[must_use]
+pub fn budget(lang: Lang) -> usize {
+    if lang == Lang::En {
+        MAX_BRIEF_CHARS_EN
+    } else {
+        MAX_BRIEF_CHARS_ZH
+    }
+}
+
+/// A short answer about `s` showing `section` ([`Section::Full`]: the whole card), with the
+/// section buttons, the official link, a closed scheme's alternatives and the 👍/👎 row.
+#[must_use]
+pub fn brief(s: &Scheme, section: Section, corpus: &Corpus, lang: Lang) -> Reply {
+    let instead = alternatives_of(s, corpus);
+    let paras = if section == Section::Full {
+        scheme_paras(s, &instead, lang, &[])
+    } else {
+        brief_paras(s, section, lang)
+    };
+    Reply::from_paras(&paras, brief_buttons(s, section, &instead, lang))
+}
+
+/// The keyboard of a short answer: the other sections (two rows), the official link, a closed
+/// scheme's alternatives, and feedback.
+pub(super) fn brief_buttons(
+    s: &Scheme,
+    current: Section,
+    instead: &[&Scheme],
+    lang: Lang,
+) -> Vec<Vec<Button>> {
+    let others: Vec<Button> = Section::ALL
+        .into_iter()
+        .filter(|&x| x != current && (x != Section::Overview || current == Section::Full))
+        .map(|x| Button::Callback {
+            text: x.button_label(lang),
+            data: format!("sec:{}:{}", s.id, x.key()),
+        })
+        .collect();
+    let mut rows: Vec<Vec<Button>> = others.chunks(3).map(<[Button]>::to_vec).collect();
+    rows.push(url_row(s, lang));
+    for chunk in instead.chunks(3) {
+        rows.push(chunk.iter().map(|a| details_button(a, lang)).collect());
+    }
+    rows.push(feedback_row(s));
+    rows
+}
+
+/// 👍 / 👎 for an answer about `s` (`fb:up:<id>`, `fb:down:<id>`).
+fn feedback_row(s: &Scheme) -> Vec<Button> {
+    vec![
+        Button::Callback {
+            text: "👍".to_owned(),
+            data: format!("fb:up:{}", s.id),
+        },
+        Button::Callback {
+            text: "👎".to_owned(),
+            data: format!("fb:down:{}", s.id),
+        },
+    ]
+}
+
+fn brief_paras(s: &Scheme, section: Section, lang: Lang) -> Vec<Para> {
+    let text = if lang == Lang::En { &s.en } else { &s.zh };
+    let z = |t: &str| {
+        if lang == Lang::En {
+            t.to_owned()
+        } else {
+            lang.script(t)
+        }
+    };
+    let past = s.status == Status::Closed;
+    let mut head: Vec<Para> = Vec::new();
+    if past {
+        head.push(closed_banner(s, lang));
+    }
+    head.push(Para::default().bold(display_name(s, lang)));
+    if s.scope == Scope::Related {
+        head.push(Para::default().italic(tr(
+            lang,
+            "ℹ️ A related fund, not an I&T scheme.",
+            "ℹ️ 相關基金，不屬創新科技計劃。",
+        )));
+    }
+    let foot = Para::default().italic(tr(
+        lang,
+        &format!(
+            "Facts as of {}. Check the official page before applying.",
+            s.as_of
+        ),
+        &format!("資料截至{}。申請前請先查閱官方網頁。", s.as_of),
+    ));
+
+    // The section's own lines: a heading and the figures that come before the prose.
+    let (label, lines, prose, note): (String, Vec<String>, String, Option<String>) = match section {
+        Section::Overview => {
+            let mut lines = Vec::new();
+            if let Some(first) = money_facts(&s.money, lang).into_iter().next() {
+                lines.push(format!("💰 {}", first.trim_start_matches("• ")));
+            }
+            lines.push(format!(
+                "📅 {}",
+                status_label(s, lang)
+                    .trim_matches(|c| c == '(' || c == ')' || c == '（' || c == '）')
+            ));
+            (
+                String::new(),
+                lines,
+                first_sentences(&z(&text.summary), SUMMARY_SENTENCES),
+                None,
+            )
+        }
+        Section::Money => (
+            if past {
+                tr(lang, "💰 Money (past terms)", "💰 金額（過往條款）")
+            } else {
+                tr(lang, "💰 Money", "💰 金額")
+            },
+            money_facts(&s.money, lang),
+            z(&text.money),
+            None,
+        ),
+        Section::Eligibility => (
+            if past {
+                tr(
+                    lang,
+                    "👥 Who could apply (past terms)",
+                    "👥 申請資格（過往條款）",
+                )
+            } else {
+                tr(lang, "👥 Who can apply", "👥 申請資格")
+            },
+            Vec::new(),
+            z(&text.eligibility),
+            (!s.individuals_can_apply).then(|| {
+                tr(
+                    lang,
+                    "Individuals cannot apply directly.",
+                    "個人不能直接申請。",
+                )
+            }),
+        ),
+        Section::Apply => (
+            tr(lang, "📝 How to apply", "📝 申請方法"),
+            Vec::new(),
+            z(&text.apply),
+            None,
+        ),
+        Section::Status => (
+            format!(
+                "{} {}",
+                tr(lang, "📅 Status", "📅 最新狀況"),
+                status_label(s, lang)
+            ),
+            Vec::new(),
+            z(&text.status),
+            None,
+        ),
+        Section::Full => unreachable!("the full card is rendered by scheme_paras"),
+    };
+
+    let chars = |p: &Para| p.plain().chars().count() + 2;
+    let mut fixed: usize = head.iter().map(chars).sum::<usize>() + chars(&foot);
+    fixed += label.chars().count() + lines.iter().map(|l| l.chars().count() + 1).sum::<usize>();
+    fixed += note.as_ref().map_or(0, |n| n.chars().count() + 1);
+    let more = tr(lang, " (more: 📄 Full details)", "（詳見「📄 完整資料」）");
+    let room = budget(lang).saturating_sub(fixed + more.chars().count() + 2);
+    let (prose, was_cut) = cut_sentences(&prose, room);
+
+    let mut body = Para::default();
+    if !label.is_empty() {
+        body = body.bold(label).text("\n");
+    }
+    if section == Section::Overview {
+        body = body.text(prose);
+        if was_cut {
+            body = body.italic(more.clone());
+        }
+        for l in &lines {
+            body = body.text(format!("\n{l}"));
+        }
+    } else {
+        for l in &lines {
+            body = body.text(format!("{l}\n"));
+        }
+        body = body.text(prose);
+        if was_cut {
+            body = body.italic(more);
+        }
+    }
+    if let Some(note) = note {
+        body = body.text("\n").italic(note);
+    }
+    let mut paras = head;
+    paras.push(body);
+    paras.push(foot);
+    paras
+}
+
+/// The first `n` sentences of `text`.
+fn first_sentences(text: &str, n: usize) -> String {
+    let ends = sentence_ends(text);
+    match ends.get(n.saturating_sub(1)) {
+        Some(&end) => text[..end].trim().to_owned(),
+        None => text.trim().to_owned(),
+    }
+}
+
+/// Byte offsets just after each sentence of `text` ("。", "！", "？", "；" or ". " and the like).
+fn sentence_ends(text: &str) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let end = i + c.len_utf8();
+        let boundary = match c {
+            '。' | '！' | '？' | '；' => true,
+            '.' | '!' | '?' | ';' => iter.peek().is_none_or(|&(_, n)| n == ' '),
+            _ => false,
+        };
+        if boundary {
+            ends.push(end);
+        }
+    }
+    if ends.last() != Some(&text.len()) {
+        ends.push(text.len());
+    }
+    ends
+}
+
+/// `text` cut to at most `max` characters at a sentence end (or, when even the first sentence
+/// is too long, at a character with "…"), and whether anything was cut.
+fn cut_sentences(text: &str, max: usize) -> (String, bool) {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return (text.to_owned(), false);
+    }
+    let fits = sentence_ends(text)
+        .into_iter()
+        .take_while(|&end| text[..end].chars().count() <= max)
+        .last();
+    match fits {
+        Some(end) => (text[..end].trim().to_owned(), true),
+        None => {
+            let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+            (format!("{}…", kept.trim_end()), true)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_at_sentence_ends() {
+        let text = "One two. Three four. Five six.";
+        assert_eq!(cut_sentences(text, 100), (text.to_owned(), false));
+        assert_eq!(
+            cut_sentences(text, 21),
+            ("One two. Three four.".to_owned(), true)
+        );
+        assert_eq!(cut_sentences(text, 5), ("One…".to_owned(), true));
+        assert_eq!(
+            cut_sentences("第一句。第二句。", 5),
+            ("第一句。".to_owned(), true)
+        );
+        assert_eq!(first_sentences("A b. C d. E f. G h.", 3), "A b. C d. E f.");
+        // Decimals and abbreviations followed by no space do not end a sentence.
+        assert_eq!(
+            first_sentences("HK$1.5 million. More.", 1),
+            "HK$1.5 million."
+        );
+    }
+
+    #[test]
+    fn section_keys_round_trip() {
+        for s in Section::ALL {
+            assert_eq!(Section::from_key(s.key()), Some(s));
+        }
+        assert_eq!(Section::from_key("nope"), None);
+    }
+}

@@ -1,0 +1,104 @@
+//! The compare card: two or three schemes side by side, field by field (who can apply, money
+//! and matching, status and dates, responsible body), one line per scheme under each field so
+//! it reads on a phone. Every value comes from the corpus's structured fields.
+
+use super::{
+    Para, Reply, applicant_label, details_button, display_name, money_facts, status_label, tr,
+};
+use crate::corpus::{Corpus, Scheme};
+use crate::text::Lang;
+
+/// A compare card of `schemes` (indexes into `corpus.schemes`, in the order asked).
+#[must_use]
+pub fn compare(corpus: &Corpus, schemes: &[usize], lang: Lang) -> Reply {
+    let picked: Vec<&Scheme> = schemes.iter().map(|&i| &corpus.schemes[i]).collect();
+    let short = |s: &Scheme| s.acronym.clone().unwrap_or_else(|| display_name(s, lang));
+    let title = picked
+        .iter()
+        .map(|s| short(s))
+        .collect::<Vec<_>>()
+        .join(" vs ");
+    let mut paras = vec![Para::default().bold(format!("⚖️ {title}"))];
+    let field = |label: String, value: &dyn Fn(&Scheme) -> String| {
+        let mut p = Para::default().bold(label);
+        for s in &picked {
+            p = p
+                .text("\n• ")
+                .bold(short(s))
+                .text(format!(": {}", value(s)));
+        }
+        p
+    };
+    paras.push(field(
+        tr(lang, "👥 Who can apply", "👥 申請者"),
+        &|s: &Scheme| who(s, lang),
+    ));
+    paras.push(field(
+        tr(lang, "💰 Money and matching", "💰 金額及配對"),
+        &|s: &Scheme| money(s, lang),
+    ));
+    paras.push(field(
+        tr(lang, "📅 Status and dates", "📅 狀況及日期"),
+        &|s: &Scheme| {
+            status_label(s, lang)
+                .trim_matches(|c| c == '(' || c == ')' || c == '（' || c == '）')
+                .to_owned()
+        },
+    ));
+    paras.push(field(
+        tr(lang, "🏛 Responsible body", "🏛 負責機構"),
+        &|s: &Scheme| {
+            if lang == Lang::En {
+                s.body_en.clone()
+            } else {
+                lang.script(&s.body_zh)
+            }
+        },
+    ));
+    paras.push(Para::default().italic(tr(
+        lang,
+        "Tap a scheme for its details; check each official page before applying.",
+        "按下計劃查看詳情；申請前請查閱各官方網頁。",
+    )));
+    let buttons = vec![picked.iter().map(|s| details_button(s, lang)).collect()];
+    Reply::from_paras(&paras, buttons)
+}
+
+/// Who applies, from the structured applicant kinds.
+fn who(s: &Scheme, lang: Lang) -> String {
+    let kinds: Vec<String> = s
+        .applicants
+        .iter()
+        .filter(|k| k.as_str() != "public")
+        .map(|k| applicant_label(k, lang))
+        .collect();
+    let sep = if lang == Lang::En { ", " } else { "、" };
+    let mut out = if kinds.is_empty() {
+        tr(
+            lang,
+            "no applications (not a grant scheme)",
+            "不設申請（並非資助計劃）",
+        )
+    } else {
+        kinds.join(sep)
+    };
+    out.push_str(&if s.individuals_can_apply {
+        tr(lang, "; individuals can apply", "；個人可申請")
+    } else {
+        tr(lang, "; not individuals", "；個人不能申請")
+    });
+    out
+}
+
+/// The money figures and the matching ratio (at most three), or "no figure".
+fn money(s: &Scheme, lang: Lang) -> String {
+    let facts: Vec<String> = money_facts(&s.money, lang)
+        .into_iter()
+        .map(|f| f.trim_start_matches("• ").to_owned())
+        .take(3)
+        .collect();
+    if facts.is_empty() {
+        return tr(lang, "no figure in my facts", "資料中沒有金額");
+    }
+    facts.join(if lang == Lang::En { "; " } else { "；" })
+}

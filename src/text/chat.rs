@@ -1,0 +1,371 @@
+//! Conversation cues: small talk (greetings, thanks, goodbyes, "who are you", "can you help
+//! me") and the words that tie a question to the last answer ("is it open?", "and TechTAS?",
+//! "A vs B", "what can I apply for?").
+//!
+//! The phrases live in `data/chat.toml`, one list per kind and register, matched after
+//! [`name_key`] folding (so one Traditional spelling covers Simplified), Latin phrases on word
+//! boundaries only. A message is small talk only when, once every known phrase and filler word is
+//! removed, nothing is left: "thanks" is small talk, "thanks, and how much is TVP?" is a question.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::normalize::name_key;
+
+/// The phrase lists, embedded at build time.
+pub const SOURCE: &str = include_str!("data/chat.toml");
+
+/// What kind of small talk a message is; the reply depends on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SmallTalk {
+    /// "who are you", "are you a bot", "你係真人嗎".
+    Identity,
+    /// "can you help me", "我想問".
+    Help,
+    /// "thanks", "唔該晒", "谢谢".
+    Thanks,
+    /// "bye", "拜拜".
+    Bye,
+    /// "hi", "早晨".
+    Greeting,
+}
+
+impl SmallTalk {
+    /// Every kind, in the order that decides a message with several ("hi, who are you?").
+    pub const ALL: [SmallTalk; 5] = [
+        SmallTalk::Identity,
+        SmallTalk::Help,
+        SmallTalk::Thanks,
+        SmallTalk::Bye,
+        SmallTalk::Greeting,
+    ];
+
+    /// The key used in `smalltalk.toml`, JSON output and metrics.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            SmallTalk::Identity => "identity",
+            SmallTalk::Help => "help",
+            SmallTalk::Thanks => "thanks",
+            SmallTalk::Bye => "bye",
+            SmallTalk::Greeting => "greeting",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Phrases {
+    en: Vec<String>,
+    zh: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmallTalkFile {
+    identity: Phrases,
+    help: Phrases,
+    thanks: Phrases,
+    bye: Phrases,
+    greeting: Phrases,
+    filler: Phrases,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Compare {
+    en: Vec<String>,
+    zh: Vec<String>,
+    weak: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Continues {
+    start_en: Vec<String>,
+    start_zh: Vec<String>,
+    end_zh: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CuesFile {
+    compare: Compare,
+    refer: Phrases,
+    continues: Continues,
+    #[serde(rename = "match")]
+    match_: Phrases,
+    eligibility: Phrases,
+    when: Phrases,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    smalltalk: SmallTalkFile,
+    cues: CuesFile,
+}
+
+fn file() -> &'static File {
+    static FILE: OnceLock<File> = OnceLock::new();
+    FILE.get_or_init(|| toml::from_str(SOURCE).expect("src/text/data/chat.toml is valid"))
+}
+
+/// Folded keys of `phrases`, longest first.
+fn keys<'a>(phrases: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = phrases
+        .into_iter()
+        .map(|p| name_key(p))
+        .filter(|k| !k.is_empty())
+        .collect();
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    out
+}
+
+/// The cue lists, folded.
+struct Cues {
+    compare: Vec<String>,
+    compare_weak: Vec<String>,
+    refer: Vec<String>,
+    start: Vec<String>,
+    end: Vec<String>,
+    match_: Vec<String>,
+    eligibility: Vec<String>,
+    when: Vec<String>,
+}
+
+fn cues() -> &'static Cues {
+    static CUES: OnceLock<Cues> = OnceLock::new();
+    CUES.get_or_init(|| {
+        let c = &file().cues;
+        Cues {
+            compare: keys(c.compare.en.iter().chain(&c.compare.zh)),
+            compare_weak: keys(&c.compare.weak),
+            refer: keys(c.refer.en.iter().chain(&c.refer.zh)),
+            start: keys(c.continues.start_en.iter().chain(&c.continues.start_zh)),
+            end: keys(&c.continues.end_zh),
+            match_: keys(c.match_.en.iter().chain(&c.match_.zh)),
+            eligibility: keys(c.eligibility.en.iter().chain(&c.eligibility.zh)),
+            when: keys(c.when.en.iter().chain(&c.when.zh)),
+        }
+    })
+}
+
+/// Folded phrases, longest first, each with its kind (`None` for filler).
+fn phrases() -> &'static [(String, Option<SmallTalk>)] {
+    static PHRASES: OnceLock<Vec<(String, Option<SmallTalk>)>> = OnceLock::new();
+    PHRASES.get_or_init(|| {
+        let file = &file().smalltalk;
+        let lists = [
+            (&file.identity, Some(SmallTalk::Identity)),
+            (&file.help, Some(SmallTalk::Help)),
+            (&file.thanks, Some(SmallTalk::Thanks)),
+            (&file.bye, Some(SmallTalk::Bye)),
+            (&file.greeting, Some(SmallTalk::Greeting)),
+            (&file.filler, None),
+        ];
+        let mut out: Vec<(String, Option<SmallTalk>)> = lists
+            .iter()
+            .flat_map(|(p, kind)| p.en.iter().chain(&p.zh).map(move |x| (name_key(x), *kind)))
+            .filter(|(key, _)| !key.is_empty())
+            .collect();
+        out.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        out.dedup_by(|a, b| a.0 == b.0);
+        out
+    })
+}
+
+/// Whether a match of `phrase` at byte `start` of `text` stands on word boundaries: Latin
+/// phrases must not touch other Latin letters or digits ("hi" is not in "chip").
+fn on_boundaries(text: &str, start: usize, phrase: &str) -> bool {
+    let end = start + phrase.len();
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let first_latin = phrase
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let last_latin = phrase
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    !((first_latin && latin(before)) || (last_latin && latin(after)))
+}
+
+/// Whether folded `text` contains `phrase` on word boundaries.
+fn contains(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase)
+        .any(|(i, _)| on_boundaries(text, i, phrase))
+}
+
+/// What a question says about its place in a conversation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cue {
+    /// Asks to compare ("vs", "有咩分別", "还是").
+    pub compare: bool,
+    /// Compares only if two schemes are named in the question itself ("TVP or TSSSU").
+    pub compare_weak: bool,
+    /// Points back at the last answer's scheme ("it", "佢", "这个").
+    pub refers_back: bool,
+    /// Continues the last question with another subject ("and TechTAS?", "咁科技券呢？").
+    pub continues: bool,
+    /// Asks what the asker can apply for ("what can I apply for?", "我可以申請咩").
+    pub asks_match: bool,
+    /// Asks who may apply ("who can apply?", "可唔可以申請", "can my start-up apply?"),
+    /// though it says "apply".
+    pub asks_eligibility: bool,
+    /// Asks about status, dates or time ("can I still apply?", "how long", "幾耐").
+    pub asks_when: bool,
+}
+
+/// Verbs that make "can … <verb>" a question about who may take part.
+const TAKE_PART: [&str; 6] = ["apply", "join", "use", "lead", "participate", "qualify"];
+
+/// "can my start-up apply", "can a Mainland company apply to NIAS": "can" followed, within four
+/// words, by a verb of taking part.
+fn can_take_part(text: &str) -> bool {
+    let words: Vec<&str> = text.split(' ').collect();
+    words.iter().enumerate().any(|(i, w)| {
+        *w == "can"
+            && words[i + 1..]
+                .iter()
+                .take(5)
+                .skip(1)
+                .any(|v| TAKE_PART.contains(v))
+    })
+}
+
+/// Reads the conversation cues of `question`.
+#[must_use]
+pub fn cue(question: &str) -> Cue {
+    let text = name_key(question);
+    let c = cues();
+    let any = |list: &[String]| list.iter().any(|p| contains(&text, p));
+    // "IT" in capitals is the subject ("IT teachers"), not the pronoun.
+    let refers_back = c.refer.iter().any(|p| {
+        contains(&text, p)
+            && (p != "it"
+                || question
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .any(|w| w == "it" || w == "It"))
+    });
+    let starts = c.start.iter().any(|p| {
+        text.strip_prefix(p.as_str())
+            .is_some_and(|rest| on_boundaries(&text, 0, p) && !rest.is_empty())
+    });
+    let ends = c.end.iter().any(|p| text.ends_with(p.as_str()));
+    Cue {
+        compare: any(&c.compare),
+        compare_weak: any(&c.compare_weak),
+        refers_back,
+        continues: starts || ends,
+        asks_match: any(&c.match_),
+        asks_eligibility: any(&c.eligibility) || can_take_part(&text),
+        asks_when: any(&c.when),
+    }
+}
+
+/// The kind of small talk `message` is, or `None` when it says anything else.
+#[must_use]
+pub fn classify(message: &str) -> Option<SmallTalk> {
+    let mut text = name_key(message);
+    if text.is_empty() {
+        return None;
+    }
+    let mut kinds: Vec<SmallTalk> = Vec::new();
+    for (phrase, kind) in phrases() {
+        while let Some(start) = text
+            .match_indices(phrase.as_str())
+            .map(|(i, _)| i)
+            .find(|&i| on_boundaries(&text, i, phrase))
+        {
+            text.replace_range(start..start + phrase.len(), " ");
+            if let Some(k) = kind {
+                kinds.push(*k);
+            }
+        }
+    }
+    if !text.trim().is_empty() {
+        return None;
+    }
+    SmallTalk::ALL.into_iter().find(|k| kinds.contains(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greetings_thanks_and_goodbyes_in_every_register() {
+        for (message, kind) in [
+            ("hi", SmallTalk::Greeting),
+            ("Hello!", SmallTalk::Greeting),
+            ("早晨", SmallTalk::Greeting),
+            ("thanks!", SmallTalk::Thanks),
+            ("ok thanks", SmallTalk::Thanks),
+            ("Thank you so much", SmallTalk::Thanks),
+            ("唔該晒", SmallTalk::Thanks),
+            ("谢谢你", SmallTalk::Thanks),
+            ("多謝晒！", SmallTalk::Thanks),
+            ("bye", SmallTalk::Bye),
+            ("拜拜", SmallTalk::Bye),
+            ("who are you?", SmallTalk::Identity),
+            ("are you a human?", SmallTalk::Identity),
+            ("你係真人嗎？", SmallTalk::Identity),
+            ("你是机器人吗", SmallTalk::Identity),
+            ("hi, who are you?", SmallTalk::Identity),
+            ("good morning, can you help me?", SmallTalk::Help),
+        ] {
+            assert_eq!(classify(message), Some(kind), "{message}");
+        }
+    }
+
+    #[test]
+    fn cues_of_follow_ups_comparisons_and_matching() {
+        assert!(cue("TVP vs TSSSU").compare);
+        assert!(cue("產學研1+同TSSSU有咩分別？").compare);
+        assert!(cue("RAISe+和TSSSU有什么区别？").compare);
+        assert!(cue("Is TTPS the same thing as TechTAS?").compare);
+        assert!(!cue("how much is TVP?").compare);
+        assert!(cue("TVP or TSSSU?").compare_weak);
+        assert!(cue("is it still open?").refers_back);
+        assert!(cue("佢幾時截止？").refers_back);
+        assert!(!cue("IT teacher funding").refers_back);
+        assert!(!cue("how much?").refers_back);
+        assert!(cue("and TechTAS?").continues);
+        assert!(cue("咁科技券呢？").continues);
+        assert!(cue("那RAISe+呢").continues);
+        assert!(cue("what about ITSP").continues);
+        assert!(!cue("android app funding").continues);
+        assert!(cue("Which schemes can I apply for?").asks_match);
+        assert!(cue("我係學生有咩可以申請").asks_match);
+        assert!(!cue("how do I apply for TVP?").asks_match);
+        assert!(cue("who can apply?").asks_eligibility);
+        assert!(cue("個人可唔可以申請？").asks_eligibility);
+        assert!(!cue("how do I apply?").asks_eligibility);
+        assert!(cue("Can a Mainland company apply to NIAS?").asks_eligibility);
+        assert!(!cue("can I apply?").asks_when);
+        assert!(cue("can I still apply?").asks_when);
+        assert!(cue("仲可唔可以申請？").asks_when);
+        assert!(cue("how long does the visa take?").asks_when);
+    }
+
+    #[test]
+    fn a_question_with_pleasantries_is_not_small_talk() {
+        for message in [
+            "thanks, and how much is TVP?",
+            "hi, what is TechTAS?",
+            "你好，科技券點申請？",
+            "chip design funding",
+            "history of ITF",
+            "",
+            "???",
+            "Thanksgiving grants",
+        ] {
+            assert_eq!(classify(message), None, "{message}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Conversations: the chats in conversations.tsv (turns of two to four questions, written from
+//! the fact sheet alone), each turn answered with the context the previous answer left, exactly
+//! as the bot and `ask --conversation` do. A turn is right when it is about the expected scheme
+//! (the first of a compare card; `none` for small talk; `list` for "what can I apply for") and
+//! leads with the expected section (summary, money, eligibility, apply, when; `compare`,
+//! `smalltalk` and `match` are the kind of answer). Split by conversation, like the question
+//! set, into a development and a test half; failures are printed for the dev half only.
+
+use std::collections::BTreeMap;
+
+use schemebot::answer::{Context, DEFAULT_LIMIT, Remember, answer_in};
+use schemebot::render::Section;
+use schemebot::search::Found;
+use schemebot::search::decision::is_dev;
+
+use crate::support::engine::engine;
+
+/// The share of turns that must be right, per split (issue 11: 95%).
+const FLOOR: f64 = 95.0;
+
+/// What a turn got: (scheme or `none` / `list`, intent label).
+fn got(found: &Found, intents: &[schemebot::text::Intent]) -> (String, String) {
+    let corpus = engine().corpus();
+    let section = Section::for_intent(intents.first().copied());
+    let intent = match section {
+        Section::Overview | Section::Full => "summary",
+        Section::Money => "money",
+        Section::Eligibility => "eligibility",
+        Section::Apply => "apply",
+        Section::Status => "when",
+    };
+    match found {
+        Found::Schemes(hits) => (
+            hits.first()
+                .map_or("none".to_owned(), |h| corpus.schemes[h.scheme].id.clone()),
+            intent.to_owned(),
+        ),
+        Found::Compare(schemes) => (corpus.schemes[schemes[0]].id.clone(), "compare".to_owned()),
+        Found::SmallTalk(_) => ("none".to_owned(), "smalltalk".to_owned()),
+        Found::Match | Found::Filtered(_) => ("list".to_owned(), "match".to_owned()),
+        Found::List(_) => ("list".to_owned(), "list".to_owned()),
+        Found::Suggestions(_) => ("suggest".to_owned(), intent.to_owned()),
+        Found::Nothing => ("none".to_owned(), "none".to_owned()),
+    }
+}
+
+/// Whether a compare turn is right: a compare card that includes the expected scheme.
+fn compare_ok(found: &Found, expected: &str) -> bool {
+    let corpus = engine().corpus();
+    matches!(found, Found::Compare(s) if s.iter().any(|&i| corpus.schemes[i].id == expected))
+}
+
+fn run(file: &str, set: &str) -> (BTreeMap<&'static str, (usize, usize)>, Vec<String>) {
+    let corpus = engine().corpus();
+    let mut chats: BTreeMap<&str, Vec<(&str, &str, &str)>> = BTreeMap::new();
+    for (n, line) in set.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [id, _turn, expected, intent, text] = cols[..] else {
+            panic!("{file}:{}: expected 5 tab-separated columns", n + 1);
+        };
+        assert!(
+            matches!(expected, "none" | "list") || corpus.get(expected).is_some(),
+            "{file}:{}: unknown scheme {expected}",
+            n + 1
+        );
+        chats.entry(id).or_default().push((expected, intent, text));
+    }
+    let mut tally: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (id, turns) in &chats {
+        let split = if is_dev(id) { "dev" } else { "test" };
+        let mut context: Option<Context> = None;
+        for (expected, intent, text) in turns {
+            let a = answer_in(engine(), text, None, DEFAULT_LIMIT, context.as_ref());
+            match Context::after(&a, corpus) {
+                Remember::Set(c) => context = Some(c),
+                Remember::Keep => {}
+                Remember::Forget => context = None,
+            }
+            let (scheme, lead) = got(&a.found, &a.intents);
+            let ok = if *intent == "compare" {
+                compare_ok(&a.found, expected)
+            } else {
+                scheme == *expected && lead == *intent
+            };
+            let t = tally.entry(split).or_default();
+            t.1 += 1;
+            if ok {
+                t.0 += 1;
+            } else if split == "dev" {
+                failures.push(format!(
+                    "  {file} {id}: {text}\n      expected {expected}/{intent}, got {scheme}/{lead}"
+                ));
+            }
+        }
+    }
+    (tally, failures)
+}
+
+#[test]
+fn follow_ups_switches_comparisons_and_small_talk_in_both_splits() {
+    let mut report = String::new();
+    let mut below = Vec::new();
+    let mut all_failures = Vec::new();
+    for (file, set) in [("conversations.tsv", include_str!("conversations.tsv"))] {
+        let (tally, failures) = run(file, set);
+        all_failures.extend(failures);
+        for (split, (ok, n)) in &tally {
+            let share = 100.0 * *ok as f64 / *n as f64;
+            report.push_str(&format!("{file} {split:5} {ok:3}/{n:3} {share:5.1}%\n"));
+            if share < FLOOR {
+                below.push(format!("{file} {split}: {share:.1}% < {FLOOR}%"));
+            }
+        }
+    }
+    println!("{report}dev failures:\n{}", all_failures.join("\n"));
+    assert!(below.is_empty(), "{}\n{report}", below.join("\n"));
+}
