@@ -153,8 +153,13 @@ pub fn answer_in(
     let mut intents = outcome.intents.clone();
     // Phrases say more than words: "who can apply?" says "apply" but asks who; "can I still
     // apply?" asks whether it is open.
+    if cue.asks_count && !cue.asks_money {
+        intents.retain(|&i| i != Intent::Money);
+    }
     let lead = if cue.asks_when {
         Some(Intent::When)
+    } else if cue.asks_apply {
+        Some(Intent::Apply)
     } else if cue.asks_eligibility || intents.contains(&Intent::Eligibility) {
         Some(Intent::Eligibility)
     } else {
@@ -195,15 +200,16 @@ pub fn answer_in(
         return reply(found, intents, false);
     }
 
-    if about.named.is_empty() && !about.list {
+    if about.named.is_empty() && (!about.list || cue.refers_back) {
         // "How much?", "is it still open?", "个人可以申请吗？" after an answer about a scheme;
         // also a short question nothing else answers ("can a company lead?").
         if let Some(&before) = last.first() {
-            let elsewhere = matches!(outcome.found, Found::Schemes(_)) && about.topical;
+            let elsewhere =
+                matches!(outcome.found, Found::Schemes(_)) && about.topical && about.evidence;
             let unanswered = matches!(outcome.found, Found::Nothing | Found::Suggestions(_))
                 && is_short(&question);
             // "那科学园的呢？" moves on to another subject, even when it names no scheme.
-            let moves_on = cue.continues && about.topical;
+            let moves_on = cue.continues && about.topical && about.evidence;
             let follows = !moves_on
                 && (!about.topical
                     || cue.refers_back

@@ -18,7 +18,7 @@ use crate::corpus::{Corpus, Scheme};
 use crate::text::{ANALYZER_NAME, Analyzer, SchemeTokenizer, lexicon};
 
 /// Bump when the schema or the analysis changes in a way the fingerprint cannot see.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const STAMP: &str = "schemebot-stamp.json";
 const CURRENT: &str = "current";

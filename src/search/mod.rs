@@ -203,6 +203,10 @@ pub struct About {
     pub named: Vec<usize>,
     /// Whether the question has a content word (a topic or category word) or quotes a figure.
     pub topical: bool,
+    /// Whether the best candidate has evidence beyond its prose: a word of the question in its
+    /// names or keywords, or one of its money figures. A follow-up ("每間最多資助幾多？")
+    /// that merely shares prose words with another scheme has none.
+    pub evidence: bool,
     /// Whether the question asks to browse ("list", "有哪些").
     pub list: bool,
     /// Applicant kinds the asker states ("I'm a student" → `["student"]`), vocabulary keys.
@@ -787,6 +791,7 @@ impl Engine {
         let Some(top) = hits.first().map(|h| h.scheme) else {
             return Ok((Found::Nothing, None));
         };
+        about.evidence = !strong[top].is_empty() || money_match[top];
         let weighted = |h: &Hit| {
             if h.named {
                 h.score - named[&h.scheme].bonus

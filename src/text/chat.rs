@@ -98,6 +98,9 @@ struct CuesFile {
     match_: Phrases,
     eligibility: Phrases,
     when: Phrases,
+    apply: Phrases,
+    count: Phrases,
+    money: Phrases,
 }
 
 #[derive(Deserialize)]
@@ -134,6 +137,9 @@ struct Cues {
     match_: Vec<String>,
     eligibility: Vec<String>,
     when: Vec<String>,
+    apply: Vec<String>,
+    count: Vec<String>,
+    money: Vec<String>,
 }
 
 fn cues() -> &'static Cues {
@@ -149,6 +155,9 @@ fn cues() -> &'static Cues {
             match_: keys(c.match_.en.iter().chain(&c.match_.zh)),
             eligibility: keys(c.eligibility.en.iter().chain(&c.eligibility.zh)),
             when: keys(c.when.en.iter().chain(&c.when.zh)),
+            apply: keys(c.apply.en.iter().chain(&c.apply.zh)),
+            count: keys(c.count.en.iter().chain(&c.count.zh)),
+            money: keys(c.money.en.iter().chain(&c.money.zh)),
         }
     })
 }
@@ -219,20 +228,27 @@ pub struct Cue {
     pub asks_eligibility: bool,
     /// Asks about status, dates or time ("can I still apply?", "how long", "幾耐").
     pub asks_when: bool,
+    /// Asks how to apply ("what are the steps?", "點樣申請").
+    pub asks_apply: bool,
+    /// Asks how many ("how many labs", "幾多個"), not how much.
+    pub asks_count: bool,
+    /// Names money plainly ("most", "maximum", "錢", "上限"): a count question with it is
+    /// still about money ("一間公司最多可以請幾多個？").
+    pub asks_money: bool,
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
 const TAKE_PART: [&str; 6] = ["apply", "join", "use", "lead", "participate", "qualify"];
 
-/// "can my start-up apply", "can a Mainland company apply to NIAS": "can" followed, within four
-/// words, by a verb of taking part.
+/// "can my start-up apply", "can a professor who already works in HK lead a project": "can"
+/// followed, within eight words, by a verb of taking part.
 fn can_take_part(text: &str) -> bool {
     let words: Vec<&str> = text.split(' ').collect();
     words.iter().enumerate().any(|(i, w)| {
         *w == "can"
             && words[i + 1..]
                 .iter()
-                .take(5)
+                .take(9)
                 .skip(1)
                 .any(|v| TAKE_PART.contains(v))
     })
@@ -265,6 +281,9 @@ pub fn cue(question: &str) -> Cue {
         asks_match: any(&c.match_),
         asks_eligibility: any(&c.eligibility) || can_take_part(&text),
         asks_when: any(&c.when),
+        asks_apply: any(&c.apply),
+        asks_count: any(&c.count),
+        asks_money: any(&c.money),
     }
 }
 
@@ -316,6 +335,7 @@ mod tests {
             ("are you a human?", SmallTalk::Identity),
             ("你係真人嗎？", SmallTalk::Identity),
             ("你是机器人吗", SmallTalk::Identity),
+            ("你係真人嚟㗎？", SmallTalk::Identity),
             ("hi, who are you?", SmallTalk::Identity),
             ("good morning, can you help me?", SmallTalk::Help),
         ] {
@@ -351,6 +371,10 @@ mod tests {
         assert!(cue("can I still apply?").asks_when);
         assert!(cue("仲可唔可以申請？").asks_when);
         assert!(cue("how long does the visa take?").asks_when);
+        assert!(cue("到什么时候结束？").asks_when);
+        assert!(cue("咁我哋要點做？").asks_apply);
+        assert!(cue("how many labs are there?").asks_count);
+        assert!(!cue("你係真人嚟㗎？").asks_match);
     }
 
     #[test]

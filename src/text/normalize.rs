@@ -184,4 +184,20 @@ mod tests {
         assert_eq!(name_key("RAISe+"), "raise");
         assert_eq!(name_key("Tech-TAS  visa!"), "tech tas visa");
     }
+
+    #[test]
+    fn simplified_and_traditional_spellings_fold_alike() {
+        for (hans, hant) in [
+            ("什么时候", "什麼時候"),
+            ("看着", "看著"),
+            ("人才", "人才"),
+            ("台湾", "臺灣"),
+        ] {
+            assert_eq!(
+                normalize(hans).text(),
+                normalize(hant).text(),
+                "{hans} / {hant}"
+            );
+        }
+    }
 }

@@ -21,6 +21,8 @@ mod answer;
 mod cli;
 // The Telegram bot end to end against the fake Bot API.
 mod bot;
+// Conversations end to end: follow-ups, sections, compare, /match, small talk, feedback, gaps.
+mod chat;
 // Subscriptions, change notices, delivery and admin commands end to end.
 mod subscriptions;
 // The send path under injected faults (5xx, 429, refused HTML, migrations), topics,
