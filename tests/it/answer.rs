@@ -169,3 +169,27 @@ fn a_comparison_is_a_compare_card_with_a_button_per_scheme() {
         assert!(r.plain.contains(field), "{field}: {}", r.plain);
     }
 }
+
+#[test]
+fn every_short_answer_of_every_scheme_fits_its_budget_and_telegrams_rules() {
+    use schemebot::render::{Section, brief, budget};
+    let corpus = engine().corpus();
+    for scheme in &corpus.schemes {
+        for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {
+            for section in Section::ALL {
+                let r = brief(scheme, section, corpus, lang);
+                assert_sendable(&r);
+                if section != Section::Full {
+                    let chars = r.plain.chars().count();
+                    assert!(
+                        chars <= budget(lang),
+                        "{} {section:?} {lang:?}: {chars} characters\n{}",
+                        scheme.id,
+                        r.plain
+                    );
+                    assert_eq!(r.html.len(), 1, "one message: {}", scheme.id);
+                }
+            }
+        }
+    }
+}
