@@ -9,8 +9,8 @@
 
 use crate::corpus::{Category, Corpus, Money, Scheme, Status};
 use crate::render::{
-    Button, ENQUIRY_EMAIL, ENQUIRY_PHONE, MAX_MESSAGE_UNITS, Reply, category_label, display_name,
-    escape, hkd, list, scheme_reply,
+    Button, ENQUIRY_EMAIL, ENQUIRY_PHONE, GOVERNMENT_LINE, MAX_MESSAGE_UNITS, Reply,
+    category_label, display_name, escape, hkd, list, scheme_reply,
 };
 use crate::store::{Stats, Topic};
 use crate::text::Lang;
@@ -287,7 +287,7 @@ pub fn help(lang: Lang, me: &str) -> Reply {
     reply(&lines, vec![vec![browse_button(lang)]])
 }
 
-/// `/about`: sources, as-of dates, the ITF enquiry contact and links.
+/// `/about`: sources, as-of dates, the ITF enquiry contact, 1823 for the rest, and links.
 #[must_use]
 pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
     let n = corpus.schemes.len();
@@ -327,6 +327,7 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
             )),
             line(),
             line().b("ITF enquiries: ").t(&format!("📞 {ENQUIRY_PHONE} · ✉️ {ENQUIRY_EMAIL}")),
+            line().t(&format!("Other schemes: each card says whom to ask; the Government's enquiry line is {GOVERNMENT_LINE}.")),
             line()
                 .b("Links: ")
                 .a("Innovation and Technology Fund", itf_url)
@@ -350,6 +351,7 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
                 ))),
                 line(),
                 line().b(&z("創新及科技基金查詢：")).t(&format!("📞 {ENQUIRY_PHONE} · ✉️ {ENQUIRY_EMAIL}")),
+                line().t(&z(&format!("其他計劃：每個計劃都列明查詢方法；政府熱線為{GOVERNMENT_LINE}。"))),
                 line()
                     .b(&z("連結："))
                     .a(&z("創新及科技基金"), itf_url)
