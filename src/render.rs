@@ -901,7 +901,7 @@ pub fn no_match(lang: Lang) -> Reply {
     let paras = match lang {
         Lang::En => vec![
             Para::default().text("Sorry, I couldn't find a Hong Kong I&T scheme that matches your question. I answer questions about innovation and technology funding, talent and industry schemes."),
-            Para::default().bold("Try asking:").text("\n• How much can a company get from the Technology Voucher Programme?\n• Who can apply for TechTAS?\n• List talent schemes\n• 科技券點樣申請？"),
+            Para::default().bold("Try asking:").text("\n• How much can a company get from the Technology Voucher Programme?\n• Who can apply for TechTAS?\n• List talent schemes\n• 科技券如何申請？"),
             Para::default().text("Or browse all schemes with /schemes: each one says whom to ask."),
             Para::default().italic(format!("For other government services, call the Government's enquiry line {GOVERNMENT_LINE}.")),
         ],

@@ -206,7 +206,7 @@ pub fn welcome(corpus: &Corpus, lang: Lang) -> Reply {
             line().b("Ask me in English or Chinese, for example:"),
             line().t("• How much can a company get from the Technology Voucher Programme?"),
             line().t("• Who can apply for TechTAS?"),
-            line().t("• 科技人才入境計劃點樣申請？"),
+            line().t("• 科技人才入境計劃如何申請？"),
             line().t("• List talent schemes"),
             line(),
             line().t("/schemes browse · /funding by money · /lang language · /help more"),
@@ -220,9 +220,9 @@ pub fn welcome(corpus: &Corpus, lang: Lang) -> Reply {
                 ))),
                 line(),
                 line().b(&z("用中文或英文問我都可以，例如：")),
-                line().t(&z("• 科技券最多資助幾多？")),
-                line().t(&z("• 邊個可以申請科技人才入境計劃？")),
-                line().t(&z("• 有咩人才計劃？")),
+                line().t(&z("• 科技券最多資助多少？")),
+                line().t(&z("• 誰可以申請科技人才入境計劃？")),
+                line().t(&z("• 有哪些人才計劃？")),
                 line().t("• How do I apply for TechTAS?"),
                 line(),
                 line().t(&z("/schemes 瀏覽 · /funding 按金額 · /lang 語言 · /help 說明")),
@@ -244,7 +244,7 @@ pub fn help(lang: Lang, me: &str) -> Reply {
             line().t("• Who can apply for TechTAS?"),
             line().t("• What is the most RAISe+ can fund?"),
             line().t("• Schemes for start-ups"),
-            line().t("• 科技券點樣申請？"),
+            line().t("• 科技券如何申請？"),
             line(),
             line().b("Commands"),
             line().t("/schemes — browse schemes by category"),
@@ -265,9 +265,9 @@ pub fn help(lang: Lang, me: &str) -> Reply {
                 line().t(&z("用你自己的說法發問，中文（繁體或简体）或英文都可以。我會回覆最相關的計劃，並列出最多兩個你可能想查詢的計劃。")),
                 line(),
                 line().b(&z("問題示例")),
-                line().t(&z("• 邊個可以申請科技人才入境計劃？")),
-                line().t(&z("• 產學研1+計劃最多資助幾多？")),
-                line().t(&z("• 有咩初創資助？")),
+                line().t(&z("• 誰可以申請科技人才入境計劃？")),
+                line().t(&z("• 產學研1+計劃最多資助多少？")),
+                line().t(&z("• 有哪些初創資助？")),
                 line().t("• How do I apply for TVP?"),
                 line(),
                 line().b(&z("指令")),
@@ -447,7 +447,7 @@ pub fn media_hint(lang: Lang) -> Reply {
     let text = tr(
         lang,
         "I can only read text. Please type your question, e.g. “Who can apply for the Technology Voucher Programme?”",
-        "我只看得懂文字。請直接打字發問，例如「邊個可以申請科技券？」",
+        "我只看得懂文字。請直接打字發問，例如「誰可以申請科技券？」",
     );
     reply(&[line().t(&text)], vec![vec![browse_button(lang)]])
 }
@@ -458,7 +458,7 @@ pub fn words_please(lang: Lang) -> Reply {
     let text = tr(
         lang,
         "Please ask your question in words, e.g. “How much does TVP give?”, or browse the schemes.",
-        "請用文字發問，例如「科技券最多資助幾多？」，或瀏覽所有計劃。",
+        "請用文字發問，例如「科技券最多資助多少？」，或瀏覽所有計劃。",
     );
     reply(&[line().t(&text)], vec![vec![browse_button(lang)]])
 }
