@@ -163,6 +163,18 @@ pub fn matching_text(ratios: &[Ratio], lang: Lang) -> String {
         .join(if lang == Lang::En { "; " } else { "；" })
 }
 
+/// A count and its English noun in agreement: `plural(1, "chat", "chats")` is "1 chat",
+/// `plural(2, …)` "2 chats", `plural(0, …)` "0 chats". English only: a Chinese count takes a
+/// measure word (1個計劃) and never a plural.
+#[must_use]
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Escapes text for Telegram HTML (`&`, `<`, `>`, and `"` for attribute values).
 #[must_use]
 pub fn escape(text: &str) -> String {
@@ -1197,6 +1209,14 @@ mod tests {
         assert_eq!(hkd(180_000_000, Lang::ZhHant), "港幣1.8億元");
         assert_eq!(hkd(600_000, Lang::ZhHant), "港幣60萬元");
         assert_eq!(hkd(230, Lang::ZhHant), "港幣230元");
+    }
+
+    #[test]
+    fn plurals_agree_with_their_count() {
+        assert_eq!(plural(0, "chat", "chats"), "0 chats");
+        assert_eq!(plural(1, "chat", "chats"), "1 chat");
+        assert_eq!(plural(2, "chat", "chats"), "2 chats");
+        assert_eq!(plural(1, "scheme", "schemes"), "1 scheme");
     }
 
     #[test]

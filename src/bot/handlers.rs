@@ -573,9 +573,7 @@ async fn command_reply(
             };
             match resolve_topic(&engine, &arg).await {
                 Some(topic) => match state.subscribe(chat, &topic, lang, thread).await {
-                    Some(added) => {
-                        texts::subscribed(&texts::topic_label(&topic, corpus, lang), added, lang)
-                    }
+                    Some(added) => texts::subscribed(&topic, corpus, added, lang),
                     // Not saved: say so, never "subscribed" or "already subscribed".
                     None => texts::sorry(lang),
                 },
@@ -774,11 +772,10 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                     }
                 }
                 _ => {
-                    let label = texts::topic_label(&topic, corpus, lang);
                     show(
                         &state,
                         q.message.as_ref(),
-                        &texts::subscribed(&label, added, lang),
+                        &texts::subscribed(&topic, corpus, added, lang),
                     )
                     .await;
                 }

@@ -10,7 +10,7 @@
 use crate::corpus::{Category, Corpus, Money, Scheme, Status};
 use crate::render::{
     Button, ENQUIRY_EMAIL, ENQUIRY_PHONE, GOVERNMENT_LINE, MAX_MESSAGE_UNITS, Reply,
-    category_label, display_name, escape, hkd, list, scheme_reply,
+    category_label, display_name, escape, hkd, list, plural, scheme_reply,
 };
 use crate::store::{Stats, Topic};
 use crate::text::Lang;
@@ -200,7 +200,8 @@ pub fn welcome(corpus: &Corpus, lang: Lang) -> Reply {
         Lang::En => vec![
             line().b("👋 Hi! I answer questions about Hong Kong innovation and technology (I&T) schemes."),
             line().t(&format!(
-                "I know {n} schemes — funding, start-up support, talent, research and more — from official sources (ITC, ITF, HKSTP, Cyberport and others)."
+                "I know {} — funding, start-up support, talent, research and more — from official sources (ITC, ITF, HKSTP, Cyberport and others).",
+                plural(n, "scheme", "schemes")
             )),
             line(),
             line().b("Ask me in English or Chinese, for example:"),
@@ -319,7 +320,8 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
         Lang::En => vec![
             line().b("About this bot"),
             line().t(&format!(
-                "Facts on {n} Hong Kong I&T schemes, in our own words, from official sources: the 2024 Policy Address, the Innovation and Technology Commission (ITC) and Innovation and Technology Fund (ITF) websites, HKSTP, Cyberport, the Immigration Department, the UGC, the Digital Policy Office and government press releases."
+                "Facts on {}, in our own words, from official sources: the 2024 Policy Address, the Innovation and Technology Commission (ITC) and Innovation and Technology Fund (ITF) websites, HKSTP, Cyberport, the Immigration Department, the UGC, the Digital Policy Office and government press releases.",
+                plural(n, "Hong Kong I&T scheme", "Hong Kong I&T schemes")
             )),
             line(),
             line().b("As of: ").t(&format!(
@@ -640,9 +642,15 @@ pub fn subscribe_menu(lang: Lang) -> Reply {
 
 /// After subscribing (`added`: it is new, else it already existed).
 #[must_use]
-pub fn subscribed(label: &str, added: bool, lang: Lang) -> Reply {
+pub fn subscribed(topic: &Topic, corpus: &Corpus, added: bool, lang: Lang) -> Reply {
+    let label = topic_label(topic, corpus, lang);
+    // "all schemes" and "Talent schemes" change; one scheme changes.
+    let verb = match topic {
+        Topic::Scheme(_) => "changes",
+        Topic::All | Topic::Category(_) => "change",
+    };
     let text = match (added, lang) {
-        (true, Lang::En) => format!("✅ Subscribed: I will tell you when {label} change."),
+        (true, Lang::En) => format!("✅ Subscribed: I will tell you when {label} {verb}."),
         (false, Lang::En) => format!("ℹ️ You already follow {label}; nothing changed."),
         (true, _) => lang.script(&format!("✅ 已訂閱：{label}有更新時我會通知你。")),
         (false, _) => lang.script(&format!("ℹ️ 你已訂閱{label}，毋須重複訂閱。")),
@@ -821,7 +829,9 @@ pub fn stats(stats: &Stats, corpus: &Corpus, lang: Lang) -> Reply {
 pub fn reloaded(schemes: usize, changes: usize, notices: usize, lang: Lang) -> Reply {
     let text = match lang {
         Lang::En => format!(
-            "✅ Corpus reloaded: {schemes} schemes, {changes} changed, {notices} notices queued."
+            "✅ Corpus reloaded: {}, {changes} changed, {} queued.",
+            plural(schemes, "scheme", "schemes"),
+            plural(notices, "notice", "notices")
         ),
         _ => lang.script(&format!(
             "✅ 已重新載入：{schemes} 個計劃，{changes} 個有更改，已排隊發出 {notices} 個通知。"
@@ -849,7 +859,10 @@ pub fn reload_refused(why: &str, lang: Lang) -> Reply {
 pub fn broadcast_preview(id: i64, text: &str, recipients: usize, lang: Lang) -> Reply {
     let lines = [
         line().b(&match lang {
-            Lang::En => format!("📢 Send this to {recipients} subscribed chats?"),
+            Lang::En => format!(
+                "📢 Send this to {}?",
+                plural(recipients, "subscribed chat", "subscribed chats")
+            ),
             _ => lang.script(&format!("📢 向 {recipients} 個訂閱對話發出以下公告？")),
         }),
         line().t(text),
@@ -886,7 +899,7 @@ pub fn broadcast_usage(lang: Lang) -> Reply {
 #[must_use]
 pub fn broadcast_done(queued: Option<usize>, lang: Lang) -> Reply {
     let text = match (queued, lang) {
-        (Some(n), Lang::En) => format!("📢 Queued for {n} chats."),
+        (Some(n), Lang::En) => format!("📢 Queued for {}.", plural(n, "chat", "chats")),
         (Some(n), _) => lang.script(&format!("📢 已排隊發送給 {n} 個對話。")),
         (None, _) => tr(
             lang,
@@ -1061,6 +1074,36 @@ mod tests {
         );
         assert!(help(Lang::ZhHant, "schemebot").plain.contains("問題示例"));
         assert!(help(Lang::En, "schemebot").html[0].contains("/scheme &lt;name&gt;"));
+    }
+
+    #[test]
+    fn english_counts_and_verbs_agree() {
+        let corpus = Corpus::default();
+        let one = subscribed(&Topic::Scheme("tvp".to_owned()), &corpus, true, Lang::En).plain;
+        assert!(one.ends_with("when tvp changes."), "{one}");
+        let all = subscribed(&Topic::All, &corpus, true, Lang::En).plain;
+        assert!(all.ends_with("when all schemes change."), "{all}");
+        let talent = subscribed(&Topic::Category(Category::Talent), &corpus, true, Lang::En).plain;
+        assert!(talent.ends_with("when Talent schemes change."), "{talent}");
+        assert!(
+            broadcast_done(Some(1), Lang::En)
+                .plain
+                .contains("Queued for 1 chat.")
+        );
+        assert!(
+            broadcast_done(Some(2), Lang::En)
+                .plain
+                .contains("Queued for 2 chats.")
+        );
+        assert!(
+            broadcast_preview(1, "x", 1, Lang::En)
+                .plain
+                .contains("to 1 subscribed chat?")
+        );
+        let r = reloaded(1, 0, 1, Lang::En).plain;
+        assert!(r.contains("1 scheme, 0 changed, 1 notice queued"), "{r}");
+        let r = reloaded(33, 2, 5, Lang::En).plain;
+        assert!(r.contains("33 schemes, 2 changed, 5 notices queued"), "{r}");
     }
 
     #[test]
