@@ -93,7 +93,7 @@ pub fn enquiry_line(s: &Scheme, lang: Lang) -> String {
             format!("Enquiries about this scheme: {}.", contacts.join(", "))
         }
         (_, false) if unnamed => lang.script(&format!("本計劃查詢：{}。", contacts.join("，"))),
-        (Lang::En, false) => format!("Enquiries: {who_en}, {}.", contacts.join(", ")),
+        (Lang::En, false) => format!("Enquiries: {who_en} — {}.", contacts.join(", ")),
         (Lang::En, true) => format!(
             "Enquiries: {who_en} (see the official page), or the Government's enquiry line {GOVERNMENT_LINE}."
         ),

@@ -11,6 +11,7 @@ pub mod lexicon;
 pub mod normalize;
 pub mod tokenizer;
 pub mod vocabulary;
+pub mod wording;
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
