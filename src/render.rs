@@ -657,7 +657,8 @@ pub fn hkd(amount: u64, lang: Lang) -> String {
         } else {
             group_thousands(amount)
         };
-        return format!("港幣{s}元");
+        // Written in Traditional like every template, and converted: 港币60万元 for Simplified.
+        return lang.script(&format!("港幣{s}元"));
     }
     if amount >= 1_000_000_000 && amount.is_multiple_of(10_000_000) {
         format!("HK${} billion", trim_decimal(amount as f64 / 1e9))
@@ -1105,16 +1106,22 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
                     let label = field_label(f.field, lang);
                     let old = value_text(f.field, f.old.as_ref(), corpus, lang);
                     let new = value_text(f.field, f.new.as_ref(), corpus, lang);
+                    let colon = if lang == Lang::En { ": " } else { "：" };
                     let line = if old.chars().count() <= NOTICE_SHORT_CHARS
                         && new.chars().count() <= NOTICE_SHORT_CHARS
                     {
-                        format!("\n• {label}: {old} → {new}")
+                        format!("\n• {label}{colon}{old} → {new}")
                     } else {
-                        format!(
-                            "\n• {label} {}: {}",
-                            tr(lang, "updated", "已更新"),
-                            cut(&new, NOTICE_TEXT_CHARS)
-                        )
+                        match lang {
+                            Lang::En => {
+                                format!("\n• {label} updated: {}", cut(&new, NOTICE_TEXT_CHARS))
+                            }
+                            _ => format!(
+                                "\n• {label}{}{colon}{}",
+                                lang.script("已更新"),
+                                cut(&new, NOTICE_TEXT_CHARS)
+                            ),
+                        }
                     };
                     p = p.text(line);
                 }
@@ -1209,6 +1216,8 @@ mod tests {
         assert_eq!(hkd(180_000_000, Lang::ZhHant), "港幣1.8億元");
         assert_eq!(hkd(600_000, Lang::ZhHant), "港幣60萬元");
         assert_eq!(hkd(230, Lang::ZhHant), "港幣230元");
+        assert_eq!(hkd(600_000, Lang::ZhHans), "港币60万元");
+        assert_eq!(hkd(180_000_000, Lang::ZhHans), "港币1.8亿元");
     }
 
     #[test]

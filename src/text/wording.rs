@@ -28,8 +28,9 @@ pub fn cantonese_words(text: &str) -> Vec<&'static str> {
 /// A word is a maximal run of ASCII letters. It is allowed when it is
 /// - an acronym: two or more capital letters (TVP, InnoHK, RAISe) or a single capital (the O
 ///   of TSSSU-O);
-/// - part of an address: its run of ASCII non-space characters contains `://` or `@`, or a `.`
-///   between two letters or digits (`nittp.vtc.edu.hk`);
+/// - part of an address or a command: its run of ASCII non-space characters contains `://` or
+///   `@`, or a `.` between two letters or digits (`nittp.vtc.edu.hk`), or starts with `/`
+///   (`/scheme_innohk`);
 /// - inside a quoted name 「…」, a programme's own English name that has no Chinese one.
 ///
 /// Everything else ("Government", "applicant", "up to") is reported, in order.
@@ -51,7 +52,7 @@ pub fn latin_words(text: &str) -> Vec<String> {
         let dotted = bytes
             .windows(3)
             .any(|w| w[1] == b'.' && w[0].is_ascii_alphanumeric() && w[2].is_ascii_alphanumeric());
-        if token.contains("://") || token.contains('@') || dotted {
+        if token.contains("://") || token.contains('@') || token.starts_with('/') || dotted {
             continue;
         }
         for word in token.split(|c: char| !c.is_ascii_alphabetic()) {
@@ -78,6 +79,7 @@ mod tests {
         assert!(latin_words("每個項目最高港幣1億元 (TVP) InnoHK TSSSU+ TSSSU-O RAISe+").is_empty());
         assert!(latin_words("請以nittp.vtc.edu.hk公布為準，電郵enquiry@itf.gov.hk").is_empty());
         assert!(latin_words("見 https://www.itf.gov.hk/l-eng/TVP.asp").is_empty());
+        assert!(latin_words("總額港幣100億元 /scheme_innohk").is_empty());
         assert!(latin_words("「AI Innovation Acceleration」套餐").is_empty());
         assert_eq!(latin_words("up to 港幣1億元"), ["up", "to"]);
     }
