@@ -488,8 +488,12 @@ async fn question_reply(state: &State, chat: ChatId, text: &str, ui: Lang) -> Re
         return texts::words_please(ui);
     }
     let engine = state.engine();
-    let Some(a) = State::answer(&engine, question, state.lang_pref(chat), DEFAULT_LIMIT).await
-    else {
+    // The chat's choice, else the question's script; Chinese common to both scripts (科技券)
+    // follows the user's app language.
+    let lang = state
+        .lang_pref(chat)
+        .unwrap_or_else(|| Lang::detect_with(&question, ui));
+    let Some(a) = State::answer(&engine, question, Some(lang), DEFAULT_LIMIT).await else {
         return texts::sorry(ui);
     };
     let corpus = engine.corpus();
@@ -552,7 +556,7 @@ async fn command_reply(
             // A name typed in Chinese gets a Chinese card, unless the chat chose a language.
             let lang = match state.lang_pref(chat) {
                 Some(l) => l,
-                None if query.chars().any(crate::text::is_han) => Lang::detect(&query),
+                None if query.chars().any(crate::text::is_han) => Lang::detect_with(&query, ui),
                 None => ui,
             };
             match State::find_scheme(&engine, &query).await {
@@ -567,7 +571,7 @@ async fn command_reply(
         Command::Subscribe { arg } if !has_words(&arg) => texts::subscribe_menu(ui),
         Command::Subscribe { arg } => {
             let lang = if arg.chars().any(crate::text::is_han) && state.lang_pref(chat).is_none() {
-                Lang::detect(&arg)
+                Lang::detect_with(&arg, ui)
             } else {
                 ui
             };

@@ -386,8 +386,8 @@ async fn a_simplified_chat_reads_standard_chinese_money_and_the_right_contact() 
         (8104, "/schemes"),
         (8105, "/funding"),
         (8106, "/subscribe"),
-        // In Simplified characters: 科技券 alone is the same in both scripts, and is read as Traditional.
-        (8107, "/subscribe 科技券计划"),
+        // The same in both scripts: the reply follows the app's zh-cn.
+        (8107, "/subscribe 科技券"),
         (8108, "/subscriptions"),
         (8109, "明天天气怎么样？"),
         (8110, "高端人才通行证计划怎么申请？"),
@@ -414,6 +414,11 @@ async fn a_simplified_chat_reads_standard_chinese_money_and_the_right_contact() 
     for line in figures {
         assert_chinese_money(line, "/funding");
     }
+    let subscribed = read(&h.fake, 8107, 1).await.join("\n");
+    assert!(
+        subscribed.contains("已订阅：科技券计划 (TVP)"),
+        "{subscribed}"
+    );
     let ttps = read(&h.fake, 8110, 1).await.join("\n");
     assert!(
         ttps.contains("入境事务处") && ttps.contains("1823"),
