@@ -143,7 +143,11 @@ pub fn ratio_text(r: &Ratio, lang: Lang) -> String {
                 Bound::UpTo => ("", "最多"),
                 Bound::About => ("約", ""),
             };
-            format!("{before}{}{after}{g} : {who}{p}", lang.script("政府"))
+            // `who` is already in the reader's script; the rest is converted here.
+            format!(
+                "{}{g} : {who}{p}",
+                lang.script(&format!("{before}政府{after}"))
+            )
         }
     };
     match (lang, &r.part_en, &r.part_zh) {
@@ -1263,6 +1267,7 @@ mod tests {
             "about 1 (Government) : 2 (co-investment partner)"
         );
         assert_eq!(ratio_text(&about, Lang::ZhHant), "約政府1 : 共同投資夥伴2");
+        assert_eq!(ratio_text(&about, Lang::ZhHans), "约政府1 : 共同投资伙伴2");
     }
 
     #[test]

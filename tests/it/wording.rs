@@ -10,6 +10,7 @@
 //!   (`/scheme_tvp`), or a quoted name 「…」;
 //! - **no Cantonese**: none of `wording::CANTONESE` (嘅 咩 冇 係 喺 哋 唔 嚟 啲 咁 噉 邊個 幾多
 //!   點樣 …) in a Chinese reply;
+//! - **all Simplified**: a Simplified reply is unchanged by converting it to Simplified again;
 //! - in both rules, the schemes' own names, acronyms and aliases (奇趣IT識多啲, BUD Fund,
 //!   Incu-Bio), in the reply's script, are names and not wording, and are taken out first.
 
@@ -71,6 +72,19 @@ fn visible(html: &str) -> String {
 fn assert_no_cantonese(text: &str, what: &str) {
     let found = cantonese_words(&unnamed(text));
     assert!(found.is_empty(), "{what}: Cantonese {found:?} in\n{text}");
+}
+
+/// A Simplified reply is all Simplified: converting it again changes nothing.
+fn assert_all_simplified(text: &str, what: &str) {
+    let again = Lang::ZhHans.script(text);
+    if again != text {
+        let (was, now): (String, String) = text
+            .chars()
+            .zip(again.chars())
+            .filter(|(a, b)| a != b)
+            .unzip();
+        panic!("{what}: Traditional {was:?} (→ {now:?}) in a Simplified reply:\n{text}");
+    }
 }
 
 fn assert_chinese_money(line: &str, what: &str) {
@@ -231,8 +245,12 @@ fn no_chinese_reply_has_cantonese() {
     let changes = diff(&old, &new);
     for lang in CHINESE {
         for (i, s) in corpus().schemes.iter().enumerate() {
-            assert_no_cantonese(&scheme_reply(s, corpus(), lang).plain, &s.id);
-            assert_no_cantonese(&money_card(i, lang).plain, &s.id);
+            for r in [scheme_reply(s, corpus(), lang), money_card(i, lang)] {
+                assert_no_cantonese(&r.plain, &s.id);
+                if lang == Lang::ZhHans {
+                    assert_all_simplified(&r.plain, &s.id);
+                }
+            }
         }
         let mut replies = vec![
             ("no match", no_match(lang)),
@@ -257,6 +275,9 @@ fn no_chinese_reply_has_cantonese() {
         }
         for (what, r) in replies {
             assert_no_cantonese(&r.plain, what);
+            if lang == Lang::ZhHans {
+                assert_all_simplified(&r.plain, what);
+            }
         }
     }
     // The examples Simplified readers used to get.
@@ -401,8 +422,7 @@ async fn a_simplified_chat_reads_standard_chinese_money_and_the_right_contact() 
         let messages = read(&h.fake, chat, 1).await;
         for m in &messages {
             assert_no_cantonese(m, text);
-            // Written for Simplified readers: no Traditional-only characters of our templates.
-            assert!(!m.contains("計劃") && !m.contains("資助"), "{text}: {m}");
+            assert_all_simplified(m, text);
         }
     }
     let funding = read(&h.fake, 8105, 1).await.join("\n");
