@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Corpus, Scheme, SchemeId};
+use crate::corpus::{Corpus, Ratio, Scheme, SchemeId};
 
 /// The notice-worthy facts of every scheme.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,8 +48,11 @@ pub struct Facts {
     pub url: String,
     #[serde(default)]
     pub money: BTreeMap<String, u64>,
+    /// The matching ratios. `None` in a snapshot written before ratios were structured (they
+    /// were English text then), so the first publish after the upgrade compares nothing here
+    /// rather than telling every subscriber that every ratio changed.
     #[serde(default)]
-    pub matching_ratio: Option<String>,
+    pub matching: Option<Vec<Ratio>>,
     pub summary: Bilingual,
     pub eligibility: Bilingual,
     pub money_text: Bilingual,
@@ -76,6 +79,8 @@ pub enum Value {
     Text(Bilingual),
     /// Scheme ids, shown as the schemes' names in the reader's language.
     Schemes(Vec<SchemeId>),
+    /// Matching ratios, worded in the reader's language.
+    Ratios(Vec<Ratio>),
 }
 
 /// The fields a notice can name.
@@ -202,7 +207,7 @@ impl Facts {
                 .zip(figures)
                 .filter_map(|((key, _), v)| v.map(|v| ((*key).to_owned(), v)))
                 .collect(),
-            matching_ratio: m.matching_ratio.clone(),
+            matching: Some(m.matching.clone()),
             summary: both(&s.en.summary, &s.zh.summary),
             eligibility: both(&s.en.eligibility, &s.zh.eligibility),
             money_text: both(&s.en.money, &s.zh.money),
@@ -297,11 +302,10 @@ fn diff_facts(o: &Facts, n: &Facts) -> Vec<FieldChange> {
             n.money.get(key).copied().map(Value::Amount),
         );
     }
-    push(
-        Field::MatchingRatio,
-        code(&o.matching_ratio),
-        code(&n.matching_ratio),
-    );
+    if let (Some(old), Some(new)) = (&o.matching, &n.matching) {
+        let ratios = |r: &Vec<Ratio>| (!r.is_empty()).then(|| Value::Ratios(r.clone()));
+        push(Field::MatchingRatio, ratios(old), ratios(new));
+    }
     push(Field::Summary, text(&o.summary), text(&n.summary));
     push(
         Field::Eligibility,

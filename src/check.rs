@@ -5,7 +5,8 @@
 //! hide the others' findings. Errors (the bot would say something false or broken): a file that
 //! does not load (bad TOML, an impossible date, a malformed URL, …), an "open" scheme whose
 //! deadline has passed, an opening date after the deadline, an alternative that names no other
-//! scheme, a name or alias shared by two schemes. Warnings (true but worth a look): facts not
+//! scheme, a name or alias shared by two schemes, Cantonese in Chinese text shown in replies,
+//! English words in a Chinese money text ([`crate::text::wording`]). Warnings (true but worth a look): facts not
 //! checked for `stale_months` or more, a closed scheme without the date it closed or without
 //! alternatives.
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::corpus::{Scheme, Status, parse_scheme};
 use crate::date::{Date, months_between, parse_date};
 use crate::text::normalize::name_key;
+use crate::text::wording::{cantonese_words, latin_words};
 
 /// How bad a finding is: errors make `schemebot check` exit non-zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,6 +89,15 @@ pub fn check_files(files: &[(PathBuf, String)], today: Date, stale_months: i64) 
     }
     let ids: BTreeMap<&str, &Path> = schemes.iter().map(|(p, s)| (s.id.as_str(), *p)).collect();
     let mut names: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+    // Schemes' names, acronyms and aliases are names, not wording (奇趣IT識多啲, BUD Fund,
+    // Incu-Bio): they are taken out before the wording rules are applied.
+    let mut official: Vec<&str> = schemes.iter().flat_map(|(_, s)| s.names()).collect();
+    official.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let unnamed = |text: &str| {
+        official
+            .iter()
+            .fold(text.to_owned(), |t, name| t.replace(name, ""))
+    };
     for (path, s) in &schemes {
         let mut add = |severity, field: &str, message: String| {
             findings.push(Finding {
@@ -152,6 +163,39 @@ pub fn check_files(files: &[(PathBuf, String)], today: Date, stale_months: i64) 
                     "closed, but names no scheme to look at instead".to_owned(),
                 );
             }
+        }
+        let shown = [
+            ("zh.summary", &s.zh.summary),
+            ("zh.eligibility", &s.zh.eligibility),
+            ("zh.money", &s.zh.money),
+            ("zh.apply", &s.zh.apply),
+            ("zh.status", &s.zh.status),
+            ("zh.pa2024", &s.zh.pa2024),
+            ("body_zh", &s.body_zh),
+        ];
+        for (field, text) in shown {
+            let found = cantonese_words(&unnamed(text));
+            if !found.is_empty() {
+                add(
+                    Severity::Error,
+                    field,
+                    format!(
+                        "Cantonese ({}) in text shown to Chinese readers: write standard written Chinese",
+                        found.join(" ")
+                    ),
+                );
+            }
+        }
+        let english = latin_words(&unnamed(&s.zh.money));
+        if !english.is_empty() {
+            add(
+                Severity::Error,
+                "zh.money",
+                format!(
+                    "English words ({}) in a Chinese money text: write them in Chinese, or quote a name 「…」",
+                    english.join(" ")
+                ),
+            );
         }
         for name in s.names() {
             let key = name_key(name);

@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The id of a scheme: the corpus file's stem, e.g. `techtas`.
 pub type SchemeId = String;
@@ -128,6 +128,137 @@ pub enum Pa2024 {
     None,
 }
 
+/// Who answers enquiries about a scheme: the responsible body, by key. The bodies' names and
+/// their public contacts (where the fact sheet gives one) live in `render::body_contact`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Body {
+    /// The Innovation and Technology Fund (its Secretariat, in the Innovation and Technology
+    /// Commission): every scheme "under the ITF".
+    Itf,
+    /// The Innovation and Technology Commission, for its schemes outside the ITF.
+    Itc,
+    /// The Innovation, Technology and Industry Bureau.
+    Itib,
+    /// The Hong Kong Microelectronics Research and Development Institute.
+    Mrdi,
+    /// The Immigration Department.
+    Immd,
+    /// Hong Kong Science and Technology Parks Corporation.
+    Hkstp,
+    /// Hong Kong Cyberport Management Company Limited.
+    Cyberport,
+    /// The Digital Policy Office.
+    Dpo,
+    /// The University Grants Committee / Research Grants Council Secretariat.
+    Ugc,
+    /// The Trade and Industry Department.
+    Tid,
+}
+
+impl Body {
+    /// Every body.
+    pub const ALL: [Body; 10] = [
+        Body::Itf,
+        Body::Itc,
+        Body::Itib,
+        Body::Mrdi,
+        Body::Immd,
+        Body::Hkstp,
+        Body::Cyberport,
+        Body::Dpo,
+        Body::Ugc,
+        Body::Tid,
+    ];
+
+    /// The key written in scheme files.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            Body::Itf => "itf",
+            Body::Itc => "itc",
+            Body::Itib => "itib",
+            Body::Mrdi => "mrdi",
+            Body::Immd => "immd",
+            Body::Hkstp => "hkstp",
+            Body::Cyberport => "cyberport",
+            Body::Dpo => "dpo",
+            Body::Ugc => "ugc",
+            Body::Tid => "tid",
+        }
+    }
+}
+
+/// Where to send enquiries about a scheme: its body and, when the fact sheet gives one for this
+/// scheme, a line of its own (which then replaces the body's).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enquiry {
+    pub body: Body,
+    /// A telephone number for this scheme, eight digits as "3655 5678".
+    pub phone: Option<String>,
+    /// An e-mail address for this scheme.
+    pub email: Option<String>,
+    /// Who answers on this line when it is not the body itself ("BUD Fund Secretariat"), in
+    /// English and Traditional Chinese; both or neither.
+    pub desk_en: Option<String>,
+    pub desk_zh: Option<String>,
+}
+
+impl Enquiry {
+    /// Whether the scheme has a contact of its own.
+    #[must_use]
+    pub fn has_own_line(&self) -> bool {
+        self.phone.is_some() || self.email.is_some()
+    }
+}
+
+/// Whom the Government matches in a funding ratio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Partner {
+    Applicant,
+    Company,
+    Sme,
+    Operator,
+    University,
+    UniversityOrOthers,
+    Industry,
+    IndustryAndUniversity,
+    Market,
+    CoInvestor,
+    PrivateInvestment,
+}
+
+/// How exact a ratio is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bound {
+    /// Exactly this ratio.
+    #[default]
+    Exact,
+    /// The Government's share is at most this.
+    UpTo,
+    /// About this ratio.
+    About,
+}
+
+/// One matching ratio: the Government pays `government` for every `partner` the partner pays.
+/// `part_en`/`part_zh` say what it applies to when a scheme has several ("Stage 1", "staff pay").
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ratio {
+    pub government: u32,
+    pub partner: u32,
+    pub who: Partner,
+    #[serde(default)]
+    pub bound: Bound,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_zh: Option<String>,
+}
+
 /// Structured money facts, all in whole Hong Kong dollars. A missing value means the fact sheet
 /// gives no figure, never zero.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -139,7 +270,10 @@ pub struct Money {
     pub max_per_applicant: Option<u64>,
     pub max_per_person: Option<u64>,
     pub monthly_allowance: Option<u64>,
-    pub matching_ratio: Option<String>,
+    /// How the Government matches the applicant's (or others') money; several when the terms
+    /// differ by stage or by cost.
+    #[serde(default)]
+    pub matching: Vec<Ratio>,
 }
 
 impl Money {
@@ -177,7 +311,7 @@ impl Money {
         self.headline().is_none()
             && self.min_project_cost.is_none()
             && self.monthly_allowance.is_none()
-            && self.matching_ratio.is_none()
+            && self.matching.is_empty()
     }
 }
 
@@ -230,6 +364,7 @@ struct SchemeFile {
     opens: Option<String>,
     deadline: Option<String>,
     money: Money,
+    enquiry: Enquiry,
     en: Text,
     zh: Text,
 }
@@ -274,6 +409,8 @@ pub struct Scheme {
     pub opens: Option<String>,
     pub deadline: Option<String>,
     pub money: Money,
+    /// Who answers enquiries about the scheme.
+    pub enquiry: Enquiry,
     pub en: Text,
     pub zh: Text,
 }
@@ -507,6 +644,15 @@ pub fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
             ));
         }
     }
+    check_enquiry(&file.enquiry).map_err(|(key, m)| {
+        // A missing half of a pair is reported on the line of the half that is there.
+        let line = line_for(key)
+            .or_else(|| line_for("desk_en"))
+            .or_else(|| line_for("desk_zh"));
+        err(line, Some(key), m)
+    })?;
+    check_matching(&file.money.matching)
+        .map_err(|m| err(line_for("matching"), Some("matching"), m))?;
     let checked = crate::date::parse_month_or_date(&file.as_of)
         .map_err(|m| err(line_for("as_of"), Some("as_of"), m))?;
     if let Some(v) = &file.status_since {
@@ -545,9 +691,79 @@ pub fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         opens: file.opens,
         deadline: file.deadline,
         money: file.money,
+        enquiry: file.enquiry,
         en: file.en,
         zh: file.zh,
     })
+}
+
+/// A scheme's own enquiry line: a Hong Kong number ("3655 5678"), an address, and the desk's
+/// name in both languages or in neither. Errors name the key.
+fn check_enquiry(e: &Enquiry) -> Result<(), (&'static str, String)> {
+    if let Some(phone) = &e.phone {
+        let digits: Vec<&str> = phone.split(' ').collect();
+        let ok = digits.len() == 2
+            && digits
+                .iter()
+                .all(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit()));
+        if !ok {
+            return Err((
+                "phone",
+                format!("{phone:?} is not a Hong Kong number written as \"3655 5678\""),
+            ));
+        }
+    }
+    if let Some(email) = &e.email {
+        let ok = email.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty()
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+                && !host.contains('@')
+        }) && !email.contains(char::is_whitespace);
+        if !ok {
+            return Err(("email", format!("{email:?} is not an e-mail address")));
+        }
+    }
+    let blank = |v: &Option<String>| v.as_ref().is_some_and(|v| v.trim().is_empty());
+    match (&e.desk_en, &e.desk_zh) {
+        (Some(_), None) => return Err(("desk_zh", "desk_en needs desk_zh too".to_owned())),
+        (None, Some(_)) => return Err(("desk_en", "desk_zh needs desk_en too".to_owned())),
+        _ if blank(&e.desk_en) || blank(&e.desk_zh) => {
+            return Err(("desk_en", "must not be empty".to_owned()));
+        }
+        (Some(_), Some(_)) if !e.has_own_line() => {
+            return Err((
+                "desk_en",
+                "a desk needs the phone or email it answers on".to_owned(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Matching ratios: positive shares, and what each applies to in both languages or neither; a
+/// scheme with several ratios says what each applies to.
+fn check_matching(ratios: &[Ratio]) -> Result<(), String> {
+    for r in ratios {
+        if r.government == 0 || r.partner == 0 {
+            return Err("a share of 0 is not a ratio; leave the ratio out instead".to_owned());
+        }
+        match (&r.part_en, &r.part_zh) {
+            (Some(en), Some(zh)) if en.trim().is_empty() || zh.trim().is_empty() => {
+                return Err("part_en and part_zh must not be empty".to_owned());
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err("part_en and part_zh go together".to_owned());
+            }
+            (None, None) if ratios.len() > 1 => {
+                return Err("with several ratios, each needs part_en and part_zh".to_owned());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The 1-based line of a byte offset.

@@ -589,10 +589,15 @@ async fn question_reply(
             Conversation::default()
         });
     let engine = state.engine();
+    // The chat's choice, else the question's script; Chinese common to both scripts (科技券)
+    // follows the user's app language.
+    let lang = state
+        .lang_pref(chat)
+        .unwrap_or_else(|| Lang::detect_with(&question, ui));
     let Some(a) = State::answer(
         &engine,
         question.clone(),
-        state.lang_pref(chat),
+        Some(lang),
         DEFAULT_LIMIT,
         conversation.context.clone(),
     )
@@ -700,7 +705,7 @@ async fn command_reply(
             // A name typed in Chinese gets a Chinese card, unless the chat chose a language.
             let lang = match state.lang_pref(chat) {
                 Some(l) => l,
-                None if query.chars().any(crate::text::is_han) => Lang::detect(&query),
+                None if query.chars().any(crate::text::is_han) => Lang::detect_with(&query, ui),
                 None => ui,
             };
             match State::find_scheme(&engine, &query).await {
@@ -715,15 +720,13 @@ async fn command_reply(
         Command::Subscribe { arg } if !has_words(&arg) => texts::subscribe_menu(ui),
         Command::Subscribe { arg } => {
             let lang = if arg.chars().any(crate::text::is_han) && state.lang_pref(chat).is_none() {
-                Lang::detect(&arg)
+                Lang::detect_with(&arg, ui)
             } else {
                 ui
             };
             match resolve_topic(&engine, &arg).await {
                 Some(topic) => match state.subscribe(chat, &topic, lang, thread).await {
-                    Some(added) => {
-                        texts::subscribed(&texts::topic_label(&topic, corpus, lang), added, lang)
-                    }
+                    Some(added) => texts::subscribed(&topic, corpus, added, lang),
                     // Not saved: say so, never "subscribed" or "already subscribed".
                     None => texts::sorry(lang),
                 },
@@ -942,11 +945,10 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                     }
                 }
                 _ => {
-                    let label = texts::topic_label(&topic, corpus, lang);
                     show(
                         &state,
                         q.message.as_ref(),
-                        &texts::subscribed(&label, added, lang),
+                        &texts::subscribed(&topic, corpus, added, lang),
                     )
                     .await;
                 }

@@ -9,8 +9,8 @@
 
 use crate::corpus::{Category, Corpus, Money, Scheme, Status};
 use crate::render::{
-    Button, ENQUIRY_EMAIL, ENQUIRY_PHONE, MAX_MESSAGE_UNITS, Reply, category_label, display_name,
-    escape, hkd, list, scheme_reply,
+    Button, ENQUIRY_EMAIL, ENQUIRY_PHONE, GOVERNMENT_LINE, MAX_MESSAGE_UNITS, Reply,
+    category_label, display_name, escape, hkd, list, plural, scheme_reply,
 };
 use crate::store::{Stats, Topic};
 use crate::text::Lang;
@@ -201,13 +201,14 @@ pub fn welcome(corpus: &Corpus, lang: Lang) -> Reply {
         Lang::En => vec![
             line().b("👋 Hi! I answer questions about Hong Kong innovation and technology (I&T) schemes."),
             line().t(&format!(
-                "I know {n} schemes — funding, start-up support, talent, research and more — from official sources (ITC, ITF, HKSTP, Cyberport and others)."
+                "I know {} — funding, start-up support, talent, research and more — from official sources (ITC, ITF, HKSTP, Cyberport and others).",
+                plural(n, "scheme", "schemes")
             )),
             line(),
             line().b("Ask me in English or Chinese, for example:"),
             line().t("• How much can a company get from the Technology Voucher Programme?"),
             line().t("• Who can apply for TechTAS?"),
-            line().t("• 科技人才入境計劃點樣申請？"),
+            line().t("• 科技人才入境計劃如何申請？"),
             line().t("• List talent schemes"),
             line(),
             line().t("/schemes browse · /funding by money · /lang language · /help more"),
@@ -221,9 +222,9 @@ pub fn welcome(corpus: &Corpus, lang: Lang) -> Reply {
                 ))),
                 line(),
                 line().b(&z("用中文或英文問我都可以，例如：")),
-                line().t(&z("• 科技券最多資助幾多？")),
-                line().t(&z("• 邊個可以申請科技人才入境計劃？")),
-                line().t(&z("• 有咩人才計劃？")),
+                line().t(&z("• 科技券最多資助多少？")),
+                line().t(&z("• 誰可以申請科技人才入境計劃？")),
+                line().t(&z("• 有哪些人才計劃？")),
                 line().t("• How do I apply for TechTAS?"),
                 line(),
                 line().t(&z("/schemes 瀏覽 · /funding 按金額 · /lang 語言 · /help 說明")),
@@ -245,7 +246,7 @@ pub fn help(lang: Lang, me: &str) -> Reply {
             line().t("• Who can apply for TechTAS?"),
             line().t("• What is the most RAISe+ can fund?"),
             line().t("• Schemes for start-ups"),
-            line().t("• 科技券點樣申請？"),
+            line().t("• 科技券如何申請？"),
             line(),
             line().b("Commands"),
             line().t("/schemes — browse schemes by category"),
@@ -266,9 +267,9 @@ pub fn help(lang: Lang, me: &str) -> Reply {
                 line().t(&z("用你自己的說法發問，中文（繁體或简体）或英文都可以。我會回覆最相關的計劃，並列出最多兩個你可能想查詢的計劃。")),
                 line(),
                 line().b(&z("問題示例")),
-                line().t(&z("• 邊個可以申請科技人才入境計劃？")),
-                line().t(&z("• 產學研1+計劃最多資助幾多？")),
-                line().t(&z("• 有咩初創資助？")),
+                line().t(&z("• 誰可以申請科技人才入境計劃？")),
+                line().t(&z("• 產學研1+計劃最多資助多少？")),
+                line().t(&z("• 有哪些初創資助？")),
                 line().t("• How do I apply for TVP?"),
                 line(),
                 line().b(&z("指令")),
@@ -288,7 +289,7 @@ pub fn help(lang: Lang, me: &str) -> Reply {
     reply(&lines, vec![vec![browse_button(lang)]])
 }
 
-/// `/about`: sources, as-of dates, the ITF enquiry contact and links.
+/// `/about`: sources, as-of dates, the ITF enquiry contact, 1823 for the rest, and links.
 #[must_use]
 pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
     let n = corpus.schemes.len();
@@ -320,7 +321,8 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
         Lang::En => vec![
             line().b("About this bot"),
             line().t(&format!(
-                "Facts on {n} Hong Kong I&T schemes, in our own words, from official sources: the 2024 Policy Address, the Innovation and Technology Commission (ITC) and Innovation and Technology Fund (ITF) websites, HKSTP, Cyberport, the Immigration Department, the UGC, the Digital Policy Office and government press releases."
+                "Facts on {}, in our own words, from official sources: the 2024 Policy Address, the Innovation and Technology Commission (ITC) and Innovation and Technology Fund (ITF) websites, HKSTP, Cyberport, the Immigration Department, the UGC, the Digital Policy Office and government press releases.",
+                plural(n, "Hong Kong I&T scheme", "Hong Kong I&T schemes")
             )),
             line(),
             line().b("As of: ").t(&format!(
@@ -328,6 +330,7 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
             )),
             line(),
             line().b("ITF enquiries: ").t(&format!("📞 {ENQUIRY_PHONE} · ✉️ {ENQUIRY_EMAIL}")),
+            line().t(&format!("Other schemes: each card says whom to ask; the Government's enquiry line is {GOVERNMENT_LINE}.")),
             line()
                 .b("Links: ")
                 .a("Innovation and Technology Fund", itf_url)
@@ -353,6 +356,7 @@ pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
                 ))),
                 line(),
                 line().b(&z("創新及科技基金查詢：")).t(&format!("📞 {ENQUIRY_PHONE} · ✉️ {ENQUIRY_EMAIL}")),
+                line().t(&z(&format!("其他計劃：每個計劃都列明查詢方法；政府熱線為{GOVERNMENT_LINE}。"))),
                 line()
                     .b(&z("連結："))
                     .a(&z("創新及科技基金"), itf_url)
@@ -450,7 +454,7 @@ pub fn media_hint(lang: Lang) -> Reply {
     let text = tr(
         lang,
         "I can only read text. Please type your question, e.g. “Who can apply for the Technology Voucher Programme?”",
-        "我只看得懂文字。請直接打字發問，例如「邊個可以申請科技券？」",
+        "我只看得懂文字。請直接打字發問，例如「誰可以申請科技券？」",
     );
     reply(&[line().t(&text)], vec![vec![browse_button(lang)]])
 }
@@ -461,7 +465,7 @@ pub fn words_please(lang: Lang) -> Reply {
     let text = tr(
         lang,
         "Please ask your question in words, e.g. “How much does TVP give?”, or browse the schemes.",
-        "請用文字發問，例如「科技券最多資助幾多？」，或瀏覽所有計劃。",
+        "請用文字發問，例如「科技券最多資助多少？」，或瀏覽所有計劃。",
     );
     reply(&[line().t(&text)], vec![vec![browse_button(lang)]])
 }
@@ -643,9 +647,15 @@ pub fn subscribe_menu(lang: Lang) -> Reply {
 
 /// After subscribing (`added`: it is new, else it already existed).
 #[must_use]
-pub fn subscribed(label: &str, added: bool, lang: Lang) -> Reply {
+pub fn subscribed(topic: &Topic, corpus: &Corpus, added: bool, lang: Lang) -> Reply {
+    let label = topic_label(topic, corpus, lang);
+    // "all schemes" and "Talent schemes" change; one scheme changes.
+    let verb = match topic {
+        Topic::Scheme(_) => "changes",
+        Topic::All | Topic::Category(_) => "change",
+    };
     let text = match (added, lang) {
-        (true, Lang::En) => format!("✅ Subscribed: I will tell you when {label} change."),
+        (true, Lang::En) => format!("✅ Subscribed: I will tell you when {label} {verb}."),
         (false, Lang::En) => format!("ℹ️ You already follow {label}; nothing changed."),
         (true, _) => lang.script(&format!("✅ 已訂閱：{label}有更新時我會通知你。")),
         (false, _) => lang.script(&format!("ℹ️ 你已訂閱{label}，毋須重複訂閱。")),
@@ -824,7 +834,9 @@ pub fn stats(stats: &Stats, corpus: &Corpus, lang: Lang) -> Reply {
 pub fn reloaded(schemes: usize, changes: usize, notices: usize, lang: Lang) -> Reply {
     let text = match lang {
         Lang::En => format!(
-            "✅ Corpus reloaded: {schemes} schemes, {changes} changed, {notices} notices queued."
+            "✅ Corpus reloaded: {}, {changes} changed, {} queued.",
+            plural(schemes, "scheme", "schemes"),
+            plural(notices, "notice", "notices")
         ),
         _ => lang.script(&format!(
             "✅ 已重新載入：{schemes} 個計劃，{changes} 個有更改，已排隊發出 {notices} 個通知。"
@@ -852,7 +864,10 @@ pub fn reload_refused(why: &str, lang: Lang) -> Reply {
 pub fn broadcast_preview(id: i64, text: &str, recipients: usize, lang: Lang) -> Reply {
     let lines = [
         line().b(&match lang {
-            Lang::En => format!("📢 Send this to {recipients} subscribed chats?"),
+            Lang::En => format!(
+                "📢 Send this to {}?",
+                plural(recipients, "subscribed chat", "subscribed chats")
+            ),
             _ => lang.script(&format!("📢 向 {recipients} 個訂閱對話發出以下公告？")),
         }),
         line().t(text),
@@ -889,7 +904,7 @@ pub fn broadcast_usage(lang: Lang) -> Reply {
 #[must_use]
 pub fn broadcast_done(queued: Option<usize>, lang: Lang) -> Reply {
     let text = match (queued, lang) {
-        (Some(n), Lang::En) => format!("📢 Queued for {n} chats."),
+        (Some(n), Lang::En) => format!("📢 Queued for {}.", plural(n, "chat", "chats")),
         (Some(n), _) => lang.script(&format!("📢 已排隊發送給 {n} 個對話。")),
         (None, _) => tr(
             lang,
@@ -1064,6 +1079,36 @@ mod tests {
         );
         assert!(help(Lang::ZhHant, "schemebot").plain.contains("問題示例"));
         assert!(help(Lang::En, "schemebot").html[0].contains("/scheme &lt;name&gt;"));
+    }
+
+    #[test]
+    fn english_counts_and_verbs_agree() {
+        let corpus = Corpus::default();
+        let one = subscribed(&Topic::Scheme("tvp".to_owned()), &corpus, true, Lang::En).plain;
+        assert!(one.ends_with("when tvp changes."), "{one}");
+        let all = subscribed(&Topic::All, &corpus, true, Lang::En).plain;
+        assert!(all.ends_with("when all schemes change."), "{all}");
+        let talent = subscribed(&Topic::Category(Category::Talent), &corpus, true, Lang::En).plain;
+        assert!(talent.ends_with("when Talent schemes change."), "{talent}");
+        assert!(
+            broadcast_done(Some(1), Lang::En)
+                .plain
+                .contains("Queued for 1 chat.")
+        );
+        assert!(
+            broadcast_done(Some(2), Lang::En)
+                .plain
+                .contains("Queued for 2 chats.")
+        );
+        assert!(
+            broadcast_preview(1, "x", 1, Lang::En)
+                .plain
+                .contains("to 1 subscribed chat?")
+        );
+        let r = reloaded(1, 0, 1, Lang::En).plain;
+        assert!(r.contains("1 scheme, 0 changed, 1 notice queued"), "{r}");
+        let r = reloaded(33, 2, 5, Lang::En).plain;
+        assert!(r.contains("33 schemes, 2 changed, 5 notices queued"), "{r}");
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! (`sec:<id>:<section>`) show another section, or the full card, in place.
 
 use super::{
-    Button, Para, Reply, alternatives_of, closed_banner, details_button, display_name, money_facts,
-    scheme_paras, status_label, tr, url_row,
+    Button, Para, Reply, alternatives_of, closed_banner, details_button, display_name,
+    enquiry_line, money_facts, scheme_paras, status_label, tr, url_row,
 };
 use crate::corpus::{Corpus, Scheme, Scope, Status};
 use crate::text::{Intent, Lang};
@@ -176,13 +176,14 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang) -> Vec<Para> {
             "ℹ️ 相關基金，不屬創新科技計劃。",
         )));
     }
-    let foot = Para::default().italic(tr(
-        lang,
-        &format!(
-            "Facts as of {}. Check the official page before applying.",
-            s.as_of
+    let foot = Para::default().italic(format!(
+        "{}{}",
+        tr(
+            lang,
+            &format!("Facts as of {}. ", s.as_of),
+            &format!("資料截至{}。", s.as_of),
         ),
-        &format!("資料截至{}。申請前請先查閱官方網頁。", s.as_of),
+        enquiry_line(s, lang)
     ));
 
     // The section's own lines: a heading and the figures that come before the prose.

@@ -18,7 +18,7 @@ pub use matching::{match_need, match_result, match_who};
 
 use crate::answer::Answer;
 use crate::changes::{Field, SchemeChange, Value};
-use crate::corpus::{Category, Corpus, Money, Scheme, Scope, Status};
+use crate::corpus::{Body, Bound, Category, Corpus, Money, Partner, Ratio, Scheme, Scope, Status};
 use crate::search::Found;
 use crate::text::{Intent, Lang};
 
@@ -29,9 +29,165 @@ pub const MAX_MESSAGE_UNITS: usize = 4096;
 /// Telegram's limit on callback data, in bytes.
 pub const MAX_CALLBACK_BYTES: usize = 64;
 
-/// The ITF Secretariat's public enquiry line, from the fact sheet.
+/// The ITF Secretariat's public enquiry line, from the fact sheet's key of responsible bodies.
 pub const ENQUIRY_PHONE: &str = "3655 5678";
 pub const ENQUIRY_EMAIL: &str = "enquiry@itf.gov.hk";
+
+/// The Government's general enquiry line (the 1823 call centre answers for most departments).
+pub const GOVERNMENT_LINE: &str = "1823";
+
+/// A responsible body: its name in English and Traditional Chinese, and its public enquiry
+/// line when the fact sheet gives one. Only the ITF Secretariat's is in the sheet; every other
+/// body's enquiries go to the scheme's official page and 1823, never to a number we made up.
+#[must_use]
+pub fn body_contact(
+    body: Body,
+) -> (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+) {
+    match body {
+        Body::Itf => (
+            "ITF Secretariat",
+            "創新及科技基金秘書處",
+            Some((ENQUIRY_PHONE, ENQUIRY_EMAIL)),
+        ),
+        Body::Itc => ("Innovation and Technology Commission", "創新科技署", None),
+        Body::Itib => (
+            "Innovation, Technology and Industry Bureau",
+            "創新科技及工業局",
+            None,
+        ),
+        Body::Mrdi => (
+            "Hong Kong Microelectronics Research and Development Institute",
+            "香港微電子研發院",
+            None,
+        ),
+        Body::Immd => ("Immigration Department", "入境事務處", None),
+        Body::Hkstp => (
+            "Hong Kong Science and Technology Parks Corporation",
+            "香港科技園公司",
+            None,
+        ),
+        Body::Cyberport => ("Cyberport", "數碼港", None),
+        Body::Dpo => ("Digital Policy Office", "數字政策辦公室", None),
+        Body::Ugc => (
+            "University Grants Committee / Research Grants Council Secretariat",
+            "大學教育資助委員會／研究資助局秘書處",
+            None,
+        ),
+        Body::Tid => ("Trade and Industry Department", "工業貿易署", None),
+    }
+}
+
+/// Where to ask about a scheme, as one sentence in `lang`: the scheme's own line when the fact
+/// sheet gives one, else its body's, else the body's name, the official page and 1823.
+#[must_use]
+pub fn enquiry_line(s: &Scheme, lang: Lang) -> String {
+    let e = &s.enquiry;
+    let (body_en, body_zh, body_line) = body_contact(e.body);
+    let (who_en, who_zh) = match (&e.desk_en, &e.desk_zh) {
+        (Some(en), Some(zh)) => (en.as_str(), zh.as_str()),
+        _ => (body_en, body_zh),
+    };
+    let contacts: Vec<&str> = if e.has_own_line() {
+        e.phone.iter().chain(&e.email).map(String::as_str).collect()
+    } else {
+        body_line.map(|(p, m)| vec![p, m]).unwrap_or_default()
+    };
+    // A line of the scheme's own with no desk named is given as the scheme's, not the body's.
+    let unnamed = e.has_own_line() && e.desk_en.is_none();
+    match (lang, contacts.is_empty()) {
+        (Lang::En, false) if unnamed => {
+            format!("Enquiries about this scheme: {}.", contacts.join(", "))
+        }
+        (_, false) if unnamed => lang.script(&format!("本計劃查詢：{}。", contacts.join("，"))),
+        (Lang::En, false) => format!("Enquiries: {who_en} — {}.", contacts.join(", ")),
+        (Lang::En, true) => format!(
+            "Enquiries: {who_en} (see the official page), or the Government's enquiry line {GOVERNMENT_LINE}."
+        ),
+        (_, false) => lang.script(&format!("查詢：{who_zh}，{}。", contacts.join("，"))),
+        (_, true) => lang.script(&format!(
+            "查詢：{who_zh}（請參閱官方網頁），或致電政府熱線{GOVERNMENT_LINE}。"
+        )),
+    }
+}
+
+/// Whom a ratio matches, in words.
+fn partner_label(p: Partner, lang: Lang) -> String {
+    let (en, zh) = match p {
+        Partner::Applicant => ("applicant", "申請者"),
+        Partner::Company => ("company", "公司"),
+        Partner::Sme => ("SME", "中小企"),
+        Partner::Operator => ("operator", "營運機構"),
+        Partner::University => ("university", "大學"),
+        Partner::UniversityOrOthers => ("university or others", "大學或其他機構"),
+        Partner::Industry => ("industry", "業界"),
+        Partner::IndustryAndUniversity => ("industry and university together", "業界與大學合共"),
+        Partner::Market => ("market", "市場"),
+        Partner::CoInvestor => ("co-investment partner", "共同投資夥伴"),
+        Partner::PrivateInvestment => ("private investment", "私人投資"),
+    };
+    tr(lang, en, zh)
+}
+
+/// One matching ratio in `lang`: "Stage 1, up to 2 (Government) : 1 (industry and university
+/// together)" / "第一階段，政府最多2 : 業界與大學合共1".
+#[must_use]
+pub fn ratio_text(r: &Ratio, lang: Lang) -> String {
+    let who = partner_label(r.who, lang);
+    let (g, p) = (r.government, r.partner);
+    let body = match lang {
+        Lang::En => {
+            let bound = match r.bound {
+                Bound::Exact => "",
+                Bound::UpTo => "up to ",
+                Bound::About => "about ",
+            };
+            format!("{bound}{g} (Government) : {p} ({who})")
+        }
+        _ => {
+            let (before, after) = match r.bound {
+                Bound::Exact => ("", ""),
+                Bound::UpTo => ("", "最多"),
+                Bound::About => ("約", ""),
+            };
+            // `who` is already in the reader's script; the rest is converted here.
+            format!(
+                "{}{g} : {who}{p}",
+                lang.script(&format!("{before}政府{after}"))
+            )
+        }
+    };
+    match (lang, &r.part_en, &r.part_zh) {
+        (Lang::En, Some(part), _) => format!("{part}, {body}"),
+        (Lang::ZhHant | Lang::ZhHans, _, Some(part)) => format!("{}，{body}", lang.script(part)),
+        _ => body,
+    }
+}
+
+/// Every matching ratio of a scheme, in `lang`, joined.
+#[must_use]
+pub fn matching_text(ratios: &[Ratio], lang: Lang) -> String {
+    ratios
+        .iter()
+        .map(|r| ratio_text(r, lang))
+        .collect::<Vec<_>>()
+        .join(if lang == Lang::En { "; " } else { "；" })
+}
+
+/// A count and its English noun in agreement: `plural(1, "chat", "chats")` is "1 chat",
+/// `plural(2, …)` "2 chats", `plural(0, …)` "0 chats". English only: a Chinese count takes a
+/// measure word (1個計劃) and never a plural.
+#[must_use]
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
 
 /// Escapes text for Telegram HTML (`&`, `<`, `>`, and `"` for attribute values).
 #[must_use]
@@ -523,13 +679,15 @@ fn scheme_paras(s: &Scheme, alternatives: &[&Scheme], lang: Lang, intents: &[Int
     paras.push(links);
     paras.push(Para::default().italic(match lang {
         Lang::En => format!(
-            "Facts as of {}. Check the official page before applying. Enquiries on ITF schemes: {ENQUIRY_PHONE}, {ENQUIRY_EMAIL}.",
-            s.as_of
+            "Facts as of {}. Check the official page before applying. {}",
+            s.as_of,
+            enquiry_line(s, lang)
         ),
-        _ => lang.script(&format!(
-            "資料截至{}。申請前請先查閱官方網頁。創新及科技基金查詢：{ENQUIRY_PHONE}，{ENQUIRY_EMAIL}。",
-            s.as_of
-        )),
+        _ => format!(
+            "{}{}",
+            lang.script(&format!("資料截至{}。申請前請先查閱官方網頁。", s.as_of)),
+            enquiry_line(s, lang)
+        ),
     }));
     paras
 }
@@ -589,7 +747,8 @@ pub fn hkd(amount: u64, lang: Lang) -> String {
         } else {
             group_thousands(amount)
         };
-        return format!("港幣{s}元");
+        // Written in Traditional like every template, and converted: 港币60万元 for Simplified.
+        return lang.script(&format!("港幣{s}元"));
     }
     if amount >= 1_000_000_000 && amount.is_multiple_of(10_000_000) {
         format!("HK${} billion", trim_decimal(amount as f64 / 1e9))
@@ -633,17 +792,19 @@ fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
     ];
     let mut out: Vec<String> = rows
         .into_iter()
-        .filter_map(|(v, en, zh)| v.map(|v| format!("• {}: {}", tr(lang, en, zh), hkd(v, lang))))
+        .filter_map(|(v, en, zh)| {
+            v.map(|v| {
+                let colon = if lang == Lang::En { ": " } else { "：" };
+                format!("• {}{colon}{}", tr(lang, en, zh), hkd(v, lang))
+            })
+        })
         .collect();
-    if let Some(r) = &m.matching_ratio {
+    if !m.matching.is_empty() {
         out.push(format!(
-            "• {}: {}",
+            "• {}{}{}",
             tr(lang, "Matching", "配對比例"),
-            if lang == Lang::En {
-                r.clone()
-            } else {
-                lang.script(r)
-            }
+            if lang == Lang::En { ": " } else { "：" },
+            matching_text(&m.matching, lang)
         ));
     }
     out
@@ -724,7 +885,7 @@ pub fn list(corpus: &Corpus, category: Option<Category>, lang: Lang) -> Reply {
     paras.push(Para::default().italic(tr(
         lang,
         "Ask me about any of them, e.g. “How much can I get?” or “Who can apply?”.",
-        "可以直接問我任何一個計劃，例如「最多資助幾多？」或「邊個可以申請？」。",
+        "可以直接問我任何一個計劃，例如「最多資助多少？」或「誰可以申請？」。",
     )));
     Reply::from_paras(&paras, buttons)
 }
@@ -831,22 +992,29 @@ pub fn suggestions(corpus: &Corpus, hits: &[crate::search::Hit], lang: Lang) -> 
 }
 
 /// The reply when nothing matched: what the bot knows, examples, and where else to ask.
+///
+/// No scheme is known here, so no scheme's body is either. The contact is the Government's
+/// general line, 1823, not the ITF Secretariat's: what reaches this reply is mostly a question
+/// about something that is not one of our schemes (public housing, the Continuing Education
+/// Fund, the weather), which the ITF cannot answer and 1823 can route to the right department.
+/// Someone whose I&T question we failed to understand is sent to /schemes, where every card
+/// names its own body's line ([`enquiry_line`]).
 #[must_use]
 pub fn no_match(lang: Lang) -> Reply {
     let paras = match lang {
         Lang::En => vec![
             Para::default().text("Sorry, I couldn't find a Hong Kong I&T scheme that matches your question. I answer questions about innovation and technology funding, talent and industry schemes."),
-            Para::default().bold("Try asking:").text("\n• How much can a company get from the Technology Voucher Programme?\n• Who can apply for TechTAS?\n• List talent schemes\n• 科技券點樣申請？"),
-            Para::default().text("Or browse all schemes with /schemes."),
-            Para::default().italic(format!("For Innovation and Technology Fund schemes you can also call {ENQUIRY_PHONE} or email {ENQUIRY_EMAIL}.")),
+            Para::default().bold("Try asking:").text("\n• How much can a company get from the Technology Voucher Programme?\n• Who can apply for TechTAS?\n• List talent schemes\n• 科技券如何申請？"),
+            Para::default().text("Or browse all schemes with /schemes: each one says whom to ask."),
+            Para::default().italic(format!("For other government services, call the Government's enquiry line {GOVERNMENT_LINE}.")),
         ],
         _ => {
             let z = |s: &str| lang.script(s);
             vec![
                 Para::default().text(z("抱歉，我找不到與你的問題相關的香港創科計劃。我可以解答創新科技資助、人才及產業計劃的問題。")),
-                Para::default().bold(z("你可以問：")).text(z("\n• 科技券最多資助幾多？\n• 邊個可以申請科技人才入境計劃？\n• 有咩人才計劃？\n• How do I apply for TechTAS?")),
-                Para::default().text(z("或用 /schemes 瀏覽所有計劃。")),
-                Para::default().italic(z(&format!("創新及科技基金計劃亦可致電 {ENQUIRY_PHONE} 或電郵 {ENQUIRY_EMAIL} 查詢。"))),
+                Para::default().bold(z("你可以問：")).text(z("\n• 科技券最多資助多少？\n• 誰可以申請科技人才入境計劃？\n• 有哪些人才計劃？\n• How do I apply for TechTAS?")),
+                Para::default().text(z("或用 /schemes 瀏覽所有計劃，每個計劃都列明查詢方法。")),
+                Para::default().italic(z(&format!("其他政府服務可致電政府熱線{GOVERNMENT_LINE}查詢。"))),
             ]
         }
     };
@@ -895,6 +1063,7 @@ pub fn field_label(field: Field, lang: Lang) -> String {
 
 fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang: Lang) -> String {
     match v {
+        Some(Value::Ratios(r)) => matching_text(r, lang),
         Some(Value::Schemes(ids)) => ids
             .iter()
             .map(|id| {
@@ -1027,16 +1196,22 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
                     let label = field_label(f.field, lang);
                     let old = value_text(f.field, f.old.as_ref(), corpus, lang);
                     let new = value_text(f.field, f.new.as_ref(), corpus, lang);
+                    let colon = if lang == Lang::En { ": " } else { "：" };
                     let line = if old.chars().count() <= NOTICE_SHORT_CHARS
                         && new.chars().count() <= NOTICE_SHORT_CHARS
                     {
-                        format!("\n• {label}: {old} → {new}")
+                        format!("\n• {label}{colon}{old} → {new}")
                     } else {
-                        format!(
-                            "\n• {label} {}: {}",
-                            tr(lang, "updated", "已更新"),
-                            cut(&new, NOTICE_TEXT_CHARS)
-                        )
+                        match lang {
+                            Lang::En => {
+                                format!("\n• {label} updated: {}", cut(&new, NOTICE_TEXT_CHARS))
+                            }
+                            _ => format!(
+                                "\n• {label}{}{colon}{}",
+                                lang.script("已更新"),
+                                cut(&new, NOTICE_TEXT_CHARS)
+                            ),
+                        }
                     };
                     p = p.text(line);
                 }
@@ -1131,6 +1306,54 @@ mod tests {
         assert_eq!(hkd(180_000_000, Lang::ZhHant), "港幣1.8億元");
         assert_eq!(hkd(600_000, Lang::ZhHant), "港幣60萬元");
         assert_eq!(hkd(230, Lang::ZhHant), "港幣230元");
+        assert_eq!(hkd(600_000, Lang::ZhHans), "港币60万元");
+        assert_eq!(hkd(180_000_000, Lang::ZhHans), "港币1.8亿元");
+    }
+
+    #[test]
+    fn plurals_agree_with_their_count() {
+        assert_eq!(plural(0, "chat", "chats"), "0 chats");
+        assert_eq!(plural(1, "chat", "chats"), "1 chat");
+        assert_eq!(plural(2, "chat", "chats"), "2 chats");
+        assert_eq!(plural(1, "scheme", "schemes"), "1 scheme");
+    }
+
+    #[test]
+    fn ratios_are_worded_in_each_language() {
+        let r = Ratio {
+            government: 2,
+            partner: 1,
+            who: Partner::IndustryAndUniversity,
+            bound: Bound::UpTo,
+            part_en: Some("Stage 1".to_owned()),
+            part_zh: Some("第一階段".to_owned()),
+        };
+        assert_eq!(
+            ratio_text(&r, Lang::En),
+            "Stage 1, up to 2 (Government) : 1 (industry and university together)"
+        );
+        assert_eq!(
+            ratio_text(&r, Lang::ZhHant),
+            "第一階段，政府最多2 : 業界與大學合共1"
+        );
+        assert_eq!(
+            ratio_text(&r, Lang::ZhHans),
+            "第一阶段，政府最多2 : 业界与大学合共1"
+        );
+        let about = Ratio {
+            government: 1,
+            partner: 2,
+            who: Partner::CoInvestor,
+            bound: Bound::About,
+            part_en: None,
+            part_zh: None,
+        };
+        assert_eq!(
+            ratio_text(&about, Lang::En),
+            "about 1 (Government) : 2 (co-investment partner)"
+        );
+        assert_eq!(ratio_text(&about, Lang::ZhHant), "約政府1 : 共同投資夥伴2");
+        assert_eq!(ratio_text(&about, Lang::ZhHans), "约政府1 : 共同投资伙伴2");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod lexicon;
 pub mod normalize;
 pub mod tokenizer;
 pub mod vocabulary;
+pub mod wording;
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -67,21 +68,21 @@ impl Lang {
     /// English.
     #[must_use]
     pub fn detect(text: &str) -> Lang {
-        let mut han = false;
-        let (mut trad, mut simp) = (0usize, 0usize);
-        let mut buf = [0u8; 4];
-        for c in text.chars().filter(|&c| is_han(c)) {
-            han = true;
-            if simplified_only().contains(&c) {
-                simp += 1;
-            } else if !fast2s::convert(c.encode_utf8(&mut buf)).starts_with(c) {
-                trad += 1;
-            }
+        match script_counts(text) {
+            None => Lang::En,
+            Some((trad, simp)) if simp > trad => Lang::ZhHans,
+            Some(_) => Lang::ZhHant,
         }
-        match (han, simp > trad) {
-            (false, _) => Lang::En,
-            (true, true) => Lang::ZhHans,
-            (true, false) => Lang::ZhHant,
+    }
+
+    /// Like [`Lang::detect`], but Chinese that no character places in either script (科技券,
+    /// 人才) takes the script of `hint` when `hint` is Chinese: a Telegram user whose app is
+    /// set to zh-cn who types 科技券 reads the reply in Simplified.
+    #[must_use]
+    pub fn detect_with(text: &str, hint: Lang) -> Lang {
+        match script_counts(text) {
+            Some((trad, simp)) if trad == simp && hint.is_chinese() => hint,
+            _ => Lang::detect(text),
         }
     }
 
@@ -95,6 +96,23 @@ impl Lang {
     }
 }
 
+/// For text with Han characters: how many are Traditional-only and how many Simplified-only;
+/// `None` for text without Han characters.
+fn script_counts(text: &str) -> Option<(usize, usize)> {
+    let mut han = false;
+    let (mut trad, mut simp) = (0usize, 0usize);
+    let mut buf = [0u8; 4];
+    for c in text.chars().filter(|&c| is_han(c)) {
+        han = true;
+        if simplified_only().contains(&c) {
+            simp += 1;
+        } else if !fast2s::convert(c.encode_utf8(&mut buf)).starts_with(c) {
+            trad += 1;
+        }
+    }
+    han.then_some((trad, simp))
+}
+
 fn simplified_only() -> &'static HashSet<char> {
     static SET: OnceLock<HashSet<char>> = OnceLock::new();
     SET.get_or_init(|| {
@@ -104,4 +122,26 @@ fn simplified_only() -> &'static HashSet<char> {
             .flat_map(str::chars)
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_common_to_both_scripts_follows_the_hint() {
+        assert_eq!(Lang::detect("科技券"), Lang::ZhHant);
+        assert_eq!(Lang::detect_with("科技券", Lang::ZhHans), Lang::ZhHans);
+        assert_eq!(Lang::detect_with("科技券", Lang::En), Lang::ZhHant);
+        // A script the text shows wins over the hint.
+        assert_eq!(
+            Lang::detect_with("科技券點申請", Lang::ZhHans),
+            Lang::ZhHant
+        );
+        assert_eq!(
+            Lang::detect_with("科技券怎么申请", Lang::ZhHant),
+            Lang::ZhHans
+        );
+        assert_eq!(Lang::detect_with("TVP", Lang::ZhHans), Lang::En);
+    }
 }

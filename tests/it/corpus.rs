@@ -158,3 +158,84 @@ fn the_fingerprint_follows_the_contents() {
     assert_ne!(a, b);
     assert_eq!(a, load_one(GOOD_SCHEME).unwrap().fingerprint);
 }
+
+#[test]
+fn the_enquiry_body_and_line_are_checked() {
+    let body = "body = \"itf\"";
+    for (to, field, line) in [
+        // An unknown body names the file, the line and the field.
+        ("body = \"itf-secretariat\"", "body", 16),
+        ("body = \"itf\"\nphone = \"36555678\"", "phone", 17),
+        ("body = \"itf\"\nphone = \"+852 3655 5678\"", "phone", 17),
+        (
+            "body = \"itf\"\nemail = \"enquiry at itf.gov.hk\"",
+            "email",
+            17,
+        ),
+        (
+            "body = \"itf\"\nphone = \"3655 5678\"\ndesk_en = \"Desk\"",
+            "desk_zh",
+            18,
+        ),
+        (
+            "body = \"itf\"\ndesk_en = \"Desk\"\ndesk_zh = \"處\"",
+            "desk_en",
+            17,
+        ),
+        ("body = \"itf\"\nfax = \"3655 5678\"", "fax", 17),
+    ] {
+        let e = load_one(&GOOD_SCHEME.replace(body, to)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some(field), "{e}");
+        assert_eq!(e.line, Some(line), "{e}");
+        assert!(e.to_string().contains("example.toml:"), "{e}");
+    }
+    let e = load_one(&GOOD_SCHEME.replace("[enquiry]\nbody = \"itf\"\n", "")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("enquiry"), "{e}");
+    let own = GOOD_SCHEME.replace(
+        body,
+        "body = \"tid\"\nphone = \"2788 6088\"\ndesk_en = \"Desk\"\ndesk_zh = \"處\"",
+    );
+    let corpus = load_one(&own).expect("a scheme's own line loads");
+    assert_eq!(
+        corpus.schemes[0].enquiry.phone.as_deref(),
+        Some("2788 6088")
+    );
+}
+
+#[test]
+fn matching_ratios_are_structured_and_checked() {
+    let money = "max_per_project = 1000000";
+    let ok = GOOD_SCHEME.replace(
+        money,
+        "max_per_project = 1000000\nmatching = [{ government = 1, partner = 2, who = \"company\" }]",
+    );
+    let corpus = load_one(&ok).expect("a ratio loads");
+    assert_eq!(corpus.schemes[0].money.matching[0].partner, 2);
+    for (to, field) in [
+        // The old free-text field is refused, so no file keeps English in it.
+        (
+            "matching_ratio = \"1 (Government) : 2 (company)\"",
+            "matching_ratio",
+        ),
+        (
+            "matching = [{ government = 1, partner = 2, who = \"firm\" }]",
+            "matching",
+        ),
+        (
+            "matching = [{ government = 0, partner = 2, who = \"company\" }]",
+            "matching",
+        ),
+        (
+            "matching = [{ government = 1, partner = 2, who = \"company\", part_en = \"Stage 1\" }]",
+            "matching",
+        ),
+        (
+            "matching = [{ government = 1, partner = 2, who = \"company\" }, { government = 1, partner = 1, who = \"company\" }]",
+            "matching",
+        ),
+    ] {
+        let e = load_one(&GOOD_SCHEME.replace(money, &format!("{money}\n{to}"))).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some(field), "{e}");
+        assert_eq!(e.line, Some(14), "{e}");
+    }
+}

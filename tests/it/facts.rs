@@ -127,12 +127,12 @@ fn a_status_change_notice_names_the_status_and_alternatives_in_three_scripts() {
         ),
         (
             Lang::ZhHant,
-            "狀況: 接受申請中 → 已停止接受新申請",
+            "狀況：接受申請中 → 已停止接受新申請",
             "可改為參考",
         ),
         (
             Lang::ZhHans,
-            "状况: 接受申请中 → 已停止接受新申请",
+            "状况：接受申请中 → 已停止接受新申请",
             "可改为参考",
         ),
     ] {

@@ -442,7 +442,12 @@ async fn a_held_write_lock_fails_the_write_not_the_other_chats() {
     drop(lock);
     let (status, body) = crate::production::http(addr, "GET", "/healthz", &[], "").await;
     assert_eq!(status, 503, "{body}");
-    assert!(body.contains("subscribing failed"), "{body}");
+    // The last failed write is named: the subscription, or the other chat's conversation,
+    // saved after its reply and also held up by the lock.
+    assert!(
+        body.contains("subscribing failed") || body.contains("saving the conversation failed"),
+        "{body}"
+    );
     // Once a write succeeds again, health recovers.
     h.fake.push_update(tg::text(1712, "/subscribe all"));
     replies(&h.fake, 1712, 2).await;

@@ -30,5 +30,8 @@ mod subscriptions;
 mod faults;
 // Webhook mode, health and metrics, configuration, logs, start-up failures.
 mod production;
+// Wording in every language: enquiry contacts per body, money in the reader's language, no
+// Cantonese in Simplified, English plurals; unit checks and the real binary.
+mod wording;
 // Property tests: arbitrary Unicode never panics and always renders within Telegram's rules.
 mod props;

@@ -14,7 +14,7 @@ use proptest::sample::{Index, select};
 
 use schemebot::answer::{MAX_QUESTION_CHARS, answer};
 use schemebot::changes::{SchemeChange, Snapshot, diff};
-use schemebot::corpus::{Category, Corpus, Scheme, Status};
+use schemebot::corpus::{Bound, Category, Corpus, Partner, Ratio, Scheme, Status};
 use schemebot::notify::{Payload, recipients};
 use schemebot::render::{
     Button, MAX_CALLBACK_BYTES, Reply, broadcast, escape, list, notice, reminder, render,
@@ -460,7 +460,20 @@ fn edit_fields(s: &mut Scheme, e: &Edit, taken: bool) {
         12 => s.money.max_per_applicant = figure,
         13 => s.money.max_per_person = figure,
         14 => s.money.monthly_allowance = figure,
-        15 => s.money.matching_ratio = optional(),
+        15 => {
+            // A ratio of small shares, what it applies to taken from the edit's text.
+            s.money.matching = (!e.amount.is_multiple_of(3))
+                .then(|| Ratio {
+                    government: u32::try_from(e.amount % 5).unwrap_or(0) + 1,
+                    partner: u32::try_from(e.amount % 4).unwrap_or(0) + 1,
+                    who: Partner::Company,
+                    bound: Bound::UpTo,
+                    part_en: optional(),
+                    part_zh: optional(),
+                })
+                .into_iter()
+                .collect();
+        }
         16 => s.en.summary = nonblank(),
         17 => s.en.eligibility = nonblank(),
         18 => s.en.money = nonblank(),

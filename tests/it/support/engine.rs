@@ -36,6 +36,9 @@ url = "https://example.org/scheme"
 [money]
 max_per_project = 1000000
 
+[enquiry]
+body = "itf"
+
 [en]
 summary = "An example."
 eligibility = "Companies."
