@@ -477,3 +477,61 @@ async fn a_simplified_chat_reads_standard_chinese_money_and_the_right_contact() 
     let about = read(&h.fake, 8103, 1).await.join("\n");
     assert!(about.contains("1823"), "{about}");
 }
+
+#[test]
+fn conversation_screens_read_as_standard_chinese() {
+    use schemebot::render::{
+        Button, Section, brief, compare, match_need, match_result, match_who, small_talk,
+    };
+    use schemebot::text::chat::SmallTalk;
+    let corpus = corpus();
+    let mut screens: Vec<(String, Reply)> = Vec::new();
+    for lang in [Lang::ZhHant, Lang::ZhHans] {
+        for s in &corpus.schemes {
+            for section in Section::ALL {
+                screens.push((
+                    format!("{} {section:?}", s.id),
+                    brief(s, section, corpus, lang),
+                ));
+            }
+        }
+        let ids: Vec<usize> = (0..corpus.schemes.len()).collect();
+        for pair in ids.chunks(2) {
+            if pair.len() == 2 {
+                screens.push(("compare".to_owned(), compare(corpus, pair, lang)));
+            }
+        }
+        screens.push(("match step 1".to_owned(), match_who(lang)));
+        for who in schemebot::text::vocabulary::applicant_keys() {
+            screens.push((format!("match {who}"), match_need(corpus, who, lang)));
+            screens.push((
+                format!("match {who} *"),
+                match_result(corpus, who, None, lang),
+            ));
+        }
+        for kind in SmallTalk::ALL {
+            screens.push((format!("{kind:?}"), small_talk(kind, lang)));
+        }
+        for (what, reply) in screens.drain(..) {
+            let text = reply
+                .html
+                .iter()
+                .map(|h| visible(h))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let buttons: Vec<String> = reply
+                .buttons
+                .iter()
+                .flatten()
+                .map(|b| match b {
+                    Button::Callback { text, .. } | Button::Url { text, .. } => text.clone(),
+                })
+                .collect();
+            let all = format!("{text}\n{}", buttons.join("\n"));
+            assert_no_cantonese(&all, &what);
+            if lang == Lang::ZhHans {
+                assert_all_simplified(&all, &what);
+            }
+        }
+    }
+}
