@@ -1593,6 +1593,77 @@ mod tests {
     }
 
     #[test]
+    fn a_conversation_is_forgotten_after_its_time_to_live_and_gaps_after_90_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("schemebot.db")).unwrap();
+        let ttl = 30 * 60 * 1000;
+        let t0 = 1_800_000_000_000;
+        let context = Context {
+            schemes: vec!["tvp".to_owned()],
+            intent: Some("money".to_owned()),
+        };
+        store
+            .set_context(7, Some(&context), "how much?", t0, ttl)
+            .unwrap();
+        let at = |now| store.conversation(7, now, ttl).unwrap();
+        assert_eq!(at(t0 + ttl - 1).context.as_ref(), Some(&context));
+        assert_eq!(at(t0 + ttl - 1).question.as_deref(), Some("how much?"));
+        assert_eq!(at(t0 + ttl), Conversation::default());
+        assert_eq!(
+            store.conversation(8, t0, ttl).unwrap(),
+            Conversation::default()
+        );
+        // A later write by another chat deletes the stale context.
+        store.set_context(8, None, "hi", t0 + ttl + 1, ttl).unwrap();
+        let rows: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM contexts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+        // A 👎 comment is awaited until the next question, and only then.
+        store.await_feedback(8, Some(3), t0 + ttl + 2).unwrap();
+        assert_eq!(at_chat(&store, 8, t0 + ttl + 3).feedback_gap, Some(3));
+        store.set_context(8, None, "x", t0 + ttl + 4, ttl).unwrap();
+        assert_eq!(at_chat(&store, 8, t0 + ttl + 5).feedback_gap, None);
+        // Gaps: grouped by normalised text, counted, and gone after 90 days.
+        let gap = |q: &'static str, outcome| NewGap {
+            question: q,
+            normalised: "renew licence",
+            outcome,
+            schemes: vec!["tvp".to_owned()],
+        };
+        store
+            .add_gap(&gap("Renew licence?", GapOutcome::None), t0)
+            .unwrap();
+        let row = store
+            .add_gap(&gap("renew LICENCE", GapOutcome::Down), t0 + 1)
+            .unwrap();
+        store.comment_gap(row, "my driving licence").unwrap();
+        let groups = store.gaps(0, 10).unwrap();
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].count, 2);
+        assert_eq!(groups[0].example, "renew LICENCE");
+        assert_eq!((groups[0].no_answer, groups[0].thumbs_down), (1, 1));
+        assert_eq!(groups[0].schemes, ["tvp"]);
+        assert_eq!(groups[0].comments, ["my driving licence"]);
+        store
+            .add_gap(
+                &gap("later", GapOutcome::Suggest),
+                t0 + GAPS_RETENTION_MS + 2,
+            )
+            .unwrap();
+        let groups = store.gaps(0, 10).unwrap();
+        assert_eq!(
+            groups[0].count, 1,
+            "the two old rows are deleted: {groups:?}"
+        );
+    }
+
+    fn at_chat(store: &Store, chat: ChatId, now: i64) -> Conversation {
+        store.conversation(chat, now, 30 * 60 * 1000).unwrap()
+    }
+
+    #[test]
     fn store_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Store>();

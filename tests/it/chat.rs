@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::support::fake_api::{self as tg, Call, FakeApi};
 use crate::support::harness::{
-    BotProcess, harness, index_dir, press, replies, serve_command, the_message_id,
+    BotProcess, harness, harness_with, index_dir, press, replies, serve_command, the_message_id,
 };
 
 /// Asks `text` in `chat` and waits for the `n`-th reply to that chat (counting from 1).
@@ -88,7 +88,8 @@ async fn follow_ups_keep_the_scheme_until_another_is_named_or_start_forgets_it()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_answers_lead_with_what_was_asked_and_section_buttons_edit_in_place() {
-    let h = harness().await;
+    // Seventeen presses in a few seconds: more than the default flood limit lets one chat do.
+    let h = harness_with(&["--flood-limit", "100/10s"]).await;
     let f = &h.fake;
     let money = ask(f, 2101, "How much can a company get from ESS?", 1).await;
     let text = money.text();
@@ -129,6 +130,46 @@ async fn short_answers_lead_with_what_was_asked_and_section_buttons_edit_in_plac
         "📅 Status",
     ] {
         assert!(full.contains(heading), "{heading}: {full}");
+    }
+    // Every section, in each script, edits the same message in place.
+    for (lang, headings) in [
+        (
+            ";en",
+            [
+                "💰 Money",
+                "👥 Who can apply",
+                "📝 How to apply",
+                "📅 Status",
+                "ℹ️",
+            ],
+        ),
+        (
+            ";zh-hant",
+            ["💰 金額", "👥 申請資格", "📝 申請方法", "📅 最新狀況", "ℹ️"],
+        ),
+        (
+            ";zh-hans",
+            ["💰 金额", "👥 申请资格", "📝 申请方法", "📅 最新状况", "ℹ️"],
+        ),
+    ] {
+        for (section, heading) in ["money", "who", "apply", "when", "sum"]
+            .iter()
+            .zip(headings)
+        {
+            let data = format!("sec:ess:{section}{lang}");
+            let (_, edits) = press(f, 2101, id, &data, 1).await;
+            let shown = edits.last().unwrap();
+            if *section == "sum" {
+                assert!(shown.text().contains("📅"), "{data}: {}", shown.text());
+            } else {
+                assert!(shown.text().contains(heading), "{data}: {}", shown.text());
+            }
+            assert!(
+                shown.callback_data().iter().all(|d| d.ends_with(lang)),
+                "{data}: {:?}",
+                shown.callback_data()
+            );
+        }
     }
     // A Chinese short answer stays within 600 characters.
     let zh = ask_zh(f, 2102, "ESS 點樣申請？", 1).await;
