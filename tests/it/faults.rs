@@ -840,3 +840,97 @@ async fn polling_recovers_from_5xx_in_seconds_not_tens_of_seconds() {
     );
     assert!(bot.log().contains("getting updates failed; retrying"));
 }
+
+/// A copy of the shared index in a fresh folder.
+fn copy_of_the_index() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(index_dir().join("."))
+        .arg(copy.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    copy
+}
+
+/// `schemebot ask TVP` over `index` (through `wrapper`, e.g. a shell, when given).
+fn ask_tvp(index: &std::path::Path, wrapper: Option<&str>) -> std::process::Output {
+    let corpus = crate::support::engine::corpus_dir();
+    let mut cmd = match wrapper {
+        Some(script) => {
+            let mut c = std::process::Command::new("sh");
+            c.args(["-c", script]);
+            c
+        }
+        None => {
+            let mut c = std::process::Command::new(BIN);
+            c.arg("--corpus")
+                .arg(&corpus)
+                .arg("--index")
+                .arg(index)
+                .args(["ask", "TVP"]);
+            c
+        }
+    };
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_index_whose_lock_cannot_be_taken_is_rebuilt_and_the_path_named() {
+    // 13.15: tantivy's reader needs its lock file; here it is a folder, which even root cannot
+    // open for writing (the stand-in for a lock that cannot be taken).
+    let index = copy_of_the_index();
+    let lock = index.path().join("current/.tantivy-meta.lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    let out = ask_tvp(index.path(), None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TVP"));
+    let current = index.path().join("current").display().to_string();
+    assert!(
+        err.contains("index rebuilt") && err.contains(&current),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_read_only_index_folder_falls_back_to_an_index_in_memory() {
+    // 13.15 on a real read-only mount (a private mount namespace: `unshare -rm`); skipped
+    // where user namespaces are not allowed.
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: unshare -rm is not available here");
+        return;
+    }
+    let index = copy_of_the_index();
+    let mount = tempfile::tempdir().unwrap();
+    let corpus = crate::support::engine::corpus_dir();
+    let script = format!(
+        "unshare -rm sh -c \"mount --bind -o ro '{src}' '{dst}' && exec '{bin}' --corpus '{corpus}' --index '{dst}' ask TVP\"",
+        src = index.path().display(),
+        dst = mount.path().display(),
+        bin = BIN,
+        corpus = corpus.display(),
+    );
+    let out = ask_tvp(mount.path(), Some(&script));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("TVP"),
+        "{err}"
+    );
+    assert!(err.contains("index kept in memory"), "{err}");
+    assert!(
+        err.contains(&mount.path().join("current").display().to_string()),
+        "the folder is named: {err}"
+    );
+}
