@@ -1375,6 +1375,7 @@ mod tests {
                 "broadcasts",
                 "change_sets",
                 "chats",
+                "handled_updates",
                 "outbox",
                 "published",
                 "sends",
