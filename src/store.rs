@@ -1,5 +1,6 @@
 //! The durable store: chats and their preferences, subscriptions, the published corpus snapshot,
-//! the outbox of messages waiting to be sent, and admin broadcasts awaiting confirmation.
+//! the outbox of messages waiting to be sent, admin broadcasts awaiting confirmation, the log of
+//! recent sends, and a window of the update ids handled last.
 //!
 //! This is the only module that speaks SQL. Everything lives in one SQLite file in the data
 //! directory, opened in WAL mode with `synchronous=NORMAL`, foreign keys on and a 5 s busy
