@@ -633,12 +633,8 @@ async fn run(
     let (http_task, webhook_stopped, deadline) = match (&config.webhook_url, config.listen) {
         (Some(url), Some(addr)) => {
             let mut options = webhooks::Options::new(addr, url.clone());
-            match &config.webhook_secret {
-                Some(secret) => options.secret_token = Some(secret.0.clone()),
-                None => {
-                    options.get_or_gen_secret_token();
-                }
-            }
+            options.secret_token = config.webhook_secret.as_ref().map(|s| s.0.clone());
+            // The given secret, else a generated one; the intake's gate checks it too.
             let secret: Arc<str> = Arc::from(options.get_or_gen_secret_token());
             let (mut listener, stopped, webhook) = tokio::select! {
                 r = webhooks::axum_to_router(bot.clone(), options) => r
