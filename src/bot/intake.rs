@@ -55,8 +55,9 @@ pub(crate) const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const POLL_BACKOFF_CAP: Duration = Duration::from_secs(8);
 
 /// How long polling waits for an update in flight to finish before fetching again, when a
-/// batch held nothing new.
-const POLL_NOTHING_NEW: Duration = Duration::from_millis(250);
+/// batch held nothing new (the most a new update waits while the oldest one in flight is
+/// slow, e.g. a reply paced for its chat).
+const POLL_NOTHING_NEW: Duration = Duration::from_millis(100);
 
 /// The largest webhook body read (axum's default limit for the route behind the gate).
 const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -435,6 +436,8 @@ async fn poll(
 ) {
     tokio::pin!(stop);
     let mut failures = 0u32;
+    // Completions, watched from before each fetch so that one during the fetch is not missed.
+    let mut progress = intake.count.subscribe();
     loop {
         // A place first: with the queue full nothing is fetched, and so nothing confirmed.
         let place = tokio::select! {
@@ -444,6 +447,7 @@ async fn poll(
             },
             () = &mut stop => return,
         };
+        progress.borrow_and_update();
         let mut body = json!({
             "offset": intake.confirmable().unwrap_or(0),
             "limit": 100,
@@ -531,7 +535,6 @@ async fn poll(
         if !admitted && !full && !batch.is_empty() {
             // Everything fetched is in flight or handled: wait for one to finish (which moves
             // the offset on) rather than fetch the same batch again at once.
-            let mut progress = intake.count.subscribe();
             tokio::select! {
                 _ = tokio::time::timeout(POLL_NOTHING_NEW, progress.changed()) => {}
                 () = &mut stop => return,
