@@ -504,7 +504,11 @@ pub fn open_engine(
         Provenance::Built(why) => {
             tracing::info!(index = %index_dir.display(), "index rebuilt: {why}")
         }
-        Provenance::InMemory(why) => tracing::warn!("index kept in memory: {why}"),
+        Provenance::InMemory(why) => tracing::warn!(
+            index = %index_dir.display(),
+            "index kept in memory and rebuilt at every start (make the index folder writable, \
+             or point --index at one that is, to keep it on disk): {why}"
+        ),
     }
     Ok(engine)
 }

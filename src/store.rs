@@ -1,5 +1,6 @@
 //! The durable store: chats and their preferences, subscriptions, the published corpus snapshot,
-//! the outbox of messages waiting to be sent, and admin broadcasts awaiting confirmation.
+//! the outbox of messages waiting to be sent, admin broadcasts awaiting confirmation, the log of
+//! recent sends, and a window of the update ids handled last.
 //!
 //! This is the only module that speaks SQL. Everything lives in one SQLite file in the data
 //! directory, opened in WAL mode with `synchronous=NORMAL`, foreign keys on and a 5 s busy
@@ -341,7 +342,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0 CHECK (parts_sent >= 0);
     ALTER TABLE chats ADD COLUMN thread_id INTEGER;
     ",
-    // 5: conversations and the gaps log. `contexts`: per chat, the schemes and intent of the
+    // 5: the update ids handled last (a bounded window, oldest first by `seq`), so an update
+    // Telegram sends again after a restart (a webhook retry, or polling from an offset that
+    // had not passed it) is answered once.
+    "
+    CREATE TABLE handled_updates (
+        seq       INTEGER PRIMARY KEY,
+        update_id INTEGER NOT NULL UNIQUE
+    ) STRICT;
+    ",
+    // 6: conversations and the gaps log. `contexts`: per chat, the schemes and intent of the
     // last answer and the question asked (what "how much?" refers to, and what a 👎 is about),
     // forgotten after 30 minutes of silence; `feedback_gap` is the gaps row of a 👎 whose
     // "what were you looking for?" is awaited. `gaps`: questions that got no answer, a "did you
@@ -1167,6 +1177,48 @@ impl Store {
             .map_err(&fail)
     }
 
+    // ---- handled updates ----
+
+    /// Records update ids as handled (in the order given) and forgets all but the newest
+    /// `keep`; an id recorded again becomes the newest.
+    pub fn record_handled_updates(&self, ids: &[u32], keep: usize) -> Result<(), StoreError> {
+        let fail = self.fail("recording handled updates");
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(&fail)?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT OR REPLACE INTO handled_updates (update_id) VALUES (?1)")
+                .map_err(&fail)?;
+            for id in ids {
+                insert.execute([id]).map_err(&fail)?;
+            }
+        }
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        tx.execute(
+            "DELETE FROM handled_updates
+             WHERE seq <= (SELECT max(seq) FROM handled_updates) - ?1",
+            [keep],
+        )
+        .map_err(&fail)?;
+        tx.commit().map_err(&fail)
+    }
+
+    /// The newest `limit` handled update ids, oldest first.
+    pub fn handled_updates(&self, limit: usize) -> Result<Vec<u32>, StoreError> {
+        let fail = self.fail("reading handled updates");
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT update_id FROM handled_updates ORDER BY seq DESC LIMIT ?1")
+            .map_err(&fail)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut ids: Vec<u32> = stmt
+            .query_map([limit], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(&fail)?;
+        ids.reverse();
+        Ok(ids)
+    }
+
     /// How many outbox rows are in each status.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         outbox_counts(&self.conn()).map_err(self.fail("counting the outbox"))
@@ -1725,6 +1777,7 @@ mod tests {
                 "chats",
                 "contexts",
                 "gaps",
+                "handled_updates",
                 "outbox",
                 "published",
                 "sends",
@@ -2327,6 +2380,16 @@ mod tests {
         store.record_sends(&[(1_000, 1), (1_500, 2)]).unwrap();
         store.record_sends(&[(100_000, 3)]).unwrap();
         assert_eq!(store.recent_sends(0).unwrap(), [(100_000, 3)]);
+    }
+
+    #[test]
+    fn handled_updates_keep_a_bounded_window_newest_last() {
+        let store = Store::open_in_memory().unwrap();
+        store.record_handled_updates(&[5, 6, 7], 3).unwrap();
+        // 5 again becomes the newest; 8 pushes the oldest (6) out of a window of 3.
+        store.record_handled_updates(&[5, 8], 3).unwrap();
+        assert_eq!(store.handled_updates(10).unwrap(), [7, 5, 8]);
+        assert_eq!(store.handled_updates(2).unwrap(), [5, 8]);
     }
 
     #[test]

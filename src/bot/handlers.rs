@@ -38,6 +38,7 @@ use super::callback::{Action, CallbackData, MatchStep};
 use super::commands::{self, Command, Parsed};
 use super::conversation;
 use super::flood::Verdict;
+use super::intake::Ticket;
 use super::send::Target;
 use super::texts;
 use super::{Api, State};
@@ -377,7 +378,12 @@ where
 /// chat's flood limit; the work (answering, which may wait for the chat's send pace) runs in
 /// its own task, in the chat's order ([`State::in_chat_order`]), so one busy chat never holds
 /// up the dispatcher and with it every other chat.
-pub(crate) async fn on_message(msg: Message, me: Me, state: Arc<State>) -> HandlerResult {
+pub(crate) async fn on_message(
+    msg: Message,
+    me: Me,
+    state: Arc<State>,
+    ticket: Ticket,
+) -> HandlerResult {
     metrics::global().update("message");
     let chat = msg.chat.id;
     let lang = state.ui_lang(
@@ -389,11 +395,11 @@ pub(crate) async fn on_message(msg: Message, me: Me, state: Arc<State>) -> Handl
     match admit(&msg, &me, &state) {
         Admission::Ignore => {}
         Admission::Migrate { from, to } => {
-            state.in_chat_order(chat, async move { st.tg.migrate(from, to).await });
+            state.in_chat_order(chat, ticket, async move { st.tg.migrate(from, to).await });
         }
         Admission::SlowDown(ui) => {
             tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
-            state.in_chat_order(chat, async move {
+            state.in_chat_order(chat, ticket, async move {
                 st.tg.reply(target, &texts::slow_down(ui)).await;
             });
         }
@@ -404,7 +410,7 @@ pub(crate) async fn on_message(msg: Message, me: Me, state: Arc<State>) -> Handl
                 .filter(|_| msg.sender_chat.is_none())
                 .map(|u| u.id.0);
             let me_name = me.user.username.clone().unwrap_or_default();
-            state.in_chat_order(chat, async move {
+            state.in_chat_order(chat, ticket, async move {
                 let apology = Arc::clone(&st);
                 let _ = isolate(
                     "message",
@@ -831,6 +837,7 @@ pub(crate) async fn on_callback<R: Api>(
     bot: R,
     q: CallbackQuery,
     state: Arc<State>,
+    ticket: Ticket,
 ) -> HandlerResult {
     metrics::global().update("callback_query");
     // Button presses count against the chat's flood limit like messages (keyed by the user
@@ -860,7 +867,7 @@ pub(crate) async fn on_callback<R: Api>(
         }
     }
     let st = Arc::clone(&state);
-    state.in_chat_order(key, async move {
+    state.in_chat_order(key, ticket, async move {
         let id = q.id.clone();
         let apology_bot = bot.clone();
         let _ = isolate("callback query", handle_callback(bot, q, st), async move {

@@ -17,6 +17,8 @@
 //! - `send`: the one send path (replies, edits, notices) and its error classification.
 //! - `limiter`: the shared rate limiter and the send log it restarts from.
 //! - `listener`: logs and counts the updates teloxide cannot parse.
+//! - `intake`: admission between Telegram and the handlers: the bounded queue, repeats
+//!   dropped (a window of handled update ids kept in the store), our own polling loop.
 //!
 //! Invariants: every callback query is answered; a failing send is logged and never stops the
 //! bot; the token is only held by the `Bot` value and never logged (teloxide redacts it from its
@@ -35,6 +37,7 @@ mod delivery;
 mod flood;
 mod handlers;
 mod http;
+mod intake;
 mod limiter;
 mod listener;
 mod send;
@@ -50,11 +53,12 @@ use teloxide::dispatching::{Dispatcher, ShutdownToken, UpdateFilterExt, UpdateHa
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::{Requester, RequesterExt};
 use teloxide::types::{BotCommand, ChatId, Update};
-use teloxide::update_listeners::{Polling, webhooks};
+use teloxide::update_listeners::webhooks;
 use teloxide::{Bot, dptree};
 
 pub use flood::FloodLimit;
 pub use http::Limits as HttpLimits;
+pub use intake::DEFAULT_QUEUE as DEFAULT_INTAKE_QUEUE;
 
 use tokio::sync::Notify;
 
@@ -64,9 +68,6 @@ use crate::search::Engine;
 use crate::store::Store;
 use crate::text::Lang;
 use flood::FloodGuard;
-
-/// The long-polling timeout. It must stay below the HTTP client's 17 s total timeout.
-const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The whole of a graceful stop: from SIGTERM, in-flight updates, deleting the webhook, the
 /// HTTP listener and the delivery worker all finish within this (then the runtime gets
@@ -156,6 +157,9 @@ pub struct Config {
     /// Connection cap and idle timeout of the HTTP listener (`SCHEMEBOT_HTTP_MAX_CONNECTIONS`,
     /// `SCHEMEBOT_HTTP_IDLE_SECS`).
     pub http: http::Limits,
+    /// How many updates may be admitted and not yet handled (`SCHEMEBOT_INTAKE_QUEUE`);
+    /// past it the webhook answers 429 and polling stops fetching.
+    pub intake_queue: usize,
 }
 
 impl Config {
@@ -199,6 +203,7 @@ impl Config {
             webhook_url: None,
             webhook_secret: None,
             http: http_limits_from_env()?,
+            intake_queue: intake_queue_from_env()?,
         };
         config.set_webhook_secret(std::env::var("SCHEMEBOT_WEBHOOK_SECRET").ok())?;
         Ok(config)
@@ -258,6 +263,21 @@ fn http_limits_from_env() -> anyhow::Result<http::Limits> {
     Ok(limits)
 }
 
+/// The intake queue's bound from `SCHEMEBOT_INTAKE_QUEUE` ([`DEFAULT_INTAKE_QUEUE`] when unset).
+fn intake_queue_from_env() -> anyhow::Result<usize> {
+    match std::env::var("SCHEMEBOT_INTAKE_QUEUE") {
+        Ok(raw) => raw
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .with_context(|| {
+                format!("SCHEMEBOT_INTAKE_QUEUE: {raw:?} is not a number from 1 to 100000")
+            }),
+        Err(_) => Ok(intake::DEFAULT_QUEUE),
+    }
+}
+
 /// Parses `SCHEMEBOT_ADMINS`: Telegram user ids separated by commas (spaces allowed).
 fn parse_admins(list: &str) -> anyhow::Result<Vec<u64>> {
     list.split(',')
@@ -304,24 +324,12 @@ pub(crate) struct State {
     problem: Mutex<Option<String>>,
     /// The last store write that failed, until one succeeds again (for `/healthz`).
     write_failure: Mutex<Option<String>>,
-    /// Update ids handled recently: an update Telegram sends again is handled once.
-    seen: Mutex<RecentIds>,
+    /// Admission of updates: the bounded queue and the handled ids (a stop waits for the
+    /// updates in flight, within its bound).
+    intake: Arc<intake::Intake>,
     /// Per chat, the completion of the last work queued for it ([`State::in_chat_order`]).
     order: Mutex<std::collections::HashMap<ChatId, tokio::sync::oneshot::Receiver<()>>>,
-    /// How many updates are being worked on (a stop waits for them, within its bound).
-    working: tokio::sync::watch::Sender<usize>,
 }
-
-/// The last [`RECENT_UPDATES`] update ids, in arrival order and as a set.
-#[derive(Default)]
-struct RecentIds {
-    order: std::collections::VecDeque<u32>,
-    set: std::collections::HashSet<u32>,
-}
-
-/// How many update ids are remembered to drop repeats (Telegram repeats a webhook update it
-/// did not see acknowledged, within minutes).
-const RECENT_UPDATES: usize = 10_000;
 
 impl State {
     /// The engine now serving. Hold the `Arc` for the whole of one reply, so a reload cannot
@@ -388,9 +396,11 @@ impl State {
     /// Runs `work` in its own task after the work queued earlier for `chat` has finished, so a
     /// chat's replies keep the order of its messages while the dispatcher moves on at once
     /// (it would otherwise wait, for every chat, while one chat's reply waits for its pace).
+    /// The update's `ticket` is held until the work is done.
     pub(crate) fn in_chat_order(
         &self,
         chat: ChatId,
+        ticket: intake::Ticket,
         work: impl Future<Output = ()> + Send + 'static,
     ) {
         let (done, next) = tokio::sync::oneshot::channel::<()>();
@@ -410,41 +420,14 @@ impl State {
             }
             order.insert(chat, next)
         };
-        self.working.send_modify(|n| *n += 1);
-        let working = self.working.clone();
         tokio::spawn(async move {
             if let Some(before) = before {
                 let _ = before.await;
             }
             work.await;
             drop(done);
-            working.send_modify(|n| *n = n.saturating_sub(1));
+            drop(ticket);
         });
-    }
-
-    /// Waits until no update is being worked on.
-    async fn idle(&self) {
-        let mut rx = self.working.subscribe();
-        let _ = rx.wait_for(|n| *n == 0).await;
-    }
-
-    /// Whether update `id` is new; a repeat (a webhook retry) is dropped.
-    pub(crate) fn first_time(&self, id: u32) -> bool {
-        let mut seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !seen.set.insert(id) {
-            tracing::info!(update_id = id, "dropping an update already handled");
-            return false;
-        }
-        seen.order.push_back(id);
-        if seen.order.len() > RECENT_UPDATES
-            && let Some(old) = seen.order.pop_front()
-        {
-            seen.set.remove(&old);
-        }
-        true
     }
 
     /// Marks the bot unhealthy (`/healthz` answers 503 with `why`).
@@ -478,7 +461,9 @@ impl State {
 /// The dispatching tree. Adding an update kind (e.g. `my_chat_member` for subscriptions) is one
 /// more branch here.
 pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
-    dptree::filter(|update: Update, state: Arc<State>| state.first_time(update.id.0))
+    // Repeats were dropped at admission; the update's ticket goes to the endpoints, which
+    // keep it until the work is done.
+    dptree::map(|update: Update, state: Arc<State>| state.intake.take(update.id.0))
         .branch(Update::filter_message().endpoint(handlers::on_message))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
@@ -551,6 +536,19 @@ async fn run(
         () = stop.recv() => return Ok(()),
     }
 
+    // The update ids handled last (before a restart too): Telegram may send them again.
+    let st = Arc::clone(&store);
+    let handled = tokio::task::spawn_blocking(move || st.handled_updates(intake::RECENT_UPDATES))
+        .await
+        .context("reading the handled update ids")?
+        .context("reading the handled update ids")?;
+    let (intake, handled_rx) = intake::Intake::new(config.intake_queue, &handled);
+    let (stop_recorder, recorder_stopped) = tokio::sync::watch::channel(false);
+    let recorder = tokio::spawn(intake::record_handled(
+        Arc::clone(&store),
+        handled_rx,
+        recorder_stopped,
+    ));
     let state = Arc::new(State {
         engine: RwLock::new(Arc::new(engine)),
         store,
@@ -565,9 +563,8 @@ async fn run(
         tg: Arc::clone(&tg),
         problem: Mutex::new(None),
         write_failure: Mutex::new(None),
-        seen: Mutex::new(RecentIds::default()),
+        intake: Arc::clone(&intake),
         order: Mutex::new(std::collections::HashMap::new()),
-        working: tokio::sync::watch::channel(0).0,
     });
     // Start-up publishes the corpus as loaded (notices for changes made while stopped) and
     // queues due reminders; the worker then drains whatever the outbox holds, including what
@@ -637,19 +634,20 @@ async fn run(
     let (http_task, webhook_stopped, deadline) = match (&config.webhook_url, config.listen) {
         (Some(url), Some(addr)) => {
             let mut options = webhooks::Options::new(addr, url.clone());
-            match &config.webhook_secret {
-                Some(secret) => options.secret_token = Some(secret.0.clone()),
-                None => {
-                    options.get_or_gen_secret_token();
-                }
-            }
+            options.secret_token = config.webhook_secret.as_ref().map(|s| s.0.clone());
+            // The given secret, else a generated one; the intake's gate checks it too.
+            let secret: Arc<str> = Arc::from(options.get_or_gen_secret_token());
             let (mut listener, stopped, webhook) = tokio::select! {
                 r = webhooks::axum_to_router(bot.clone(), options) => r
                     .context("registering the webhook with Telegram (setWebhook)")
                     .map_err(|e| crate::exit::tag(crate::exit::UNAVAILABLE, e))?,
                 () = stop.recv() => return Ok(()),
             };
-            app = app.merge(webhook);
+            // Every update passes the intake's gate (repeats, the queue's bound) first.
+            app = app.merge(webhook.layer(axum::middleware::from_fn_with_state(
+                (Arc::clone(&intake), secret),
+                intake::gate,
+            )));
             let task = serve_http(app);
             tracing::info!(url = %url, listen = %addr, "taking updates by webhook");
             let errors = LoggingErrorHandler::with_custom_text("the webhook listener failed");
@@ -662,8 +660,12 @@ async fn run(
             // the flaky `webhook_mode_checks_the_secret_and_cleans_up`).
             let stop_listener =
                 teloxide::update_listeners::UpdateListener::stop_token(&mut listener);
-            let dispatch = dispatcher.dispatch_with_listener(listener::Counted(listener), errors);
+            let dispatch = dispatcher.dispatch_with_listener(
+                listener::Counted::new(listener, Arc::clone(&intake)),
+                errors,
+            );
             let deadline = until_stopped(dispatch, &mut stop, &shutdown, || {
+                intake.close();
                 stop_listener.stop();
                 let _ = stop_http.send(true);
             })
@@ -672,16 +674,16 @@ async fn run(
         }
         _ => {
             let task = serve_http(app);
-            let listener = listener::Counted(
-                Polling::builder(bot.clone())
-                    .timeout(POLL_TIMEOUT)
-                    .delete_webhook()
-                    .await
-                    .build(),
+            tokio::select! {
+                () = delete_webhook(&bot) => {}
+                () = stop.recv() => return Ok(()),
+            }
+            let listener = listener::Counted::new(
+                intake::Polling::new(Arc::clone(&state.tg), Arc::clone(&intake)),
+                Arc::clone(&intake),
             );
-            let listener_errors = Arc::new(|e: RequestError| async move {
-                tracing::warn!(error = %e, "getting updates failed; retrying");
-            });
+            // The polling loop logs and retries its own failures; it yields none.
+            let listener_errors = Arc::new(|e: std::convert::Infallible| async move { match e {} });
             tracing::info!("polling for updates");
             let dispatch = async {
                 if let Err(e) = dispatcher
@@ -691,16 +693,40 @@ async fn run(
                     tracing::error!(error = %e, "starting to dispatch updates failed");
                 }
             };
-            let deadline = until_stopped(dispatch, &mut stop, &shutdown, || {}).await;
+            let deadline = until_stopped(dispatch, &mut stop, &shutdown, || intake.close()).await;
             (task, None, deadline)
         }
     };
     // Updates accepted before the stop are answered, within the bound.
-    if tokio::time::timeout_at(deadline - STOP_TAIL, state.idle())
+    if tokio::time::timeout_at(deadline - STOP_TAIL, intake.idle())
         .await
         .is_err()
     {
-        tracing::warn!("some accepted updates were not answered in time");
+        let unfinished = intake.unfinished();
+        if webhook_stopped.is_some() {
+            // Telegram has had its 200 for these and will not send them again.
+            tracing::error!(
+                count = unfinished.len(),
+                update_ids = ?unfinished,
+                "accepted updates were not answered within the stop's bound; they are lost"
+            );
+        } else {
+            tracing::warn!(
+                count = unfinished.len(),
+                update_ids = ?unfinished,
+                "accepted updates were not answered within the stop's bound; they stay \
+                 unconfirmed, so Telegram delivers them again to the next start"
+            );
+        }
+    }
+    // What was handled is on record before the process goes, so a repeat after the restart
+    // is recognised.
+    let _ = stop_recorder.send(true);
+    if tokio::time::timeout_at(deadline, recorder).await.is_err() {
+        tracing::warn!("recording the handled updates did not finish in time");
+    }
+    if webhook_stopped.is_none() {
+        confirm_handled(&state.tg, &intake, deadline).await;
     }
     // The worker stops between two messages; it is told now so it stops alongside the rest.
     let _ = stop_worker.send(true);
@@ -724,6 +750,38 @@ async fn run(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes the webhook if one is set (long polling gets nothing while one is). Failure is
+/// logged: polling then reports Telegram's refusal on every try.
+async fn delete_webhook<R: Api>(bot: &R) {
+    match bot.get_webhook_info().await {
+        Ok(info) if info.url.is_some() => {
+            if let Err(e) = bot.delete_webhook().await {
+                tracing::warn!(error = %e, "deleting the webhook before polling failed");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "asking Telegram for the webhook failed"),
+    }
+}
+
+/// Polling: tells Telegram the offset that confirms exactly the updates handled (everything
+/// below the oldest one still in flight), so those not handled come again to the next start.
+async fn confirm_handled(
+    tg: &send::Telegram,
+    intake: &intake::Intake,
+    deadline: tokio::time::Instant,
+) {
+    let Some(offset) = intake.confirmable() else {
+        return;
+    };
+    let body = serde_json::json!({"offset": offset, "limit": 1, "timeout": 0});
+    match tokio::time::timeout_at(deadline, tg.call("getUpdates", &body)).await {
+        Ok(Ok(_)) => tracing::debug!(offset, "confirmed the handled updates"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "confirming the handled updates failed"),
+        Err(_) => tracing::warn!("confirming the handled updates did not finish in time"),
+    }
 }
 
 /// Runs `dispatch` until it ends or a stop signal arrives, then stops it gracefully

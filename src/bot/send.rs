@@ -178,7 +178,7 @@ impl Telegram {
     }
 
     /// One Bot API call; the `result` on success.
-    async fn call(&self, method: &str, body: &Value) -> Result<Value, Failure> {
+    pub(crate) async fn call(&self, method: &str, body: &Value) -> Result<Value, Failure> {
         let response = self
             .http
             .post(format!("{}{method}", self.base))

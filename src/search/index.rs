@@ -4,7 +4,9 @@
 //! (`schemebot-stamp.json`) holding the schema version and a fingerprint of the corpus and the
 //! lexicon; an index whose stamp does not match, or that fails to open, is rebuilt. A build is
 //! written to a fresh sibling folder and renamed into place, so a reader never sees a half-built
-//! index. When the index folder cannot be written, the index is built in memory instead.
+//! index. When the index folder cannot be written (a read-only volume: even opening an index
+//! needs tantivy's lock file there), the index is built in memory instead and the reason,
+//! naming the folder, is logged.
 
 use std::path::{Path, PathBuf};
 
@@ -108,10 +110,13 @@ pub fn open_or_build(
         Ok(stamp) if stamp.trim() == want => match Index::open_in_dir(&current) {
             Ok(index) => {
                 register(&index, analyzer);
-                if index.searchable_segment_ids().is_ok() {
-                    return Ok((index, Provenance::Opened));
+                // A reader takes tantivy's lock file in the folder, which fails on a read-only
+                // folder ("Failed to acquire Lockfile", naming no path): try it here, so such a
+                // folder falls back like any other unusable index instead of failing later.
+                match readable(&index) {
+                    Ok(()) => return Ok((index, Provenance::Opened)),
+                    Err(e) => format!("the index in {} could not be read ({e})", current.display()),
                 }
-                "the index could not be read".to_owned()
             }
             Err(e) => format!("the index could not be opened ({e})"),
         },
@@ -128,6 +133,16 @@ pub fn open_or_build(
             ))
         }
     }
+}
+
+/// Whether a reader can be opened on `index` (its segments listed and its lock taken).
+fn readable(index: &Index) -> tantivy::Result<()> {
+    index.searchable_segment_ids()?;
+    let _reader: tantivy::IndexReader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()?;
+    Ok(())
 }
 
 /// Builds the index for `corpus` into `dir/current`, replacing what was there.

@@ -593,3 +593,349 @@ async fn a_flooding_chat_does_not_hold_up_another() {
         flooding.len()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13, the rest: repeats across a restart, the intake's bound, a stop with a backlog,
+// polling through 5xx, a read-only index folder.
+
+/// The webhook secret the webhook-mode tests use.
+const SECRET: &str = "s3cret";
+
+/// `schemebot serve` in webhook mode (path `/hook`, secret [`SECRET`]) over `data`.
+fn webhook_bot(fake: &FakeApi, data: &std::path::Path, envs: &[(&str, &str)]) -> BotProcess {
+    let mut cmd = serve_command(
+        Some(fake.url()),
+        data,
+        &[
+            "--webhook-url",
+            "https://bot.example.org/hook",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    cmd.env("SCHEMEBOT_WEBHOOK_SECRET", SECRET);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    BotProcess::spawn(cmd)
+}
+
+/// Posts `update` to the webhook as Telegram would; the HTTP status.
+async fn post_update(addr: std::net::SocketAddr, update: &serde_json::Value) -> u16 {
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-Telegram-Bot-Api-Secret-Token", SECRET),
+    ];
+    crate::production::http(addr, "POST", "/hook", &headers, &update.to_string())
+        .await
+        .0
+}
+
+/// A question from `chat` with update id `id`.
+fn question(chat: i64, id: i64) -> serde_json::Value {
+    let mut update = tg::text(chat, "TVP");
+    update["update_id"] = json!(id);
+    update
+}
+
+/// Waits until the fake holds a sendMessage to `chat` ([`FakeApi::hang_sends`]).
+async fn wait_held(fake: &FakeApi, chat: i64) {
+    let deadline = Instant::now() + STEP;
+    while fake.held(chat) == 0 {
+        assert!(Instant::now() < deadline, "no message to {chat} arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_update_replayed_after_a_restart_is_answered_once() {
+    // 13.12 across a restart: the handled ids are kept in the store.
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let bot = webhook_bot(&fake, data.path(), &[]);
+    let addr = crate::production::listening(&bot).await;
+    assert_eq!(post_update(addr, &question(1741, 8001)).await, 200);
+    h_wait(&fake, 1741).await;
+    let (status, log) = bot.terminate().await;
+    assert!(status.success(), "{log}");
+
+    let bot = webhook_bot(&fake, data.path(), &[]);
+    let addr = crate::production::listening(&bot).await;
+    assert_eq!(post_update(addr, &question(1741, 8001)).await, 200);
+    bot.wait_log(|l| l.contains("dropping an update already handled"))
+        .await;
+    // A new question after the replay is answered, in the chat's order: had the replay been
+    // taken, its answer would be there too.
+    assert_eq!(post_update(addr, &question(1741, 8002)).await, 200);
+    replies(&fake, 1741, 2).await;
+    assert_eq!(sent_to(&fake.calls(), 1741).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_burst_past_the_intake_queue_gets_429_and_every_accepted_update_is_answered() {
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let bot = webhook_bot(&fake, data.path(), &[("SCHEMEBOT_INTAKE_QUEUE", "3")]);
+    let addr = crate::production::listening(&bot).await;
+    // Three questions whose replies Telegram holds take the three places.
+    let busy = [1751, 1752, 1753];
+    for (i, chat) in (0..).zip(busy) {
+        fake.hang_sends(chat);
+        assert_eq!(post_update(addr, &question(chat, 8101 + i)).await, 200);
+    }
+    for chat in busy {
+        wait_held(&fake, chat).await;
+    }
+    // The burst past the bound is refused, not queued.
+    let burst: Vec<(i64, i64)> = (0..5).map(|i| (1760 + i, 8110 + i)).collect();
+    for &(chat, id) in &burst {
+        assert_eq!(post_update(addr, &question(chat, id)).await, 429);
+    }
+    // Room again: the held replies fail once (502) and are sent again; Telegram posts the
+    // refused updates again until they are taken.
+    for chat in busy {
+        fake.release(chat);
+    }
+    for &(chat, id) in &burst {
+        let deadline = Instant::now() + STEP;
+        loop {
+            match post_update(addr, &question(chat, id)).await {
+                200 => break,
+                429 => {}
+                other => panic!("unexpected status {other}"),
+            }
+            assert!(Instant::now() < deadline, "update {id} was never taken");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for chat in busy.into_iter().chain(burst.iter().map(|&(c, _)| c)) {
+        h_wait(&fake, chat).await;
+    }
+    bot.wait_log(|l| l.contains("the intake queue is full"))
+        .await;
+    let calls = fake.calls();
+    for chat in busy.into_iter().chain(burst.iter().map(|&(c, _)| c)) {
+        assert_eq!(sent_to(&calls, chat).len(), 1, "chat {chat}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_stops_fetching_while_the_intake_queue_is_full() {
+    let h = harness_with_env(&[("SCHEMEBOT_INTAKE_QUEUE", "1")]).await;
+    h.fake.hang_sends(1755);
+    h.fake.push_update(tg::text(1755, "TVP"));
+    wait_held(&h.fake, 1755).await;
+    let fetches = || h.fake.calls().iter().filter(|c| c.is("getupdates")).count();
+    let before = fetches();
+    h.fake.push_update(tg::text(1756, "TVP"));
+    // While the one place is taken nothing is fetched (a fetch would confirm or queue).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        fetches(),
+        before,
+        "getUpdates was called with the queue full"
+    );
+    h.fake.release(1755);
+    h_wait(&h.fake, 1755).await;
+    h_wait(&h.fake, 1756).await;
+    let calls = h.fake.calls();
+    assert_eq!(sent_to(&calls, 1755).len(), 1);
+    assert_eq!(sent_to(&calls, 1756).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_backlog_in_polling_confirms_only_handled_updates() {
+    // 13.6 in polling mode: an update not handled within the stop's bound is not confirmed,
+    // so Telegram delivers it to the next start; one handled after it comes too, and is
+    // recognised as a repeat.
+    let h = harness().await;
+    h.fake.hang_sends(1771);
+    let stuck = h.fake.push_update(tg::text(1771, "TVP"));
+    wait_held(&h.fake, 1771).await;
+    h.fake.push_update(tg::text(1772, "TVP"));
+    h_wait(&h.fake, 1772).await;
+    let Harness { fake, bot, data } = h;
+    // The bound: 10 s, then 1 s for the runtime.
+    let (status, log) = bot.terminate_within(Duration::from_secs(15)).await;
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("not answered within the stop's bound"),
+        "{log}"
+    );
+    let confirmed = fake
+        .calls()
+        .iter()
+        .filter(|c| c.is("getupdates"))
+        .filter_map(|c| c.body["offset"].as_i64())
+        .max()
+        .unwrap();
+    assert!(
+        confirmed <= stuck,
+        "offset {confirmed} confirmed update {stuck}, which was not handled"
+    );
+
+    fake.release(1771);
+    let bot = BotProcess::start(&fake, data.path(), &[]);
+    h_wait(&fake, 1771).await;
+    bot.wait_log(|l| l.contains("dropping an update already handled"))
+        .await;
+    let calls = fake.calls();
+    assert_eq!(sent_to(&calls, 1771).len(), 1);
+    assert_eq!(sent_to(&calls, 1772).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_backlog_in_webhook_mode_answers_what_was_accepted() {
+    // 13.6 in webhook mode: accepted updates are answered before the process exits; one that
+    // cannot be answered within the bound is named in the log (Telegram will not resend it).
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let bot = webhook_bot(&fake, data.path(), &[]);
+    let addr = crate::production::listening(&bot).await;
+    fake.hang_sends(1780);
+    assert_eq!(post_update(addr, &question(1780, 8200)).await, 200);
+    let chats: Vec<i64> = (1781..1821).collect();
+    for (id, &chat) in (8201..).zip(&chats) {
+        assert_eq!(post_update(addr, &question(chat, id)).await, 200);
+    }
+    let (status, log) = bot.terminate_within(Duration::from_secs(15)).await;
+    assert!(status.success(), "{log}");
+    let calls = fake.calls();
+    for &chat in &chats {
+        assert_eq!(sent_to(&calls, chat).len(), 1, "chat {chat}:\n{log}");
+    }
+    assert!(calls.iter().any(|c| c.is("deletewebhook")));
+    let lost = log
+        .lines()
+        .find(|l| l.contains("not answered within the stop's bound"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(lost.contains("8200") && lost.contains("count=1"), "{lost}");
+    fake.release(1780);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_recovers_from_5xx_in_seconds_not_tens_of_seconds() {
+    // 13.3: teloxide's polling slept 10 s on every 5xx.
+    index_dir();
+    let fake = FakeApi::start().await;
+    fake.fail_get_updates([502, 502]);
+    fake.push_update(tg::text(1791, "TVP"));
+    let data = tempfile::tempdir().unwrap();
+    let bot = BotProcess::start(&fake, data.path(), &[]);
+    h_wait(&fake, 1791).await;
+    let calls = fake.calls();
+    let failed = calls
+        .iter()
+        .find(|c| c.is("getupdates") && !c.ok)
+        .expect("a failed getUpdates")
+        .at;
+    let answered = calls
+        .iter()
+        .find(|c| c.ok && is_reply_to(c, 1791))
+        .unwrap()
+        .at;
+    // 0.5 s + 1 s of backoff; generous, and far below the 20 s of two 10 s sleeps.
+    assert!(
+        answered.duration_since(failed) < Duration::from_secs(6),
+        "answered {:?} after the first 5xx",
+        answered.duration_since(failed)
+    );
+    assert!(bot.log().contains("getting updates failed; retrying"));
+}
+
+/// A copy of the shared index in a fresh folder.
+fn copy_of_the_index() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(index_dir().join("."))
+        .arg(copy.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    copy
+}
+
+/// `schemebot ask TVP` over `index` (through `wrapper`, e.g. a shell, when given).
+fn ask_tvp(index: &std::path::Path, wrapper: Option<&str>) -> std::process::Output {
+    let corpus = crate::support::engine::corpus_dir();
+    let mut cmd = match wrapper {
+        Some(script) => {
+            let mut c = std::process::Command::new("sh");
+            c.args(["-c", script]);
+            c
+        }
+        None => {
+            let mut c = std::process::Command::new(BIN);
+            c.arg("--corpus")
+                .arg(&corpus)
+                .arg("--index")
+                .arg(index)
+                .args(["ask", "TVP"]);
+            c
+        }
+    };
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_index_whose_lock_cannot_be_taken_is_rebuilt_and_the_path_named() {
+    // 13.15: tantivy's reader needs its lock file; here it is a folder, which even root cannot
+    // open for writing (the stand-in for a lock that cannot be taken).
+    let index = copy_of_the_index();
+    let lock = index.path().join("current/.tantivy-meta.lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    let out = ask_tvp(index.path(), None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TVP"));
+    let current = index.path().join("current").display().to_string();
+    assert!(
+        err.contains("index rebuilt") && err.contains(&current),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_read_only_index_folder_falls_back_to_an_index_in_memory() {
+    // 13.15 on a real read-only mount (a private mount namespace: `unshare -rm`); skipped
+    // where user namespaces are not allowed.
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: unshare -rm is not available here");
+        return;
+    }
+    let index = copy_of_the_index();
+    let mount = tempfile::tempdir().unwrap();
+    let corpus = crate::support::engine::corpus_dir();
+    let script = format!(
+        "unshare -rm sh -c \"mount --bind -o ro '{src}' '{dst}' && exec '{bin}' --corpus '{corpus}' --index '{dst}' ask TVP\"",
+        src = index.path().display(),
+        dst = mount.path().display(),
+        bin = BIN,
+        corpus = corpus.display(),
+    );
+    let out = ask_tvp(mount.path(), Some(&script));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("TVP"),
+        "{err}"
+    );
+    assert!(err.contains("index kept in memory"), "{err}");
+    assert!(
+        err.contains(&mount.path().join("current").display().to_string()),
+        "the folder is named: {err}"
+    );
+}

@@ -12,7 +12,9 @@
 //! chat: an arbitrary error for every call naming a chat ([`FakeApi::fail_chat`], e.g. 403 for a
 //! user who blocked the bot), rejection of HTML for a chat ([`FakeApi::reject_html_for`]), or a
 //! script of outcomes for the next messages to a chat ([`FakeApi::script`]: 5xx with any
-//! wording, 429, a migration, refused HTML), which the bot's own send path meets.
+//! wording, 429, a migration, refused HTML), which the bot's own send path meets. `getUpdates`
+//! itself can be made to fail ([`FakeApi::fail_get_updates`]), and the messages to a chat can
+//! be held unanswered ([`FakeApi::hang_sends`]) to keep the bot busy.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -110,6 +112,10 @@ struct Inner {
     scripts: HashMap<i64, VecDeque<Fault>>,
     /// Run once, when the first sendMessage to the chat arrives (before it is answered).
     hooks: HashMap<i64, Box<dyn FnOnce() + Send>>,
+    /// HTTP statuses for the next getUpdates calls, in order.
+    get_updates_faults: VecDeque<u16>,
+    /// Chats whose sendMessage calls are held unanswered, and how many are held now.
+    hanging: HashMap<i64, usize>,
 }
 
 /// A scripted outcome for one sendMessage or editMessageText call to a chat.
@@ -322,6 +328,31 @@ impl FakeApi {
         }
     }
 
+    /// Answers the next getUpdates calls with these HTTP statuses (e.g. 502), in order, with
+    /// an error envelope; calls after them are served as usual.
+    pub fn fail_get_updates(&self, statuses: impl IntoIterator<Item = u16>) {
+        self.shared.lock().get_updates_faults.extend(statuses);
+    }
+
+    /// Holds every sendMessage to `chat` unanswered (and unrecorded) until
+    /// [`FakeApi::release`]; then the held ones are answered 502 (recorded as failed: they
+    /// may come from a process that is gone) and later ones as usual.
+    pub fn hang_sends(&self, chat: i64) {
+        self.shared.lock().hanging.insert(chat, 0);
+    }
+
+    /// How many sendMessage calls to `chat` are held now.
+    #[must_use]
+    pub fn held(&self, chat: i64) -> usize {
+        self.shared.lock().hanging.get(&chat).copied().unwrap_or(0)
+    }
+
+    /// Ends [`FakeApi::hang_sends`] for `chat`.
+    pub fn release(&self, chat: i64) {
+        self.shared.lock().hanging.remove(&chat);
+        self.shared.changed.notify_waiters();
+    }
+
     /// Makes every call naming `chat` fail with `status` and `description` (e.g. 403 "Forbidden:
     /// bot was blocked by the user").
     pub fn fail_chat(&self, chat: i64, status: u16, description: &str) {
@@ -395,6 +426,54 @@ async fn api(
             Err(_) => return envelope(Err((400, "Bad Request: invalid JSON".to_owned()))),
         }
     };
+    let hang = (method == "sendmessage")
+        .then(|| body["chat_id"].as_i64())
+        .flatten()
+        .filter(|chat| {
+            let mut inner = shared.lock();
+            inner.hanging.get_mut(chat).map(|held| *held += 1).is_some()
+        });
+    if let Some(chat) = hang {
+        shared.changed.notify_waiters();
+        loop {
+            let notified = shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !shared.lock().hanging.contains_key(&chat) {
+                break;
+            }
+            notified.await;
+        }
+        shared.lock().calls.push(Call {
+            method,
+            body,
+            ok: false,
+            result: json!("held, then released"),
+            at: std::time::Instant::now(),
+        });
+        shared.changed.notify_waiters();
+        return (
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"ok": false, "error_code": 502, "description": "Bad Gateway"})),
+        );
+    }
+    if method == "getupdates" {
+        let fault = shared.lock().get_updates_faults.pop_front();
+        if let Some(status) = fault {
+            shared.lock().calls.push(Call {
+                method,
+                body,
+                ok: false,
+                result: json!(status),
+                at: std::time::Instant::now(),
+            });
+            shared.changed.notify_waiters();
+            return (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                Json(json!({"ok": false, "error_code": status, "description": "Bad Gateway"})),
+            );
+        }
+    }
     if method == "sendmessage"
         && let Some(chat) = body["chat_id"].as_i64()
     {

@@ -151,14 +151,19 @@ impl BotProcess {
     }
 
     /// Sends SIGTERM and waits (at most 5 s) for the exit status.
-    pub async fn terminate(mut self) -> (ExitStatus, String) {
+    pub async fn terminate(self) -> (ExitStatus, String) {
+        self.terminate_within(Duration::from_secs(5)).await
+    }
+
+    /// Sends SIGTERM and waits at most `bound` for the exit status.
+    pub async fn terminate_within(mut self, bound: Duration) -> (ExitStatus, String) {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("kill runs");
         assert!(killed.success());
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let deadline = tokio::time::Instant::now() + bound;
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting for the bot") {
                 // The reader thread ends with the process; give it its last bytes.
@@ -167,7 +172,7 @@ impl BotProcess {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "the bot did not stop within 5 s:\n{}",
+                "the bot did not stop within {bound:?}:\n{}",
                 self.log()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -200,6 +205,19 @@ pub async fn harness_with(extra: &[&str]) -> Harness {
     let fake = FakeApi::start().await;
     let data = tempfile::tempdir().expect("a data folder");
     let bot = BotProcess::start(&fake, data.path(), extra);
+    Harness { fake, bot, data }
+}
+
+/// [`harness_with`] plus environment variables for the bot.
+pub async fn harness_with_env(envs: &[(&str, &str)]) -> Harness {
+    index_dir();
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().expect("a data folder");
+    let mut cmd = serve_command(Some(fake.url()), data.path(), &[]);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let bot = BotProcess::spawn(cmd);
     Harness { fake, bot, data }
 }
 
