@@ -106,11 +106,27 @@ pub fn budget(lang: Lang) -> usize {
 /// section buttons, the official link, a closed scheme's alternatives and the 👍/👎 row.
 #[must_use]
 pub fn brief(s: &Scheme, section: Section, corpus: &Corpus, lang: Lang) -> Reply {
+    brief_with(s, section, corpus, lang, None)
+}
+
+/// [`brief`] with one more paragraph (such as "you may also mean…") before the footer, counted
+/// in the budget.
+pub(super) fn brief_with(
+    s: &Scheme,
+    section: Section,
+    corpus: &Corpus,
+    lang: Lang,
+    extra: Option<&Para>,
+) -> Reply {
     let instead = alternatives_of(s, corpus);
     let paras = if section == Section::Full {
-        scheme_paras(s, &instead, lang, &[])
+        let mut paras = scheme_paras(s, &instead, lang, &[]);
+        if let Some(p) = extra {
+            paras.push(p.clone());
+        }
+        paras
     } else {
-        brief_paras(s, section, lang)
+        brief_paras(s, section, lang, extra)
     };
     Reply::from_paras(&paras, brief_buttons(s, section, &instead, lang))
 }
@@ -154,7 +170,7 @@ fn feedback_row(s: &Scheme) -> Vec<Button> {
     ]
 }
 
-fn brief_paras(s: &Scheme, section: Section, lang: Lang) -> Vec<Para> {
+fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -> Vec<Para> {
     let text = if lang == Lang::En { &s.en } else { &s.zh };
     let z = |t: &str| {
         if lang == Lang::En {
@@ -255,7 +271,8 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang) -> Vec<Para> {
     };
 
     let chars = |p: &Para| p.plain().chars().count() + 2;
-    let mut fixed: usize = head.iter().map(chars).sum::<usize>() + chars(&foot);
+    let mut fixed: usize =
+        head.iter().map(chars).sum::<usize>() + chars(&foot) + extra.map_or(0, chars);
     fixed += label.chars().count() + lines.iter().map(|l| l.chars().count() + 1).sum::<usize>();
     fixed += note.as_ref().map_or(0, |n| n.chars().count() + 1);
     let more = tr(lang, " (more: 📄 Full details)", "（詳見「📄 完整資料」）");
@@ -288,6 +305,7 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang) -> Vec<Para> {
     }
     let mut paras = head;
     paras.push(body);
+    paras.extend(extra.cloned());
     paras.push(foot);
     paras
 }

@@ -298,22 +298,6 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The reply with one more paragraph at the end (on the last message, or a new one when
-    /// it would not fit).
-    fn with_para(mut self, p: &Para) -> Reply {
-        let units = p.units();
-        match self.html.last_mut() {
-            Some(last) if last.encode_utf16().count() + 2 + units <= MAX_MESSAGE_UNITS => {
-                last.push_str("\n\n");
-                last.push_str(&p.html());
-            }
-            _ => self.html.push(p.html()),
-        }
-        self.plain.push_str("\n\n");
-        self.plain.push_str(&p.plain());
-        self
-    }
-
     fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
         let plain = paras
             .iter()
@@ -439,17 +423,18 @@ fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply {
             } else {
                 Section::for_intent(answer.intents.first().copied())
             };
-            let mut reply = brief(scheme, section, corpus, lang);
             let alternatives: Vec<&Scheme> =
                 rest.iter().map(|h| &corpus.schemes[h.scheme]).collect();
-            if !alternatives.is_empty() {
-                // Names only, with buttons: the short answer stays short.
+            // Names only, with buttons, inside the budget: the short answer stays short.
+            let also = (!alternatives.is_empty()).then(|| {
                 let names: Vec<String> =
                     alternatives.iter().map(|s| display_name(s, lang)).collect();
-                let p = Para::default()
+                Para::default()
                     .bold(tr(lang, "You may also mean: ", "你可能也想查詢："))
-                    .text(names.join(if lang == Lang::En { "; " } else { "；" }));
-                reply = reply.with_para(&p);
+                    .text(names.join(if lang == Lang::En { "; " } else { "；" }))
+            });
+            let mut reply = brief::brief_with(scheme, section, corpus, lang, also.as_ref());
+            if !alternatives.is_empty() {
                 reply.buttons.insert(
                     reply.buttons.len().saturating_sub(1),
                     alternatives

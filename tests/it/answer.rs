@@ -196,4 +196,20 @@ fn every_short_answer_of_every_scheme_fits_its_budget_and_telegrams_rules() {
             }
         }
     }
+    // Answers with "you may also mean…" too.
+    for line in include_str!("questions.tsv").lines() {
+        let Some(q) = line.split('\t').nth(2) else {
+            continue;
+        };
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        if matches!(a.found, Found::Schemes(_)) {
+            let r = render(&a, corpus);
+            let chars = r.plain.chars().count();
+            assert!(
+                chars <= budget(a.lang),
+                "{q}: {chars} characters\n{}",
+                r.plain
+            );
+        }
+    }
 }
