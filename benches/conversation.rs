@@ -28,30 +28,12 @@ fn micros(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
 }
 
-/// What Telegram shows: the HTML of every message without its tags and entities.
+/// What Telegram shows: the characters of every message without tags, entities decoded.
 fn visible(reply: &Reply) -> usize {
     reply
         .html
         .iter()
-        .map(|h| {
-            let mut n = 0;
-            let mut in_tag = false;
-            let text = h
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-                .replace("&amp;", "&");
-            for c in h.chars() {
-                match c {
-                    '<' => in_tag = true,
-                    '>' if in_tag => in_tag = false,
-                    _ if !in_tag => n += 1,
-                    _ => {}
-                }
-            }
-            // Entities count as one character each.
-            n - (h.len() - text.len()).min(n)
-        })
+        .map(|h| schemebot::render::strip_html(h).chars().count())
         .sum()
 }
 

@@ -418,6 +418,26 @@ pub struct NewGap<'a> {
     pub schemes: Vec<String>,
 }
 
+/// How long [`Store::save_turn`] waits for a lock held by another connection.
+pub const TURN_BUSY_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// One question's turn to save after its reply ([`Store::save_turn`]).
+#[derive(Clone, Debug)]
+pub struct Turn<'a> {
+    pub chat: ChatId,
+    /// The question as asked.
+    pub question: &'a str,
+    /// What the chat remembers now (`None`: nothing in particular).
+    pub context: Option<&'a Context>,
+    /// Its gaps-log entry, if it went unanswered.
+    pub gap: Option<NewGap<'a>>,
+    /// The gaps row of an earlier 👎 this question comments on.
+    pub comment_on: Option<i64>,
+    pub now_ms: i64,
+    /// The context's time to live.
+    pub ttl_ms: i64,
+}
+
 /// What the store remembers of a chat's conversation (all empty once it has expired).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Conversation {
@@ -1350,24 +1370,41 @@ impl Store {
         now_ms: i64,
         ttl_ms: i64,
     ) -> Result<(), StoreError> {
-        let conn = self.conn();
-        let schemes = context.map_or(String::new(), |c| c.schemes.join(" "));
-        let intent = context.and_then(|c| c.intent.clone());
-        conn.execute(
-            "INSERT INTO contexts (chat_id, schemes, intent, question, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (chat_id) DO UPDATE SET schemes = excluded.schemes,
-                 intent = excluded.intent, question = excluded.question,
-                 feedback_gap = NULL, updated_at = excluded.updated_at",
-            params![chat, schemes, intent, question, now_ms],
-        )
-        .map_err(self.fail("saving the conversation context"))?;
-        conn.execute(
-            "DELETE FROM contexts WHERE updated_at < ?1",
-            [now_ms.saturating_sub(ttl_ms)],
-        )
-        .map_err(self.fail("forgetting old conversation contexts"))?;
-        Ok(())
+        write_context(&self.conn(), chat, context, question, now_ms, ttl_ms)
+            .map_err(self.fail("saving the conversation context"))
+    }
+
+    /// Saves one question's turn at once: the comment it makes on an earlier 👎 (`comment_on`),
+    /// its gaps-log entry, and the chat's new context. Best effort: it waits at most
+    /// [`TURN_BUSY_TIMEOUT`] for a lock held elsewhere (a backup, `schemebot publish`) rather
+    /// than holding the writer for the full busy timeout, since a lost context only costs a
+    /// follow-up its scheme.
+    pub fn save_turn(&self, turn: &Turn<'_>) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        conn.busy_timeout(TURN_BUSY_TIMEOUT)
+            .map_err(self.fail("saving the conversation"))?;
+        let result = (|| {
+            let tx = conn.transaction()?;
+            if let Some(gap) = turn.comment_on {
+                write_comment(&tx, gap, turn.question)?;
+            }
+            if let Some(gap) = &turn.gap {
+                write_gap(&tx, gap, turn.now_ms)?;
+            }
+            write_context(
+                &tx,
+                turn.chat,
+                turn.context,
+                turn.question,
+                turn.now_ms,
+                turn.ttl_ms,
+            )?;
+            tx.commit()
+        })();
+        let restored = conn.busy_timeout(BUSY_TIMEOUT);
+        result
+            .and(restored)
+            .map_err(self.fail("saving the conversation"))
     }
 
     /// Forgets `chat`'s conversation (on /start).
@@ -1381,26 +1418,7 @@ impl Store {
     /// Adds a question to the gaps log (no chat id is kept), deleting entries older than
     /// [`GAPS_RETENTION_MS`]; returns the new row's id.
     pub fn add_gap(&self, gap: &NewGap<'_>, now_ms: i64) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO gaps (question, normalised, outcome, schemes, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                gap.question,
-                gap.normalised,
-                gap.outcome.key(),
-                gap.schemes.join(" "),
-                now_ms
-            ],
-        )
-        .map_err(self.fail("adding to the gaps log"))?;
-        let id = conn.last_insert_rowid();
-        conn.execute(
-            "DELETE FROM gaps WHERE created_at < ?1",
-            [now_ms.saturating_sub(GAPS_RETENTION_MS)],
-        )
-        .map_err(self.fail("deleting old gaps"))?;
-        Ok(id)
+        write_gap(&self.conn(), gap, now_ms).map_err(self.fail("adding to the gaps log"))
     }
 
     /// Marks `chat` as owing a comment on gaps row `gap` (after a 👎), or clears it (`None`);
@@ -1425,13 +1443,7 @@ impl Store {
 
     /// Adds what a person was looking for to a 👎 row of the gaps log.
     pub fn comment_gap(&self, gap: i64, comment: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE gaps SET comment = ?2 WHERE id = ?1",
-                params![gap, comment],
-            )
-            .map_err(self.fail("saving the comment"))?;
-        Ok(())
+        write_comment(&self.conn(), gap, comment).map_err(self.fail("saving the comment"))
     }
 
     /// The most frequent gaps since `since_ms`, grouped by normalised text, most frequent
@@ -1517,6 +1529,62 @@ impl Store {
     fn fail(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| classify(&self.path, op, source)
     }
+}
+
+/// The chat's context row: schemes, intent, last question; ends a wait for a 👎 comment and
+/// deletes contexts idle for longer than `ttl_ms`.
+fn write_context(
+    conn: &Connection,
+    chat: ChatId,
+    context: Option<&Context>,
+    question: &str,
+    now_ms: i64,
+    ttl_ms: i64,
+) -> rusqlite::Result<()> {
+    let schemes = context.map_or(String::new(), |c| c.schemes.join(" "));
+    let intent = context.and_then(|c| c.intent.clone());
+    conn.execute(
+        "INSERT INTO contexts (chat_id, schemes, intent, question, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (chat_id) DO UPDATE SET schemes = excluded.schemes,
+             intent = excluded.intent, question = excluded.question,
+             feedback_gap = NULL, updated_at = excluded.updated_at",
+        params![chat, schemes, intent, question, now_ms],
+    )?;
+    conn.execute(
+        "DELETE FROM contexts WHERE updated_at < ?1",
+        [now_ms.saturating_sub(ttl_ms)],
+    )?;
+    Ok(())
+}
+
+/// Inserts a gaps-log row (deleting rows past [`GAPS_RETENTION_MS`]); returns its id.
+fn write_gap(conn: &Connection, gap: &NewGap<'_>, now_ms: i64) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO gaps (question, normalised, outcome, schemes, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            gap.question,
+            gap.normalised,
+            gap.outcome.key(),
+            gap.schemes.join(" "),
+            now_ms
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "DELETE FROM gaps WHERE created_at < ?1",
+        [now_ms.saturating_sub(GAPS_RETENTION_MS)],
+    )?;
+    Ok(id)
+}
+
+fn write_comment(conn: &Connection, gap: i64, comment: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE gaps SET comment = ?2 WHERE id = ?1",
+        params![gap, comment],
+    )?;
+    Ok(())
 }
 
 /// Applies the migrations after `from`, one transaction each.

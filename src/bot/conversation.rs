@@ -27,16 +27,13 @@ pub fn what_was_missing(lang: Lang) -> Reply {
         "Sorry that didn't help. What were you looking for? Type it in a few words, or tap Skip.",
         "抱歉未能幫上忙。你想找甚麼？請用幾個字告訴我，或按「略過」。",
     );
-    Reply {
-        html: vec![escape(&text)],
-        plain: text,
-        buttons: vec![vec![Button::Callback {
-            text: tr(lang, "Skip", "略過"),
-            data: CallbackData::new(Action::SkipFeedback)
-                .in_lang(lang)
-                .format(),
-        }]],
-    }
+    let skip = Button::Callback {
+        text: tr(lang, "Skip", "略過"),
+        data: CallbackData::new(Action::SkipFeedback)
+            .in_lang(lang)
+            .format(),
+    };
+    Reply::from_text(text, vec![vec![skip]])
 }
 
 /// In place of the prompt, after Skip.
@@ -47,11 +44,7 @@ pub fn feedback_skipped(lang: Lang) -> Reply {
         "No problem. Ask me anything else about a scheme whenever you like.",
         "沒問題。有其他計劃的問題，隨時再問我。",
     );
-    Reply {
-        html: vec![escape(&text)],
-        plain: text,
-        buttons: Vec::new(),
-    }
+    Reply::from_text(text, Vec::new())
 }
 
 /// The line put above the answer to a message that was also the comment on a 👎.

@@ -31,7 +31,7 @@ use crate::render::{
     Button, Reply, Section, display_name, no_match, render, scheme_reply, tagline,
 };
 use crate::search::{Engine, Found};
-use crate::store::{Conversation, GapOutcome, NewGap, Topic};
+use crate::store::{Conversation, GapOutcome, NewGap, Topic, Turn};
 use crate::text::Lang;
 
 use super::callback::{Action, CallbackData, MatchStep};
@@ -540,36 +540,33 @@ struct SaveConversation {
 }
 
 impl SaveConversation {
+    /// Saves the turn, best effort (see `Store::save_turn`): a failure is logged, not reported
+    /// by /healthz, since the reply already went and only a follow-up's context is at stake.
     async fn run(self, state: &State) {
-        let ttl = CONTEXT_TTL_SECONDS * 1000;
         let chat = self.chat;
         let saved = state
-            .write("saving the conversation", move |s| {
-                if let Some(gap) = self.comment_on {
-                    s.comment_gap(gap, &self.question)?;
-                }
-                if let Some((outcome, schemes)) = self.gap {
-                    let normalised = crate::text::name_key(&self.question);
-                    let new = NewGap {
-                        question: &self.question,
-                        normalised: &normalised,
-                        outcome,
-                        schemes,
-                    };
-                    s.add_gap(&new, self.now)?;
-                }
-                s.set_context(
-                    self.chat,
-                    self.context.as_ref(),
-                    &self.question,
-                    self.now,
-                    ttl,
-                )
+            .db(move |s| {
+                let normalised = crate::text::name_key(&self.question);
+                let gap = self.gap.map(|(outcome, schemes)| NewGap {
+                    question: &self.question,
+                    normalised: &normalised,
+                    outcome,
+                    schemes,
+                });
+                s.check_file()?;
+                s.save_turn(&Turn {
+                    chat: self.chat,
+                    question: &self.question,
+                    context: self.context.as_ref(),
+                    gap,
+                    comment_on: self.comment_on,
+                    now_ms: self.now,
+                    ttl_ms: CONTEXT_TTL_SECONDS * 1000,
+                })
             })
             .await;
-        if saved.is_none() {
-            // The answer stood; only a follow-up may lack its context.
-            tracing::warn!(chat_id = chat, "the conversation was not saved");
+        if let Err(e) = saved {
+            tracing::warn!(chat_id = chat, error = %e, "the conversation was not saved");
         }
     }
 }

@@ -452,26 +452,7 @@ fn plain_part(reply: &Reply, i: usize) -> String {
     {
         return reply.plain.clone();
     }
-    strip_html(&reply.html[i])
-}
-
-/// Removes our tags and entities from one HTML part.
-#[must_use]
-pub(crate) fn strip_html(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
+    crate::render::strip_html(&reply.html[i])
 }
 
 /// Render's buttons as an inline keyboard, dropping (and logging) any Telegram would reject.

@@ -298,6 +298,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A one-message reply of plain `text` (escaped for HTML) with `buttons`.
+    #[must_use]
+    pub fn from_text(text: String, buttons: Vec<Vec<Button>>) -> Reply {
+        Reply {
+            html: vec![escape(&text)],
+            plain: text,
+            buttons,
+        }
+    }
+
     fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
         let plain = paras
             .iter()
@@ -357,6 +367,26 @@ fn split(paras: &[Para]) -> Vec<String> {
     }
     flush(&mut cur, &mut cur_units);
     out
+}
+
+/// What Telegram shows of one HTML part: our tags removed and entities decoded (the plain-text
+/// fallback of the send path, and what tests and benchmarks count as visible).
+#[must_use]
+pub fn strip_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 /// Packs lines of Telegram HTML into messages within [`MAX_MESSAGE_UNITS`] (counting the

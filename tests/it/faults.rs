@@ -108,22 +108,8 @@ async fn a_refused_part_is_resent_alone_as_plain_text_and_the_rest_follows() {
     );
 }
 
-/// The text Telegram shows for our HTML: tags removed, entities decoded.
 fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
+    schemebot::render::strip_html(html)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -442,12 +428,9 @@ async fn a_held_write_lock_fails_the_write_not_the_other_chats() {
     drop(lock);
     let (status, body) = crate::production::http(addr, "GET", "/healthz", &[], "").await;
     assert_eq!(status, 503, "{body}");
-    // The last failed write is named: the subscription, or the other chat's conversation,
-    // saved after its reply and also held up by the lock.
-    assert!(
-        body.contains("subscribing failed") || body.contains("saving the conversation failed"),
-        "{body}"
-    );
+    // The failed write is named. (The other chat's conversation, saved after its reply, is
+    // best effort: it gives up after 250 ms and is not a health failure.)
+    assert!(body.contains("subscribing failed"), "{body}");
     // Once a write succeeds again, health recovers.
     h.fake.push_update(tg::text(1712, "/subscribe all"));
     replies(&h.fake, 1712, 2).await;

@@ -51,22 +51,8 @@ fn unnamed(text: &str) -> String {
     names.iter().fold(text.to_owned(), |t, n| t.replace(n, ""))
 }
 
-/// What a person reads of a Telegram HTML message.
 fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
+    schemebot::render::strip_html(html)
 }
 
 fn assert_no_cantonese(text: &str, what: &str) {
