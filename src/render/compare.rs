@@ -90,13 +90,24 @@ fn who(s: &Scheme, lang: Lang) -> String {
     out
 }
 
-/// The money figures and the matching ratio (at most three), or "no figure".
+/// What one applicant can get, and the matching ratio (at most three facts): the figures a
+/// comparison turns on. The total budget and the minimum project cost come only when there is
+/// nothing else.
 fn money(s: &Scheme, lang: Lang) -> String {
-    let facts: Vec<String> = money_facts(&s.money, lang)
+    let all: Vec<String> = money_facts(&s.money, lang)
         .into_iter()
         .map(|f| f.trim_start_matches("• ").to_owned())
-        .take(3)
         .collect();
+    let side = |f: &String| {
+        let total = tr(lang, "Total budget", "總預算");
+        let minimum = tr(lang, "Minimum project cost", "最低項目成本");
+        f.starts_with(&total) || f.starts_with(&minimum)
+    };
+    let mut facts: Vec<String> = all.iter().filter(|f| !side(f)).cloned().collect();
+    if facts.is_empty() {
+        facts = all;
+    }
+    facts.truncate(3);
     if facts.is_empty() {
         return tr(lang, "no figure in my facts", "資料中沒有金額");
     }

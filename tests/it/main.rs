@@ -17,6 +17,8 @@ mod retrieval;
 mod conversations;
 // Rendering and the answer pipeline (HTML rules, lengths, languages).
 mod answer;
+// Golden replies of the main screens in each script (tests/it/snapshots/).
+mod snapshots;
 // The real binary: `schemebot index` and `schemebot ask`.
 mod cli;
 // The Telegram bot end to end against the fake Bot API.
