@@ -37,3 +37,5 @@ mod production;
 mod wording;
 // Property tests: arbitrary Unicode never panics and always renders within Telegram's rules.
 mod props;
+// Tidy: the invariants a grep can check (module docs, who speaks Telegram and SQL, the code map).
+mod tidy;
