@@ -170,8 +170,8 @@ pub struct ServeArgs {
     /// --listen; the reverse proxy forwards the URL's path to it).
     #[arg(long, env = "SCHEMEBOT_WEBHOOK_URL", requires = "listen")]
     pub webhook_url: Option<url::Url>,
-    /// Serve HTTP on this address: GET /healthz, GET /metrics, and the webhook when
-    /// --webhook-url is given.
+    /// Serve HTTP on this address: GET /healthz, GET /metrics, the HTTP API (/v1/...) and the
+    /// chat page (/chat), and the webhook when --webhook-url is given.
     #[arg(long, env = "SCHEMEBOT_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<std::net::SocketAddr>,
     /// Origins allowed to call the HTTP API (/v1/...) from a browser, comma-separated (for
