@@ -600,7 +600,7 @@ fn api_button(b: &Button, corpus: &Corpus, lang: Lang) -> ApiButton {
 
 /// The question that does what a button's callback data does: a section of a scheme is a
 /// follow-up about it, a scheme is asked for by name, `m` starts matching. Other buttons
-/// (feedback, the steps of matching) have none.
+/// (the full card, feedback, the steps of matching) have none.
 fn button_question(data: &str, corpus: &Corpus, lang: Lang) -> Option<FollowUp> {
     let pick = |en: &str, hant: &str, hans: &str| match lang {
         Lang::En => en.to_owned(),
@@ -623,7 +623,9 @@ fn button_question(data: &str, corpus: &Corpus, lang: Lang) -> Option<FollowUp> 
         (Some("sec"), Some(id), Some(key), None) => {
             let s = corpus.get(id)?;
             let question = match Section::from_key(key)? {
-                Section::Overview | Section::Full => display_name(s, lang),
+                Section::Overview => display_name(s, lang),
+                // The whole card is `GET /v1/schemes/{id}`, not an answer.
+                Section::Full => return None,
                 Section::Money => pick("How much funding?", "資助金額是多少？", "资助金额是多少？"),
                 Section::Eligibility => pick("Who can apply?", "邊個可以申請？", "谁可以申请？"),
                 Section::Apply => pick("How to apply?", "點樣申請？", "怎样申请？"),

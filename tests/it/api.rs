@@ -169,6 +169,12 @@ async fn ask_follow_up_and_compare_share_the_cli_record() {
         .unwrap_or_else(|| panic!("no money button: {a}"));
     assert_eq!(money["ask"]["context"]["schemes"], json!(["tvp"]));
     assert!(buttons.iter().any(|b| b["url"].is_string()));
+    // The full card is a document (GET /v1/schemes/{id}), so its button asks nothing.
+    let full = buttons
+        .iter()
+        .find(|b| b["data"] == "sec:tvp:full")
+        .unwrap();
+    assert!(full.get("ask").is_none(), "{full}");
 
     // The same record as `schemebot ask --json`, field for field (the API adds html,
     // buttons and context).
@@ -451,7 +457,7 @@ async fn by_default_no_origin_is_allowed_and_the_documents_are_served() {
     assert!(page.header("content-security-policy").is_some());
     let html = &page.body;
     assert!(html.contains("name=\"viewport\""));
-    assert!(html.contains("\"/v1/ask\""));
+    assert!(html.contains("\"/v1/ask\"") && html.contains("\"/v1/schemes/\""));
     assert!(html.contains("context"), "keeps the context for follow-ups");
     assert!(html.contains("繁體中文") && html.contains("English"));
     // No external resources, and replies are never assigned as markup.
