@@ -44,11 +44,12 @@ pub struct Answer {
 }
 
 /// What a chat remembers of its last answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Context {
     /// The ids of the schemes of the last answer: the one answered, or those compared.
     pub schemes: Vec<String>,
     /// What the last question asked (`money`, `eligibility`, `apply`, `when`), if anything.
+    #[serde(default)]
     pub intent: Option<String>,
 }
 

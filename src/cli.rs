@@ -11,8 +11,8 @@ use clap::{Parser, Subcommand};
 
 use crate::answer::{DEFAULT_LIMIT, Remember, answer_in};
 use crate::corpus::Corpus;
-use crate::render::{display_name, render, render_full};
-use crate::search::{Engine, Found, Provenance, build};
+use crate::render::{render, render_full};
+use crate::search::{Engine, Provenance, build};
 use crate::text::Lang;
 
 /// Answers questions about Hong Kong innovation & technology schemes, on the command line or as
@@ -170,10 +170,27 @@ pub struct ServeArgs {
     /// --listen; the reverse proxy forwards the URL's path to it).
     #[arg(long, env = "SCHEMEBOT_WEBHOOK_URL", requires = "listen")]
     pub webhook_url: Option<url::Url>,
-    /// Serve HTTP on this address: GET /healthz, GET /metrics, and the webhook when
-    /// --webhook-url is given.
+    /// Serve HTTP on this address: GET /healthz, GET /metrics, the HTTP API (/v1/...) and the
+    /// chat page (/chat), and the webhook when --webhook-url is given.
     #[arg(long, env = "SCHEMEBOT_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Origins allowed to call the HTTP API (/v1/...) from a browser, comma-separated (for
+    /// example https://www.example.org; `*`: any). Default: none, so only pages served by
+    /// the bot itself (/chat) can call it.
+    #[arg(
+        long,
+        env = "SCHEMEBOT_API_CORS_ORIGINS",
+        value_name = "ORIGIN,...",
+        value_delimiter = ','
+    )]
+    pub api_cors_origins: Vec<String>,
+    /// Requests per minute one client IP address may make to the HTTP API and /chat (also
+    /// the burst); more are answered 429 with Retry-After.
+    #[arg(long, env = "SCHEMEBOT_API_RATE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub api_rate: u32,
+    /// Seconds an HTTP API request may take before it is answered 503.
+    #[arg(long, env = "SCHEMEBOT_API_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub api_timeout_secs: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -389,6 +406,17 @@ fn bot_config(
     config.remind_days = i64::from(args.remind_days);
     config.listen = args.listen;
     config.webhook_url = args.webhook_url;
+    config.api = crate::api::Settings {
+        cors_origins: args
+            .api_cors_origins
+            .iter()
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect(),
+        per_minute: args.api_rate,
+        timeout: std::time::Duration::from_secs(args.api_timeout_secs),
+    };
+    config.api.validate()?;
     if let Some(file) = file {
         if std::env::var_os("SCHEMEBOT_ADMINS").is_none()
             && let Some(admins) = &file.admins
@@ -460,6 +488,10 @@ fn describe(
         "listen = {}\n",
         q(&args.listen.map_or_else(String::new, |a| a.to_string()))
     ));
+    let origins: Vec<String> = args.api_cors_origins.iter().map(|o| q(o)).collect();
+    out.push_str(&format!("api_cors_origins = [{}]\n", origins.join(", ")));
+    out.push_str(&format!("api_rate = {}\n", args.api_rate));
+    out.push_str(&format!("api_timeout_secs = {}\n", args.api_timeout_secs));
     out
 }
 
@@ -576,77 +608,11 @@ fn ask(
     Ok(())
 }
 
-/// The `--json` record of one answer.
+/// The `--json` record of one answer ([`crate::api::record`], which the API answers with too).
 #[must_use]
 pub fn json_line(a: &crate::answer::Answer, reply: &str, corpus: &Corpus) -> String {
-    let result = |i: usize, score: f32| {
-        let s = &corpus.schemes[i];
-        serde_json::json!({"id": s.id, "name": display_name(s, a.lang), "score": (score * 1000.0).round() / 1000.0})
-    };
-    let (kind, category, results): (&str, Option<&str>, Vec<serde_json::Value>) = match &a.found {
-        Found::Schemes(hits) | Found::Suggestions(hits) => (
-            "schemes",
-            None,
-            hits.iter().map(|h| result(h.scheme, h.score)).collect(),
-        ),
-        Found::List(c) => (
-            "list",
-            Some(c.map_or("all", |c| c.key())),
-            corpus
-                .schemes
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| c.is_none_or(|c| s.category == c))
-                .map(|(i, _)| result(i, 0.0))
-                .collect(),
-        ),
-        Found::Filtered(f) => (
-            "list",
-            None,
-            f.apply(corpus, crate::date::today_hk())
-                .into_iter()
-                .map(|i| result(i, 0.0))
-                .collect(),
-        ),
-        Found::Compare(schemes) => (
-            "compare",
-            None,
-            schemes.iter().map(|&i| result(i, 0.0)).collect(),
-        ),
-        Found::Match => ("match", None, Vec::new()),
-        Found::SmallTalk(_) => ("smalltalk", None, Vec::new()),
-        Found::Nothing => ("none", None, Vec::new()),
-    };
-    let confidence = match &a.found {
-        Found::Schemes(_)
-        | Found::List(_)
-        | Found::Filtered(_)
-        | Found::Compare(_)
-        | Found::Match
-        | Found::SmallTalk(_) => "answer",
-        Found::Suggestions(_) => "suggest",
-        Found::Nothing => "none",
-    };
-    let small_talk = match &a.found {
-        Found::SmallTalk(kind) => Some(kind.key()),
-        _ => None,
-    };
-    let filter = match &a.found {
-        Found::Filtered(f) => Some(f.key()),
-        _ => None,
-    };
-    serde_json::json!({
-        "query": a.question,
-        "lang": a.lang,
-        "kind": kind,
-        "category": category,
-        "filter": filter,
-        "confidence": confidence,
-        "intents": a.intents.iter().map(|i| i.key()).collect::<Vec<_>>(),
-        "follow_up": a.follow_up,
-        "small_talk": small_talk,
-        "results": results,
-        "reply": reply,
-    })
-    .to_string()
+    // Through a `Value`, so keys come out sorted as they always have.
+    serde_json::to_value(crate::api::record(a, reply, corpus))
+        .map(|v| v.to_string())
+        .unwrap_or_default()
 }

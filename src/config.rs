@@ -32,6 +32,9 @@ pub struct FileConfig {
     pub webhook_url: Option<String>,
     pub listen: Option<String>,
     pub webhook_secret: Option<String>,
+    pub api_cors_origins: Option<Vec<String>>,
+    pub api_rate: Option<u32>,
+    pub api_timeout_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -136,6 +139,29 @@ pub fn apply(cli: &mut Cli, m: &ArgMatches, file: &FileConfig) -> anyhow::Result
             {
                 args.listen = Some(v.parse().map_err(|e| anyhow::anyhow!("listen: {e}"))?);
             }
+            if let Some(v) = &file.api_cors_origins
+                && unset(sub, "api_cors_origins")
+            {
+                args.api_cors_origins.clone_from(v);
+            }
+            if let Some(v) = file.api_rate
+                && unset(sub, "api_rate")
+            {
+                anyhow::ensure!(
+                    (1..=100_000).contains(&v),
+                    "api_rate: {v} is not from 1 to 100000"
+                );
+                args.api_rate = v;
+            }
+            if let Some(v) = file.api_timeout_secs
+                && unset(sub, "api_timeout_secs")
+            {
+                anyhow::ensure!(
+                    (1..=300).contains(&v),
+                    "api_timeout_secs: {v} is not from 1 to 300"
+                );
+                args.api_timeout_secs = v;
+            }
         }
         (Command::Publish(args), _) => {
             if let Some(v) = &file.data_dir
@@ -173,6 +199,9 @@ admins = [1, 2]
 webhook_url = "https://bot.example/hook"
 listen = "0.0.0.0:8080"
 webhook_secret = "abc"
+api_cors_origins = ["https://www.example.org"]
+api_rate = 120
+api_timeout_secs = 5
 "#;
         let c = FileConfig::parse(text, Path::new("c.toml")).unwrap();
         assert_eq!(c.notify_rate, Some(25));

@@ -6,6 +6,7 @@
 //! See ARCHITECTURE.md for the bird's-eye view and the invariants.
 
 pub mod answer;
+pub mod api;
 pub mod bot;
 pub mod changes;
 pub mod check;

@@ -23,7 +23,7 @@ use teloxide::types::{
 };
 
 use crate::answer::{
-    Answer, CONTEXT_TTL_SECONDS, Context, DEFAULT_LIMIT, MAX_QUESTION_CHARS, Remember, answer_in,
+    Answer, CONTEXT_TTL_SECONDS, Context, DEFAULT_LIMIT, MAX_QUESTION_CHARS, Remember,
 };
 use crate::corpus::{Corpus, Scheme, Status};
 use crate::metrics;
@@ -48,9 +48,6 @@ pub(crate) type HandlerResult = anyhow::Result<()>;
 
 /// Telegram shows at most this many inline results per answer here (the API allows 50).
 const INLINE_RESULTS: usize = 10;
-
-/// Searches that may run at once (each is CPU work of well under a millisecond).
-const SEARCHES: usize = 4;
 
 /// Schemes offered for an empty inline query.
 const INLINE_FEATURED: usize = 5;
@@ -156,8 +153,8 @@ impl State {
     }
 
     /// Runs [`answer`] on the blocking pool, with `engine` (the caller renders with the same
-    /// engine, so a reload in between cannot mix two corpora). At most [`SEARCHES`] run at
-    /// once: a burst of thousands of questions would otherwise grow the blocking pool to
+    /// engine, so a reload in between cannot mix two corpora); the API shares its bound of
+    /// four at once: a burst of thousands of questions would otherwise grow the blocking pool to
     /// hundreds of threads (and their stacks) for work that takes a fraction of a millisecond.
     async fn answer(
         engine: &Arc<Engine>,
@@ -166,17 +163,7 @@ impl State {
         limit: usize,
         context: Option<Context>,
     ) -> Option<Answer> {
-        static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(SEARCHES);
-        let _permit = PERMITS.acquire().await.ok()?;
-        let engine = Arc::clone(engine);
-        let work = move || answer_in(&engine, &question, lang, limit, context.as_ref());
-        match tokio::task::spawn_blocking(work).await {
-            Ok(a) => Some(a),
-            Err(e) => {
-                tracing::error!(error = %e, "answering failed");
-                None
-            }
-        }
+        crate::api::answer_on_pool(engine, question, lang, limit, context).await
     }
 
     /// A scheme by id (`techtas`, `raise_plus`, `/scheme_raise_plus`) or else by name, the way

@@ -176,6 +176,15 @@ impl axum::serve::Listener for Guarded {
     }
 }
 
+/// The client's address for the API's rate limit (`into_make_service_with_connect_info`).
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Guarded>>
+    for crate::api::ClientAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, Guarded>) -> Self {
+        crate::api::ClientAddr(*stream.remote_addr())
+    }
+}
+
 /// One accepted connection: holds its slot until closed, and times out when idle.
 pub(crate) struct GuardedIo {
     stream: tokio::net::TcpStream,

@@ -157,6 +157,8 @@ pub struct Config {
     /// Connection cap and idle timeout of the HTTP listener (`SCHEMEBOT_HTTP_MAX_CONNECTIONS`,
     /// `SCHEMEBOT_HTTP_IDLE_SECS`).
     pub http: http::Limits,
+    /// The HTTP API's CORS origins, rate limit and timeout.
+    pub api: crate::api::Settings,
     /// How many updates may be admitted and not yet handled (`SCHEMEBOT_INTAKE_QUEUE`);
     /// past it the webhook answers 429 and polling stops fetching.
     pub intake_queue: usize,
@@ -204,6 +206,7 @@ impl Config {
             webhook_secret: None,
             http: http_limits_from_env()?,
             intake_queue: intake_queue_from_env()?,
+            api: crate::api::Settings::default(),
         };
         config.set_webhook_secret(std::env::var("SCHEMEBOT_WEBHOOK_SECRET").ok())?;
         Ok(config)
@@ -594,7 +597,9 @@ async fn run(
         // The bound address, which tells the port when --listen asked for port 0.
         tracing::info!(%addr, "HTTP listener ready");
     }
-    let mut app = http::router(Arc::clone(&state));
+    let api_state = Arc::clone(&state);
+    let mut app = http::router(Arc::clone(&state))
+        .merge(crate::api::router(move || api_state.engine(), &config.api));
 
     let mut dispatcher =
         Dispatcher::builder(bot.clone(), schema::<teloxide::adaptors::CacheMe<Bot>>())
@@ -620,9 +625,12 @@ async fn run(
                 let graceful = async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 };
-                if let Err(e) = axum::serve(http::Guarded::new(listener, http_limits), app)
-                    .with_graceful_shutdown(graceful)
-                    .await
+                if let Err(e) = axum::serve(
+                    http::Guarded::new(listener, http_limits),
+                    app.into_make_service_with_connect_info::<crate::api::ClientAddr>(),
+                )
+                .with_graceful_shutdown(graceful)
+                .await
                 {
                     tracing::error!(error = %e, "the HTTP listener failed");
                 }

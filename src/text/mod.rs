@@ -25,7 +25,7 @@ pub use normalize::{is_han, name_key, normalize};
 pub use tokenizer::{ANALYZER_NAME, Analyzer, SchemeTokenizer, Token};
 
 /// A reply language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub enum Lang {
     #[serde(rename = "en")]
     En,

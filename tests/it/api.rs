@@ -1,0 +1,488 @@
+//! The HTTP API and the web chat page end to end, through the real binary with
+//! `--listen 127.0.0.1:0` against the fake Bot API: ask and follow-up with the returned context,
+//! compare, bad inputs as JSON errors, the per-IP rate limit, CORS preflights, the OpenAPI
+//! document and the chat page's contract (no headless browser here: the page's HTML and
+//! script are checked as text).
+
+use std::net::SocketAddr;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::production::listening;
+use crate::support::engine::corpus_dir;
+use crate::support::fake_api::FakeApi;
+use crate::support::harness::*;
+
+/// A response: status, lower-cased header lines and body.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// One request over a fresh connection, with the response's headers.
+async fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // A peer that refuses a large body may close before it is all written.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(STEP, stream.read_to_end(&mut raw)).await;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+async fn ask(addr: SocketAddr, body: &Value) -> Response {
+    call(
+        addr,
+        "POST",
+        "/v1/ask",
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    )
+    .await
+}
+
+/// The bot with its listener, and the listener's address.
+async fn start(
+    fake: &FakeApi,
+    data: &std::path::Path,
+    envs: &[(&str, &str)],
+) -> (BotProcess, SocketAddr) {
+    index_dir();
+    let mut cmd = serve_with(
+        &corpus_dir(),
+        index_dir(),
+        data,
+        Some(fake.url()),
+        &["--listen", "127.0.0.1:0"],
+    );
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let bot = BotProcess::spawn(cmd);
+    let addr = listening(&bot).await;
+    (bot, addr)
+}
+
+fn ids(answer: &Value) -> Vec<String> {
+    answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_follow_up_and_compare_share_the_cli_record() {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_bot, addr) = start(&fake, data.path(), &[]).await;
+
+    let first = ask(
+        addr,
+        &json!({"question": "What is the Technology Voucher Programme?"}),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        first
+            .header("content-type")
+            .is_some_and(|v| v.starts_with("application/json"))
+    );
+    let a = first.json();
+    for key in [
+        "query",
+        "lang",
+        "kind",
+        "confidence",
+        "intents",
+        "follow_up",
+        "results",
+        "reply",
+        "html",
+        "buttons",
+        "context",
+    ] {
+        assert!(a.get(key).is_some(), "{key} missing: {a}");
+    }
+    assert_eq!(a["kind"], "schemes");
+    assert_eq!(a["lang"], "en");
+    assert_eq!(ids(&a)[0], "tvp");
+    assert_eq!(a["context"]["schemes"], json!(["tvp"]));
+    assert!(!a["html"].as_array().unwrap().is_empty());
+    // Section buttons carry their callback data and the question that does the same.
+    let buttons: Vec<&Value> = a["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap())
+        .collect();
+    let money = buttons
+        .iter()
+        .find(|b| b["data"] == "sec:tvp:money")
+        .unwrap_or_else(|| panic!("no money button: {a}"));
+    assert_eq!(money["ask"]["context"]["schemes"], json!(["tvp"]));
+    assert!(buttons.iter().any(|b| b["url"].is_string()));
+    // The full card is a document (GET /v1/schemes/{id}), so its button asks nothing.
+    let full = buttons
+        .iter()
+        .find(|b| b["data"] == "sec:tvp:full")
+        .unwrap();
+    assert!(full.get("ask").is_none(), "{full}");
+
+    // The same record as `schemebot ask --json`, field for field (the API adds html,
+    // buttons and context).
+    let out = std::process::Command::new(BIN)
+        .args(["--corpus"])
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(index_dir())
+        .args(["ask", "--json", "What is the Technology Voucher Programme?"])
+        .output()
+        .unwrap();
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (k, v) in cli.as_object().unwrap() {
+        assert_eq!(&a[k], v, "{k} differs between the CLI and the API");
+    }
+
+    // A follow-up with the returned context is about the same scheme.
+    let follow = ask(
+        addr,
+        &json!({"question": "how much?", "context": a["context"].clone()}),
+    )
+    .await;
+    assert_eq!(follow.status, 200, "{}", follow.body);
+    let f = follow.json();
+    assert_eq!(ids(&f), ["tvp"], "{f}");
+    assert_eq!(f["follow_up"], true);
+    assert_eq!(f["intents"][0], "money");
+
+    // Without the context, "how much?" is not about TVP.
+    let alone = ask(addr, &json!({"question": "how much?"})).await.json();
+    assert_eq!(alone["follow_up"], false);
+
+    // The money button's question does what the button does.
+    let pressed = ask(
+        addr,
+        &json!({"question": money["ask"]["question"], "context": money["ask"]["context"], "lang": "en"}),
+    )
+    .await
+    .json();
+    assert_eq!(ids(&pressed), ["tvp"], "{pressed}");
+    assert_eq!(pressed["intents"][0], "money");
+
+    // Compare, then in Chinese with an explicit language.
+    let cmp = ask(addr, &json!({"question": "NIFS vs NIAS"})).await.json();
+    assert_eq!(cmp["kind"], "compare", "{cmp}");
+    let mut compared = ids(&cmp);
+    compared.sort();
+    assert_eq!(compared, ["nias", "nifs"]);
+    assert_eq!(cmp["context"]["schemes"].as_array().unwrap().len(), 2);
+
+    let zh = ask(
+        addr,
+        &json!({"question": "科技券資助幾多？", "lang": "zh-hans"}),
+    )
+    .await
+    .json();
+    assert_eq!(zh["lang"], "zh-hans");
+    assert_eq!(ids(&zh)[0], "tvp", "{zh}");
+
+    // The schemes list and one card.
+    let list = call(addr, "GET", "/v1/schemes", &[], b"").await;
+    assert_eq!(list.status, 200);
+    let list = list.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 32);
+    let tvp = list.iter().find(|s| s["id"] == "tvp").unwrap();
+    for key in ["name_en", "name_zh", "category", "status"] {
+        assert!(tvp[key].is_string(), "{key}: {tvp}");
+    }
+    let card = call(addr, "GET", "/v1/schemes/tvp?lang=zh-hant", &[], b"").await;
+    assert_eq!(card.status, 200, "{}", card.body);
+    let card = card.json();
+    assert_eq!(card["lang"], "zh-hant");
+    assert!(card["text"].as_str().unwrap().contains("科技券"), "{card}");
+    assert!(card["html"][0].as_str().unwrap().contains("<b>"));
+    let missing = call(addr, "GET", "/v1/schemes/no-such-scheme", &[], b"").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.json()["error"].is_string());
+}
+
+/// What is wrong, the request's headers and body, and the status expected.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_a_json_error_never_a_crash() {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (mut bot, addr) = start(&fake, data.path(), &[]).await;
+    let json_type = [("Content-Type", "application/json")];
+    let long = "a".repeat(2_001);
+    let cases: Vec<Case> = vec![
+        (
+            "invalid JSON",
+            json_type.to_vec(),
+            b"{\"question\": ".to_vec(),
+            400,
+        ),
+        (
+            "no question",
+            json_type.to_vec(),
+            b"{\"lang\": \"en\"}".to_vec(),
+            400,
+        ),
+        (
+            "empty question",
+            json_type.to_vec(),
+            br#"{"question": "  "}"#.to_vec(),
+            400,
+        ),
+        (
+            "question not a string",
+            json_type.to_vec(),
+            br#"{"question": 7}"#.to_vec(),
+            400,
+        ),
+        (
+            "question over 2,000 bytes",
+            json_type.to_vec(),
+            json!({ "question": long }).to_string().into_bytes(),
+            400,
+        ),
+        (
+            "unknown language",
+            json_type.to_vec(),
+            br#"{"question": "TVP", "lang": "fr"}"#.to_vec(),
+            400,
+        ),
+        (
+            "bad context",
+            json_type.to_vec(),
+            br#"{"question": "TVP", "context": {"schemes": "tvp"}}"#.to_vec(),
+            400,
+        ),
+        (
+            "no content type",
+            vec![],
+            br#"{"question": "TVP"}"#.to_vec(),
+            415,
+        ),
+        (
+            "form body",
+            vec![("Content-Type", "application/x-www-form-urlencoded")],
+            b"question=TVP".to_vec(),
+            415,
+        ),
+        (
+            "body over 16 KiB",
+            json_type.to_vec(),
+            json!({ "question": "TVP", "pad": "x".repeat(17 * 1024) })
+                .to_string()
+                .into_bytes(),
+            413,
+        ),
+    ];
+    for (what, headers, body, status) in cases {
+        let r = call(addr, "POST", "/v1/ask", &headers, &body).await;
+        assert_eq!(r.status, status, "{what}: {}", r.body);
+        assert!(
+            r.json()["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{what}: {}",
+            r.body
+        );
+    }
+    // A wrong method is a JSON error too.
+    let r = call(addr, "GET", "/v1/ask", &[], b"").await;
+    assert_eq!(r.status, 405);
+    assert!(r.json()["error"].is_string());
+    assert!(bot.is_running(), "the bot survived: {}", bot.log());
+    assert!(!bot.log().contains("panicked"), "{}", bot.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_answers_429_with_retry_after() {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_bot, addr) = start(&fake, data.path(), &[("SCHEMEBOT_API_RATE", "3")]).await;
+    for _ in 0..3 {
+        assert_eq!(call(addr, "GET", "/v1/schemes", &[], b"").await.status, 200);
+    }
+    let r = ask(addr, &json!({"question": "TVP"})).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(r.json()["error"].is_string());
+    // Health and metrics are not rate limited.
+    assert_eq!(call(addr, "GET", "/healthz", &[], b"").await.status, 200);
+}
+
+async fn preflight(addr: SocketAddr, origin: &str) -> Response {
+    call(
+        addr,
+        "OPTIONS",
+        "/v1/ask",
+        &[
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type"),
+        ],
+        b"",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_allows_only_the_configured_origins() {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_bot, addr) = start(
+        &fake,
+        data.path(),
+        &[("SCHEMEBOT_API_CORS_ORIGINS", "https://www.example.org")],
+    )
+    .await;
+    let allowed = preflight(addr, "https://www.example.org").await;
+    assert!(allowed.status < 300, "{}", allowed.status);
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://www.example.org")
+    );
+    assert!(
+        allowed
+            .header("access-control-allow-methods")
+            .is_some_and(|m| m.contains("POST"))
+    );
+    let refused = preflight(addr, "https://evil.example").await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+
+    // An actual cross-origin request from the allowed origin carries the header too.
+    let r = call(
+        addr,
+        "POST",
+        "/v1/ask",
+        &[
+            ("Content-Type", "application/json"),
+            ("Origin", "https://www.example.org"),
+        ],
+        br#"{"question": "TVP"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://www.example.org")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_no_origin_is_allowed_and_the_documents_are_served() {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_bot, addr) = start(&fake, data.path(), &[]).await;
+    let r = call(
+        addr,
+        "OPTIONS",
+        "/v1/ask",
+        &[
+            ("Origin", "https://www.example.org"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(r.header("access-control-allow-origin"), None);
+
+    let doc = call(addr, "GET", "/v1/openapi.json", &[], b"").await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.json();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with('3')));
+    for path in ["/v1/ask", "/v1/schemes", "/v1/schemes/{id}"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["paths"]["/v1/ask"]["post"]["responses"]["429"].is_object());
+
+    let page = call(addr, "GET", "/chat", &[], b"").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page.header("content-security-policy").is_some());
+    let html = &page.body;
+    assert!(html.contains("name=\"viewport\""));
+    assert!(html.contains("\"/v1/ask\"") && html.contains("\"/v1/schemes/\""));
+    assert!(html.contains("context"), "keeps the context for follow-ups");
+    assert!(html.contains("繁體中文") && html.contains("English"));
+    // No external resources, and replies are never assigned as markup.
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    assert!(!html.contains("src=") && !html.contains("<link"));
+    assert!(!html.contains("innerHTML") && !html.contains("outerHTML"));
+    assert!(html.contains("DOMParser"));
+}
+
+#[test]
+fn the_api_settings_are_shown_and_checked() {
+    let out = std::process::Command::new(BIN)
+        .args([
+            "config",
+            "--api-cors-origins",
+            "https://a.example,https://b.example",
+        ])
+        .env_remove("SCHEMEBOT_CONFIG")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("api_cors_origins = [\"https://a.example\", \"https://b.example\"]"),
+        "{text}"
+    );
+    assert!(text.contains("api_rate = 60"), "{text}");
+    assert!(text.contains("api_timeout_secs = 10"), "{text}");
+}
