@@ -1,5 +1,5 @@
-//! The HTTP API (`POST /v1/ask`, `GET /v1/schemes`, `GET /v1/schemes/{id}`,
-//! `GET /v1/openapi.json`) and the web chat page (`GET /chat`), served on the `--listen`
+//! The HTTP API (`POST /api/v1/ask`, `GET /api/v1/schemes`, `GET /api/v1/schemes/{id}`,
+//! `GET /api/v1/openapi.json`) and the web chat page (`GET /`), served on the `--listen`
 //! listener next to `/healthz` and `/metrics`.
 //!
 //! The API is stateless: a conversation lives in the client, which sends back the `context`
@@ -11,7 +11,7 @@
 //! `--api-cors-origins`, none by default: same-origin only), the request body limit
 //! ([`MAX_BODY_BYTES`]) and the request timeout; governor for the per-client-IP rate limit
 //! (`--api-rate` requests per minute, 429 with `Retry-After`). Every error is a JSON
-//! `{"error": "..."}`.
+//! `{"code", "error"}` with a stable code per status.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -285,7 +285,7 @@ pub struct ApiButton {
     pub ask: Option<FollowUp>,
 }
 
-/// A question to post to `/v1/ask` for a button.
+/// A question to post to `/api/v1/ask` for a button.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FollowUp {
     pub question: String,
@@ -317,10 +317,29 @@ pub struct SchemeCard {
     pub html: Vec<String>,
 }
 
-/// An error.
+/// An error: a stable machine-readable `code` (one per HTTP status: `bad_request`,
+/// `not_found`, `method_not_allowed`, `payload_too_large`, `unsupported_media_type`,
+/// `rate_limited`, `internal`, `unavailable`) and a message for people.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiError {
+    pub code: String,
     pub error: String,
+}
+
+/// The stable error code of an HTTP status.
+#[must_use]
+pub fn error_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    }
 }
 
 #[derive(OpenApi)]
@@ -389,11 +408,11 @@ pub fn router(
         .allow_headers([header::CONTENT_TYPE])
         .max_age(Duration::from_secs(3600));
     Router::new()
-        .route("/v1/ask", post(ask))
-        .route("/v1/schemes", get(schemes))
-        .route("/v1/schemes/{id}", get(scheme))
-        .route("/v1/openapi.json", get(openapi))
-        .route("/chat", get(chat_page))
+        .route("/api/v1/ask", post(ask))
+        .route("/api/v1/schemes", get(schemes))
+        .route("/api/v1/schemes/{id}", get(scheme))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/", get(chat_page))
         // Innermost first: the body limit, the timeout, the rate limit, CORS (so a preflight
         // is answered without counting), and JSON for every error.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -411,6 +430,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (
         status,
         Json(ApiError {
+            code: error_code(status).to_owned(),
             error: message.into(),
         }),
     )
@@ -487,7 +507,7 @@ async fn json_errors(response: Response) -> Response {
 /// Answers a question.
 #[utoipa::path(
     post,
-    path = "/v1/ask",
+    path = "/api/v1/ask",
     request_body = AskRequest,
     responses(
         (status = 200, description = "The answer", body = AskResponse),
@@ -624,7 +644,7 @@ fn button_question(data: &str, corpus: &Corpus, lang: Lang) -> Option<FollowUp> 
             let s = corpus.get(id)?;
             let question = match Section::from_key(key)? {
                 Section::Overview => display_name(s, lang),
-                // The whole card is `GET /v1/schemes/{id}`, not an answer.
+                // The whole card is `GET /api/v1/schemes/{id}`, not an answer.
                 Section::Full => return None,
                 Section::Money => pick("How much funding?", "資助金額是多少？", "资助金额是多少？"),
                 Section::Eligibility => pick("Who can apply?", "邊個可以申請？", "谁可以申请？"),
@@ -651,7 +671,7 @@ fn button_question(data: &str, corpus: &Corpus, lang: Lang) -> Option<FollowUp> 
 /// Every scheme: id, names, category and status.
 #[utoipa::path(
     get,
-    path = "/v1/schemes",
+    path = "/api/v1/schemes",
     responses((status = 200, description = "Every scheme, in the corpus's order", body = [SchemeSummary]))
 )]
 async fn schemes(Extract(api): Extract<Arc<Api>>) -> Response {
@@ -674,7 +694,7 @@ fn summary(s: &crate::corpus::Scheme) -> SchemeSummary {
 /// One scheme's full card, as plain text and HTML.
 #[utoipa::path(
     get,
-    path = "/v1/schemes/{id}",
+    path = "/api/v1/schemes/{id}",
     params(
         ("id" = String, Path, description = "The scheme's id"),
         ("lang" = Option<String>, Query, description = "en (default), zh-hant or zh-hans")
@@ -769,14 +789,14 @@ mod tests {
     #[test]
     fn the_openapi_document_names_every_path() {
         let doc: serde_json::Value = serde_json::from_str(&openapi_json()).unwrap();
-        for path in ["/v1/ask", "/v1/schemes", "/v1/schemes/{id}"] {
+        for path in ["/api/v1/ask", "/api/v1/schemes", "/api/v1/schemes/{id}"] {
             assert!(doc["paths"][path].is_object(), "{path}");
         }
     }
 
     #[test]
     fn the_chat_page_is_self_contained() {
-        assert!(CHAT_PAGE.contains("/v1/ask"));
+        assert!(CHAT_PAGE.contains("/api/v1/ask"));
         assert!(!CHAT_PAGE.contains("http://") && !CHAT_PAGE.contains("https://"));
         assert!(!CHAT_PAGE.contains("innerHTML"));
     }

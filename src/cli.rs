@@ -170,13 +170,13 @@ pub struct ServeArgs {
     /// --listen; the reverse proxy forwards the URL's path to it).
     #[arg(long, env = "SCHEMEBOT_WEBHOOK_URL", requires = "listen")]
     pub webhook_url: Option<url::Url>,
-    /// Serve HTTP on this address: GET /healthz, GET /metrics, the HTTP API (/v1/...) and the
-    /// chat page (/chat), and the webhook when --webhook-url is given.
+    /// Serve HTTP on this address: GET /healthz, GET /metrics, the HTTP API (/api/v1/...) and the
+    /// chat page (/), and the webhook when --webhook-url is given.
     #[arg(long, env = "SCHEMEBOT_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<std::net::SocketAddr>,
-    /// Origins allowed to call the HTTP API (/v1/...) from a browser, comma-separated (for
+    /// Origins allowed to call the HTTP API (/api/v1/...) from a browser, comma-separated (for
     /// example https://www.example.org; `*`: any). Default: none, so only pages served by
-    /// the bot itself (/chat) can call it.
+    /// the bot itself (/) can call it.
     #[arg(
         long,
         env = "SCHEMEBOT_API_CORS_ORIGINS",
@@ -184,7 +184,7 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub api_cors_origins: Vec<String>,
-    /// Requests per minute one client IP address may make to the HTTP API and /chat (also
+    /// Requests per minute one client IP address may make to the HTTP API and the chat page (also
     /// the burst); more are answered 429 with Retry-After.
     #[arg(long, env = "SCHEMEBOT_API_RATE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub api_rate: u32,
@@ -405,6 +405,17 @@ fn bot_config(
     };
     config.remind_days = i64::from(args.remind_days);
     config.listen = args.listen;
+    if let Some(url) = &args.webhook_url {
+        // The webhook shares the listener with the chat page, the API, /healthz and /metrics.
+        let path = url.path();
+        let taken = ["/", "/healthz", "/metrics"].contains(&path) || path.starts_with("/api/");
+        if taken {
+            anyhow::bail!(
+                "--webhook-url: the path {path:?} is the listener's own (/, /healthz, /metrics, \
+                 /api/...); give the webhook a path of its own, e.g. https://example.org/tg/hook"
+            );
+        }
+    }
     config.webhook_url = args.webhook_url;
     config.api = crate::api::Settings {
         cors_origins: args

@@ -80,7 +80,7 @@ async fn ask(addr: SocketAddr, body: &Value) -> Response {
     call(
         addr,
         "POST",
-        "/v1/ask",
+        "/api/v1/ask",
         &[("Content-Type", "application/json")],
         body.to_string().as_bytes(),
     )
@@ -169,7 +169,7 @@ async fn ask_follow_up_and_compare_share_the_cli_record() {
         .unwrap_or_else(|| panic!("no money button: {a}"));
     assert_eq!(money["ask"]["context"]["schemes"], json!(["tvp"]));
     assert!(buttons.iter().any(|b| b["url"].is_string()));
-    // The full card is a document (GET /v1/schemes/{id}), so its button asks nothing.
+    // The full card is a document (GET /api/v1/schemes/{id}), so its button asks nothing.
     let full = buttons
         .iter()
         .find(|b| b["data"] == "sec:tvp:full")
@@ -235,7 +235,7 @@ async fn ask_follow_up_and_compare_share_the_cli_record() {
     assert_eq!(ids(&zh)[0], "tvp", "{zh}");
 
     // The schemes list and one card.
-    let list = call(addr, "GET", "/v1/schemes", &[], b"").await;
+    let list = call(addr, "GET", "/api/v1/schemes", &[], b"").await;
     assert_eq!(list.status, 200);
     let list = list.json();
     let list = list.as_array().unwrap();
@@ -244,13 +244,13 @@ async fn ask_follow_up_and_compare_share_the_cli_record() {
     for key in ["name_en", "name_zh", "category", "status"] {
         assert!(tvp[key].is_string(), "{key}: {tvp}");
     }
-    let card = call(addr, "GET", "/v1/schemes/tvp?lang=zh-hant", &[], b"").await;
+    let card = call(addr, "GET", "/api/v1/schemes/tvp?lang=zh-hant", &[], b"").await;
     assert_eq!(card.status, 200, "{}", card.body);
     let card = card.json();
     assert_eq!(card["lang"], "zh-hant");
     assert!(card["text"].as_str().unwrap().contains("科技券"), "{card}");
     assert!(card["html"][0].as_str().unwrap().contains("<b>"));
-    let missing = call(addr, "GET", "/v1/schemes/no-such-scheme", &[], b"").await;
+    let missing = call(addr, "GET", "/api/v1/schemes/no-such-scheme", &[], b"").await;
     assert_eq!(missing.status, 404);
     assert!(missing.json()["error"].is_string());
 }
@@ -330,18 +330,26 @@ async fn bad_input_is_a_json_error_never_a_crash() {
         ),
     ];
     for (what, headers, body, status) in cases {
-        let r = call(addr, "POST", "/v1/ask", &headers, &body).await;
+        let r = call(addr, "POST", "/api/v1/ask", &headers, &body).await;
         assert_eq!(r.status, status, "{what}: {}", r.body);
         assert!(
             r.json()["error"].as_str().is_some_and(|e| !e.is_empty()),
             "{what}: {}",
             r.body
         );
+        let code = match status {
+            400 => "bad_request",
+            413 => "payload_too_large",
+            415 => "unsupported_media_type",
+            other => panic!("{what}: unexpected status {other}"),
+        };
+        assert_eq!(r.json()["code"], code, "{what}: {}", r.body);
     }
     // A wrong method is a JSON error too.
-    let r = call(addr, "GET", "/v1/ask", &[], b"").await;
+    let r = call(addr, "GET", "/api/v1/ask", &[], b"").await;
     assert_eq!(r.status, 405);
     assert!(r.json()["error"].is_string());
+    assert_eq!(r.json()["code"], "method_not_allowed");
     assert!(bot.is_running(), "the bot survived: {}", bot.log());
     assert!(!bot.log().contains("panicked"), "{}", bot.log());
 }
@@ -352,13 +360,17 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     let data = tempfile::tempdir().unwrap();
     let (_bot, addr) = start(&fake, data.path(), &[("SCHEMEBOT_API_RATE", "3")]).await;
     for _ in 0..3 {
-        assert_eq!(call(addr, "GET", "/v1/schemes", &[], b"").await.status, 200);
+        assert_eq!(
+            call(addr, "GET", "/api/v1/schemes", &[], b"").await.status,
+            200
+        );
     }
     let r = ask(addr, &json!({"question": "TVP"})).await;
     assert_eq!(r.status, 429, "{}", r.body);
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     assert!(r.json()["error"].is_string());
+    assert_eq!(r.json()["code"], "rate_limited");
     // Health and metrics are not rate limited.
     assert_eq!(call(addr, "GET", "/healthz", &[], b"").await.status, 200);
 }
@@ -367,7 +379,7 @@ async fn preflight(addr: SocketAddr, origin: &str) -> Response {
     call(
         addr,
         "OPTIONS",
-        "/v1/ask",
+        "/api/v1/ask",
         &[
             ("Origin", origin),
             ("Access-Control-Request-Method", "POST"),
@@ -406,7 +418,7 @@ async fn cors_allows_only_the_configured_origins() {
     let r = call(
         addr,
         "POST",
-        "/v1/ask",
+        "/api/v1/ask",
         &[
             ("Content-Type", "application/json"),
             ("Origin", "https://www.example.org"),
@@ -429,7 +441,7 @@ async fn by_default_no_origin_is_allowed_and_the_documents_are_served() {
     let r = call(
         addr,
         "OPTIONS",
-        "/v1/ask",
+        "/api/v1/ask",
         &[
             ("Origin", "https://www.example.org"),
             ("Access-Control-Request-Method", "POST"),
@@ -439,16 +451,16 @@ async fn by_default_no_origin_is_allowed_and_the_documents_are_served() {
     .await;
     assert_eq!(r.header("access-control-allow-origin"), None);
 
-    let doc = call(addr, "GET", "/v1/openapi.json", &[], b"").await;
+    let doc = call(addr, "GET", "/api/v1/openapi.json", &[], b"").await;
     assert_eq!(doc.status, 200);
     let doc = doc.json();
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with('3')));
-    for path in ["/v1/ask", "/v1/schemes", "/v1/schemes/{id}"] {
+    for path in ["/api/v1/ask", "/api/v1/schemes", "/api/v1/schemes/{id}"] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
-    assert!(doc["paths"]["/v1/ask"]["post"]["responses"]["429"].is_object());
+    assert!(doc["paths"]["/api/v1/ask"]["post"]["responses"]["429"].is_object());
 
-    let page = call(addr, "GET", "/chat", &[], b"").await;
+    let page = call(addr, "GET", "/", &[], b"").await;
     assert_eq!(page.status, 200);
     assert_eq!(
         page.header("content-type"),
@@ -457,7 +469,7 @@ async fn by_default_no_origin_is_allowed_and_the_documents_are_served() {
     assert!(page.header("content-security-policy").is_some());
     let html = &page.body;
     assert!(html.contains("name=\"viewport\""));
-    assert!(html.contains("\"/v1/ask\"") && html.contains("\"/v1/schemes/\""));
+    assert!(html.contains("\"/api/v1/ask\"") && html.contains("\"/api/v1/schemes/\""));
     assert!(html.contains("context"), "keeps the context for follow-ups");
     assert!(html.contains("繁體中文") && html.contains("English"));
     // No external resources, and replies are never assigned as markup.

@@ -32,7 +32,7 @@ mod subscriptions;
 mod faults;
 // Webhook mode, health and metrics, configuration, logs, start-up failures.
 mod production;
-// The HTTP API (/v1/ask, /v1/schemes, OpenAPI, CORS, rate limit) and the web chat page.
+// The HTTP API (/api/v1/ask, /api/v1/schemes, OpenAPI, CORS, rate limit) and the web chat page.
 mod api;
 // Wording in every language: enquiry contacts per body, money in the reader's language, no
 // Cantonese in Simplified, English plurals; unit checks and the real binary.

@@ -433,3 +433,23 @@ async fn idle_connections_are_capped_and_closed() {
     let (status, _) = bot.terminate().await;
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn a_webhook_path_the_listener_serves_itself_is_refused_before_starting() {
+    for url in [
+        "https://bot.example.org/",
+        "https://bot.example.org/healthz",
+        "https://bot.example.org/api/v1/ask",
+    ] {
+        let out = config_command(
+            &["serve", "--webhook-url", url, "--listen", "127.0.0.1:0"],
+            &[("TELOXIDE_TOKEN", "1:not-a-real-token")],
+        );
+        assert_eq!(out.status.code(), Some(78), "{url}: a configuration error");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--webhook-url") && err.contains("path of its own"),
+            "{url}: {err}"
+        );
+    }
+}
