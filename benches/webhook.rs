@@ -37,6 +37,8 @@ use common::*;
 #[path = "../tests/it/support/telegram.rs"]
 mod telegram;
 
+// The tests' client; the bench needs only the status and body of a response.
+#[allow(dead_code)]
 #[path = "../tests/it/support/http.rs"]
 mod http_client;
 use http_client::{request, sample};

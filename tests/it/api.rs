@@ -7,12 +7,12 @@
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::production::listening;
 use crate::support::engine::corpus_dir;
 use crate::support::fake_api::FakeApi;
 use crate::support::harness::*;
+use crate::support::http::request_raw;
 
 /// A response: status, lower-cased header lines and body.
 struct Response {
@@ -43,36 +43,13 @@ async fn call(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.unwrap();
-    // A peer that refuses a large body may close before it is all written.
-    let _ = stream.write_all(body).await;
-    let mut raw = Vec::new();
-    let _ = tokio::time::timeout(STEP, stream.read_to_end(&mut raw)).await;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
+    let raw = request_raw(addr, method, path, headers, body, STEP)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     Response {
-        status,
-        headers,
-        body: body.to_owned(),
+        status: raw.status,
+        headers: raw.headers,
+        body: raw.body,
     }
 }
 
