@@ -1359,21 +1359,6 @@ impl Store {
         })
     }
 
-    /// Remembers what `chat` last asked (`question`) and what the answer was about (`None`:
-    /// nothing in particular), and ends any wait for a 👎 comment. Contexts idle for longer
-    /// than `ttl_ms` are deleted on the way.
-    pub fn set_context(
-        &self,
-        chat: ChatId,
-        context: Option<&Context>,
-        question: &str,
-        now_ms: i64,
-        ttl_ms: i64,
-    ) -> Result<(), StoreError> {
-        write_context(&self.conn(), chat, context, question, now_ms, ttl_ms)
-            .map_err(self.fail("saving the conversation context"))
-    }
-
     /// Saves one question's turn at once: the comment it makes on an earlier 👎 (`comment_on`),
     /// its gaps-log entry, and the chat's new context. Best effort: it waits at most
     /// [`TURN_BUSY_TIMEOUT`] for a lock held elsewhere (a backup, `schemebot publish`) rather
@@ -1439,11 +1424,6 @@ impl Store {
             )
             .map_err(self.fail("saving the feedback prompt"))?;
         Ok(())
-    }
-
-    /// Adds what a person was looking for to a 👎 row of the gaps log.
-    pub fn comment_gap(&self, gap: i64, comment: &str) -> Result<(), StoreError> {
-        write_comment(&self.conn(), gap, comment).map_err(self.fail("saving the comment"))
     }
 
     /// The most frequent gaps since `since_ms`, grouped by normalised text, most frequent
@@ -1722,8 +1702,17 @@ mod tests {
             schemes: vec!["tvp".to_owned()],
             intent: Some("money".to_owned()),
         };
+        let turn = |chat, context, question, now_ms| Turn {
+            chat,
+            question,
+            context,
+            gap: None,
+            comment_on: None,
+            now_ms,
+            ttl_ms: ttl,
+        };
         store
-            .set_context(7, Some(&context), "how much?", t0, ttl)
+            .save_turn(&turn(7, Some(&context), "how much?", t0))
             .unwrap();
         let at = |now| store.conversation(7, now, ttl).unwrap();
         assert_eq!(at(t0 + ttl - 1).context.as_ref(), Some(&context));
@@ -1734,7 +1723,7 @@ mod tests {
             Conversation::default()
         );
         // A later write by another chat deletes the stale context.
-        store.set_context(8, None, "hi", t0 + ttl + 1, ttl).unwrap();
+        store.save_turn(&turn(8, None, "hi", t0 + ttl + 1)).unwrap();
         let rows: i64 = store
             .conn()
             .query_row("SELECT COUNT(*) FROM contexts", [], |r| r.get(0))
@@ -1743,7 +1732,7 @@ mod tests {
         // A 👎 comment is awaited until the next question, and only then.
         store.await_feedback(8, Some(3), t0 + ttl + 2).unwrap();
         assert_eq!(at_chat(&store, 8, t0 + ttl + 3).feedback_gap, Some(3));
-        store.set_context(8, None, "x", t0 + ttl + 4, ttl).unwrap();
+        store.save_turn(&turn(8, None, "x", t0 + ttl + 4)).unwrap();
         assert_eq!(at_chat(&store, 8, t0 + ttl + 5).feedback_gap, None);
         // Gaps: grouped by normalised text, counted, and gone after 90 days.
         let gap = |q: &'static str, outcome| NewGap {
@@ -1758,7 +1747,12 @@ mod tests {
         let row = store
             .add_gap(&gap("renew LICENCE", GapOutcome::Down), t0 + 1)
             .unwrap();
-        store.comment_gap(row, "my driving licence").unwrap();
+        store
+            .save_turn(&Turn {
+                comment_on: Some(row),
+                ..turn(9, None, "my driving licence", t0 + 2)
+            })
+            .unwrap();
         let groups = store.gaps(0, 10).unwrap();
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].count, 2);
