@@ -1,17 +1,14 @@
 //! The wording of the conversation's own screens: the replies to 👍 and 👎, the "what were you
-//! looking for?" prompt, and the admins' `/gaps` report of what went unanswered. (Short
+//! looking for?" prompt. (The admins' `/gaps` report is in `texts`, with the other admin
+//! screens. Short
 //! answers, compare cards, `/match` and small talk are rendered by [`crate::render`], which the
 //! command line shares.)
 
 use crate::render::{Button, Reply, escape};
-use crate::store::GapGroup;
 use crate::text::Lang;
 
 use super::callback::{Action, CallbackData};
 use super::texts::tr;
-
-/// How many groups `/gaps` shows.
-pub const GAPS_SHOWN: usize = 15;
 
 /// The toast after 👍 or 👎.
 #[must_use]
@@ -64,39 +61,4 @@ pub fn prepend_note(reply: &mut Reply, note: &str) {
         None => reply.html.push(format!("<i>{}</i>", escape(note))),
     }
     reply.plain = format!("{note}\n\n{}", reply.plain);
-}
-
-/// `/gaps`: the most frequent unanswered questions of the last 90 days, grouped by normalised
-/// text, with what happened to them and the schemes offered.
-#[must_use]
-pub fn gaps(groups: &[GapGroup], lang: Lang) -> Reply {
-    let mut lines = vec![format!(
-        "<b>{}</b>",
-        escape(&tr(
-            lang,
-            "Unanswered questions, last 90 days (most frequent first)",
-            "過去90日未能解答的問題（最常見的排先）",
-        ))
-    )];
-    let mut plain = vec![tr(
-        lang,
-        "Unanswered questions, last 90 days (most frequent first)",
-        "過去90日未能解答的問題（最常見的排先）",
-    )];
-    if groups.is_empty() {
-        let none = tr(lang, "Nothing yet.", "暫時沒有。");
-        lines.push(escape(&none));
-        plain.push(none);
-    }
-    for g in groups {
-        let text = g.to_string();
-        lines.push(escape(&text));
-        plain.push(text);
-    }
-    let html = crate::render::pack_lines(&lines);
-    Reply {
-        html,
-        plain: plain.join("\n"),
-        buttons: Vec::new(),
-    }
 }

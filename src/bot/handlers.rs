@@ -768,11 +768,8 @@ async fn command_reply(
         },
         Command::Gaps => {
             let since = super::now_ms() - crate::store::GAPS_RETENTION_MS;
-            match state
-                .db(move |s| s.gaps(since, conversation::GAPS_SHOWN))
-                .await
-            {
-                Ok(groups) => conversation::gaps(&groups, ui),
+            match state.db(move |s| s.gaps(since, texts::GAPS_SHOWN)).await {
+                Ok(groups) => texts::gaps(&groups, ui),
                 Err(e) => {
                     tracing::error!(error = %e, "reading the gaps log failed");
                     texts::sorry(ui)

@@ -792,6 +792,25 @@ pub fn not_allowed(lang: Lang) -> Reply {
     )
 }
 
+/// How many groups `/gaps` shows.
+pub const GAPS_SHOWN: usize = 15;
+
+/// `/gaps` (admins): the most frequent unanswered questions of the last 90 days, grouped by
+/// normalised text, with what happened to them and the schemes offered.
+#[must_use]
+pub fn gaps(groups: &[crate::store::GapGroup], lang: Lang) -> Reply {
+    let mut lines = vec![line().b(&tr(
+        lang,
+        "Unanswered questions, last 90 days (most frequent first)",
+        "過去90日未能解答的問題（按次數排列）",
+    ))];
+    if groups.is_empty() {
+        lines.push(line().t(&tr(lang, "Nothing yet.", "暫時沒有。")));
+    }
+    lines.extend(groups.iter().map(|g| line().t(&g.to_string())));
+    reply(&lines, Vec::new())
+}
+
 /// `/stats` for admins.
 #[must_use]
 pub fn stats(stats: &Stats, corpus: &Corpus, lang: Lang) -> Reply {

@@ -389,36 +389,6 @@ pub fn strip_html(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Packs lines of Telegram HTML into messages within [`MAX_MESSAGE_UNITS`] (counting the
-/// markup too, which errs on the short side), breaking only between lines; a line too long on
-/// its own is cut.
-#[must_use]
-pub fn pack_lines(lines: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for l in lines {
-        let units = l.encode_utf16().count();
-        let l: String = if units > MAX_MESSAGE_UNITS {
-            l.chars().take(MAX_MESSAGE_UNITS / 2).collect()
-        } else {
-            l.clone()
-        };
-        if !cur.is_empty()
-            && cur.encode_utf16().count() + 1 + l.encode_utf16().count() > MAX_MESSAGE_UNITS
-        {
-            out.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push('\n');
-        }
-        cur.push_str(&l);
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// Picks the English or the Chinese wording; Chinese is written in Traditional characters and
 /// converted for Simplified readers.
 fn tr(lang: Lang, en: &str, zh: &str) -> String {
