@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use schemebot::answer::{Context, DEFAULT_LIMIT, Remember, answer, answer_in};
 use schemebot::corpus::Corpus;
-use schemebot::render::{Reply, render, render_full};
 use schemebot::search::{Engine, Found};
+use schemebot::ui::{Reply, render, render_full};
 
 fn percentile<T: Copy>(sorted: &[T], p: f64) -> T {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -33,7 +33,7 @@ fn visible(reply: &Reply) -> usize {
     reply
         .html
         .iter()
-        .map(|h| schemebot::render::strip_html(h).chars().count())
+        .map(|h| schemebot::ui::strip_html(h).chars().count())
         .sum()
 }
 

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use schemebot::answer::{DEFAULT_LIMIT, answer};
 use schemebot::corpus::Corpus;
-use schemebot::render::render;
 use schemebot::search::{Engine, build};
+use schemebot::ui::render;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -1,6 +1,6 @@
 //! The single question-answering entry point shared by the CLI, the bot and the API: a question
 //! (and, in a chat, what the last answer was about) in, an [`Answer`] out (what was found, in
-//! which language, with which intents). Rendering is separate ([`crate::render`]), so what
+//! which language, with which intents). Rendering is separate ([`crate::ui`]), so what
 //! `schemebot ask --json` measures is exactly what users read.
 //!
 //! A conversation is a sequence of [`answer_in`] calls, each given the [`Context`] the previous

@@ -37,9 +37,9 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::answer::{Answer, Context, DEFAULT_LIMIT, Remember, answer_in};
 use crate::corpus::Corpus;
-use crate::render::{Button, Section, display_name, render, scheme_reply};
 use crate::search::{Engine, Found};
 use crate::text::Lang;
+use crate::ui::{Button, Section, display_name, render, scheme_reply};
 
 /// The largest request body accepted (larger: 413).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

@@ -11,9 +11,9 @@ use clap::{Parser, Subcommand};
 
 use crate::answer::{DEFAULT_LIMIT, Remember, answer_in};
 use crate::corpus::Corpus;
-use crate::render::{render, render_full};
 use crate::search::{Engine, Provenance, build};
 use crate::text::Lang;
+use crate::ui::{render, render_full};
 
 /// Answers questions about Hong Kong innovation & technology schemes, on the command line or as
 /// a Telegram bot.
@@ -125,7 +125,7 @@ pub struct FitArgs {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Facts last checked this many months ago or more are reported as stale.
-    #[arg(long, default_value_t = crate::render::STALE_MONTHS, value_parser = clap::value_parser!(i64).range(1..=120))]
+    #[arg(long, default_value_t = crate::ui::STALE_MONTHS, value_parser = clap::value_parser!(i64).range(1..=120))]
     pub stale_months: i64,
     /// Print the findings but exit 0 even when there are errors.
     #[arg(long)]

@@ -2,7 +2,7 @@
 //!
 //! Reading order: [`corpus`] (the ground truth) → [`text`] (normalising and tokenising) →
 //! [`search`] (the tantivy index and ranking) → [`answer`] (the one question-answering entry
-//! point) → [`render`] (Telegram HTML and plain text) → [`cli`] (the command line).
+//! point) → [`ui`] (every screen, as Telegram HTML and plain text) → [`cli`] (the command line).
 //! See ARCHITECTURE.md for the bird's-eye view and the invariants.
 
 pub mod answer;
@@ -17,7 +17,7 @@ pub mod date;
 pub mod exit;
 pub mod metrics;
 pub mod notify;
-pub mod render;
 pub mod search;
 pub mod store;
 pub mod text;
+pub mod ui;

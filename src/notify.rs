@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::changes::{SchemeChange, Snapshot, diff};
 use crate::corpus::Corpus;
-use crate::render::{self, Reply};
 use crate::search::fingerprint;
 use crate::store::{ChatId, NewMessage, Store, StoreError, Topic};
 use crate::text::Lang;
+use crate::ui::{self, Reply};
 
 /// What an outbox row asks the worker to send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,13 +49,13 @@ impl Payload {
     #[must_use]
     pub fn render(&self, corpus: &Corpus, lang: Lang) -> Reply {
         match self {
-            Payload::Notice { changes } => render::notice(changes, corpus, lang),
+            Payload::Notice { changes } => ui::notice(changes, corpus, lang),
             Payload::Reminder {
                 scheme,
                 deadline,
                 days_left,
-            } => render::reminder(corpus.get(scheme), scheme, deadline, *days_left, lang),
-            Payload::Broadcast { text } => render::broadcast(text, lang),
+            } => ui::reminder(corpus.get(scheme), scheme, deadline, *days_left, lang),
+            Payload::Broadcast { text } => ui::broadcast(text, lang),
         }
     }
 

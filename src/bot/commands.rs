@@ -4,10 +4,10 @@
 //! Commands are parsed by hand rather than with `#[derive(BotCommands)]` because the bot needs
 //! things the derive does not do: the clickable `/scheme_<id>` form that replies print, deep-link
 //! payloads (`/start techtas`), case-insensitive names, telling "for another bot" (`/help@other`)
-//! apart from "unknown", and localised menu descriptions (see `texts::menu`).
+//! apart from "unknown", and localised menu descriptions (see `ui::menu`).
 //!
 //! Adding a command (e.g. `/subscribe`): a [`Command`] variant, an arm in [`parse`], its name in
-//! [`MENU`], its descriptions in `texts::menu`, and an arm in `handlers::run_command`.
+//! [`MENU`], its descriptions in `ui::menu`, and an arm in `handlers::run_command`.
 
 use std::fmt;
 
@@ -193,6 +193,19 @@ mod tests {
     use super::*;
 
     const ME: &str = "SchemeBot";
+
+    #[test]
+    fn menu_descriptions_fit_set_my_commands() {
+        use crate::text::Lang as L;
+        for lang in [L::En, L::ZhHant, L::ZhHans] {
+            let menu = crate::ui::menu(&MENU, lang);
+            assert_eq!(menu.len(), MENU.len());
+            for (name, d) in menu {
+                assert!((3..=256).contains(&d.chars().count()), "{d}");
+                assert_ne!(name, d, "/{name} has no description");
+            }
+        }
+    }
 
     fn known(c: Command) -> Option<Parsed> {
         Some(Parsed::Known(c))

@@ -24,9 +24,9 @@ use super::limiter::Priority;
 use super::send::{Failure, Target, Telegram};
 use super::{State, now_ms};
 use crate::notify::{MAX_ATTEMPTS, Payload, Rates, backoff};
-use crate::render::Reply;
 use crate::store::OutboxItem;
 use crate::text::Lang;
+use crate::ui::Reply;
 
 /// How many due rows are read at a time.
 const BATCH: usize = 64;
@@ -153,7 +153,7 @@ async fn deliver(tg: &Telegram, state: &Arc<State>, item: &OutboxItem) -> Outcom
     let engine = state.engine();
     let reply = payload.render(engine.corpus(), lang);
     let reply = Reply {
-        buttons: super::texts::localise(reply.buttons, lang),
+        buttons: crate::ui::localise(reply.buttons, lang),
         ..reply
     };
     let target = Target {

@@ -4,7 +4,7 @@
 //! Each endpoint runs its work in its own task, so a bug (a panic) in one update is logged and
 //! answered with a short apology instead of taking the dispatcher down. Searching runs on the
 //! blocking pool. Endpoints only extract, decide and send: answers come from
-//! [`crate::answer::answer`] and [`crate::render`], screens from `texts`.
+//! [`crate::answer::answer`] and [`crate::ui`], screens from `texts`.
 //!
 //! Reply language: for a question, the chat's `/lang` choice, else the question's script; for a
 //! command without text, the chat's choice, else the user's Telegram `language_code`; for a
@@ -27,20 +27,18 @@ use crate::answer::{
 };
 use crate::corpus::{Corpus, Scheme, Status};
 use crate::metrics;
-use crate::render::{
-    Button, Reply, Section, display_name, no_match, render, scheme_reply, tagline,
-};
 use crate::search::{Engine, Found};
 use crate::store::{Conversation, GapOutcome, NewGap, Topic, Turn};
 use crate::text::Lang;
+use crate::ui::{
+    self, Action, Button, CallbackData, MatchStep, Reply, Section, display_name, no_match, render,
+    scheme_reply, tagline,
+};
 
-use super::callback::{Action, CallbackData, MatchStep};
 use super::commands::{self, Command, Parsed};
-use super::conversation;
 use super::flood::Verdict;
 use super::intake::Ticket;
 use super::send::Target;
-use super::texts;
 use super::{Api, State};
 
 /// What the dispatcher gets back from an endpoint.
@@ -198,19 +196,19 @@ impl State {
 impl State {
     /// A scheme's card with its follow / stop-following button for this chat.
     fn scheme_card(&self, chat: ChatId, scheme: &Scheme, lang: Lang) -> Reply {
-        let mut card = texts::scheme_screen(scheme, self.engine().corpus(), lang);
+        let mut card = ui::scheme_screen(scheme, self.engine().corpus(), lang);
         let following = self.follows(chat, scheme);
         card.buttons.insert(
             card.buttons.len().saturating_sub(1),
-            vec![texts::follow_button(scheme, following, lang)],
+            vec![ui::follow_button(scheme, following, lang)],
         );
         card
     }
 
     /// A short answer's section `section` about `scheme`, with this chat's follow button.
     fn brief_card(&self, chat: ChatId, scheme: &Scheme, section: Section, lang: Lang) -> Reply {
-        let mut reply = crate::render::brief(scheme, section, self.engine().corpus(), lang);
-        reply.buttons = texts::localise(reply.buttons, lang);
+        let mut reply = ui::brief(scheme, section, self.engine().corpus(), lang);
+        reply.buttons = ui::localise(reply.buttons, lang);
         self.add_follow_button(chat, scheme, lang, &mut reply);
         reply
     }
@@ -220,7 +218,7 @@ impl State {
         let following = self.follows(chat, scheme);
         reply.buttons.insert(
             reply.buttons.len().saturating_sub(1),
-            vec![texts::follow_button(scheme, following, lang)],
+            vec![ui::follow_button(scheme, following, lang)],
         );
     }
 
@@ -287,9 +285,9 @@ async fn resolve_topic(engine: &Arc<Engine>, arg: &str) -> Option<Topic> {
     for c in crate::corpus::Category::ALL {
         let names = [
             c.key().to_owned(),
-            crate::render::category_label(c, Lang::En).to_lowercase(),
-            crate::render::category_label(c, Lang::ZhHant),
-            crate::render::category_label(c, Lang::ZhHans),
+            ui::category_label(c, Lang::En).to_lowercase(),
+            ui::category_label(c, Lang::ZhHant),
+            ui::category_label(c, Lang::ZhHans),
         ];
         if names.contains(&a) {
             return Some(Topic::Category(c));
@@ -387,7 +385,7 @@ pub(crate) async fn on_message(
         Admission::SlowDown(ui) => {
             tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
             state.in_chat_order(chat, ticket, async move {
-                st.tg.reply(target, &texts::slow_down(ui)).await;
+                st.tg.reply(target, &ui::slow_down(ui)).await;
             });
         }
         Admission::Handle(request, ui) => {
@@ -403,7 +401,7 @@ pub(crate) async fn on_message(
                     "message",
                     handle_message(request, chat, user, target, ui, me_name, st),
                     async move {
-                        apology.tg.reply(target, &texts::sorry(lang)).await;
+                        apology.tg.reply(target, &ui::sorry(lang)).await;
                     },
                 )
                 .await;
@@ -492,8 +490,8 @@ async fn handle_message(
             tracing::info!(chat_id = chat.0, command = %command, "command");
             command_reply(&state, chat, target.thread, user, command, ui, &me_name).await
         }
-        Request::UnknownCommand => texts::unknown_command(ui),
-        Request::Media => texts::media_hint(ui),
+        Request::UnknownCommand => ui::unknown_command(ui),
+        Request::Media => ui::media_hint(ui),
         Request::Question(text) => {
             let (reply, save) = question_reply(&state, chat, &text, ui).await;
             state.tg.reply(target, &reply).await;
@@ -567,7 +565,7 @@ async fn question_reply(
 ) -> (Reply, Option<SaveConversation>) {
     let question = sanitize(text);
     if !has_words(&question) {
-        return (texts::words_please(ui), None);
+        return (ui::words_please(ui), None);
     }
     let now = super::now_ms();
     let ttl = CONTEXT_TTL_SECONDS * 1000;
@@ -593,7 +591,7 @@ async fn question_reply(
     )
     .await
     else {
-        return (texts::sorry(ui), None);
+        return (ui::sorry(ui), None);
     };
     let corpus = engine.corpus();
     let ids: Vec<String> = match &a.found {
@@ -645,10 +643,10 @@ async fn question_reply(
     };
 
     let mut reply = match &a.found {
-        Found::List(None) => texts::browse_menu(corpus, a.lang),
+        Found::List(None) => ui::browse_menu(corpus, a.lang),
         found => {
             let mut reply = render(&a, corpus);
-            reply.buttons = texts::localise(reply.buttons, a.lang);
+            reply.buttons = ui::localise(reply.buttons, a.lang);
             if let Found::Schemes(hits) = found
                 && let Some(best) = hits.first()
             {
@@ -659,7 +657,7 @@ async fn question_reply(
         }
     };
     if comment_on.is_some() {
-        conversation::prepend_note(&mut reply, &conversation::comment_noted(a.lang));
+        ui::prepend_note(&mut reply, &ui::comment_noted(a.lang));
     }
     (reply, Some(save))
 }
@@ -685,12 +683,12 @@ async fn command_reply(
             let key = payload.map(|p| p.to_ascii_lowercase().replace('_', "-"));
             match key.as_deref().and_then(|k| corpus.get(k)) {
                 Some(scheme) => state.scheme_card(chat, scheme, ui),
-                None => texts::welcome(corpus, ui),
+                None => ui::welcome(corpus, ui),
             }
         }
-        Command::Help => texts::help(ui, me),
-        Command::Schemes => texts::browse_menu(corpus, ui),
-        Command::Scheme { query } if !has_words(&query) => texts::scheme_usage(ui),
+        Command::Help => ui::help(ui, me),
+        Command::Schemes => ui::browse_menu(corpus, ui),
+        Command::Scheme { query } if !has_words(&query) => ui::scheme_usage(ui),
         Command::Scheme { query } => {
             // A name typed in Chinese gets a Chinese card, unless the chat chose a language.
             let lang = match state.lang_pref(chat) {
@@ -702,12 +700,12 @@ async fn command_reply(
                 Some(i) => state.scheme_card(chat, &corpus.schemes[i], lang),
                 None => {
                     let mut r = no_match(lang);
-                    r.buttons = texts::localise(r.buttons, lang);
+                    r.buttons = ui::localise(r.buttons, lang);
                     r
                 }
             }
         }
-        Command::Subscribe { arg } if !has_words(&arg) => texts::subscribe_menu(ui),
+        Command::Subscribe { arg } if !has_words(&arg) => ui::subscribe_menu(ui),
         Command::Subscribe { arg } => {
             let lang = if arg.chars().any(crate::text::is_han) && state.lang_pref(chat).is_none() {
                 Lang::detect_with(&arg, ui)
@@ -716,15 +714,15 @@ async fn command_reply(
             };
             match resolve_topic(&engine, &arg).await {
                 Some(topic) => match state.subscribe(chat, &topic, lang, thread).await {
-                    Some(added) => texts::subscribed(&topic, corpus, added, lang),
+                    Some(added) => ui::subscribed(&topic, corpus, added, lang),
                     // Not saved: say so, never "subscribed" or "already subscribed".
-                    None => texts::sorry(lang),
+                    None => ui::sorry(lang),
                 },
-                None => texts::unknown_topic(&sanitize(&arg), lang),
+                None => ui::unknown_topic(&sanitize(&arg), lang),
             }
         }
         Command::Unsubscribe { arg } if !has_words(&arg) => {
-            texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
+            ui::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
         }
         Command::Unsubscribe { arg } if is_everything(&arg) => {
             let c = chat.0;
@@ -732,8 +730,8 @@ async fn command_reply(
                 .write("unsubscribing", move |s| s.unsubscribe_all(c))
                 .await
             {
-                Some(n) => texts::unsubscribed_all(n, ui),
-                None => texts::sorry(ui),
+                Some(n) => ui::unsubscribed_all(n, ui),
+                None => ui::sorry(ui),
             }
         }
         Command::Unsubscribe { arg } => match resolve_topic(&engine, &arg).await {
@@ -744,51 +742,49 @@ async fn command_reply(
                     .await
                 {
                     Some(removed) => {
-                        texts::unsubscribed(&texts::topic_label(&topic, corpus, ui), removed, ui)
+                        ui::unsubscribed(&ui::topic_label(&topic, corpus, ui), removed, ui)
                     }
-                    None => texts::sorry(ui),
+                    None => ui::sorry(ui),
                 }
             }
-            None => texts::unknown_topic(&sanitize(&arg), ui),
+            None => ui::unknown_topic(&sanitize(&arg), ui),
         },
-        Command::Subscriptions => {
-            texts::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
-        }
+        Command::Subscriptions => ui::subscriptions_screen(&state.subscriptions(chat), corpus, ui),
         Command::Reload | Command::Stats | Command::Gaps | Command::Broadcast { .. }
             if !state.is_admin(user) =>
         {
             tracing::warn!(chat_id = chat.0, user_id = user, command = %command, "admin command refused");
-            texts::not_allowed(ui)
+            ui::not_allowed(ui)
         }
         Command::Reload => match super::reload(state).await {
             super::Reloaded::Ok { schemes, published } => {
-                texts::reloaded(schemes, published.changes, published.notices, ui)
+                ui::reloaded(schemes, published.changes, published.notices, ui)
             }
-            super::Reloaded::Refused(why) => texts::reload_refused(&why, ui),
+            super::Reloaded::Refused(why) => ui::reload_refused(&why, ui),
         },
         Command::Gaps => {
             let since = super::now_ms() - crate::store::GAPS_RETENTION_MS;
-            match state.db(move |s| s.gaps(since, texts::GAPS_SHOWN)).await {
-                Ok(groups) => texts::gaps(&groups, ui),
+            match state.db(move |s| s.gaps(since, ui::GAPS_SHOWN)).await {
+                Ok(groups) => ui::gaps(&groups, ui),
                 Err(e) => {
                     tracing::error!(error = %e, "reading the gaps log failed");
-                    texts::sorry(ui)
+                    ui::sorry(ui)
                 }
             }
         }
         Command::Match => {
-            let mut reply = crate::render::match_who(ui);
-            reply.buttons = texts::localise(reply.buttons, ui);
+            let mut reply = ui::match_who(ui);
+            reply.buttons = ui::localise(reply.buttons, ui);
             reply
         }
         Command::Stats => match state.store.stats() {
-            Ok(stats) => texts::stats(&stats, corpus, ui),
+            Ok(stats) => ui::stats(&stats, corpus, ui),
             Err(e) => {
                 tracing::error!(error = %e, "reading statistics failed");
-                texts::sorry(ui)
+                ui::sorry(ui)
             }
         },
-        Command::Broadcast { text } if !has_words(&text) => texts::broadcast_usage(ui),
+        Command::Broadcast { text } if !has_words(&text) => ui::broadcast_usage(ui),
         Command::Broadcast { text } => {
             let admin = i64::try_from(user.unwrap_or_default()).unwrap_or_default();
             let body = text.clone();
@@ -802,13 +798,13 @@ async fn command_reply(
                 })
                 .await;
             match saved {
-                Some((id, recipients)) => texts::broadcast_preview(id, &text, recipients, ui),
-                None => texts::sorry(ui),
+                Some((id, recipients)) => ui::broadcast_preview(id, &text, recipients, ui),
+                None => ui::sorry(ui),
             }
         }
-        Command::Funding => texts::funding(corpus, ui),
-        Command::Lang => texts::lang_menu(state.lang_pref(chat), ui),
-        Command::About => texts::about(corpus, ui),
+        Command::Funding => ui::funding(corpus, ui),
+        Command::Lang => ui::lang_menu(state.lang_pref(chat), ui),
+        Command::About => ui::about(corpus, ui),
     }
 }
 
@@ -839,7 +835,7 @@ pub(crate) async fn on_callback<R: Api>(
                 "chat is flooding with buttons; asking it to slow down"
             );
             let lang = lang_from_code(q.from.language_code.as_deref());
-            answer_callback(&bot, &q, Some(texts::slow_down(lang).plain)).await;
+            answer_callback(&bot, &q, Some(ui::slow_down(lang).plain)).await;
             return Ok(());
         }
         Verdict::Drop => {
@@ -875,7 +871,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         "button"
     );
     let Some(data) = data else {
-        answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+        answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
         return;
     };
     let engine = state.engine();
@@ -885,28 +881,28 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         && corpus.get(id).is_none()
     {
         tracing::warn!(chat_id = chat.map(|c| c.0), scheme = %id, "a button names no scheme");
-        answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+        answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
         return;
     }
     let user = q.from.id.0;
     let screen = match data.action {
         Action::Scheme(id) => match (corpus.get(&id), chat) {
             (Some(scheme), Some(chat)) => state.scheme_card(chat, scheme, lang),
-            (Some(scheme), None) => texts::scheme_screen(scheme, corpus, lang),
+            (Some(scheme), None) => ui::scheme_screen(scheme, corpus, lang),
             (None, _) => {
-                answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+                answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
                 return;
             }
         },
-        Action::Browse => texts::browse_menu(corpus, lang),
-        Action::SubscribeMenu => texts::subscribe_menu(lang),
+        Action::Browse => ui::browse_menu(corpus, lang),
+        Action::SubscribeMenu => ui::subscribe_menu(lang),
         Action::Subscribe(_)
         | Action::Unsubscribe(_)
         | Action::UnsubscribeAll
         | Action::Subscriptions
             if chat.is_none() =>
         {
-            answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+            answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
             return;
         }
         Action::Subscribe(topic) => {
@@ -916,10 +912,10 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 _ => None,
             };
             let Some(added) = state.subscribe(chat, &topic, lang, thread).await else {
-                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
                 return;
             };
-            answer_callback(&bot, &q, Some(texts::toggled(true, added, lang))).await;
+            answer_callback(&bot, &q, Some(ui::toggled(true, added, lang))).await;
             match &topic {
                 // A card keeps its text; only its button flips.
                 Topic::Scheme(id) => {
@@ -936,7 +932,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                     show(
                         &state,
                         q.message.as_ref(),
-                        &texts::subscribed(&topic, corpus, added, lang),
+                        &ui::subscribed(&topic, corpus, added, lang),
                     )
                     .await;
                 }
@@ -950,15 +946,15 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 .write("unsubscribing", move |s| s.unsubscribe(c, &t))
                 .await
             else {
-                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
                 return;
             };
-            answer_callback(&bot, &q, Some(texts::toggled(false, removed, lang))).await;
+            answer_callback(&bot, &q, Some(ui::toggled(false, removed, lang))).await;
             let screen = match &topic {
                 Topic::Scheme(id) if is_card(q.message.as_ref()) => {
                     corpus.get(id).map(|s| state.scheme_card(chat, s, lang))
                 }
-                _ => Some(texts::subscriptions_screen(
+                _ => Some(ui::subscriptions_screen(
                     &state.subscriptions(chat),
                     corpus,
                     lang,
@@ -976,23 +972,18 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 .write("unsubscribing", move |s| s.unsubscribe_all(c))
                 .await
             else {
-                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
                 return;
             };
-            answer_callback(&bot, &q, Some(texts::toggled(false, n > 0, lang))).await;
-            show(
-                &state,
-                q.message.as_ref(),
-                &texts::unsubscribed_all(n, lang),
-            )
-            .await;
+            answer_callback(&bot, &q, Some(ui::toggled(false, n > 0, lang))).await;
+            show(&state, q.message.as_ref(), &ui::unsubscribed_all(n, lang)).await;
             return;
         }
         Action::Subscriptions => {
             // Sent as a new message: this button sits under notices, which must stay readable.
             let chat = chat.unwrap_or(ChatId(0));
             answer_callback(&bot, &q, None).await;
-            let screen = texts::subscriptions_screen(&state.subscriptions(chat), corpus, lang);
+            let screen = ui::subscriptions_screen(&state.subscriptions(chat), corpus, lang);
             state
                 .tg
                 .reply(message_target(q.message.as_ref(), chat), &screen)
@@ -1000,7 +991,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
             return;
         }
         Action::BroadcastSend(_) | Action::BroadcastCancel(_) if !state.is_admin(Some(user)) => {
-            answer_callback(&bot, &q, Some(texts::not_allowed(lang).plain)).await;
+            answer_callback(&bot, &q, Some(ui::not_allowed(lang).plain)).await;
             return;
         }
         Action::BroadcastSend(id) => {
@@ -1020,7 +1011,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 tracing::info!(broadcast = id, chats = n, "broadcast queued");
                 state.wake.notify_one();
             }
-            texts::broadcast_done(queued, lang)
+            ui::broadcast_done(queued, lang)
         }
         Action::BroadcastCancel(id) => {
             let admin = i64::try_from(user).unwrap_or_default();
@@ -1029,46 +1020,44 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                     s.take_broadcast(id, admin)
                 })
                 .await;
-            texts::broadcast_cancelled(lang)
+            ui::broadcast_cancelled(lang)
         }
-        Action::Category(c) => texts::category_screen(corpus, c, lang),
+        Action::Category(c) => ui::category_screen(corpus, c, lang),
         Action::Section(id, section) => match (corpus.get(&id), chat) {
             (Some(scheme), Some(chat)) => state.brief_card(chat, scheme, section, lang),
             (Some(scheme), None) => {
-                let mut reply = crate::render::brief(scheme, section, corpus, lang);
-                reply.buttons = texts::localise(reply.buttons, lang);
+                let mut reply = ui::brief(scheme, section, corpus, lang);
+                reply.buttons = ui::localise(reply.buttons, lang);
                 reply
             }
             (None, _) => {
-                answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+                answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
                 return;
             }
         },
         Action::Match(step) => {
             let mut reply = match step {
-                MatchStep::Who => crate::render::match_who(lang),
-                MatchStep::Need(who) => crate::render::match_need(corpus, who, lang),
-                MatchStep::Result(who, need) => {
-                    crate::render::match_result(corpus, who, need, lang)
-                }
+                MatchStep::Who => ui::match_who(lang),
+                MatchStep::Need(who) => ui::match_need(corpus, who, lang),
+                MatchStep::Result(who, need) => ui::match_result(corpus, who, need, lang),
             };
-            reply.buttons = texts::localise(reply.buttons, lang);
+            reply.buttons = ui::localise(reply.buttons, lang);
             reply
         }
         Action::Feedback(_, _) | Action::SkipFeedback if chat.is_none() => {
-            answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+            answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
             return;
         }
         Action::Feedback(id, up) => {
             let chat = chat.unwrap_or(ChatId(0));
             if corpus.get(&id).is_none() {
-                answer_callback(&bot, &q, Some(texts::scheme_gone(lang))).await;
+                answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
                 return;
             }
             metrics::global().feedback(up);
             tracing::info!(chat_id = chat.0, scheme = %id, up, "feedback");
             if up {
-                answer_callback(&bot, &q, Some(conversation::thanks_for_feedback(lang))).await;
+                answer_callback(&bot, &q, Some(ui::thanks_for_feedback(lang))).await;
                 return;
             }
             let (c, now) = (chat.0, super::now_ms());
@@ -1088,15 +1077,12 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 })
                 .await;
             if saved.is_none() {
-                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
                 return;
             }
-            answer_callback(&bot, &q, Some(conversation::thanks_for_feedback(lang))).await;
+            answer_callback(&bot, &q, Some(ui::thanks_for_feedback(lang))).await;
             let target = message_target(q.message.as_ref(), chat);
-            state
-                .tg
-                .reply(target, &conversation::what_was_missing(lang))
-                .await;
+            state.tg.reply(target, &ui::what_was_missing(lang)).await;
             return;
         }
         Action::SkipFeedback => {
@@ -1106,12 +1092,12 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                     s.await_feedback(c, None, now)
                 })
                 .await;
-            conversation::feedback_skipped(lang)
+            ui::feedback_skipped(lang)
         }
-        Action::LangMenu => texts::lang_menu(pref, lang),
+        Action::LangMenu => ui::lang_menu(pref, lang),
         Action::SetLang(choice) => {
             let Some(chat) = chat else {
-                answer_callback(&bot, &q, Some(texts::expired_button(lang))).await;
+                answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
                 return;
             };
             let c = chat.0;
@@ -1120,7 +1106,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 .await
                 .is_none()
             {
-                answer_callback(&bot, &q, Some(texts::sorry(lang).plain)).await;
+                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
                 return;
             }
             tracing::info!(
@@ -1128,11 +1114,11 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 lang = choice.map_or("auto", Lang::code),
                 "language chosen"
             );
-            answer_callback(&bot, &q, Some(texts::lang_chosen(choice, lang))).await;
+            answer_callback(&bot, &q, Some(ui::lang_chosen(choice, lang))).await;
             show(
                 &state,
                 q.message.as_ref(),
-                &texts::lang_chosen_reply(choice, lang),
+                &ui::lang_chosen_reply(choice, lang),
             )
             .await;
             return;

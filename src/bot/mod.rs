@@ -1,19 +1,17 @@
 //! The Telegram bot (`schemebot serve`): the only part of the crate that knows teloxide.
 //!
 //! Data flow: long polling → [`schema`] (a thin dptree tree) → `handlers` (extract the text, the
-//! chat and the language, call [`crate::answer::answer`] or build a bot screen from `texts`) →
-//! [`crate::render::Reply`] → `send::Telegram` (the one send path, shared with the delivery
+//! chat and the language, call [`crate::answer::answer`] or build a screen from [`crate::ui`]) →
+//! [`crate::ui::Reply`] → `send::Telegram` (the one send path, shared with the delivery
 //! worker: Telegram HTML, keyboard on the last part, a refused part re-sent as plain text,
 //! failures classified by status and error code) through `limiter` (one GCRA limiter for
 //! replies and notices).
 //!
 //! - `commands`: parsing `/commands` and group mentions (pure).
-//! - `callback`: the inline-button data format (pure).
 //! - `flood`: the per-chat flood guard (pure, time injected).
 //! - `delivery`: the worker that drains the outbox (notices, reminders, broadcasts) at
 //!   Telegram's pace, honouring "retry after" and dropping chats that blocked the bot.
-//! - `texts`: bot-only wording and screens (pure).
-//! - `handlers`: the endpoints.
+//! - `handlers`: the endpoints; callback data is parsed back into a [`crate::ui::Action`] here.
 //! - `send`: the one send path (replies, edits, notices) and its error classification.
 //! - `limiter`: the shared rate limiter and the send log it restarts from.
 //! - `listener`: logs and counts the updates teloxide cannot parse.
@@ -30,9 +28,7 @@
 //! question already answered; people re-send instead), channel posts, service messages, and
 //! group messages that neither mention the bot, reply to it nor carry a command.
 
-mod callback;
 mod commands;
-mod conversation;
 mod delivery;
 mod flood;
 mod handlers;
@@ -41,7 +37,6 @@ mod intake;
 mod limiter;
 mod listener;
 mod send;
-mod texts;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
@@ -1008,7 +1003,7 @@ async fn set_commands<R: Api>(bot: &R) {
         (crate::text::Lang::En, None),
         (crate::text::Lang::ZhHant, Some("zh")),
     ] {
-        let commands: Vec<BotCommand> = texts::menu(lang)
+        let commands: Vec<BotCommand> = crate::ui::menu(&commands::MENU, lang)
             .into_iter()
             .map(|(name, description)| BotCommand::new(name, description))
             .collect();

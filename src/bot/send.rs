@@ -26,8 +26,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::limiter::{Limiter, Priority};
-use crate::render::{Button, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS, Reply};
 use crate::store::Store;
+use crate::ui::{Button, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS, Reply};
 
 /// How often an interactive reply is retried after a transient failure before it is given up
 /// (waiting [`reply_backoff`] between tries: about 4 s in all).
@@ -452,7 +452,7 @@ fn plain_part(reply: &Reply, i: usize) -> String {
     {
         return reply.plain.clone();
     }
-    crate::render::strip_html(&reply.html[i])
+    crate::ui::strip_html(&reply.html[i])
 }
 
 /// Render's buttons as an inline keyboard, dropping (and logging) any Telegram would reject.

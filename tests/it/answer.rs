@@ -2,9 +2,9 @@
 //! language, money first when money is asked, honest "no match".
 
 use schemebot::answer::{DEFAULT_LIMIT, answer};
-use schemebot::render::{Button, MAX_CALLBACK_BYTES, Reply, list, no_match, render, scheme_reply};
 use schemebot::search::Found;
 use schemebot::text::Lang;
+use schemebot::ui::{Button, MAX_CALLBACK_BYTES, Reply, list, no_match, render, scheme_reply};
 
 use crate::support::engine::engine;
 use crate::support::telegram::check_message;
@@ -176,7 +176,7 @@ fn a_comparison_is_a_compare_card_with_a_button_per_scheme() {
 
 #[test]
 fn every_short_answer_of_every_scheme_fits_its_budget_and_telegrams_rules() {
-    use schemebot::render::{Section, brief, budget};
+    use schemebot::ui::{Section, brief, budget};
     let corpus = engine().corpus();
     for scheme in &corpus.schemes {
         for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {

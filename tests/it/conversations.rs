@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use schemebot::answer::{Context, DEFAULT_LIMIT, Remember, answer_in};
-use schemebot::render::Section;
 use schemebot::search::Found;
 use schemebot::search::decision::is_dev;
+use schemebot::ui::Section;
 
 use crate::support::engine::engine;
 

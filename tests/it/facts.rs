@@ -9,8 +9,8 @@ use schemebot::changes::{Snapshot, diff};
 use schemebot::check::{Finding, Severity, check_files};
 use schemebot::corpus::{Corpus, Status};
 use schemebot::date::Date;
-use schemebot::render::{Button, list, notice, render, scheme_reply};
 use schemebot::text::Lang;
+use schemebot::ui::{Button, list, notice, render, scheme_reply};
 
 use crate::support::engine::{GOOD_SCHEME, corpus_dir, engine};
 
@@ -139,7 +139,7 @@ fn a_status_change_notice_names_the_status_and_alternatives_in_three_scripts() {
         let r = notice(&changes, corpus, lang);
         assert!(r.plain.contains(status), "{lang:?}: {}", r.plain);
         assert!(r.plain.contains(instead), "{lang:?}: {}", r.plain);
-        let dtspp = schemebot::render::display_name(corpus.get("dtspp").unwrap(), lang);
+        let dtspp = schemebot::ui::display_name(corpus.get("dtspp").unwrap(), lang);
         assert!(r.plain.contains(&dtspp), "{lang:?}: {}", r.plain);
     }
 }

@@ -109,7 +109,7 @@ async fn a_refused_part_is_resent_alone_as_plain_text_and_the_rest_follows() {
 }
 
 fn visible(html: &str) -> String {
-    schemebot::render::strip_html(html)
+    schemebot::ui::strip_html(html)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,13 +16,13 @@ use schemebot::answer::{MAX_QUESTION_CHARS, answer};
 use schemebot::changes::{SchemeChange, Snapshot, diff};
 use schemebot::corpus::{Bound, Category, Corpus, Partner, Ratio, Scheme, Status};
 use schemebot::notify::{Payload, recipients};
-use schemebot::render::{
-    Button, MAX_CALLBACK_BYTES, Reply, broadcast, escape, list, notice, reminder, render,
-    scheme_reply,
-};
 use schemebot::search::Found;
 use schemebot::store::Topic;
 use schemebot::text::{Lang, name_key, normalize};
+use schemebot::ui::{
+    Button, MAX_CALLBACK_BYTES, Reply, broadcast, escape, list, notice, reminder, render,
+    scheme_reply,
+};
 
 use crate::support::engine::engine;
 use crate::support::telegram::{MAX_TEXT, check_message, parse_html};

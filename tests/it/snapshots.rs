@@ -8,11 +8,11 @@
 //! full card) are left out.
 
 use expect_test::expect_file;
-use schemebot::render::{
-    Button, Reply, Section, brief, compare, list, match_result, match_who, no_match, small_talk,
-};
 use schemebot::text::Lang;
 use schemebot::text::chat::SmallTalk;
+use schemebot::ui::{
+    Button, Reply, Section, brief, compare, list, match_result, match_who, no_match, small_talk,
+};
 
 use crate::support::engine::engine;
 

@@ -18,13 +18,13 @@ use schemebot::answer::Answer;
 use schemebot::changes::{Snapshot, diff};
 use schemebot::check::{Severity, check_files};
 use schemebot::corpus::{Body, Bound, Category, Corpus, Partner, Ratio, Scheme};
-use schemebot::render::{
-    Reply, enquiry_line, filtered, list, no_match, notice, reminder, render, scheme_reply,
-    suggestions,
-};
 use schemebot::search::{Filter, Found, Hit, SortBy};
 use schemebot::text::wording::{cantonese_words, latin_words};
 use schemebot::text::{Intent, Lang};
+use schemebot::ui::{
+    Reply, enquiry_line, filtered, list, no_match, notice, reminder, render, scheme_reply,
+    suggestions,
+};
 
 use crate::support::engine::{GOOD_SCHEME, corpus_dir, engine};
 use crate::support::fake_api::{self as tg, FakeApi};
@@ -52,7 +52,7 @@ fn unnamed(text: &str) -> String {
 }
 
 fn visible(html: &str) -> String {
-    schemebot::render::strip_html(html)
+    schemebot::ui::strip_html(html)
 }
 
 fn assert_no_cantonese(text: &str, what: &str) {
@@ -466,10 +466,10 @@ async fn a_simplified_chat_reads_standard_chinese_money_and_the_right_contact() 
 
 #[test]
 fn conversation_screens_read_as_standard_chinese() {
-    use schemebot::render::{
+    use schemebot::text::chat::SmallTalk;
+    use schemebot::ui::{
         Button, Section, brief, compare, match_need, match_result, match_who, small_talk,
     };
-    use schemebot::text::chat::SmallTalk;
     let corpus = corpus();
     let mut screens: Vec<(String, Reply)> = Vec::new();
     for lang in [Lang::ZhHant, Lang::ZhHans] {

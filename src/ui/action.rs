@@ -29,9 +29,9 @@
 //! handler answers it with a short "this button has expired" notice.
 
 use crate::corpus::{Category, SchemeId};
-use crate::render::{MAX_CALLBACK_BYTES, Section};
 use crate::store::Topic;
 use crate::text::Lang;
+use crate::ui::{MAX_CALLBACK_BYTES, Section};
 
 /// The longest scheme id accepted in callback data; corpus ids are far shorter.
 const MAX_ID_BYTES: usize = 48;

@@ -1,14 +1,14 @@
 //! The wording of the conversation's own screens: the replies to 👍 and 👎, the "what were you
 //! looking for?" prompt. (The admins' `/gaps` report is in `texts`, with the other admin
 //! screens. Short
-//! answers, compare cards, `/match` and small talk are rendered by [`crate::render`], which the
+//! answers, compare cards, `/match` and small talk are rendered by [`crate::ui`], which the
 //! command line shares.)
 
-use crate::render::{Button, Reply, escape};
+use super::card::{Button, Reply, escape};
 use crate::text::Lang;
 
-use super::callback::{Action, CallbackData};
-use super::texts::tr;
+use super::action::{Action, CallbackData};
+use super::card::tr;
 
 /// The toast after 👍 or 👎.
 #[must_use]

@@ -6,16 +6,7 @@
 //! tags emitted are `<b>`, `<i>` and `<a href>`, which Telegram's HTML mode accepts. All
 //! user-facing wording lives here.
 
-mod brief;
-mod chat;
-mod compare;
-mod matching;
-
-pub use brief::{MAX_BRIEF_CHARS_EN, MAX_BRIEF_CHARS_ZH, Section, brief, budget};
-pub use chat::small_talk;
-pub use compare::compare;
-pub use matching::{match_need, match_result, match_who};
-
+use super::{Section, brief, compare, match_result, match_who, small_talk};
 use crate::answer::Answer;
 use crate::changes::{Field, SchemeChange, Value};
 use crate::corpus::{Body, Bound, Category, Corpus, Money, Partner, Ratio, Scheme, Scope, Status};
@@ -115,7 +106,7 @@ pub fn enquiry_line(s: &Scheme, lang: Lang) -> String {
 }
 
 /// Whom a ratio matches, in words.
-fn partner_label(p: Partner, lang: Lang) -> String {
+pub(crate) fn partner_label(p: Partner, lang: Lang) -> String {
     let (en, zh) = match p {
         Partner::Applicant => ("applicant", "申請者"),
         Partner::Company => ("company", "公司"),
@@ -216,22 +207,22 @@ enum Span {
 
 /// A paragraph: spans rendered together, never split across messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Para(Vec<Span>);
+pub(crate) struct Para(Vec<Span>);
 
 impl Para {
-    fn text(mut self, s: impl Into<String>) -> Para {
+    pub(crate) fn text(mut self, s: impl Into<String>) -> Para {
         self.0.push(Span::Text(s.into()));
         self
     }
-    fn bold(mut self, s: impl Into<String>) -> Para {
+    pub(crate) fn bold(mut self, s: impl Into<String>) -> Para {
         self.0.push(Span::Bold(s.into()));
         self
     }
-    fn italic(mut self, s: impl Into<String>) -> Para {
+    pub(crate) fn italic(mut self, s: impl Into<String>) -> Para {
         self.0.push(Span::Italic(s.into()));
         self
     }
-    fn link(mut self, text: impl Into<String>, url: impl Into<String>) -> Para {
+    pub(crate) fn link(mut self, text: impl Into<String>, url: impl Into<String>) -> Para {
         self.0.push(Span::Link {
             text: text.into(),
             url: url.into(),
@@ -239,7 +230,7 @@ impl Para {
         self
     }
 
-    fn html(&self) -> String {
+    pub(crate) fn html(&self) -> String {
         self.0
             .iter()
             .map(|s| match s {
@@ -253,7 +244,7 @@ impl Para {
             .collect()
     }
 
-    fn plain(&self) -> String {
+    pub(crate) fn plain(&self) -> String {
         self.0
             .iter()
             .map(|s| match s {
@@ -265,7 +256,7 @@ impl Para {
     }
 
     /// What Telegram counts: the visible text.
-    fn units(&self) -> usize {
+    pub(crate) fn units(&self) -> usize {
         self.0
             .iter()
             .map(|s| match s {
@@ -308,7 +299,7 @@ impl Reply {
         }
     }
 
-    fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
+    pub(crate) fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
         let plain = paras
             .iter()
             .map(Para::plain)
@@ -324,7 +315,7 @@ impl Reply {
 
 /// Packs paragraphs into messages within the limit, breaking only between paragraphs; a
 /// paragraph too long on its own is sent as escaped plain text in pieces.
-fn split(paras: &[Para]) -> Vec<String> {
+pub(crate) fn split(paras: &[Para]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let (mut cur, mut cur_units) = (String::new(), 0usize);
     // Telegram refuses an empty (or all-blank) message, so such a piece is never sent.
@@ -391,7 +382,7 @@ pub fn strip_html(html: &str) -> String {
 
 /// Picks the English or the Chinese wording; Chinese is written in Traditional characters and
 /// converted for Simplified readers.
-fn tr(lang: Lang, en: &str, zh: &str) -> String {
+pub(crate) fn tr(lang: Lang, en: &str, zh: &str) -> String {
     match lang {
         Lang::En => en.to_owned(),
         _ => lang.script(zh),
@@ -410,7 +401,7 @@ pub fn render_full(answer: &Answer, corpus: &Corpus) -> Reply {
     render_with(answer, corpus, true)
 }
 
-fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply {
+pub(crate) fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply {
     let lang = answer.lang;
     match &answer.found {
         Found::Schemes(hits) => {
@@ -483,7 +474,7 @@ pub fn scheme_reply(scheme: &Scheme, corpus: &Corpus, lang: Lang) -> Reply {
 }
 
 /// The schemes a closed scheme names as alternatives, in the file's order.
-fn alternatives_of<'c>(scheme: &Scheme, corpus: &'c Corpus) -> Vec<&'c Scheme> {
+pub(crate) fn alternatives_of<'c>(scheme: &Scheme, corpus: &'c Corpus) -> Vec<&'c Scheme> {
     if scheme.status != Status::Closed {
         return Vec::new();
     }
@@ -495,7 +486,7 @@ fn alternatives_of<'c>(scheme: &Scheme, corpus: &'c Corpus) -> Vec<&'c Scheme> {
 }
 
 /// The official link, then (for a closed scheme) its alternatives, three to a row.
-fn card_buttons(scheme: &Scheme, instead: &[&Scheme], lang: Lang) -> Vec<Vec<Button>> {
+pub(crate) fn card_buttons(scheme: &Scheme, instead: &[&Scheme], lang: Lang) -> Vec<Vec<Button>> {
     let mut rows = vec![url_row(scheme, lang)];
     for chunk in instead.chunks(3) {
         rows.push(chunk.iter().map(|s| details_button(s, lang)).collect());
@@ -530,7 +521,12 @@ pub fn tagline(s: &Scheme, lang: Lang) -> String {
     text[..end].trim().to_owned()
 }
 
-fn scheme_paras(s: &Scheme, alternatives: &[&Scheme], lang: Lang, intents: &[Intent]) -> Vec<Para> {
+pub(crate) fn scheme_paras(
+    s: &Scheme,
+    alternatives: &[&Scheme],
+    lang: Lang,
+    intents: &[Intent],
+) -> Vec<Para> {
     let text = if lang == Lang::En { &s.en } else { &s.zh };
     let z = |t: &str| {
         if lang == Lang::En {
@@ -677,11 +673,11 @@ fn scheme_paras(s: &Scheme, alternatives: &[&Scheme], lang: Lang, intents: &[Int
     paras
 }
 
-fn lang_name_zh(s: &Scheme) -> String {
+pub(crate) fn lang_name_zh(s: &Scheme) -> String {
     s.name_zh.clone()
 }
 
-fn status_label(s: &Scheme, lang: Lang) -> String {
+pub(crate) fn status_label(s: &Scheme, lang: Lang) -> String {
     let (en, zh) = status_words(s.status);
     let since = s
         .status_since
@@ -744,12 +740,12 @@ pub fn hkd(amount: u64, lang: Lang) -> String {
     }
 }
 
-fn trim_decimal(x: f64) -> String {
+pub(crate) fn trim_decimal(x: f64) -> String {
     let s = format!("{x:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-fn group_thousands(n: u64) -> String {
+pub(crate) fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -762,7 +758,7 @@ fn group_thousands(n: u64) -> String {
 }
 
 /// The structured money figures as short lines.
-fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
+pub(crate) fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
     let rows: [(Option<u64>, &str, &str); 6] = [
         (m.total_budget, "Total budget", "總預算"),
         (m.max_per_project, "Maximum per project", "每個項目上限"),
@@ -795,7 +791,7 @@ fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
     out
 }
 
-fn one_line(s: &Scheme, lang: Lang) -> Para {
+pub(crate) fn one_line(s: &Scheme, lang: Lang) -> Para {
     let mut p = Para::default().text("• ").bold(display_name(s, lang));
     if s.status == Status::Closed {
         p = p.text(tr(lang, " (closed)", "（已停止申請）"));
@@ -807,7 +803,7 @@ fn one_line(s: &Scheme, lang: Lang) -> Para {
     ))
 }
 
-fn url_row(s: &Scheme, lang: Lang) -> Vec<Button> {
+pub(crate) fn url_row(s: &Scheme, lang: Lang) -> Vec<Button> {
     vec![Button::Url {
         text: tr(lang, "🔗 Official website", "🔗 官方網站"),
         url: s.url.clone(),
@@ -935,7 +931,7 @@ pub fn filtered(corpus: &Corpus, filter: &crate::search::Filter, lang: Lang) -> 
 }
 
 /// An applicant kind in words ("individuals", "學生").
-fn applicant_label(key: &str, lang: Lang) -> String {
+pub(crate) fn applicant_label(key: &str, lang: Lang) -> String {
     let (en, zh) = match key {
         "individual" => ("individuals", "個人"),
         "student" => ("students", "學生"),
@@ -1046,7 +1042,7 @@ pub fn field_label(field: Field, lang: Lang) -> String {
     tr(lang, en, zh)
 }
 
-fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang: Lang) -> String {
+pub(crate) fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang: Lang) -> String {
     match v {
         Some(Value::Ratios(r)) => matching_text(r, lang),
         Some(Value::Schemes(ids)) => ids
@@ -1078,7 +1074,7 @@ fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang: Lang) -> S
 }
 
 /// A status as words: English and Traditional Chinese.
-fn status_words(status: Status) -> (&'static str, &'static str) {
+pub(crate) fn status_words(status: Status) -> (&'static str, &'static str) {
     match status {
         Status::Open => ("open for applications", "接受申請中"),
         Status::Upcoming => ("opening soon", "即將推出"),
@@ -1089,7 +1085,7 @@ fn status_words(status: Status) -> (&'static str, &'static str) {
 }
 
 /// A status key from a change notice as words; keys of older corpora are kept readable.
-fn status_word(code: &str, lang: Lang) -> String {
+pub(crate) fn status_word(code: &str, lang: Lang) -> String {
     let (en, zh) = Status::ALL
         .into_iter()
         .find(|s| s.key() == code)
@@ -1102,7 +1098,7 @@ fn status_word(code: &str, lang: Lang) -> String {
 }
 
 /// The first line of a closed scheme's answer.
-fn closed_banner(s: &Scheme, lang: Lang) -> Para {
+pub(crate) fn closed_banner(s: &Scheme, lang: Lang) -> Para {
     let text = match (lang, s.status_since.as_deref()) {
         (Lang::En, Some(d)) => format!("⛔ Closed: no new applications since {d}."),
         (Lang::En, None) => "⛔ Closed: no new applications.".to_owned(),
@@ -1116,7 +1112,7 @@ fn closed_banner(s: &Scheme, lang: Lang) -> Para {
 pub const STALE_MONTHS: i64 = 12;
 
 /// "Last checked …, may have changed" for facts older than [`STALE_MONTHS`] on `today`.
-fn staleness_note(s: &Scheme, today: crate::date::Date, lang: Lang) -> Option<Para> {
+pub(crate) fn staleness_note(s: &Scheme, today: crate::date::Date, lang: Lang) -> Option<Para> {
     (crate::date::months_between(s.checked, today) >= STALE_MONTHS).then(|| {
         Para::default().italic(match lang {
             Lang::En => format!(
@@ -1131,7 +1127,7 @@ fn staleness_note(s: &Scheme, today: crate::date::Date, lang: Lang) -> Option<Pa
     })
 }
 
-fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
