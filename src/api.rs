@@ -39,7 +39,9 @@ use crate::answer::{Answer, Context, DEFAULT_LIMIT, Remember, answer_in};
 use crate::corpus::Corpus;
 use crate::search::{Engine, Found};
 use crate::text::Lang;
-use crate::ui::{Button, Section, display_name, render, scheme_reply};
+use crate::ui::{
+    Action, Button, CallbackData, MatchStep, Section, display_name, render, scheme_reply,
+};
 
 /// The largest request body accepted (larger: 413).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -609,19 +611,20 @@ fn api_button(b: &Button, corpus: &Corpus, lang: Lang) -> ApiButton {
             url: Some(url.clone()),
             ask: None,
         },
+        // The API's data is the action alone: the client says its language with each question.
         Button::Callback { text, data } => ApiButton {
             text: text.clone(),
-            data: Some(data.clone()),
+            data: Some(CallbackData::new(data.action.clone()).format()),
             url: None,
-            ask: button_question(data, corpus, lang),
+            ask: button_question(&data.action, corpus, lang),
         },
     }
 }
 
-/// The question that does what a button's callback data does: a section of a scheme is a
+/// The question that does what a button's action does: a section of a scheme is a
 /// follow-up about it, a scheme is asked for by name, `m` starts matching. Other buttons
 /// (the full card, feedback, the steps of matching) have none.
-fn button_question(data: &str, corpus: &Corpus, lang: Lang) -> Option<FollowUp> {
+fn button_question(action: &Action, corpus: &Corpus, lang: Lang) -> Option<FollowUp> {
     let pick = |en: &str, hant: &str, hans: &str| match lang {
         Lang::En => en.to_owned(),
         Lang::ZhHant => hant.to_owned(),
@@ -631,18 +634,17 @@ fn button_question(data: &str, corpus: &Corpus, lang: Lang) -> Option<FollowUp> 
         schemes: vec![id.to_owned()],
         intent: None,
     };
-    let mut parts = data.split(':');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("s"), Some(id), None, None) => {
+    match action {
+        Action::Scheme(id) => {
             let s = corpus.get(id)?;
             Some(FollowUp {
                 question: display_name(s, lang),
                 context: None,
             })
         }
-        (Some("sec"), Some(id), Some(key), None) => {
+        Action::Section(id, section) => {
             let s = corpus.get(id)?;
-            let question = match Section::from_key(key)? {
+            let question = match section {
                 Section::Overview => display_name(s, lang),
                 // The whole card is `GET /api/v1/schemes/{id}`, not an answer.
                 Section::Full => return None,
@@ -656,7 +658,7 @@ fn button_question(data: &str, corpus: &Corpus, lang: Lang) -> Option<FollowUp> 
                 context: Some(about(&s.id)),
             })
         }
-        (Some("m"), None, None, None) => Some(FollowUp {
+        Action::Match(MatchStep::Who) => Some(FollowUp {
             question: pick(
                 "Which schemes can I apply for?",
                 "我可以申請邊啲計劃？",

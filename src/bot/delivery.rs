@@ -26,7 +26,6 @@ use super::{State, now_ms};
 use crate::notify::{MAX_ATTEMPTS, Payload, Rates, backoff};
 use crate::store::OutboxItem;
 use crate::text::Lang;
-use crate::ui::Reply;
 
 /// How many due rows are read at a time.
 const BATCH: usize = 64;
@@ -152,10 +151,6 @@ async fn deliver(tg: &Telegram, state: &Arc<State>, item: &OutboxItem) -> Outcom
     let lang = lang.unwrap_or(Lang::En);
     let engine = state.engine();
     let reply = payload.render(engine.corpus(), lang);
-    let reply = Reply {
-        buttons: crate::ui::localise(reply.buttons, lang),
-        ..reply
-    };
     let target = Target {
         chat,
         thread,

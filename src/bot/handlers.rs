@@ -208,7 +208,6 @@ impl State {
     /// A short answer's section `section` about `scheme`, with this chat's follow button.
     fn brief_card(&self, chat: ChatId, scheme: &Scheme, section: Section, lang: Lang) -> Reply {
         let mut reply = ui::brief(scheme, section, self.engine().corpus(), lang);
-        reply.buttons = ui::localise(reply.buttons, lang);
         self.add_follow_button(chat, scheme, lang, &mut reply);
         reply
     }
@@ -646,7 +645,6 @@ async fn question_reply(
         Found::List(None) => ui::browse_menu(corpus, a.lang),
         found => {
             let mut reply = render(&a, corpus);
-            reply.buttons = ui::localise(reply.buttons, a.lang);
             if let Found::Schemes(hits) = found
                 && let Some(best) = hits.first()
             {
@@ -698,11 +696,7 @@ async fn command_reply(
             };
             match State::find_scheme(&engine, &query).await {
                 Some(i) => state.scheme_card(chat, &corpus.schemes[i], lang),
-                None => {
-                    let mut r = no_match(lang);
-                    r.buttons = ui::localise(r.buttons, lang);
-                    r
-                }
+                None => no_match(lang),
             }
         }
         Command::Subscribe { arg } if !has_words(&arg) => ui::subscribe_menu(ui),
@@ -772,11 +766,7 @@ async fn command_reply(
                 }
             }
         }
-        Command::Match => {
-            let mut reply = ui::match_who(ui);
-            reply.buttons = ui::localise(reply.buttons, ui);
-            reply
-        }
+        Command::Match => ui::match_who(ui),
         Command::Stats => match state.store.stats() {
             Ok(stats) => ui::stats(&stats, corpus, ui),
             Err(e) => {
@@ -1025,25 +1015,17 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         Action::Category(c) => ui::category_screen(corpus, c, lang),
         Action::Section(id, section) => match (corpus.get(&id), chat) {
             (Some(scheme), Some(chat)) => state.brief_card(chat, scheme, section, lang),
-            (Some(scheme), None) => {
-                let mut reply = ui::brief(scheme, section, corpus, lang);
-                reply.buttons = ui::localise(reply.buttons, lang);
-                reply
-            }
+            (Some(scheme), None) => ui::brief(scheme, section, corpus, lang),
             (None, _) => {
                 answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
                 return;
             }
         },
-        Action::Match(step) => {
-            let mut reply = match step {
-                MatchStep::Who => ui::match_who(lang),
-                MatchStep::Need(who) => ui::match_need(corpus, who, lang),
-                MatchStep::Result(who, need) => ui::match_result(corpus, who, need, lang),
-            };
-            reply.buttons = ui::localise(reply.buttons, lang);
-            reply
-        }
+        Action::Match(step) => match step {
+            MatchStep::Who => ui::match_who(lang),
+            MatchStep::Need(who) => ui::match_need(corpus, who, lang),
+            MatchStep::Result(who, need) => ui::match_result(corpus, who, need, lang),
+        },
         Action::Feedback(_, _) | Action::SkipFeedback if chat.is_none() => {
             answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
             return;
@@ -1342,14 +1324,8 @@ mod tests {
     fn keyboards_drop_what_telegram_would_reject() {
         let rows = vec![
             vec![
-                Button::Callback {
-                    text: "ok".into(),
-                    data: "s:tvp".into(),
-                },
-                Button::Callback {
-                    text: "too long".into(),
-                    data: "x".repeat(65),
-                },
+                Button::action("ok", Action::Scheme("tvp".into()), Lang::En),
+                Button::action("too long", Action::Scheme("x".repeat(65)), Lang::En),
             ],
             vec![Button::Url {
                 text: "bad".into(),

@@ -468,10 +468,12 @@ pub(crate) fn keyboard(rows: &[Vec<Button>]) -> Option<Value> {
 
 fn button(b: &Button) -> Option<Value> {
     match b {
+        // The send boundary: the typed action becomes callback data here, and parses back to
+        // the same action when the button is pressed (`CallbackData::parse`).
         Button::Callback { text, data }
-            if !text.is_empty() && !data.is_empty() && data.len() <= MAX_CALLBACK_BYTES =>
+            if !text.is_empty() && data.format().len() <= MAX_CALLBACK_BYTES =>
         {
-            Some(json!({"text": text, "callback_data": data}))
+            Some(json!({"text": text, "callback_data": data.format()}))
         }
         Button::Url { text, url } if !text.is_empty() => match url::Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {
@@ -492,6 +494,8 @@ fn button(b: &Button) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Lang;
+    use crate::ui::Action;
 
     fn envelope(json: &str) -> Option<Envelope> {
         serde_json::from_str(json).ok()
@@ -583,14 +587,8 @@ mod tests {
     #[test]
     fn keyboards_drop_what_telegram_would_reject() {
         let rows = vec![vec![
-            Button::Callback {
-                text: "ok".into(),
-                data: "s:techtas".into(),
-            },
-            Button::Callback {
-                text: "long".into(),
-                data: "x".repeat(65),
-            },
+            Button::action("ok", Action::Scheme("techtas".into()), Lang::En),
+            Button::action("long", Action::Scheme("x".repeat(65)), Lang::En),
             Button::Url {
                 text: "bad".into(),
                 url: "javascript:alert(1)".into(),

@@ -28,10 +28,10 @@
 //! Anything else, including data from an older version of the bot, parses to `None`; the
 //! handler answers it with a short "this button has expired" notice.
 
+use super::{MAX_CALLBACK_BYTES, Section};
 use crate::corpus::{Category, SchemeId};
 use crate::store::Topic;
 use crate::text::Lang;
-use crate::ui::{MAX_CALLBACK_BYTES, Section};
 
 /// The longest scheme id accepted in callback data; corpus ids are far shorter.
 const MAX_ID_BYTES: usize = 48;
@@ -83,6 +83,25 @@ pub enum MatchStep {
     Need(&'static str),
     /// The result for an applicant kind and a need (`None`: anything).
     Result(&'static str, Option<&'static str>),
+}
+
+impl MatchStep {
+    /// Step two for an applicant kind of the vocabulary; `None` for any other key.
+    #[must_use]
+    pub fn need(applicant_key: &str) -> Option<MatchStep> {
+        Some(MatchStep::Need(applicant(applicant_key)?))
+    }
+
+    /// The result for an applicant kind and a need (`None`: anything) of the vocabulary; `None`
+    /// for keys it does not have.
+    #[must_use]
+    pub fn result(applicant_key: &str, need_key: Option<&str>) -> Option<MatchStep> {
+        let need_key = match need_key {
+            Some(k) => Some(need(k)?),
+            None => None,
+        };
+        Some(MatchStep::Result(applicant(applicant_key)?, need_key))
+    }
 }
 
 /// Parsed callback data: an action and, optionally, the language to answer in.
@@ -198,6 +217,13 @@ pub fn with_lang(data: &str, lang: Lang) -> String {
             d.in_lang(lang).format()
         }
         _ => data.to_owned(),
+    }
+}
+
+/// The wire form, as [`CallbackData::format`] writes it.
+impl std::fmt::Display for CallbackData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.format())
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`MAX_BRIEF_CHARS_EN`] / [`MAX_BRIEF_CHARS_ZH`] characters. Section buttons under it
 //! (`sec:<id>:<section>`) show another section, or the full card, in place.
 
+use super::action::Action;
 use super::{
     Button, Para, Reply, alternatives_of, closed_banner, details_button, display_name,
     enquiry_line, money_facts, scheme_paras, status_label, tr, url_row,
@@ -142,31 +143,22 @@ pub(super) fn brief_buttons(
     let others: Vec<Button> = Section::ALL
         .into_iter()
         .filter(|&x| x != current && (x != Section::Overview || current == Section::Full))
-        .map(|x| Button::Callback {
-            text: x.button_label(lang),
-            data: format!("sec:{}:{}", s.id, x.key()),
-        })
+        .map(|x| Button::action(x.button_label(lang), Action::Section(s.id.clone(), x), lang))
         .collect();
     let mut rows: Vec<Vec<Button>> = others.chunks(3).map(<[Button]>::to_vec).collect();
     rows.push(url_row(s, lang));
     for chunk in instead.chunks(3) {
         rows.push(chunk.iter().map(|a| details_button(a, lang)).collect());
     }
-    rows.push(feedback_row(s));
+    rows.push(feedback_row(s, lang));
     rows
 }
 
 /// 👍 / 👎 for an answer about `s` (`fb:up:<id>`, `fb:down:<id>`).
-fn feedback_row(s: &Scheme) -> Vec<Button> {
+fn feedback_row(s: &Scheme, lang: Lang) -> Vec<Button> {
     vec![
-        Button::Callback {
-            text: "👍".to_owned(),
-            data: format!("fb:up:{}", s.id),
-        },
-        Button::Callback {
-            text: "👎".to_owned(),
-            data: format!("fb:down:{}", s.id),
-        },
+        Button::action("👍".to_owned(), Action::Feedback(s.id.clone(), true), lang),
+        Button::action("👎".to_owned(), Action::Feedback(s.id.clone(), false), lang),
     ]
 }
 

@@ -6,19 +6,14 @@
 //! tags emitted are `<b>`, `<i>` and `<a href>`, which Telegram's HTML mode accepts. All
 //! user-facing wording lives here.
 
+use super::action::{Action, MatchStep};
+use super::list::{filtered, list, no_match, suggestions};
+use super::reply::{Button, Para, Reply};
 use super::{Section, brief, compare, match_result, match_who, small_talk};
 use crate::answer::Answer;
-use crate::changes::{Field, SchemeChange, Value};
 use crate::corpus::{Body, Bound, Category, Corpus, Money, Partner, Ratio, Scheme, Scope, Status};
 use crate::search::Found;
 use crate::text::{Intent, Lang};
-
-/// Telegram's limit on a message's text, counted here in UTF-16 code units (which is never less
-/// than the character count Telegram applies after parsing entities).
-pub const MAX_MESSAGE_UNITS: usize = 4096;
-
-/// Telegram's limit on callback data, in bytes.
-pub const MAX_CALLBACK_BYTES: usize = 64;
 
 /// The ITF Secretariat's public enquiry line, from the fact sheet's key of responsible bodies.
 pub const ENQUIRY_PHONE: &str = "3655 5678";
@@ -180,206 +175,6 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// Escapes text for Telegram HTML (`&`, `<`, `>`, and `"` for attribute values).
-#[must_use]
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A piece of a paragraph.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Span {
-    Text(String),
-    Bold(String),
-    Italic(String),
-    Link { text: String, url: String },
-}
-
-/// A paragraph: spans rendered together, never split across messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Para(Vec<Span>);
-
-impl Para {
-    pub(crate) fn text(mut self, s: impl Into<String>) -> Para {
-        self.0.push(Span::Text(s.into()));
-        self
-    }
-    pub(crate) fn bold(mut self, s: impl Into<String>) -> Para {
-        self.0.push(Span::Bold(s.into()));
-        self
-    }
-    pub(crate) fn italic(mut self, s: impl Into<String>) -> Para {
-        self.0.push(Span::Italic(s.into()));
-        self
-    }
-    pub(crate) fn link(mut self, text: impl Into<String>, url: impl Into<String>) -> Para {
-        self.0.push(Span::Link {
-            text: text.into(),
-            url: url.into(),
-        });
-        self
-    }
-
-    pub(crate) fn html(&self) -> String {
-        self.0
-            .iter()
-            .map(|s| match s {
-                Span::Text(t) => escape(t),
-                Span::Bold(t) => format!("<b>{}</b>", escape(t)),
-                Span::Italic(t) => format!("<i>{}</i>", escape(t)),
-                Span::Link { text, url } => {
-                    format!("<a href=\"{}\">{}</a>", escape(url), escape(text))
-                }
-            })
-            .collect()
-    }
-
-    pub(crate) fn plain(&self) -> String {
-        self.0
-            .iter()
-            .map(|s| match s {
-                Span::Text(t) | Span::Bold(t) | Span::Italic(t) => t.clone(),
-                Span::Link { text, url } if text == url => url.clone(),
-                Span::Link { text, url } => format!("{text}: {url}"),
-            })
-            .collect()
-    }
-
-    /// What Telegram counts: the visible text.
-    pub(crate) fn units(&self) -> usize {
-        self.0
-            .iter()
-            .map(|s| match s {
-                Span::Text(t) | Span::Bold(t) | Span::Italic(t) | Span::Link { text: t, .. } => {
-                    t.encode_utf16().count()
-                }
-            })
-            .sum()
-    }
-}
-
-/// An inline keyboard button.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Button {
-    /// Sends `data` back to the bot (at most [`MAX_CALLBACK_BYTES`]).
-    Callback { text: String, data: String },
-    /// Opens a web page.
-    Url { text: String, url: String },
-}
-
-/// A rendered reply.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Reply {
-    /// Telegram HTML messages, each within [`MAX_MESSAGE_UNITS`]; the keyboard goes on the last.
-    pub html: Vec<String>,
-    /// The whole reply as plain text.
-    pub plain: String,
-    /// Inline keyboard rows.
-    pub buttons: Vec<Vec<Button>>,
-}
-
-impl Reply {
-    /// A one-message reply of plain `text` (escaped for HTML) with `buttons`.
-    #[must_use]
-    pub fn from_text(text: String, buttons: Vec<Vec<Button>>) -> Reply {
-        Reply {
-            html: vec![escape(&text)],
-            plain: text,
-            buttons,
-        }
-    }
-
-    pub(crate) fn from_paras(paras: &[Para], buttons: Vec<Vec<Button>>) -> Reply {
-        let plain = paras
-            .iter()
-            .map(Para::plain)
-            .collect::<Vec<_>>()
-            .join("\n\n");
-        Reply {
-            html: split(paras),
-            plain,
-            buttons,
-        }
-    }
-}
-
-/// Packs paragraphs into messages within the limit, breaking only between paragraphs; a
-/// paragraph too long on its own is sent as escaped plain text in pieces.
-pub(crate) fn split(paras: &[Para]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let (mut cur, mut cur_units) = (String::new(), 0usize);
-    // Telegram refuses an empty (or all-blank) message, so such a piece is never sent.
-    let mut flush = |cur: &mut String, cur_units: &mut usize| {
-        if !cur.trim().is_empty() {
-            out.push(std::mem::take(cur));
-        }
-        cur.clear();
-        *cur_units = 0;
-    };
-    for p in paras {
-        let units = p.units();
-        let sep = if cur.is_empty() { 0 } else { 2 };
-        if units > MAX_MESSAGE_UNITS {
-            flush(&mut cur, &mut cur_units);
-            let mut piece = String::new();
-            let mut piece_units = 0;
-            for c in p.plain().chars() {
-                if piece_units + c.len_utf16() > MAX_MESSAGE_UNITS {
-                    cur = escape(&std::mem::take(&mut piece));
-                    flush(&mut cur, &mut cur_units);
-                    piece_units = 0;
-                }
-                piece.push(c);
-                piece_units += c.len_utf16();
-            }
-            cur = escape(&piece);
-            cur_units = piece_units;
-            continue;
-        }
-        if cur_units + sep + units > MAX_MESSAGE_UNITS {
-            flush(&mut cur, &mut cur_units);
-        }
-        if !cur.is_empty() {
-            cur.push_str("\n\n");
-            cur_units += 2;
-        }
-        cur.push_str(&p.html());
-        cur_units += units;
-    }
-    flush(&mut cur, &mut cur_units);
-    out
-}
-
-/// What Telegram shows of one HTML part: our tags removed and entities decoded (the plain-text
-/// fallback of the send path, and what tests and benchmarks count as visible).
-#[must_use]
-pub fn strip_html(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-}
-
 /// Picks the English or the Chinese wording; Chinese is written in Traditional characters and
 /// converted for Simplified readers.
 pub(crate) fn tr(lang: Lang, en: &str, zh: &str) -> String {
@@ -447,13 +242,16 @@ pub(crate) fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply
         {
             let applicant = filter.applicant.unwrap_or_default();
             let mut reply = match_result(corpus, applicant, None, lang);
-            reply.buttons.insert(
-                0,
-                vec![Button::Callback {
-                    text: tr(lang, "🎯 Narrow by what you need", "🎯 按需要收窄"),
-                    data: format!("m:{applicant}"),
-                }],
-            );
+            if let Some(step) = MatchStep::need(applicant) {
+                reply.buttons.insert(
+                    0,
+                    vec![Button::action(
+                        tr(lang, "🎯 Narrow by what you need", "🎯 按需要收窄"),
+                        Action::Match(step),
+                        lang,
+                    )],
+                );
+            }
             reply
         }
         Found::Filtered(filter) => filtered(corpus, filter, lang),
@@ -814,287 +612,7 @@ pub(crate) fn url_row(s: &Scheme, lang: Lang) -> Vec<Button> {
 #[must_use]
 pub fn details_button(s: &Scheme, lang: Lang) -> Button {
     let name = s.acronym.clone().unwrap_or_else(|| display_name(s, lang));
-    Button::Callback {
-        text: name,
-        data: format!("s:{}", s.id),
-    }
-}
-
-/// Lists a category (or, with `None`, every scheme by category).
-#[must_use]
-pub fn list(corpus: &Corpus, category: Option<Category>, lang: Lang) -> Reply {
-    let mut paras = Vec::new();
-    let categories: Vec<Category> = match category {
-        Some(c) => vec![c],
-        None => Category::ALL.to_vec(),
-    };
-    if category.is_none() {
-        paras.push(Para::default().bold(tr(
-            lang,
-            "Hong Kong I&T schemes I can tell you about:",
-            "我可以為你介紹以下香港創科計劃：",
-        )));
-    }
-    let mut buttons = Vec::new();
-    for c in categories {
-        let schemes: Vec<&Scheme> = corpus.schemes.iter().filter(|s| s.category == c).collect();
-        if schemes.is_empty() {
-            continue;
-        }
-        paras.push(Para::default().bold(format!(
-            "{} ({})",
-            category_label(c, lang),
-            schemes.len()
-        )));
-        for s in &schemes {
-            paras.push(if category.is_some() {
-                one_line(s, lang)
-            } else {
-                Para::default().text(format!(
-                    "• {} /scheme_{}",
-                    display_name(s, lang),
-                    s.id.replace('-', "_")
-                ))
-            });
-        }
-        if category.is_some() {
-            for chunk in schemes.chunks(3) {
-                buttons.push(chunk.iter().map(|s| details_button(s, lang)).collect());
-            }
-        }
-    }
-    paras.push(Para::default().italic(tr(
-        lang,
-        "Ask me about any of them, e.g. “How much can I get?” or “Who can apply?”.",
-        "可以直接問我任何一個計劃，例如「最多資助多少？」或「誰可以申請？」。",
-    )));
-    Reply::from_paras(&paras, buttons)
-}
-
-/// A structured list: the schemes passing `filter`, each with its one-line description and what
-/// makes it fit (status, who applies, the largest figure or the deadline).
-#[must_use]
-pub fn filtered(corpus: &Corpus, filter: &crate::search::Filter, lang: Lang) -> Reply {
-    use crate::search::SortBy;
-    let picked = filter.apply(corpus, crate::date::today_hk());
-    let who = filter.applicant.map(|a| applicant_label(a, lang));
-    let title = match (filter.sort, filter.open_only, &who, lang) {
-        (SortBy::Money, _, _, Lang::En) => "Schemes by money, largest figure first:".to_owned(),
-        (SortBy::Money, ..) => lang.script("按金額排列的計劃（由大至小）："),
-        (SortBy::Deadline, _, _, Lang::En) => "Deadlines coming up:".to_owned(),
-        (SortBy::Deadline, ..) => lang.script("即將截止的計劃："),
-        (_, true, Some(w), Lang::En) => format!("Open now, for {w}:"),
-        (_, true, Some(w), _) => lang.script(&format!("現正接受申請、適合{w}的計劃：")),
-        (_, true, None, Lang::En) => "Schemes open for applications now:".to_owned(),
-        (_, true, None, _) => lang.script("現正接受申請的計劃："),
-        (_, false, Some(w), Lang::En) => format!("Schemes {w} can apply to:"),
-        (_, false, Some(w), _) => lang.script(&format!("{w}可以申請的計劃：")),
-        (_, false, None, Lang::En) => "Schemes:".to_owned(),
-        (_, false, None, _) => lang.script("計劃："),
-    };
-    let mut paras = vec![Para::default().bold(title)];
-    if picked.is_empty() {
-        paras.push(Para::default().text(tr(
-            lang,
-            "None in the facts I hold right now. Browse every scheme with /schemes.",
-            "我現有的資料中沒有符合的計劃。可用 /schemes 瀏覽所有計劃。",
-        )));
-    }
-    let mut buttons = Vec::new();
-    for &i in &picked {
-        let s = &corpus.schemes[i];
-        let why = match filter.sort {
-            SortBy::Money => s.money.headline().map(|m| hkd(m, lang)),
-            SortBy::Deadline => s.deadline.clone(),
-            SortBy::Category => None,
-        };
-        let mut p = one_line(s, lang);
-        if let Some(why) = why {
-            p = p.text(format!(" — {why}"));
-        }
-        paras.push(p);
-    }
-    for chunk in picked.chunks(3).take(4) {
-        buttons.push(
-            chunk
-                .iter()
-                .map(|&i| details_button(&corpus.schemes[i], lang))
-                .collect(),
-        );
-    }
-    paras.push(Para::default().italic(tr(
-        lang,
-        "From the facts I hold; check each official page before applying.",
-        "根據我現有的資料整理；申請前請查閱各官方網頁。",
-    )));
-    Reply::from_paras(&paras, buttons)
-}
-
-/// An applicant kind in words ("individuals", "學生").
-pub(crate) fn applicant_label(key: &str, lang: Lang) -> String {
-    let (en, zh) = match key {
-        "individual" => ("individuals", "個人"),
-        "student" => ("students", "學生"),
-        "graduate" => ("graduates", "畢業生"),
-        "researcher" => ("researchers", "研究人員"),
-        "overseas-talent" => ("non-local talent", "非本地人才"),
-        "start-up" => ("start-ups", "初創企業"),
-        "sme" => ("SMEs", "中小企"),
-        "company" => ("companies", "公司"),
-        "manufacturer" => ("manufacturers", "製造商"),
-        "university" => ("universities", "大學"),
-        "school" => ("schools", "學校"),
-        "fund-manager" => ("fund managers", "基金經理"),
-        "accelerator" => ("accelerators", "加速器"),
-        "rd-centre" => ("R&D centres", "研發中心"),
-        other => (other, other),
-    };
-    tr(lang, en, zh)
-}
-
-/// "Did you mean…?": the schemes the question may be about, each with a one-line description
-/// and a button that opens its card.
-#[must_use]
-pub fn suggestions(corpus: &Corpus, hits: &[crate::search::Hit], lang: Lang) -> Reply {
-    let schemes: Vec<&Scheme> = hits.iter().map(|h| &corpus.schemes[h.scheme]).collect();
-    let mut paras = vec![Para::default().bold(tr(
-        lang,
-        "I'm not sure I understood. Did you mean one of these?",
-        "我未能肯定你想問哪個計劃，你是指以下其中一個嗎？",
-    ))];
-    paras.extend(schemes.iter().map(|s| one_line(s, lang)));
-    paras.push(Para::default().italic(tr(
-        lang,
-        "Tap one to see it, or ask again in other words.",
-        "按下計劃名稱查看，或換個說法再問。",
-    )));
-    let buttons = vec![schemes.iter().map(|s| details_button(s, lang)).collect()];
-    Reply::from_paras(&paras, buttons)
-}
-
-/// The reply when nothing matched: what the bot knows, examples, and where else to ask.
-///
-/// No scheme is known here, so no scheme's body is either. The contact is the Government's
-/// general line, 1823, not the ITF Secretariat's: what reaches this reply is mostly a question
-/// about something that is not one of our schemes (public housing, the Continuing Education
-/// Fund, the weather), which the ITF cannot answer and 1823 can route to the right department.
-/// Someone whose I&T question we failed to understand is sent to /schemes, where every card
-/// names its own body's line ([`enquiry_line`]).
-#[must_use]
-pub fn no_match(lang: Lang) -> Reply {
-    let paras = match lang {
-        Lang::En => vec![
-            Para::default().text("Sorry, I couldn't find a Hong Kong I&T scheme that matches your question. I answer questions about innovation and technology funding, talent and industry schemes."),
-            Para::default().bold("Try asking:").text("\n• How much can a company get from the Technology Voucher Programme?\n• Who can apply for TechTAS?\n• List talent schemes\n• 科技券如何申請？"),
-            Para::default().text("Or browse all schemes with /schemes: each one says whom to ask."),
-            Para::default().italic(format!("For other government services, call the Government's enquiry line {GOVERNMENT_LINE}.")),
-        ],
-        _ => {
-            let z = |s: &str| lang.script(s);
-            vec![
-                Para::default().text(z("抱歉，我找不到與你的問題相關的香港創科計劃。我可以解答創新科技資助、人才及產業計劃的問題。")),
-                Para::default().bold(z("你可以問：")).text(z("\n• 科技券最多資助多少？\n• 誰可以申請科技人才入境計劃？\n• 有哪些人才計劃？\n• How do I apply for TechTAS?")),
-                Para::default().text(z("或用 /schemes 瀏覽所有計劃，每個計劃都列明查詢方法。")),
-                Para::default().italic(z(&format!("其他政府服務可致電政府熱線{GOVERNMENT_LINE}查詢。"))),
-            ]
-        }
-    };
-    Reply::from_paras(
-        &paras,
-        vec![vec![Button::Callback {
-            text: tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"),
-            data: "cat".to_owned(),
-        }]],
-    )
-}
-
-/// Values longer than this (in characters) are not shown as "old → new": only the new value,
-/// cut to [`NOTICE_TEXT_CHARS`].
-const NOTICE_SHORT_CHARS: usize = 80;
-const NOTICE_TEXT_CHARS: usize = 280;
-
-/// The name of a field in a change notice.
-#[must_use]
-pub fn field_label(field: Field, lang: Lang) -> String {
-    let (en, zh) = match field {
-        Field::Name => ("Name", "名稱"),
-        Field::Acronym => ("Short name", "簡稱"),
-        Field::Category => ("Category", "類別"),
-        Field::Status => ("Status", "狀況"),
-        Field::StatusSince => ("Status since", "狀況生效日期"),
-        Field::Alternatives => ("You may look at instead", "可改為參考"),
-        Field::Opens => ("Applications open", "開始接受申請"),
-        Field::Deadline => ("Deadline", "截止日期"),
-        Field::Url => ("Official page", "官方網頁"),
-        Field::TotalBudget => ("Total budget", "總預算"),
-        Field::MaxPerProject => ("Maximum per project", "每個項目上限"),
-        Field::MinProjectCost => ("Minimum project cost", "最低項目成本"),
-        Field::MaxPerApplicant => ("Maximum per applicant", "每名申請者上限"),
-        Field::MaxPerPerson => ("Maximum per person", "每人上限"),
-        Field::MonthlyAllowance => ("Monthly allowance", "每月津貼"),
-        Field::MatchingRatio => ("Matching", "配對比例"),
-        Field::Summary => ("What it is", "計劃簡介"),
-        Field::Eligibility => ("Who can apply", "申請資格"),
-        Field::MoneyText => ("Money", "資助金額"),
-        Field::Apply => ("How to apply", "申請方法"),
-        Field::StatusText => ("Latest status", "最新狀況"),
-    };
-    tr(lang, en, zh)
-}
-
-pub(crate) fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang: Lang) -> String {
-    match v {
-        Some(Value::Ratios(r)) => matching_text(r, lang),
-        Some(Value::Schemes(ids)) => ids
-            .iter()
-            .map(|id| {
-                corpus
-                    .get(id)
-                    .map_or_else(|| id.clone(), |s| display_name(s, lang))
-            })
-            .collect::<Vec<_>>()
-            .join(if lang == Lang::En { ", " } else { "、" }),
-        None => tr(lang, "none", "沒有"),
-        Some(Value::Amount(a)) => hkd(*a, lang),
-        Some(Value::Text(b)) => {
-            if lang == Lang::En {
-                b.en.clone()
-            } else {
-                lang.script(&b.zh)
-            }
-        }
-        Some(Value::Code(c)) => match field {
-            Field::Status => status_word(c, lang),
-            Field::Category => {
-                Category::from_key(c).map_or_else(|| c.clone(), |c| category_label(c, lang))
-            }
-            _ => c.clone(),
-        },
-    }
-}
-
-/// A status as words: English and Traditional Chinese.
-pub(crate) fn status_words(status: Status) -> (&'static str, &'static str) {
-    match status {
-        Status::Open => ("open for applications", "接受申請中"),
-        Status::Upcoming => ("opening soon", "即將推出"),
-        Status::Closed => ("closed to new applications", "已停止接受新申請"),
-        Status::Ongoing => ("in operation, no application round", "運作中，不設申請"),
-        Status::NotAnnounced => ("next round not announced", "下一輪未有公布"),
-    }
-}
-
-/// A status key from a change notice as words; keys of older corpora are kept readable.
-pub(crate) fn status_word(code: &str, lang: Lang) -> String {
-    let (en, zh) = Status::ALL
-        .into_iter()
-        .find(|s| s.key() == code)
-        .map(status_words)
-        .unwrap_or(match code {
-            "preparing" => ("in preparation", "籌備中"),
-            other => (other, other),
-        });
-    tr(lang, en, zh)
+    Button::action(name, Action::Scheme(s.id.clone()), lang)
 }
 
 /// The first line of a closed scheme's answer.
@@ -1127,155 +645,34 @@ pub(crate) fn staleness_note(s: &Scheme, today: crate::date::Date, lang: Lang) -
     })
 }
 
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max).collect();
-    out.push('…');
-    out
+/// A scheme's card reached by browsing: the card, its official link, and a way back to its
+/// category.
+#[must_use]
+pub fn scheme_screen(scheme: &Scheme, corpus: &Corpus, lang: Lang) -> Reply {
+    let mut r = scheme_reply(scheme, corpus, lang);
+    r.buttons.push(vec![Button::action(
+        format!("⬅️ {}", category_label(scheme.category, lang)),
+        Action::Category(scheme.category),
+        lang,
+    )]);
+    r
 }
 
-/// A change notice: for each scheme, each changed field with its old and new value where short
-/// (e.g. "Minimum project cost: HK$300 million → HK$150 million"), a link, and buttons to open the
-/// scheme and to manage subscriptions.
-#[must_use]
-pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
-    let mut paras = vec![Para::default().bold(tr(lang, "🔔 Scheme update", "🔔 計劃更新"))];
-    let mut buttons: Vec<Vec<Button>> = Vec::new();
-    let name_of = |name: &crate::changes::Bilingual| {
-        if lang == Lang::En {
-            name.en.clone()
-        } else {
-            lang.script(&name.zh)
-        }
-    };
-    for change in changes {
-        match change {
-            SchemeChange::Added { id, name, .. } => {
-                let mut p = Para::default()
-                    .text(tr(lang, "🆕 New scheme: ", "🆕 新計劃："))
-                    .bold(name_of(name));
-                if let Some(s) = corpus.get(id) {
-                    p = p.text(format!("\n{}", tagline(s, lang)));
-                    buttons.push(vec![details_button(s, lang)]);
-                }
-                paras.push(p);
-            }
-            SchemeChange::Removed { name, .. } => {
-                paras.push(
-                    Para::default()
-                        .text(tr(lang, "🗑 No longer listed: ", "🗑 不再列出："))
-                        .bold(name_of(name)),
-                );
-            }
-            SchemeChange::Changed {
-                id, name, fields, ..
-            } => {
-                let mut p = Para::default().bold(name_of(name));
-                for f in fields {
-                    let label = field_label(f.field, lang);
-                    let old = value_text(f.field, f.old.as_ref(), corpus, lang);
-                    let new = value_text(f.field, f.new.as_ref(), corpus, lang);
-                    let colon = if lang == Lang::En { ": " } else { "：" };
-                    let line = if old.chars().count() <= NOTICE_SHORT_CHARS
-                        && new.chars().count() <= NOTICE_SHORT_CHARS
-                    {
-                        format!("\n• {label}{colon}{old} → {new}")
-                    } else {
-                        match lang {
-                            Lang::En => {
-                                format!("\n• {label} updated: {}", cut(&new, NOTICE_TEXT_CHARS))
-                            }
-                            _ => format!(
-                                "\n• {label}{}{colon}{}",
-                                lang.script("已更新"),
-                                cut(&new, NOTICE_TEXT_CHARS)
-                            ),
-                        }
-                    };
-                    p = p.text(line);
-                }
-                if let Some(s) = corpus.get(id) {
-                    p = p
-                        .text("\n")
-                        .link(tr(lang, "Official page", "官方網頁"), &s.url);
-                    buttons.push(vec![details_button(s, lang)]);
-                }
-                paras.push(p);
-            }
-        }
+/// A status as words: English and Traditional Chinese.
+pub(crate) fn status_words(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Open => ("open for applications", "接受申請中"),
+        Status::Upcoming => ("opening soon", "即將推出"),
+        Status::Closed => ("closed to new applications", "已停止接受新申請"),
+        Status::Ongoing => ("in operation, no application round", "運作中，不設申請"),
+        Status::NotAnnounced => ("next round not announced", "下一輪未有公布"),
     }
-    buttons.truncate(3);
-    buttons.push(vec![Button::Callback {
-        text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
-        data: "subs".to_owned(),
-    }]);
-    Reply::from_paras(&paras, buttons)
-}
-
-/// A deadline reminder for a scheme (`scheme` is `None` when it has left the corpus).
-#[must_use]
-pub fn reminder(
-    scheme: Option<&Scheme>,
-    id: &str,
-    deadline: &str,
-    days_left: i64,
-    lang: Lang,
-) -> Reply {
-    let name = scheme.map_or_else(|| id.to_owned(), |s| display_name(s, lang));
-    let when = match (lang, days_left) {
-        (Lang::En, 0) => "today".to_owned(),
-        (Lang::En, 1) => "tomorrow".to_owned(),
-        (Lang::En, n) => format!("in {n} days"),
-        (_, 0) => lang.script("今天"),
-        (_, 1) => lang.script("明天"),
-        (_, n) => lang.script(&format!("{n}日後")),
-    };
-    let mut p = Para::default()
-        .bold(tr(lang, "⏰ Deadline reminder", "⏰ 截止日期提示"))
-        .text("\n");
-    p = match lang {
-        Lang::En => p
-            .bold(name)
-            .text(format!(": applications close {when} ({deadline}).")),
-        _ => p
-            .bold(name)
-            .text(lang.script(&format!("將於{when}（{deadline}）截止申請。"))),
-    };
-    let mut buttons = Vec::new();
-    if let Some(s) = scheme {
-        p = p
-            .text("\n")
-            .link(tr(lang, "Official page", "官方網頁"), &s.url);
-        buttons.push(vec![details_button(s, lang)]);
-    }
-    buttons.push(vec![Button::Callback {
-        text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
-        data: "subs".to_owned(),
-    }]);
-    Reply::from_paras(&[p], buttons)
-}
-
-/// An administrator's announcement, shown as written (escaped) under a header.
-#[must_use]
-pub fn broadcast(text: &str, lang: Lang) -> Reply {
-    let paras = [
-        Para::default().bold(tr(lang, "📢 Announcement", "📢 公告")),
-        Para::default().text(text),
-    ];
-    Reply::from_paras(
-        &paras,
-        vec![vec![Button::Callback {
-            text: tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
-            data: "subs".to_owned(),
-        }]],
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::{MAX_MESSAGE_UNITS, escape};
 
     #[test]
     fn money_formats() {
@@ -1348,7 +745,7 @@ mod tests {
     #[test]
     fn splits_long_replies_on_paragraphs() {
         let para = Para::default().text("字".repeat(1500));
-        let parts = split(&vec![para; 5]);
+        let parts = super::super::reply::split(&vec![para; 5], "\n\n");
         assert_eq!(parts.len(), 3);
         assert!(
             parts
@@ -1356,7 +753,7 @@ mod tests {
                 .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UNITS)
         );
         let huge = Para::default().text("<".repeat(9000));
-        let parts = split(&[huge]);
+        let parts = super::super::reply::split(&[huge], "\n\n");
         assert_eq!(parts.len(), 3);
         assert!(parts.iter().all(|p| !p.contains('<')));
     }

@@ -1,6 +1,7 @@
 //! Replies to small talk: short, friendly, in the user's language, each with two or three
 //! example questions and a way in (browse, or the `/match` steps), never the no-match text.
 
+use super::action::{Action, MatchStep};
 use super::{Button, Para, Reply, tr};
 use crate::text::Lang;
 use crate::text::chat::SmallTalk;
@@ -44,14 +45,16 @@ pub fn small_talk(kind: SmallTalk, lang: Lang) -> Reply {
         )));
     }
     let buttons = vec![vec![
-        Button::Callback {
-            text: tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"),
-            data: "cat".to_owned(),
-        },
-        Button::Callback {
-            text: tr(lang, "🧭 What can I apply for?", "🧭 我可以申請甚麼？"),
-            data: "m".to_owned(),
-        },
+        Button::action(
+            tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"),
+            Action::Browse,
+            lang,
+        ),
+        Button::action(
+            tr(lang, "🧭 What can I apply for?", "🧭 我可以申請甚麼？"),
+            Action::Match(MatchStep::Who),
+            lang,
+        ),
     ]];
     Reply::from_paras(&paras, buttons)
 }

@@ -4,10 +4,10 @@
 //! answers, compare cards, `/match` and small talk are rendered by [`crate::ui`], which the
 //! command line shares.)
 
-use super::card::{Button, Reply, escape};
+use super::reply::{Button, Reply, escape};
 use crate::text::Lang;
 
-use super::action::{Action, CallbackData};
+use super::action::Action;
 use super::card::tr;
 
 /// The toast after 👍 or 👎.
@@ -24,12 +24,7 @@ pub fn what_was_missing(lang: Lang) -> Reply {
         "Sorry that didn't help. What were you looking for? Type it in a few words, or tap Skip.",
         "抱歉未能幫上忙。你想找甚麼？請用幾個字告訴我，或按「略過」。",
     );
-    let skip = Button::Callback {
-        text: tr(lang, "Skip", "略過"),
-        data: CallbackData::new(Action::SkipFeedback)
-            .in_lang(lang)
-            .format(),
-    };
+    let skip = Button::action(tr(lang, "Skip", "略過"), Action::SkipFeedback, lang);
     Reply::from_text(text, vec![vec![skip]])
 }
 

@@ -7,6 +7,7 @@
 //! Callback data: `m` (step one), `m:<applicant>` (step two), `m:<applicant>:<need>` or
 //! `m:<applicant>:*` (the result).
 
+use super::action::{Action, MatchStep};
 use super::{Button, Para, Reply, details_button, display_name, tr};
 use crate::corpus::{Category, Corpus, Scheme, Status};
 use crate::text::Lang;
@@ -119,9 +120,13 @@ pub fn match_who(lang: Lang) -> Reply {
     ];
     let buttons: Vec<Button> = WHO
         .iter()
-        .map(|k| Button::Callback {
-            text: who_label(k, lang),
-            data: format!("m:{k}"),
+        .filter_map(|k| {
+            let step = MatchStep::need(k)?;
+            Some(Button::action(
+                who_label(k, lang),
+                Action::Match(step),
+                lang,
+            ))
         })
         .collect();
     Reply::from_paras(&paras, buttons.chunks(2).map(<[Button]>::to_vec).collect())
@@ -158,15 +163,22 @@ pub fn match_need(corpus: &Corpus, applicant: &str, lang: Lang) -> Reply {
     ];
     let mut buttons: Vec<Button> = needs
         .iter()
-        .map(|n| Button::Callback {
-            text: need_label(n, lang),
-            data: format!("m:{applicant}:{n}"),
+        .filter_map(|n| {
+            let step = MatchStep::result(applicant, Some(n))?;
+            Some(Button::action(
+                need_label(n, lang),
+                Action::Match(step),
+                lang,
+            ))
         })
         .collect();
-    buttons.push(Button::Callback {
-        text: tr(lang, "✨ Show everything", "✨ 全部顯示"),
-        data: format!("m:{applicant}:*"),
-    });
+    buttons.extend(MatchStep::result(applicant, None).map(|step| {
+        Button::action(
+            tr(lang, "✨ Show everything", "✨ 全部顯示"),
+            Action::Match(step),
+            lang,
+        )
+    }));
     Reply::from_paras(&paras, buttons.chunks(2).map(<[Button]>::to_vec).collect())
 }
 
@@ -245,10 +257,11 @@ pub fn match_result(corpus: &Corpus, applicant: &str, need: Option<&str>, lang: 
                 .collect()
         })
         .collect();
-    buttons.push(vec![Button::Callback {
-        text: tr(lang, "↩️ Start again", "↩️ 重新選擇"),
-        data: "m".to_owned(),
-    }]);
+    buttons.push(vec![Button::action(
+        tr(lang, "↩️ Start again", "↩️ 重新選擇"),
+        Action::Match(MatchStep::Who),
+        lang,
+    )]);
     Reply::from_paras(&paras, buttons)
 }
 

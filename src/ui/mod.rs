@@ -9,19 +9,30 @@
 //! prints the plain text; the HTTP API returns both.
 
 pub mod action;
+mod admin;
 mod brief;
 mod card;
 mod chat;
 mod compare;
 mod feedback;
 mod help;
+mod list;
 mod matching;
+mod notice;
+mod reply;
+mod subscriptions;
 
 pub use action::{Action, CallbackData, MatchStep};
+pub use admin::*;
 pub use brief::{MAX_BRIEF_CHARS_EN, MAX_BRIEF_CHARS_ZH, Section, brief, budget};
 pub use card::*;
 pub use chat::small_talk;
 pub use compare::compare;
 pub use feedback::*;
 pub use help::*;
+pub use list::*;
 pub use matching::{match_need, match_result, match_who};
+pub use notice::*;
+pub(crate) use reply::Para;
+pub use reply::{Button, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS, Reply, escape, strip_html};
+pub use subscriptions::*;

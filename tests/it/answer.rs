@@ -4,7 +4,9 @@
 use schemebot::answer::{DEFAULT_LIMIT, answer};
 use schemebot::search::Found;
 use schemebot::text::Lang;
-use schemebot::ui::{Button, MAX_CALLBACK_BYTES, Reply, list, no_match, render, scheme_reply};
+use schemebot::ui::{
+    Button, CallbackData, MAX_CALLBACK_BYTES, Reply, list, no_match, render, scheme_reply,
+};
 
 use crate::support::engine::engine;
 use crate::support::telegram::check_message;
@@ -23,10 +25,9 @@ fn assert_sendable(r: &Reply) {
     }
     for b in r.buttons.iter().flatten() {
         if let Button::Callback { data, .. } = b {
-            assert!(
-                !data.is_empty() && data.len() <= MAX_CALLBACK_BYTES,
-                "{data}"
-            );
+            let wire = data.to_string();
+            assert!(wire.len() <= MAX_CALLBACK_BYTES, "{wire}");
+            assert_eq!(CallbackData::parse(&wire).as_ref(), Some(data), "{wire}");
         }
     }
 }
@@ -157,17 +158,19 @@ fn an_explicit_language_wins() {
 #[test]
 fn a_comparison_is_a_compare_card_with_a_button_per_scheme() {
     let r = reply("NIAS 同 NIFS 有咩分別？");
-    let callbacks: Vec<&str> = r
+    let callbacks: Vec<String> = r
         .buttons
         .iter()
         .flatten()
         .filter_map(|b| match b {
-            Button::Callback { data, .. } => Some(data.as_str()),
+            Button::Callback { data, .. } => {
+                Some(CallbackData::new(data.action.clone()).to_string())
+            }
             Button::Url { .. } => None,
         })
         .collect();
-    assert!(callbacks.contains(&"s:nifs"), "{callbacks:?}");
-    assert!(callbacks.contains(&"s:nias"), "{callbacks:?}");
+    assert!(callbacks.iter().any(|d| d == "s:nifs"), "{callbacks:?}");
+    assert!(callbacks.iter().any(|d| d == "s:nias"), "{callbacks:?}");
     assert!(r.plain.starts_with("⚖️ NIAS vs NIFS"), "{}", r.plain);
     for field in ["👥", "💰", "📅", "🏛"] {
         assert!(r.plain.contains(field), "{field}: {}", r.plain);

@@ -10,7 +10,7 @@ use schemebot::check::{Finding, Severity, check_files};
 use schemebot::corpus::{Corpus, Status};
 use schemebot::date::Date;
 use schemebot::text::Lang;
-use schemebot::ui::{Button, list, notice, render, scheme_reply};
+use schemebot::ui::{Button, CallbackData, list, notice, render, scheme_reply};
 
 use crate::support::engine::{GOOD_SCHEME, corpus_dir, engine};
 
@@ -21,7 +21,10 @@ fn callbacks(buttons: &[Vec<Button>]) -> Vec<String> {
         .iter()
         .flatten()
         .filter_map(|b| match b {
-            Button::Callback { data, .. } => Some(data.clone()),
+            // The action alone, without the language it carries.
+            Button::Callback { data, .. } => {
+                Some(CallbackData::new(data.action.clone()).to_string())
+            }
             Button::Url { .. } => None,
         })
         .collect()
