@@ -36,6 +36,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every reply language, in the order the language chooser shows them.
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::ZhHant, Lang::ZhHans];
+
     /// The code used on the command line and in JSON.
     #[must_use]
     pub fn code(self) -> &'static str {

@@ -2,246 +2,124 @@
 //! language chooser, hints for things the bot cannot read or do (media, no words, an unknown
 //! command, a button that expired), and the apology when something failed.
 //!
-//! Each text is written in English and Traditional Chinese; Simplified is derived with
-//! [`Lang::script`].
+//! The wording is in the catalogues ([`super::i18n`]); this file only arranges it.
 
 use super::action::{Action, CallbackData};
-use super::card::{ENQUIRY_EMAIL, ENQUIRY_PHONE, GOVERNMENT_LINE, plural, tr};
+use super::card::{ENQUIRY_EMAIL, ENQUIRY_PHONE, GOVERNMENT_LINE};
+use super::i18n::{message, t};
 use super::list::browse_button;
 use super::reply::{Button, Reply, line};
 use crate::corpus::Corpus;
 use crate::text::Lang;
 
 fn lang_button(lang: Lang) -> Button {
-    Button::action("🌐 Language / 語言".to_owned(), Action::LangMenu, lang)
+    Button::action(t!(lang, "button-language"), Action::LangMenu, lang)
 }
 
 /// The command menu: `(command, description)` for every command of `commands` (the bot's
-/// `MENU`).
+/// `MENU`), each described by the catalogue's `menu-<command>`.
 #[must_use]
 pub fn menu(commands: &[&'static str], lang: Lang) -> Vec<(&'static str, String)> {
     commands
         .iter()
-        .map(|&name| {
-            let (en, zh) = match name {
-                "start" => ("Welcome and example questions", "歡迎及問題示例"),
-                "help" => ("What to ask, with examples", "使用說明及問題示例"),
-                "schemes" => ("Browse schemes by category", "按類別瀏覽計劃"),
-                "scheme" => (
-                    "One scheme by name, e.g. /scheme tvp",
-                    "查看單一計劃，例如 /scheme tvp",
-                ),
-                "funding" => ("Schemes by money, largest first", "按資助金額排列計劃"),
-                "match" => ("What can I apply for?", "我可以申請甚麼？"),
-                "lang" => (
-                    "Reply language: English / 繁體 / 简体",
-                    "回覆語言：English / 繁體 / 简体",
-                ),
-                "about" => (
-                    "Where the facts come from, dates, contacts",
-                    "資料來源、日期及聯絡方法",
-                ),
-                "subscribe" => ("Get a message when a scheme changes", "計劃有更新時通知我"),
-                "unsubscribe" => ("Stop updates", "取消訂閱"),
-                "subscriptions" => ("What you follow", "我的訂閱"),
-                _ => (name, name),
-            };
-            (name, tr(lang, en, zh))
-        })
+        .map(|&name| (name, message(lang, &format!("menu-{name}"), None)))
         .collect()
 }
 
 /// `/start`.
 #[must_use]
 pub fn welcome(corpus: &Corpus, lang: Lang) -> Reply {
-    let n = corpus.schemes.len();
-    let lines = match lang {
-        Lang::En => vec![
-            line().bold("👋 Hi! I answer questions about Hong Kong innovation and technology (I&T) schemes."),
-            line().text(format!(
-                "I know {} — funding, start-up support, talent, research and more — from official sources (ITC, ITF, HKSTP, Cyberport and others).",
-                plural(n, "scheme", "schemes")
-            )),
-            line(),
-            line().bold("Ask me in English or Chinese, for example:"),
-            line().text("• How much can a company get from the Technology Voucher Programme?"),
-            line().text("• Who can apply for TechTAS?"),
-            line().text("• 科技人才入境計劃如何申請？"),
-            line().text("• List talent schemes"),
-            line(),
-            line().text("/schemes browse · /funding by money · /lang language · /help more"),
-        ],
-        _ => {
-            let z = |s: &str| lang.script(s);
-            vec![
-                line().bold(z("👋 你好！我可以解答香港創新科技（創科）計劃的問題。")),
-                line().text(z(&format!(
-                    "我認識{n}個計劃，包括資助、初創支援、人才及科研等，資料來自官方來源（創新科技署、創新及科技基金、科技園、數碼港等）。"
-                ))),
-                line(),
-                line().bold(z("用中文或英文問我都可以，例如：")),
-                line().text(z("• 科技券最多資助多少？")),
-                line().text(z("• 誰可以申請科技人才入境計劃？")),
-                line().text(z("• 有哪些人才計劃？")),
-                line().text("• How do I apply for TechTAS?"),
-                line(),
-                line().text(z("/schemes 瀏覽 · /funding 按金額 · /lang 語言 · /help 說明")),
-            ]
-        }
-    };
+    let count = corpus.schemes.len();
+    let lines = [
+        line().bold(t!(lang, "welcome-title")),
+        line().text(t!(lang, "welcome-intro", count = count)),
+        line(),
+        line().bold(t!(lang, "welcome-ask")),
+        line().text(t!(lang, "welcome-example-1")),
+        line().text(t!(lang, "welcome-example-2")),
+        line().text(t!(lang, "welcome-example-3")),
+        line().text(t!(lang, "welcome-example-4")),
+        line(),
+        line().text(t!(lang, "welcome-commands")),
+    ];
     Reply::from_lines(&lines, vec![vec![browse_button(lang), lang_button(lang)]])
 }
 
 /// `/help`; `me` is the bot's username, for the group and inline hints.
 #[must_use]
 pub fn help(lang: Lang, me: &str) -> Reply {
-    let lines = match lang {
-        Lang::En => vec![
-            line().bold("How to use me"),
-            line().text("Ask a question in your own words, in English, 繁體 or 简体. I reply with the scheme that fits best and up to two more you may mean."),
-            line(),
-            line().bold("Examples"),
-            line().text("• Who can apply for TechTAS?"),
-            line().text("• What is the most RAISe+ can fund?"),
-            line().text("• Schemes for start-ups"),
-            line().text("• 科技券如何申請？"),
-            line(),
-            line().bold("Commands"),
-            line().text("/schemes — browse schemes by category"),
-            line().text("/scheme <name> — one scheme, e.g. /scheme techtas"),
-            line().text("/funding — schemes by money, largest first"),
-            line().text("/lang — reply in English, 繁體 or 简体"),
-            line().text("/about — where the facts come from"),
-            line(),
-            line().bold("In groups").text(format!(" mention me (@{me}) or reply to my message.")),
-            line().bold("In any chat").text(format!(" type @{me} and a question to share a scheme card.")),
-            line(),
-            line().italic("I am not a government service. Always check the official page before applying."),
-        ],
-        _ => {
-            let z = |s: &str| lang.script(s);
-            vec![
-                line().bold(z("使用方法")),
-                line().text(z("用你自己的說法發問，中文（繁體或简体）或英文都可以。我會回覆最相關的計劃，並列出最多兩個你可能想查詢的計劃。")),
-                line(),
-                line().bold(z("問題示例")),
-                line().text(z("• 誰可以申請科技人才入境計劃？")),
-                line().text(z("• 產學研1+計劃最多資助多少？")),
-                line().text(z("• 有哪些初創資助？")),
-                line().text("• How do I apply for TVP?"),
-                line(),
-                line().bold(z("指令")),
-                line().text(z("/schemes — 按類別瀏覽計劃")),
-                line().text(z("/scheme <名稱> — 查看單一計劃，例如 /scheme 科技券")),
-                line().text(z("/funding — 按資助金額由大至小排列")),
-                line().text(z("/lang — 選擇回覆語言：English、繁體或简体")),
-                line().text(z("/about — 資料來源")),
-                line(),
-                line().bold(z("在群組中")).text(z(&format!("請提及我（@{me}）或回覆我的訊息。"))),
-                line().bold(z("在任何對話中")).text(z(&format!("輸入 @{me} 加問題，即可分享計劃資料。"))),
-                line(),
-                line().italic(z("我不是政府服務。申請前請先查閱官方網頁。")),
-            ]
-        }
-    };
+    let lines = [
+        line().bold(t!(lang, "help-title")),
+        line().text(t!(lang, "help-intro")),
+        line(),
+        line().bold(t!(lang, "help-examples")),
+        line().text(t!(lang, "help-example-1")),
+        line().text(t!(lang, "help-example-2")),
+        line().text(t!(lang, "help-example-3")),
+        line().text(t!(lang, "help-example-4")),
+        line(),
+        line().bold(t!(lang, "help-commands")),
+        line().text(t!(lang, "help-command-schemes")),
+        line().text(t!(lang, "help-command-scheme")),
+        line().text(t!(lang, "help-command-funding")),
+        line().text(t!(lang, "help-command-lang")),
+        line().text(t!(lang, "help-command-about")),
+        line(),
+        line()
+            .bold(t!(lang, "help-groups"))
+            .text(t!(lang, "help-groups-how", me = me)),
+        line()
+            .bold(t!(lang, "help-inline"))
+            .text(t!(lang, "help-inline-how", me = me)),
+        line(),
+        line().italic(t!(lang, "help-disclaimer")),
+    ];
     Reply::from_lines(&lines, vec![vec![browse_button(lang)]])
 }
 
 /// `/about`: sources, as-of dates, the ITF enquiry contact, 1823 for the rest, and links.
 #[must_use]
 pub fn about(corpus: &Corpus, lang: Lang) -> Reply {
-    let n = corpus.schemes.len();
-    let oldest = corpus
-        .schemes
-        .iter()
-        .map(|s| s.as_of.as_str())
-        .min()
-        .unwrap_or("?");
-    let newest = corpus
-        .schemes
-        .iter()
-        .map(|s| s.as_of.as_str())
-        .max()
-        .unwrap_or("?");
-    let (pa_url, itf_url, itc_url) = match lang {
-        Lang::En => (
-            "https://www.policyaddress.gov.hk/2024/en/p78.html",
-            "https://www.itf.gov.hk/en/",
-            "https://www.itc.gov.hk/en/",
-        ),
-        _ => (
-            "https://www.policyaddress.gov.hk/2024/tc/p78.html",
-            "https://www.itf.gov.hk/tc/",
-            "https://www.itc.gov.hk/tc/",
-        ),
-    };
-    let lines = match lang {
-        Lang::En => vec![
-            line().bold("About this bot"),
-            line().text(format!(
-                "Facts on {}, in our own words, from official sources: the 2024 Policy Address, the Innovation and Technology Commission (ITC) and Innovation and Technology Fund (ITF) websites, HKSTP, Cyberport, the Immigration Department, the UGC, the Digital Policy Office and government press releases.",
-                plural(n, "Hong Kong I&T scheme", "Hong Kong I&T schemes")
-            )),
-            line(),
-            line().bold("As of: ").text(format!(
-                "every scheme card says when its facts were last checked; across all schemes that is between {oldest} and {newest}. Figures are in Hong Kong dollars. Schemes change, so always check the official page before applying."
-            )),
-            line(),
-            line().bold("ITF enquiries: ").text(format!("📞 {ENQUIRY_PHONE} · ✉️ {ENQUIRY_EMAIL}")),
-            line().text(format!("Other schemes: each card says whom to ask; the Government's enquiry line is {GOVERNMENT_LINE}.")),
-            line()
-                .bold("Links: ")
-                .link("Innovation and Technology Fund", itf_url)
-                .text(" · ")
-                .link("Innovation and Technology Commission", itc_url)
-                .text(" · ")
-                .link("2024 Policy Address", pa_url),
-            line(),
-            line().bold("Privacy: ").text("to understand follow-ups (\"how much?\"), I remember your last question and the scheme it was about for 30 minutes. Questions I could not answer, and answers marked 👎, are kept for 90 days without any user or chat id, so the team can fill the gaps."),
-            line(),
-            line().italic("An unofficial assistant, not a government service."),
-        ],
-        _ => {
-            let z = |s: &str| lang.script(s);
-            vec![
-                line().bold(z("關於本機械人")),
-                line().text(z(&format!(
-                    "收錄{n}個香港創科計劃的資料，以我們自己的文字整理自官方來源：2024年施政報告、創新科技署及創新及科技基金網站、香港科技園公司、數碼港、入境事務處、大學教育資助委員會、數字政策辦公室及政府新聞公報。"
-                ))),
-                line(),
-                line().bold(z("資料日期：")).text(z(&format!(
-                    "每個計劃都註明資料最後核對的日期；所有計劃的核對日期介乎{oldest}至{newest}。金額以港幣計算。計劃會有變動，申請前請先查閱官方網頁。"
-                ))),
-                line(),
-                line().bold(z("創新及科技基金查詢：")).text(format!("📞 {ENQUIRY_PHONE} · ✉️ {ENQUIRY_EMAIL}")),
-                line().text(z(&format!("其他計劃：每個計劃都列明查詢方法；政府熱線為{GOVERNMENT_LINE}。"))),
-                line()
-                    .bold(z("連結："))
-                    .link(z("創新及科技基金"), itf_url)
-                    .text(" · ")
-                    .link(z("創新科技署"), itc_url)
-                    .text(" · ")
-                    .link(z("2024年施政報告"), pa_url),
-                line(),
-                line().bold(z("私隱：")).text(z("為了理解追問（例如「多少錢？」），我會記住你上一個問題及相關計劃30分鐘。我未能解答的問題，以及被標記為👎的回覆，會在不保留任何用戶或對話編號的情況下保存90日，讓團隊補充資料。")),
-                line(),
-                line().italic(z("非官方助手，並非政府服務。")),
-            ]
-        }
-    };
+    let as_of = || corpus.schemes.iter().map(|s| s.as_of.as_str());
+    let oldest = as_of().min().unwrap_or("?");
+    let newest = as_of().max().unwrap_or("?");
+    let lines = [
+        line().bold(t!(lang, "about-title")),
+        line().text(t!(lang, "about-sources", count = corpus.schemes.len())),
+        line(),
+        line().bold(t!(lang, "about-as-of")).text(t!(
+            lang,
+            "about-as-of-text",
+            oldest = oldest,
+            newest = newest
+        )),
+        line(),
+        line()
+            .bold(t!(lang, "about-itf"))
+            .text(format!("📞 {ENQUIRY_PHONE} · ✉️ {ENQUIRY_EMAIL}")),
+        line().text(t!(lang, "about-other", line = GOVERNMENT_LINE)),
+        line()
+            .bold(t!(lang, "about-links"))
+            .link(t!(lang, "about-link-itf"), t!(lang, "about-link-itf-url"))
+            .text(" · ")
+            .link(t!(lang, "about-link-itc"), t!(lang, "about-link-itc-url"))
+            .text(" · ")
+            .link(t!(lang, "about-link-pa"), t!(lang, "about-link-pa-url")),
+        line(),
+        line()
+            .bold(t!(lang, "about-privacy"))
+            .text(t!(lang, "about-privacy-text")),
+        line(),
+        line().italic(t!(lang, "about-unofficial")),
+    ];
     Reply::from_lines(&lines, vec![vec![browse_button(lang)]])
 }
 
+/// A language's name in that language, or "automatic" in `ui`'s.
 fn lang_name(lang: Option<Lang>, ui: Lang) -> String {
     match lang {
-        Some(Lang::En) => "English".to_owned(),
-        Some(Lang::ZhHant) => "繁體中文".to_owned(),
-        Some(Lang::ZhHans) => "简体中文".to_owned(),
-        None => tr(
-            ui,
-            "automatic (the language of each question)",
-            "自動（跟隨每個問題的語言）",
-        ),
+        Some(l) => t!(l, "language-name"),
+        None => t!(ui, "lang-auto"),
     }
 }
 
@@ -249,22 +127,20 @@ fn lang_name(lang: Option<Lang>, ui: Lang) -> String {
 #[must_use]
 pub fn lang_menu(current: Option<Lang>, lang: Lang) -> Reply {
     let lines = [
-        line().bold(tr(lang, "🌐 Reply language", "🌐 回覆語言")),
-        line()
-            .text(tr(lang, "Now: ", "目前："))
-            .text(lang_name(current, lang)),
+        line().bold(t!(lang, "lang-menu-title")),
+        line().text(t!(lang, "lang-menu-now", name = lang_name(current, lang))),
     ];
-    let choose = |l: Option<Lang>, text: String| Button::Callback {
-        text,
+    // The language buttons carry no reply language: the choice is the language.
+    let choose = |l: Option<Lang>| Button::Callback {
+        text: match l {
+            Some(_) => lang_name(l, lang),
+            None => t!(lang, "lang-menu-auto"),
+        },
         data: CallbackData::new(Action::SetLang(l)),
     };
     let buttons = vec![
-        vec![
-            choose(Some(Lang::En), "English".to_owned()),
-            choose(Some(Lang::ZhHant), "繁體中文".to_owned()),
-            choose(Some(Lang::ZhHans), "简体中文".to_owned()),
-        ],
-        vec![choose(None, tr(lang, "🔄 Automatic", "🔄 自動"))],
+        Lang::ALL.into_iter().map(|l| choose(Some(l))).collect(),
+        vec![choose(None)],
     ];
     Reply::from_lines(&lines, buttons)
 }
@@ -274,14 +150,8 @@ pub fn lang_menu(current: Option<Lang>, lang: Lang) -> Reply {
 #[must_use]
 pub fn lang_chosen(choice: Option<Lang>, lang: Lang) -> String {
     match choice {
-        Some(Lang::En) => "✅ I will reply in English.".to_owned(),
-        Some(Lang::ZhHant) => "✅ 我會用繁體中文回覆。".to_owned(),
-        Some(Lang::ZhHans) => "✅ 我会用简体中文回复。".to_owned(),
-        None => tr(
-            lang,
-            "✅ I will reply in the language of each question.",
-            "✅ 我會按每個問題的語言回覆。",
-        ),
+        Some(l) => t!(l, "lang-chosen", name = t!(l, "language-name")),
+        None => t!(lang, "lang-chosen-auto"),
     }
 }
 
@@ -295,92 +165,57 @@ pub fn lang_chosen_reply(choice: Option<Lang>, lang: Lang) -> Reply {
     )
 }
 
+/// A one-line screen of message `text` with `buttons`.
+fn notice(text: String, buttons: Vec<Vec<Button>>) -> Reply {
+    Reply::from_lines(&[line().text(text)], buttons)
+}
+
 /// The one reply a flooding chat gets.
 #[must_use]
 pub fn slow_down(lang: Lang) -> Reply {
-    let text = tr(
-        lang,
-        "🐢 You are sending messages very fast. Please wait a few seconds, then ask again.",
-        "🐢 你發訊息太快了，請等幾秒再問。",
-    );
-    Reply::from_lines(&[line().text(&text)], Vec::new())
+    notice(t!(lang, "slow-down"), Vec::new())
 }
 
 /// For stickers, photos, voice, locations, documents and the like.
 #[must_use]
 pub fn media_hint(lang: Lang) -> Reply {
-    let text = tr(
-        lang,
-        "I can only read text. Please type your question, e.g. “Who can apply for the Technology Voucher Programme?”",
-        "我只看得懂文字。請直接打字發問，例如「誰可以申請科技券？」",
-    );
-    Reply::from_lines(&[line().text(&text)], vec![vec![browse_button(lang)]])
+    notice(t!(lang, "media-hint"), vec![vec![browse_button(lang)]])
 }
 
 /// For messages without a single letter or digit (emoji, punctuation, blank).
 #[must_use]
 pub fn words_please(lang: Lang) -> Reply {
-    let text = tr(
-        lang,
-        "Please ask your question in words, e.g. “How much does TVP give?”, or browse the schemes.",
-        "請用文字發問，例如「科技券最多資助多少？」，或瀏覽所有計劃。",
-    );
-    Reply::from_lines(&[line().text(&text)], vec![vec![browse_button(lang)]])
+    notice(t!(lang, "words-please"), vec![vec![browse_button(lang)]])
 }
 
 /// For a command the bot does not have.
 #[must_use]
 pub fn unknown_command(lang: Lang) -> Reply {
-    let text = tr(
-        lang,
-        "I don't know that command. Try /help, or just ask a question.",
-        "我不認識這個指令。試試 /help，或直接發問。",
-    );
-    Reply::from_lines(&[line().text(&text)], Vec::new())
+    notice(t!(lang, "unknown-command"), Vec::new())
 }
 
 /// `/scheme` without a name.
 #[must_use]
 pub fn scheme_usage(lang: Lang) -> Reply {
-    let text = tr(
-        lang,
-        "Send /scheme and a scheme's name or short name, e.g. /scheme techtas or /scheme 科技券. Or browse:",
-        "請在 /scheme 後輸入計劃名稱或簡稱，例如 /scheme techtas 或 /scheme 科技券。或按下面瀏覽：",
-    );
-    Reply::from_lines(&[line().text(&text)], vec![vec![browse_button(lang)]])
+    notice(t!(lang, "scheme-usage"), vec![vec![browse_button(lang)]])
 }
 
 /// When handling failed inside the bot.
 #[must_use]
 pub fn sorry(lang: Lang) -> Reply {
-    Reply::from_lines(
-        &[line().text(tr(
-            lang,
-            "Sorry, something went wrong on my side. Please try again.",
-            "抱歉，系統出了點問題，請再試一次。",
-        ))],
-        Vec::new(),
-    )
+    notice(t!(lang, "sorry"), Vec::new())
 }
 
 /// The answerCallbackQuery notice for data the bot no longer understands.
 #[must_use]
 pub fn expired_button(lang: Lang) -> String {
-    tr(
-        lang,
-        "This button has expired. Send /schemes to browse again.",
-        "這個按鈕已失效，請發送 /schemes 重新瀏覽。",
-    )
+    t!(lang, "expired-button")
 }
 
 /// The answerCallbackQuery notice for a scheme id that is no longer in the corpus.
 #[must_use]
 pub fn scheme_gone(lang: Lang) -> String {
-    tr(
-        lang,
-        "That scheme is no longer listed. Send /schemes to browse.",
-        "找不到這個計劃，請發送 /schemes 重新瀏覽。",
-    )
+    t!(lang, "scheme-gone")
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod chat;
 mod compare;
 mod feedback;
 mod help;
+pub(crate) mod i18n;
 mod list;
 mod matching;
 mod notice;

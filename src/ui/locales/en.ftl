@@ -1,0 +1,185 @@
+# English. Every message here has its twin in zh-Hant.ftl, with the same variables
+# (checked by src/ui/i18n/tests.rs). Scheme facts are arguments, never written here.
+
+## Buttons used on many screens
+
+button-browse = 📚 Browse schemes
+button-language = 🌐 Language / 語言
+button-unsubscribe-some = 🔕 Unsubscribe…
+
+## The command menu (setMyCommands)
+
+menu-start = Welcome and example questions
+menu-help = What to ask, with examples
+menu-schemes = Browse schemes by category
+menu-scheme = One scheme by name, e.g. /scheme tvp
+menu-funding = Schemes by money, largest first
+menu-match = What can I apply for?
+menu-lang = Reply language: English / 繁體 / 简体
+menu-about = Where the facts come from, dates, contacts
+menu-subscribe = Get a message when a scheme changes
+menu-unsubscribe = Stop updates
+menu-subscriptions = What you follow
+
+## /start
+
+welcome-title = 👋 Hi! I answer questions about Hong Kong innovation and technology (I&T) schemes.
+welcome-intro = I know { $count ->
+        [one] { $count } scheme
+       *[other] { $count } schemes
+    } — funding, start-up support, talent, research and more — from official sources (ITC, ITF, HKSTP, Cyberport and others).
+welcome-ask = Ask me in English or Chinese, for example:
+welcome-example-1 = • How much can a company get from the Technology Voucher Programme?
+welcome-example-2 = • Who can apply for TechTAS?
+welcome-example-3 = • 科技人才入境計劃如何申請？
+welcome-example-4 = • List talent schemes
+welcome-commands = /schemes browse · /funding by money · /lang language · /help more
+
+## /help
+
+help-title = How to use me
+help-intro = Ask a question in your own words, in English, 繁體 or 简体. I reply with the scheme that fits best and up to two more you may mean.
+help-examples = Examples
+help-example-1 = • Who can apply for TechTAS?
+help-example-2 = • What is the most RAISe+ can fund?
+help-example-3 = • Schemes for start-ups
+help-example-4 = • 科技券如何申請？
+help-commands = Commands
+help-command-schemes = /schemes — browse schemes by category
+help-command-scheme = /scheme <name> — one scheme, e.g. /scheme techtas
+help-command-funding = /funding — schemes by money, largest first
+help-command-lang = /lang — reply in English, 繁體 or 简体
+help-command-about = /about — where the facts come from
+help-groups = In groups
+help-groups-how = {" "}mention me (@{ $me }) or reply to my message.
+help-inline = In any chat
+help-inline-how = {" "}type @{ $me } and a question to share a scheme card.
+help-disclaimer = I am not a government service. Always check the official page before applying.
+
+## /about
+
+about-title = About this bot
+about-sources = Facts on { $count ->
+        [one] { $count } Hong Kong I&T scheme
+       *[other] { $count } Hong Kong I&T schemes
+    }, in our own words, from official sources: the 2024 Policy Address, the Innovation and Technology Commission (ITC) and Innovation and Technology Fund (ITF) websites, HKSTP, Cyberport, the Immigration Department, the UGC, the Digital Policy Office and government press releases.
+about-as-of = As of:{" "}
+about-as-of-text = every scheme card says when its facts were last checked; across all schemes that is between { $oldest } and { $newest }. Figures are in Hong Kong dollars. Schemes change, so always check the official page before applying.
+about-itf = ITF enquiries:{" "}
+about-other = Other schemes: each card says whom to ask; the Government's enquiry line is { $line }.
+about-links = Links:{" "}
+about-link-itf = Innovation and Technology Fund
+about-link-itf-url = https://www.itf.gov.hk/en/
+about-link-itc = Innovation and Technology Commission
+about-link-itc-url = https://www.itc.gov.hk/en/
+about-link-pa = 2024 Policy Address
+about-link-pa-url = https://www.policyaddress.gov.hk/2024/en/p78.html
+about-privacy = Privacy:{" "}
+about-privacy-text = to understand follow-ups ("how much?"), I remember your last question and the scheme it was about for 30 minutes. Questions I could not answer, and answers marked 👎, are kept for 90 days without any user or chat id, so the team can fill the gaps.
+about-unofficial = An unofficial assistant, not a government service.
+
+## The language chooser (/lang)
+
+# A language's name, in that language (shown whatever the reader's language).
+language-name = English
+lang-auto = automatic (the language of each question)
+lang-menu-title = 🌐 Reply language
+lang-menu-now = Now: { $name }
+lang-menu-auto = 🔄 Automatic
+# Written in the chosen language; `name` is that language's own name.
+lang-chosen = ✅ I will reply in { $name }.
+lang-chosen-auto = ✅ I will reply in the language of each question.
+
+## Hints and short notices
+
+slow-down = 🐢 You are sending messages very fast. Please wait a few seconds, then ask again.
+media-hint = I can only read text. Please type your question, e.g. “Who can apply for the Technology Voucher Programme?”
+words-please = Please ask your question in words, e.g. “How much does TVP give?”, or browse the schemes.
+unknown-command = I don't know that command. Try /help, or just ask a question.
+scheme-usage = Send /scheme and a scheme's name or short name, e.g. /scheme techtas or /scheme 科技券. Or browse:
+sorry = Sorry, something went wrong on my side. Please try again.
+expired-button = This button has expired. Send /schemes to browse again.
+scheme-gone = That scheme is no longer listed. Send /schemes to browse.
+
+## Subscriptions
+
+topic-all = all schemes
+topic-category = { $category } schemes
+follow-stop = 🔕 Stop updates
+follow-start = 🔔 Get updates
+subscribe-menu-title = 🔔 Updates
+subscribe-menu-text = Choose what to follow. I will send you one message when something changes: a new round, a new cap or ratio, a scheme opening or closing.
+subscribe-menu-one = For one scheme: /subscribe followed by its name, e.g. /subscribe TechTAS, or tap 🔔 under any scheme.
+subscribe-menu-all = ⭐ Everything
+# One scheme changes; "all schemes" and "Talent schemes" change.
+subscribed-scheme = ✅ Subscribed: I will tell you when { $topic } changes.
+subscribed-many = ✅ Subscribed: I will tell you when { $topic } change.
+subscribed-already = ℹ️ You already follow { $topic }; nothing changed.
+button-my-subscriptions = 📋 My subscriptions
+toggled-subscribed = ✅ Subscribed
+toggled-already = Already subscribed
+toggled-unsubscribed = 🔕 Unsubscribed
+toggled-not-subscribed = Not subscribed
+unsubscribed = 🔕 Unsubscribed from { $topic }.
+unsubscribed-not-following = ℹ️ You were not following { $topic }.
+unsubscribed-all = 🔕 Unsubscribed from everything ({ $count }).
+button-subscribe-again = 🔔 Subscribe again
+unknown-topic = I could not find a scheme or category called “{ $arg }”.
+button-choose-from-list = 🔔 Choose from a list
+subscriptions-none = You are not following anything yet.
+button-subscribe = 🔔 Subscribe
+subscriptions-title = 📋 You follow:
+button-unsubscribe-all = ✖ Unsubscribe from everything
+
+## Admin screens
+
+not-allowed = Sorry, you are not allowed to do that.
+gaps-title = Unanswered questions, last 90 days (most frequent first)
+gaps-none = Nothing yet.
+stats-title = 📊 Statistics
+stats-chats = Chats: { $active } active, { $inactive } inactive (blocked or left)
+stats-outbox = Outbox: { $pending } waiting, { $sent } delivered, { $failed } failed, { $dropped } dropped
+stats-by-topic = Subscribers by topic:
+stats-none = none yet
+reloaded = ✅ Corpus reloaded: { $schemes ->
+        [one] { $schemes } scheme
+       *[other] { $schemes } schemes
+    }, { $changes } changed, { $notices ->
+        [one] { $notices } notice
+       *[other] { $notices } notices
+    } queued.
+reload-refused = ⚠️ The corpus was refused; the previous one is still serving.
+broadcast-preview = 📢 Send this to { $count ->
+        [one] { $count } subscribed chat
+       *[other] { $count } subscribed chats
+    }?
+button-send = ✅ Send
+button-cancel = ✖ Cancel
+broadcast-usage = Usage: /broadcast <the announcement text>
+broadcast-queued = 📢 Queued for { $count ->
+        [one] { $count } chat
+       *[other] { $count } chats
+    }.
+broadcast-gone = This announcement was already sent or cancelled.
+broadcast-cancelled = ✖ Announcement cancelled.
+
+## Feedback on an answer (👍 / 👎)
+
+feedback-thanks = Thanks for the feedback!
+feedback-what-was-missing = Sorry that didn't help. What were you looking for? Type it in a few words, or tap Skip.
+button-skip = Skip
+feedback-skipped = No problem. Ask me anything else about a scheme whenever you like.
+feedback-comment-noted = Thanks, noted for the team. Here is what I found:
+
+## Small talk
+
+smalltalk-greeting = Hello! 👋 I answer questions about Hong Kong's innovation and technology schemes: funding, talent and industry support.
+smalltalk-thanks = You're welcome! Ask me anything else about a scheme whenever you like.
+smalltalk-bye = Goodbye, and good luck with your application! I'm here whenever you need me.
+smalltalk-identity = I'm schemebot, an automated assistant (not a person, and not a government service). I answer from a fact sheet about Hong Kong's I&T schemes, with the date of each fact and a link to the official page.
+smalltalk-help = Of course. Tell me what you are looking for, in your own words, or tell me who you are and I'll list what you can apply for.
+smalltalk-examples = For example:
+smalltalk-example-1 = • My restaurant wants QR ordering: is there funding?
+smalltalk-example-2 = • Who can apply for TechTAS?
+smalltalk-example-3 = • Which schemes can I apply for as a student?
+button-what-can-i-apply-for = 🧭 What can I apply for?

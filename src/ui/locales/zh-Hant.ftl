@@ -1,0 +1,164 @@
+# 繁體中文（書面語）。Simplified Chinese is derived from this file by conversion, with the
+# overrides in zh-Hans.ftl. Every message here has its twin in en.ftl, with the same variables.
+
+## Buttons used on many screens
+
+button-browse = 📚 瀏覽計劃
+button-language = 🌐 Language / 語言
+button-unsubscribe-some = 🔕 取消訂閱…
+
+## The command menu (setMyCommands)
+
+menu-start = 歡迎及問題示例
+menu-help = 使用說明及問題示例
+menu-schemes = 按類別瀏覽計劃
+menu-scheme = 查看單一計劃，例如 /scheme tvp
+menu-funding = 按資助金額排列計劃
+menu-match = 我可以申請甚麼？
+menu-lang = 回覆語言：English / 繁體 / 简体
+menu-about = 資料來源、日期及聯絡方法
+menu-subscribe = 計劃有更新時通知我
+menu-unsubscribe = 取消訂閱
+menu-subscriptions = 我的訂閱
+
+## /start
+
+welcome-title = 👋 你好！我可以解答香港創新科技（創科）計劃的問題。
+welcome-intro = 我認識{ $count }個計劃，包括資助、初創支援、人才及科研等，資料來自官方來源（創新科技署、創新及科技基金、科技園、數碼港等）。
+welcome-ask = 用中文或英文問我都可以，例如：
+welcome-example-1 = • 科技券最多資助多少？
+welcome-example-2 = • 誰可以申請科技人才入境計劃？
+welcome-example-3 = • 有哪些人才計劃？
+welcome-example-4 = • How do I apply for TechTAS?
+welcome-commands = /schemes 瀏覽 · /funding 按金額 · /lang 語言 · /help 說明
+
+## /help
+
+help-title = 使用方法
+help-intro = 用你自己的說法發問，中文（繁體或简体）或英文都可以。我會回覆最相關的計劃，並列出最多兩個你可能想查詢的計劃。
+help-examples = 問題示例
+help-example-1 = • 誰可以申請科技人才入境計劃？
+help-example-2 = • 產學研1+計劃最多資助多少？
+help-example-3 = • 有哪些初創資助？
+help-example-4 = • How do I apply for TVP?
+help-commands = 指令
+help-command-schemes = /schemes — 按類別瀏覽計劃
+help-command-scheme = /scheme <名稱> — 查看單一計劃，例如 /scheme 科技券
+help-command-funding = /funding — 按資助金額由大至小排列
+help-command-lang = /lang — 選擇回覆語言：English、繁體或简体
+help-command-about = /about — 資料來源
+help-groups = 在群組中
+help-groups-how = 請提及我（@{ $me }）或回覆我的訊息。
+help-inline = 在任何對話中
+help-inline-how = 輸入 @{ $me } 加問題，即可分享計劃資料。
+help-disclaimer = 我不是政府服務。申請前請先查閱官方網頁。
+
+## /about
+
+about-title = 關於本機械人
+about-sources = 收錄{ $count }個香港創科計劃的資料，以我們自己的文字整理自官方來源：2024年施政報告、創新科技署及創新及科技基金網站、香港科技園公司、數碼港、入境事務處、大學教育資助委員會、數字政策辦公室及政府新聞公報。
+about-as-of = 資料日期：
+about-as-of-text = 每個計劃都註明資料最後核對的日期；所有計劃的核對日期介乎{ $oldest }至{ $newest }。金額以港幣計算。計劃會有變動，申請前請先查閱官方網頁。
+about-itf = 創新及科技基金查詢：
+about-other = 其他計劃：每個計劃都列明查詢方法；政府熱線為{ $line }。
+about-links = 連結：
+about-link-itf = 創新及科技基金
+about-link-itf-url = https://www.itf.gov.hk/tc/
+about-link-itc = 創新科技署
+about-link-itc-url = https://www.itc.gov.hk/tc/
+about-link-pa = 2024年施政報告
+about-link-pa-url = https://www.policyaddress.gov.hk/2024/tc/p78.html
+about-privacy = 私隱：
+about-privacy-text = 為了理解追問（例如「多少錢？」），我會記住你上一個問題及相關計劃30分鐘。我未能解答的問題，以及被標記為👎的回覆，會在不保留任何用戶或對話編號的情況下保存90日，讓團隊補充資料。
+about-unofficial = 非官方助手，並非政府服務。
+
+## The language chooser (/lang)
+
+language-name = 繁體中文
+lang-auto = 自動（跟隨每個問題的語言）
+lang-menu-title = 🌐 回覆語言
+lang-menu-now = 目前：{ $name }
+lang-menu-auto = 🔄 自動
+lang-chosen = ✅ 我會用{ $name }回覆。
+lang-chosen-auto = ✅ 我會按每個問題的語言回覆。
+
+## Hints and short notices
+
+slow-down = 🐢 你發訊息太快了，請等幾秒再問。
+media-hint = 我只看得懂文字。請直接打字發問，例如「誰可以申請科技券？」
+words-please = 請用文字發問，例如「科技券最多資助多少？」，或瀏覽所有計劃。
+unknown-command = 我不認識這個指令。試試 /help，或直接發問。
+scheme-usage = 請在 /scheme 後輸入計劃名稱或簡稱，例如 /scheme techtas 或 /scheme 科技券。或按下面瀏覽：
+sorry = 抱歉，系統出了點問題，請再試一次。
+expired-button = 這個按鈕已失效，請發送 /schemes 重新瀏覽。
+scheme-gone = 找不到這個計劃，請發送 /schemes 重新瀏覽。
+
+## Subscriptions
+
+topic-all = 所有計劃
+topic-category = { $category }類計劃
+follow-stop = 🔕 取消訂閱
+follow-start = 🔔 訂閱更新
+subscribe-menu-title = 🔔 訂閱更新
+subscribe-menu-text = 選擇想關注的內容。有更新時（例如新一輪申請、資助上限或配對比例改變、計劃推出或結束），我會發一個訊息通知你。
+subscribe-menu-one = 關注單一計劃：輸入 /subscribe 加計劃名稱，例如 /subscribe 科技券，或按計劃下方的 🔔。
+subscribe-menu-all = ⭐ 所有計劃
+subscribed-scheme = ✅ 已訂閱：{ $topic }有更新時我會通知你。
+subscribed-many = ✅ 已訂閱：{ $topic }有更新時我會通知你。
+subscribed-already = ℹ️ 你已訂閱{ $topic }，毋須重複訂閱。
+button-my-subscriptions = 📋 我的訂閱
+toggled-subscribed = ✅ 已訂閱
+toggled-already = 已經訂閱
+toggled-unsubscribed = 🔕 已取消訂閱
+toggled-not-subscribed = 未有訂閱
+unsubscribed = 🔕 已取消訂閱{ $topic }。
+unsubscribed-not-following = ℹ️ 你沒有訂閱{ $topic }。
+unsubscribed-all = 🔕 已取消所有訂閱（{ $count }項）。
+button-subscribe-again = 🔔 重新訂閱
+unknown-topic = 找不到名為「{ $arg }」的計劃或類別。
+button-choose-from-list = 🔔 從列表選擇
+subscriptions-none = 你暫時沒有訂閱任何計劃。
+button-subscribe = 🔔 訂閱
+subscriptions-title = 📋 你的訂閱：
+button-unsubscribe-all = ✖ 取消所有訂閱
+
+## Admin screens
+
+not-allowed = 抱歉，你沒有權限使用此指令。
+gaps-title = 過去90日未能解答的問題（按次數排列）
+gaps-none = 暫時沒有。
+stats-title = 📊 統計
+stats-chats = 對話：{ $active } 個活躍，{ $inactive } 個停用（封鎖或離開）
+stats-outbox = 待發訊息：{ $pending } 個等待中，{ $sent } 個已送達，{ $failed } 個失敗，{ $dropped } 個已放棄
+stats-by-topic = 按主題訂閱人數：
+stats-none = 暫無
+reloaded = ✅ 已重新載入：{ $schemes } 個計劃，{ $changes } 個有更改，已排隊發出 { $notices } 個通知。
+reload-refused = ⚠️ 資料未能通過檢查，繼續使用原有資料。
+broadcast-preview = 📢 向 { $count } 個訂閱對話發出以下公告？
+button-send = ✅ 發出
+button-cancel = ✖ 取消
+broadcast-usage = 用法：/broadcast <公告內容>
+broadcast-queued = 📢 已排隊發送給 { $count } 個對話。
+broadcast-gone = 此公告已發出或已取消。
+broadcast-cancelled = ✖ 已取消公告。
+
+## Feedback on an answer (👍 / 👎)
+
+feedback-thanks = 多謝你的意見！
+feedback-what-was-missing = 抱歉未能幫上忙。你想找甚麼？請用幾個字告訴我，或按「略過」。
+button-skip = 略過
+feedback-skipped = 沒問題。有其他計劃的問題，隨時再問我。
+feedback-comment-noted = 多謝，已轉告團隊。以下是我找到的資料：
+
+## Small talk
+
+smalltalk-greeting = 你好！👋 我解答香港創新科技計劃的問題，包括資助、人才及產業支援。
+smalltalk-thanks = 不用客氣！有其他計劃的問題，隨時再問我。
+smalltalk-bye = 再見，祝申請順利！有需要隨時再找我。
+smalltalk-identity = 我是 schemebot，一個自動回覆的助手（不是真人，亦不是政府服務）。我根據香港創科計劃的資料回答，並註明資料日期及官方網頁連結。
+smalltalk-help = 當然可以。用你自己的話告訴我你想找甚麼，或告訴我你的身份，我會列出你可以申請的計劃。
+smalltalk-examples = 例如：
+smalltalk-example-1 = • 我間餐廳想用QR code點餐，有沒有資助？
+smalltalk-example-2 = • 誰可以申請科技人才入境計劃？
+smalltalk-example-3 = • 我是學生，可以申請甚麼計劃？
+button-what-can-i-apply-for = 🧭 我可以申請甚麼？
