@@ -1,8 +1,10 @@
 //! Subscriptions: the subscribe menu, the follow / stop-following button under a scheme, the
-//! confirmations, and the list of what a chat follows with a button to drop each.
+//! confirmations, and the list of what a chat follows with a button to drop each. The wording
+//! is in the catalogues ([`super::i18n`]).
 
 use super::action::Action;
-use super::card::{category_label, display_name, tr};
+use super::card::{category_label, display_name};
+use super::i18n::t;
 use super::reply::{Button, Reply, line};
 use crate::corpus::{Category, Corpus, Scheme};
 use crate::store::Topic;
@@ -12,12 +14,8 @@ use crate::text::Lang;
 #[must_use]
 pub fn topic_label(topic: &Topic, corpus: &Corpus, lang: Lang) -> String {
     match topic {
-        Topic::All => tr(lang, "all schemes", "所有計劃"),
-        Topic::Category(c) => tr(
-            lang,
-            &format!("{} schemes", category_label(*c, Lang::En)),
-            &format!("{}類計劃", category_label(*c, Lang::ZhHant)),
-        ),
+        Topic::All => t!(lang, "topic-all"),
+        Topic::Category(c) => t!(lang, "topic-category", category = category_label(*c, lang)),
         Topic::Scheme(id) => corpus
             .get(id)
             .map_or_else(|| id.clone(), |s| display_name(s, lang)),
@@ -29,17 +27,9 @@ pub fn topic_label(topic: &Topic, corpus: &Corpus, lang: Lang) -> String {
 pub fn follow_button(scheme: &Scheme, following: bool, lang: Lang) -> Button {
     let topic = Topic::Scheme(scheme.id.clone());
     if following {
-        Button::action(
-            tr(lang, "🔕 Stop updates", "🔕 取消訂閱"),
-            Action::Unsubscribe(topic),
-            lang,
-        )
+        Button::action(t!(lang, "follow-stop"), Action::Unsubscribe(topic), lang)
     } else {
-        Button::action(
-            tr(lang, "🔔 Get updates", "🔔 訂閱更新"),
-            Action::Subscribe(topic),
-            lang,
-        )
+        Button::action(t!(lang, "follow-start"), Action::Subscribe(topic), lang)
     }
 }
 
@@ -47,20 +37,12 @@ pub fn follow_button(scheme: &Scheme, following: bool, lang: Lang) -> Button {
 #[must_use]
 pub fn subscribe_menu(lang: Lang) -> Reply {
     let lines = [
-        line().bold(tr(lang, "🔔 Updates", "🔔 訂閱更新")),
-        line().text(tr(
-            lang,
-            "Choose what to follow. I will send you one message when something changes: a new round, a new cap or ratio, a scheme opening or closing.",
-            "選擇想關注的內容。有更新時（例如新一輪申請、資助上限或配對比例改變、計劃推出或結束），我會發一個訊息通知你。",
-        )),
-        line().italic(tr(
-            lang,
-            "For one scheme: /subscribe followed by its name, e.g. /subscribe TechTAS, or tap 🔔 under any scheme.",
-            "關注單一計劃：輸入 /subscribe 加計劃名稱，例如 /subscribe 科技券，或按計劃下方的 🔔。",
-        )),
+        line().bold(t!(lang, "subscribe-menu-title")),
+        line().text(t!(lang, "subscribe-menu-text")),
+        line().italic(t!(lang, "subscribe-menu-one")),
     ];
     let mut buttons = vec![vec![Button::action(
-        tr(lang, "⭐ Everything", "⭐ 所有計劃"),
+        t!(lang, "subscribe-menu-all"),
         Action::Subscribe(Topic::All),
         lang,
     )]];
@@ -80,92 +62,76 @@ pub fn subscribe_menu(lang: Lang) -> Reply {
     Reply::from_lines(&lines, buttons)
 }
 
+/// A one-line screen with one button.
+fn one_line(text: String, button: Button) -> Reply {
+    Reply::from_lines(&[line().text(text)], vec![vec![button]])
+}
+
+fn my_subscriptions_button(lang: Lang) -> Button {
+    Button::action(
+        t!(lang, "button-my-subscriptions"),
+        Action::Subscriptions,
+        lang,
+    )
+}
+
 /// After subscribing (`added`: it is new, else it already existed).
 #[must_use]
 pub fn subscribed(topic: &Topic, corpus: &Corpus, added: bool, lang: Lang) -> Reply {
     let label = topic_label(topic, corpus, lang);
-    // "all schemes" and "Talent schemes" change; one scheme changes.
-    let verb = match topic {
-        Topic::Scheme(_) => "changes",
-        Topic::All | Topic::Category(_) => "change",
+    let text = match (added, topic) {
+        (true, Topic::Scheme(_)) => t!(lang, "subscribed-scheme", topic = label),
+        (true, Topic::All | Topic::Category(_)) => t!(lang, "subscribed-many", topic = label),
+        (false, _) => t!(lang, "subscribed-already", topic = label),
     };
-    let text = match (added, lang) {
-        (true, Lang::En) => format!("✅ Subscribed: I will tell you when {label} {verb}."),
-        (false, Lang::En) => format!("ℹ️ You already follow {label}; nothing changed."),
-        (true, _) => lang.script(&format!("✅ 已訂閱：{label}有更新時我會通知你。")),
-        (false, _) => lang.script(&format!("ℹ️ 你已訂閱{label}，毋須重複訂閱。")),
-    };
-    Reply::from_lines(
-        &[line().text(&text)],
-        vec![vec![Button::action(
-            tr(lang, "📋 My subscriptions", "📋 我的訂閱"),
-            Action::Subscriptions,
-            lang,
-        )]],
-    )
+    one_line(text, my_subscriptions_button(lang))
 }
 
 /// The short notice for a button press that subscribed or unsubscribed.
 #[must_use]
 pub fn toggled(subscribed: bool, changed: bool, lang: Lang) -> String {
     match (subscribed, changed) {
-        (true, true) => tr(lang, "✅ Subscribed", "✅ 已訂閱"),
-        (true, false) => tr(lang, "Already subscribed", "已經訂閱"),
-        (false, true) => tr(lang, "🔕 Unsubscribed", "🔕 已取消訂閱"),
-        (false, false) => tr(lang, "Not subscribed", "未有訂閱"),
+        (true, true) => t!(lang, "toggled-subscribed"),
+        (true, false) => t!(lang, "toggled-already"),
+        (false, true) => t!(lang, "toggled-unsubscribed"),
+        (false, false) => t!(lang, "toggled-not-subscribed"),
     }
 }
 
 /// After `/unsubscribe <topic>` (`removed`: it existed).
 #[must_use]
 pub fn unsubscribed(label: &str, removed: bool, lang: Lang) -> Reply {
-    let text = match (removed, lang) {
-        (true, Lang::En) => format!("🔕 Unsubscribed from {label}."),
-        (false, Lang::En) => format!("ℹ️ You were not following {label}."),
-        (true, _) => lang.script(&format!("🔕 已取消訂閱{label}。")),
-        (false, _) => lang.script(&format!("ℹ️ 你沒有訂閱{label}。")),
+    let text = if removed {
+        t!(lang, "unsubscribed", topic = label)
+    } else {
+        t!(lang, "unsubscribed-not-following", topic = label)
     };
-    Reply::from_lines(
-        &[line().text(&text)],
-        vec![vec![Button::action(
-            tr(lang, "📋 My subscriptions", "📋 我的訂閱"),
-            Action::Subscriptions,
-            lang,
-        )]],
-    )
+    one_line(text, my_subscriptions_button(lang))
 }
 
 /// After `/unsubscribe all`.
 #[must_use]
 pub fn unsubscribed_all(count: usize, lang: Lang) -> Reply {
-    let text = match lang {
-        Lang::En => format!("🔕 Unsubscribed from everything ({count})."),
-        _ => lang.script(&format!("🔕 已取消所有訂閱（{count}項）。")),
-    };
-    Reply::from_lines(
-        &[line().text(&text)],
-        vec![vec![Button::action(
-            tr(lang, "🔔 Subscribe again", "🔔 重新訂閱"),
+    one_line(
+        t!(lang, "unsubscribed-all", count = count),
+        Button::action(
+            t!(lang, "button-subscribe-again"),
             Action::SubscribeMenu,
             lang,
-        )]],
+        ),
     )
 }
 
 /// What `/subscribe <arg>` could not place.
 #[must_use]
 pub fn unknown_topic(arg: &str, lang: Lang) -> Reply {
-    let text = match lang {
-        Lang::En => format!("I could not find a scheme or category called “{arg}”."),
-        _ => lang.script(&format!("找不到名為「{arg}」的計劃或類別。")),
-    };
-    Reply::from_lines(
-        &[line().text(&text)],
-        vec![vec![Button::action(
-            tr(lang, "🔔 Choose from a list", "🔔 從列表選擇"),
+    one_line(
+        t!(lang, "unknown-topic", arg = arg),
+        Button::action(
+            t!(lang, "button-choose-from-list"),
             Action::SubscribeMenu,
             lang,
-        )]],
+        ),
     )
 }
 
@@ -173,26 +139,17 @@ pub fn unknown_topic(arg: &str, lang: Lang) -> Reply {
 #[must_use]
 pub fn subscriptions_screen(topics: &[Topic], corpus: &Corpus, lang: Lang) -> Reply {
     if topics.is_empty() {
-        let lines = [line().text(tr(
-            lang,
-            "You are not following anything yet.",
-            "你暫時沒有訂閱任何計劃。",
-        ))];
-        return Reply::from_lines(
-            &lines,
-            vec![vec![Button::action(
-                tr(lang, "🔔 Subscribe", "🔔 訂閱"),
-                Action::SubscribeMenu,
-                lang,
-            )]],
+        return one_line(
+            t!(lang, "subscriptions-none"),
+            Button::action(t!(lang, "button-subscribe"), Action::SubscribeMenu, lang),
         );
     }
-    let mut lines = vec![line().bold(tr(lang, "📋 You follow:", "📋 你的訂閱："))];
+    let mut lines = vec![line().bold(t!(lang, "subscriptions-title"))];
     let mut buttons = Vec::new();
-    for t in topics {
-        let label = topic_label(t, corpus, lang);
+    for topic in topics {
+        let label = topic_label(topic, corpus, lang);
         lines.push(line().text(format!("• {label}")));
-        let short = match t {
+        let short = match topic {
             Topic::Scheme(id) => corpus
                 .get(id)
                 .and_then(|s| s.acronym.clone())
@@ -201,13 +158,13 @@ pub fn subscriptions_screen(topics: &[Topic], corpus: &Corpus, lang: Lang) -> Re
         };
         buttons.push(vec![Button::action(
             format!("✖ {short}"),
-            Action::Unsubscribe(t.clone()),
+            Action::Unsubscribe(topic.clone()),
             lang,
         )]);
     }
     buttons.truncate(90);
     buttons.push(vec![Button::action(
-        tr(lang, "✖ Unsubscribe from everything", "✖ 取消所有訂閱"),
+        t!(lang, "button-unsubscribe-all"),
         Action::UnsubscribeAll,
         lang,
     )]);
