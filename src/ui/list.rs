@@ -3,9 +3,8 @@
 //! mean" suggestions, the no-match reply, and `/funding` (schemes by money).
 
 use super::action::Action;
-use super::card::{
-    GOVERNMENT_LINE, category_label, details_button, display_name, hkd, one_line, tr,
-};
+use super::card::{GOVERNMENT_LINE, category_label, details_button, display_name, hkd, one_line};
+use super::i18n::{message, t};
 use super::reply::{Button, Para, Reply, line};
 use crate::corpus::{Category, Corpus, Money, Scheme, Status};
 use crate::text::Lang;
@@ -19,11 +18,7 @@ pub fn list(corpus: &Corpus, category: Option<Category>, lang: Lang) -> Reply {
         None => Category::ALL.to_vec(),
     };
     if category.is_none() {
-        paras.push(Para::default().bold(tr(
-            lang,
-            "Hong Kong I&T schemes I can tell you about:",
-            "我可以為你介紹以下香港創科計劃：",
-        )));
+        paras.push(Para::default().bold(t!(lang, "list-title")));
     }
     let mut buttons = Vec::new();
     for c in categories {
@@ -53,11 +48,7 @@ pub fn list(corpus: &Corpus, category: Option<Category>, lang: Lang) -> Reply {
             }
         }
     }
-    paras.push(Para::default().italic(tr(
-        lang,
-        "Ask me about any of them, e.g. “How much can I get?” or “Who can apply?”.",
-        "可以直接問我任何一個計劃，例如「最多資助多少？」或「誰可以申請？」。",
-    )));
+    paras.push(Para::default().italic(t!(lang, "list-ask")));
     Reply::from_paras(&paras, buttons)
 }
 
@@ -68,27 +59,17 @@ pub fn filtered(corpus: &Corpus, filter: &crate::search::Filter, lang: Lang) -> 
     use crate::search::SortBy;
     let picked = filter.apply(corpus, crate::date::today_hk());
     let who = filter.applicant.map(|a| applicant_label(a, lang));
-    let title = match (filter.sort, filter.open_only, &who, lang) {
-        (SortBy::Money, _, _, Lang::En) => "Schemes by money, largest figure first:".to_owned(),
-        (SortBy::Money, ..) => lang.script("按金額排列的計劃（由大至小）："),
-        (SortBy::Deadline, _, _, Lang::En) => "Deadlines coming up:".to_owned(),
-        (SortBy::Deadline, ..) => lang.script("即將截止的計劃："),
-        (_, true, Some(w), Lang::En) => format!("Open now, for {w}:"),
-        (_, true, Some(w), _) => lang.script(&format!("現正接受申請、適合{w}的計劃：")),
-        (_, true, None, Lang::En) => "Schemes open for applications now:".to_owned(),
-        (_, true, None, _) => lang.script("現正接受申請的計劃："),
-        (_, false, Some(w), Lang::En) => format!("Schemes {w} can apply to:"),
-        (_, false, Some(w), _) => lang.script(&format!("{w}可以申請的計劃：")),
-        (_, false, None, Lang::En) => "Schemes:".to_owned(),
-        (_, false, None, _) => lang.script("計劃："),
+    let title = match (filter.sort, filter.open_only, who) {
+        (SortBy::Money, ..) => t!(lang, "filtered-by-money"),
+        (SortBy::Deadline, ..) => t!(lang, "filtered-by-deadline"),
+        (_, true, Some(w)) => t!(lang, "filtered-open-for", who = w),
+        (_, true, None) => t!(lang, "filtered-open"),
+        (_, false, Some(w)) => t!(lang, "filtered-for", who = w),
+        (_, false, None) => t!(lang, "filtered-all"),
     };
     let mut paras = vec![Para::default().bold(title)];
     if picked.is_empty() {
-        paras.push(Para::default().text(tr(
-            lang,
-            "None in the facts I hold right now. Browse every scheme with /schemes.",
-            "我現有的資料中沒有符合的計劃。可用 /schemes 瀏覽所有計劃。",
-        )));
+        paras.push(Para::default().text(t!(lang, "filtered-none")));
     }
     let mut buttons = Vec::new();
     for &i in &picked {
@@ -112,34 +93,19 @@ pub fn filtered(corpus: &Corpus, filter: &crate::search::Filter, lang: Lang) -> 
                 .collect(),
         );
     }
-    paras.push(Para::default().italic(tr(
-        lang,
-        "From the facts I hold; check each official page before applying.",
-        "根據我現有的資料整理；申請前請查閱各官方網頁。",
-    )));
+    paras.push(Para::default().italic(t!(lang, "filtered-footer")));
     Reply::from_paras(&paras, buttons)
 }
 
 /// An applicant kind in words ("individuals", "學生").
 pub(crate) fn applicant_label(key: &str, lang: Lang) -> String {
-    let (en, zh) = match key {
-        "individual" => ("individuals", "個人"),
-        "student" => ("students", "學生"),
-        "graduate" => ("graduates", "畢業生"),
-        "researcher" => ("researchers", "研究人員"),
-        "overseas-talent" => ("non-local talent", "非本地人才"),
-        "start-up" => ("start-ups", "初創企業"),
-        "sme" => ("SMEs", "中小企"),
-        "company" => ("companies", "公司"),
-        "manufacturer" => ("manufacturers", "製造商"),
-        "university" => ("universities", "大學"),
-        "school" => ("schools", "學校"),
-        "fund-manager" => ("fund managers", "基金經理"),
-        "accelerator" => ("accelerators", "加速器"),
-        "rd-centre" => ("R&D centres", "研發中心"),
-        other => (other, other),
-    };
-    tr(lang, en, zh)
+    match crate::text::vocabulary::applicant_keys()
+        .into_iter()
+        .find(|k| *k == key)
+    {
+        Some(_) => message(lang, &format!("applicant-{key}"), None),
+        None => key.to_owned(),
+    }
 }
 
 /// "Did you mean…?": the schemes the question may be about, each with a one-line description
@@ -147,17 +113,9 @@ pub(crate) fn applicant_label(key: &str, lang: Lang) -> String {
 #[must_use]
 pub fn suggestions(corpus: &Corpus, hits: &[crate::search::Hit], lang: Lang) -> Reply {
     let schemes: Vec<&Scheme> = hits.iter().map(|h| &corpus.schemes[h.scheme]).collect();
-    let mut paras = vec![Para::default().bold(tr(
-        lang,
-        "I'm not sure I understood. Did you mean one of these?",
-        "我未能肯定你想問哪個計劃，你是指以下其中一個嗎？",
-    ))];
+    let mut paras = vec![Para::default().bold(t!(lang, "suggestions-title"))];
     paras.extend(schemes.iter().map(|s| one_line(s, lang)));
-    paras.push(Para::default().italic(tr(
-        lang,
-        "Tap one to see it, or ask again in other words.",
-        "按下計劃名稱查看，或換個說法再問。",
-    )));
+    paras.push(Para::default().italic(t!(lang, "suggestions-footer")));
     let buttons = vec![schemes.iter().map(|s| details_button(s, lang)).collect()];
     Reply::from_paras(&paras, buttons)
 }
@@ -172,31 +130,21 @@ pub fn suggestions(corpus: &Corpus, hits: &[crate::search::Hit], lang: Lang) -> 
 /// names its own body's line ([`enquiry_line`]).
 #[must_use]
 pub fn no_match(lang: Lang) -> Reply {
-    let paras = match lang {
-        Lang::En => vec![
-            Para::default().text("Sorry, I couldn't find a Hong Kong I&T scheme that matches your question. I answer questions about innovation and technology funding, talent and industry schemes."),
-            Para::default().bold("Try asking:").text("\n• How much can a company get from the Technology Voucher Programme?\n• Who can apply for TechTAS?\n• List talent schemes\n• 科技券如何申請？"),
-            Para::default().text("Or browse all schemes with /schemes: each one says whom to ask."),
-            Para::default().italic(format!("For other government services, call the Government's enquiry line {GOVERNMENT_LINE}.")),
-        ],
-        _ => {
-            let z = |s: &str| lang.script(s);
-            vec![
-                Para::default().text(z("抱歉，我找不到與你的問題相關的香港創科計劃。我可以解答創新科技資助、人才及產業計劃的問題。")),
-                Para::default().bold(z("你可以問：")).text(z("\n• 科技券最多資助多少？\n• 誰可以申請科技人才入境計劃？\n• 有哪些人才計劃？\n• How do I apply for TechTAS?")),
-                Para::default().text(z("或用 /schemes 瀏覽所有計劃，每個計劃都列明查詢方法。")),
-                Para::default().italic(z(&format!("其他政府服務可致電政府熱線{GOVERNMENT_LINE}查詢。"))),
-            ]
-        }
-    };
-    Reply::from_paras(
-        &paras,
-        vec![vec![Button::action(
-            tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"),
-            Action::Browse,
-            lang,
-        )]],
-    )
+    let examples = [
+        t!(lang, "no-match-example-1"),
+        t!(lang, "no-match-example-2"),
+        t!(lang, "no-match-example-3"),
+        t!(lang, "no-match-example-4"),
+    ];
+    let paras = [
+        Para::default().text(t!(lang, "no-match")),
+        Para::default()
+            .bold(t!(lang, "no-match-try"))
+            .text(format!("\n{}", examples.join("\n"))),
+        Para::default().text(t!(lang, "no-match-browse")),
+        Para::default().italic(t!(lang, "no-match-elsewhere", line = GOVERNMENT_LINE)),
+    ];
+    Reply::from_paras(&paras, vec![vec![browse_button(lang)]])
 }
 
 /// `/schemes`: every scheme by category, with a button per category.
@@ -225,7 +173,7 @@ pub fn browse_menu(corpus: &Corpus, lang: Lang) -> Reply {
 pub fn category_screen(corpus: &Corpus, category: Category, lang: Lang) -> Reply {
     let mut r = list(corpus, Some(category), lang);
     r.buttons.push(vec![Button::action(
-        tr(lang, "⬅️ All categories", "⬅️ 所有類別"),
+        t!(lang, "button-all-categories"),
         Action::Browse,
         lang,
     )]);
@@ -236,29 +184,13 @@ pub fn category_screen(corpus: &Corpus, category: Category, lang: Lang) -> Reply
 fn headline_label(m: &Money, amount: u64, lang: Lang) -> String {
     let figure = hkd(amount, lang);
     if m.max_per_project == Some(amount) {
-        tr(
-            lang,
-            &format!("up to {figure} per project"),
-            &format!("每個項目最高{figure}"),
-        )
+        t!(lang, "funding-per-project", figure = figure)
     } else if m.max_per_applicant == Some(amount) {
-        tr(
-            lang,
-            &format!("up to {figure} per applicant"),
-            &format!("每名申請者最高{figure}"),
-        )
+        t!(lang, "funding-per-applicant", figure = figure)
     } else if m.max_per_person == Some(amount) {
-        tr(
-            lang,
-            &format!("up to {figure} per person"),
-            &format!("每人最高{figure}"),
-        )
+        t!(lang, "funding-per-person", figure = figure)
     } else {
-        tr(
-            lang,
-            &format!("{figure} in total"),
-            &format!("總額{figure}"),
-        )
+        t!(lang, "funding-total", figure = figure)
     }
 }
 
@@ -282,11 +214,7 @@ pub fn funding(corpus: &Corpus, lang: Lang) -> Reply {
         .iter()
         .filter(|s| s.status == Status::Closed)
         .collect();
-    let mut lines = vec![line().bold(tr(
-        lang,
-        "💰 Schemes by money, largest figure first",
-        "💰 按金額排列的計劃（由大至小）",
-    ))];
+    let mut lines = vec![line().bold(t!(lang, "funding-title"))];
     for (s, amount) in &with {
         lines.push(line().text("• ").bold(display_name(s, lang)).text(format!(
             " — {} {}",
@@ -295,11 +223,8 @@ pub fn funding(corpus: &Corpus, lang: Lang) -> Reply {
         )));
     }
     for (title, group) in [
-        (tr(lang, "No published figure", "未有公布金額"), &without),
-        (
-            tr(lang, "Closed to new applications", "已停止接受新申請"),
-            &closed,
-        ),
+        (t!(lang, "funding-no-figure"), &without),
+        (t!(lang, "funding-closed"), &closed),
     ] {
         if group.is_empty() {
             continue;
@@ -316,18 +241,10 @@ pub fn funding(corpus: &Corpus, lang: Lang) -> Reply {
         }
     }
     lines.push(line());
-    lines.push(line().italic(tr(
-        lang,
-        "Each figure is the largest single amount in the scheme's fact sheet, in Hong Kong dollars. Check the official page before applying.",
-        "金額為各計劃資料中最大的單一數字（港幣）。申請前請先查閱官方網頁。",
-    )));
+    lines.push(line().italic(t!(lang, "funding-footer")));
     Reply::from_lines(&lines, vec![vec![browse_button(lang)]])
 }
 
 pub(crate) fn browse_button(lang: Lang) -> Button {
-    Button::action(
-        tr(lang, "📚 Browse schemes", "📚 瀏覽計劃"),
-        Action::Browse,
-        lang,
-    )
+    Button::action(t!(lang, "button-browse"), Action::Browse, lang)
 }

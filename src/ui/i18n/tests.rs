@@ -113,3 +113,11 @@ fn english_counts_agree_and_simplified_is_derived() {
     assert_eq!(message(Lang::ZhHans, "help-examples", None), "问题示例");
     assert_eq!(message(Lang::ZhHans, "language-name", None), "简体中文");
 }
+
+#[test]
+fn every_applicant_kind_has_a_label() {
+    let en = messages(EN_FTL);
+    for key in crate::text::vocabulary::applicant_keys() {
+        assert!(en.contains_key(&format!("applicant-{key}")), "{key}");
+    }
+}

@@ -183,3 +183,56 @@ smalltalk-example-1 = • My restaurant wants QR ordering: is there funding?
 smalltalk-example-2 = • Who can apply for TechTAS?
 smalltalk-example-3 = • Which schemes can I apply for as a student?
 button-what-can-i-apply-for = 🧭 What can I apply for?
+
+## Lists of schemes
+
+list-title = Hong Kong I&T schemes I can tell you about:
+list-ask = Ask me about any of them, e.g. “How much can I get?” or “Who can apply?”.
+button-all-categories = ⬅️ All categories
+filtered-by-money = Schemes by money, largest figure first:
+filtered-by-deadline = Deadlines coming up:
+filtered-open-for = Open now, for { $who }:
+filtered-open = Schemes open for applications now:
+filtered-for = Schemes { $who } can apply to:
+filtered-all = Schemes:
+filtered-none = None in the facts I hold right now. Browse every scheme with /schemes.
+filtered-footer = From the facts I hold; check each official page before applying.
+suggestions-title = I'm not sure I understood. Did you mean one of these?
+suggestions-footer = Tap one to see it, or ask again in other words.
+no-match = Sorry, I couldn't find a Hong Kong I&T scheme that matches your question. I answer questions about innovation and technology funding, talent and industry schemes.
+no-match-try = Try asking:
+no-match-example-1 = • How much can a company get from the Technology Voucher Programme?
+no-match-example-2 = • Who can apply for TechTAS?
+no-match-example-3 = • List talent schemes
+no-match-example-4 = • 科技券如何申請？
+no-match-browse = Or browse all schemes with /schemes: each one says whom to ask.
+no-match-elsewhere = For other government services, call the Government's enquiry line { $line }.
+
+## Who applies (the applicant kinds of text/data/vocabulary.toml)
+
+applicant-public = the public
+applicant-individual = individuals
+applicant-student = students
+applicant-graduate = graduates
+applicant-researcher = researchers
+applicant-overseas-talent = non-local talent
+applicant-start-up = start-ups
+applicant-sme = SMEs
+applicant-company = companies
+applicant-manufacturer = manufacturers
+applicant-university = universities
+applicant-school = schools
+applicant-fund-manager = fund managers
+applicant-accelerator = accelerators
+applicant-rd-centre = R&D centres
+
+## /funding
+
+funding-title = 💰 Schemes by money, largest figure first
+funding-per-project = up to { $figure } per project
+funding-per-applicant = up to { $figure } per applicant
+funding-per-person = up to { $figure } per person
+funding-total = { $figure } in total
+funding-no-figure = No published figure
+funding-closed = Closed to new applications
+funding-footer = Each figure is the largest single amount in the scheme's fact sheet, in Hong Kong dollars. Check the official page before applying.

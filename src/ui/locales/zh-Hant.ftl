@@ -162,3 +162,56 @@ smalltalk-example-1 = • 我間餐廳想用QR code點餐，有沒有資助？
 smalltalk-example-2 = • 誰可以申請科技人才入境計劃？
 smalltalk-example-3 = • 我是學生，可以申請甚麼計劃？
 button-what-can-i-apply-for = 🧭 我可以申請甚麼？
+
+## Lists of schemes
+
+list-title = 我可以為你介紹以下香港創科計劃：
+list-ask = 可以直接問我任何一個計劃，例如「最多資助多少？」或「誰可以申請？」。
+button-all-categories = ⬅️ 所有類別
+filtered-by-money = 按金額排列的計劃（由大至小）：
+filtered-by-deadline = 即將截止的計劃：
+filtered-open-for = 現正接受申請、適合{ $who }的計劃：
+filtered-open = 現正接受申請的計劃：
+filtered-for = { $who }可以申請的計劃：
+filtered-all = 計劃：
+filtered-none = 我現有的資料中沒有符合的計劃。可用 /schemes 瀏覽所有計劃。
+filtered-footer = 根據我現有的資料整理；申請前請查閱各官方網頁。
+suggestions-title = 我未能肯定你想問哪個計劃，你是指以下其中一個嗎？
+suggestions-footer = 按下計劃名稱查看，或換個說法再問。
+no-match = 抱歉，我找不到與你的問題相關的香港創科計劃。我可以解答創新科技資助、人才及產業計劃的問題。
+no-match-try = 你可以問：
+no-match-example-1 = • 科技券最多資助多少？
+no-match-example-2 = • 誰可以申請科技人才入境計劃？
+no-match-example-3 = • 有哪些人才計劃？
+no-match-example-4 = • How do I apply for TechTAS?
+no-match-browse = 或用 /schemes 瀏覽所有計劃，每個計劃都列明查詢方法。
+no-match-elsewhere = 其他政府服務可致電政府熱線{ $line }查詢。
+
+## Who applies (the applicant kinds of text/data/vocabulary.toml)
+
+applicant-public = 公眾
+applicant-individual = 個人
+applicant-student = 學生
+applicant-graduate = 畢業生
+applicant-researcher = 研究人員
+applicant-overseas-talent = 非本地人才
+applicant-start-up = 初創企業
+applicant-sme = 中小企
+applicant-company = 公司
+applicant-manufacturer = 製造商
+applicant-university = 大學
+applicant-school = 學校
+applicant-fund-manager = 基金經理
+applicant-accelerator = 加速器
+applicant-rd-centre = 研發中心
+
+## /funding
+
+funding-title = 💰 按金額排列的計劃（由大至小）
+funding-per-project = 每個項目最高{ $figure }
+funding-per-applicant = 每名申請者最高{ $figure }
+funding-per-person = 每人最高{ $figure }
+funding-total = 總額{ $figure }
+funding-no-figure = 未有公布金額
+funding-closed = 已停止接受新申請
+funding-footer = 金額為各計劃資料中最大的單一數字（港幣）。申請前請先查閱官方網頁。
