@@ -184,6 +184,18 @@ pub(crate) fn tr(lang: Lang, en: &str, zh: &str) -> String {
     }
 }
 
+/// A piece of corpus text in the reader's language: the English, or the Chinese (written in
+/// Traditional in the corpus, converted for Simplified readers). For facts only; fixed wording
+/// is in the catalogues.
+#[must_use]
+pub(crate) fn corpus_text(lang: Lang, en: &str, zh: &str) -> String {
+    match lang {
+        Lang::En => en.to_owned(),
+        Lang::ZhHant => zh.to_owned(),
+        Lang::ZhHans => lang.script(zh),
+    }
+}
+
 /// Renders an answer as a short answer ([`brief`]): what a chat, the CLI and the API show.
 #[must_use]
 pub fn render(answer: &Answer, corpus: &Corpus) -> Reply {

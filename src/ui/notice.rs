@@ -3,8 +3,10 @@
 
 use super::action::Action;
 use super::card::{
-    category_label, details_button, display_name, hkd, matching_text, status_words, tagline, tr,
+    category_label, corpus_text, details_button, display_name, hkd, matching_text, status_words,
+    tagline, tr,
 };
+use super::i18n::{message, t};
 use super::reply::{Button, Para, Reply};
 use crate::changes::{Field, SchemeChange, Value};
 use crate::corpus::{Category, Corpus, Scheme, Status};
@@ -19,30 +21,30 @@ const NOTICE_TEXT_CHARS: usize = 280;
 /// The name of a field in a change notice.
 #[must_use]
 pub fn field_label(field: Field, lang: Lang) -> String {
-    let (en, zh) = match field {
-        Field::Name => ("Name", "名稱"),
-        Field::Acronym => ("Short name", "簡稱"),
-        Field::Category => ("Category", "類別"),
-        Field::Status => ("Status", "狀況"),
-        Field::StatusSince => ("Status since", "狀況生效日期"),
-        Field::Alternatives => ("You may look at instead", "可改為參考"),
-        Field::Opens => ("Applications open", "開始接受申請"),
-        Field::Deadline => ("Deadline", "截止日期"),
-        Field::Url => ("Official page", "官方網頁"),
-        Field::TotalBudget => ("Total budget", "總預算"),
-        Field::MaxPerProject => ("Maximum per project", "每個項目上限"),
-        Field::MinProjectCost => ("Minimum project cost", "最低項目成本"),
-        Field::MaxPerApplicant => ("Maximum per applicant", "每名申請者上限"),
-        Field::MaxPerPerson => ("Maximum per person", "每人上限"),
-        Field::MonthlyAllowance => ("Monthly allowance", "每月津貼"),
-        Field::MatchingRatio => ("Matching", "配對比例"),
-        Field::Summary => ("What it is", "計劃簡介"),
-        Field::Eligibility => ("Who can apply", "申請資格"),
-        Field::MoneyText => ("Money", "資助金額"),
-        Field::Apply => ("How to apply", "申請方法"),
-        Field::StatusText => ("Latest status", "最新狀況"),
+    let id = match field {
+        Field::Name => "field-name",
+        Field::Acronym => "field-acronym",
+        Field::Category => "field-category",
+        Field::Status => "field-status",
+        Field::StatusSince => "field-status-since",
+        Field::Alternatives => "field-alternatives",
+        Field::Opens => "field-opens",
+        Field::Deadline => "field-deadline",
+        Field::Url => "field-url",
+        Field::TotalBudget => "field-total-budget",
+        Field::MaxPerProject => "field-max-per-project",
+        Field::MinProjectCost => "field-min-project-cost",
+        Field::MaxPerApplicant => "field-max-per-applicant",
+        Field::MaxPerPerson => "field-max-per-person",
+        Field::MonthlyAllowance => "field-monthly-allowance",
+        Field::MatchingRatio => "field-matching-ratio",
+        Field::Summary => "field-summary",
+        Field::Eligibility => "field-eligibility",
+        Field::MoneyText => "field-money-text",
+        Field::Apply => "field-apply",
+        Field::StatusText => "field-status-text",
     };
-    tr(lang, en, zh)
+    message(lang, id, None)
 }
 
 pub(crate) fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang: Lang) -> String {
@@ -56,16 +58,10 @@ pub(crate) fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang:
                     .map_or_else(|| id.clone(), |s| display_name(s, lang))
             })
             .collect::<Vec<_>>()
-            .join(if lang == Lang::En { ", " } else { "、" }),
-        None => tr(lang, "none", "沒有"),
+            .join(&t!(lang, "list-separator")),
+        None => t!(lang, "notice-none"),
         Some(Value::Amount(a)) => hkd(*a, lang),
-        Some(Value::Text(b)) => {
-            if lang == Lang::En {
-                b.en.clone()
-            } else {
-                lang.script(&b.zh)
-            }
-        }
+        Some(Value::Text(b)) => corpus_text(lang, &b.en, &b.zh),
         Some(Value::Code(c)) => match field {
             Field::Status => status_word(c, lang),
             Field::Category => {
@@ -103,20 +99,14 @@ pub(crate) fn cut(text: &str, max: usize) -> String {
 /// scheme and to manage subscriptions.
 #[must_use]
 pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
-    let mut paras = vec![Para::default().bold(tr(lang, "🔔 Scheme update", "🔔 計劃更新"))];
+    let mut paras = vec![Para::default().bold(t!(lang, "notice-title"))];
     let mut buttons: Vec<Vec<Button>> = Vec::new();
-    let name_of = |name: &crate::changes::Bilingual| {
-        if lang == Lang::En {
-            name.en.clone()
-        } else {
-            lang.script(&name.zh)
-        }
-    };
+    let name_of = |name: &crate::changes::Bilingual| corpus_text(lang, &name.en, &name.zh);
     for change in changes {
         match change {
             SchemeChange::Added { id, name, .. } => {
                 let mut p = Para::default()
-                    .text(tr(lang, "🆕 New scheme: ", "🆕 新計劃："))
+                    .text(t!(lang, "notice-added"))
                     .bold(name_of(name));
                 if let Some(s) = corpus.get(id) {
                     p = p.text(format!("\n{}", tagline(s, lang)));
@@ -127,7 +117,7 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
             SchemeChange::Removed { name, .. } => {
                 paras.push(
                     Para::default()
-                        .text(tr(lang, "🗑 No longer listed: ", "🗑 不再列出："))
+                        .text(t!(lang, "notice-removed"))
                         .bold(name_of(name)),
                 );
             }
@@ -139,29 +129,18 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
                     let label = field_label(f.field, lang);
                     let old = value_text(f.field, f.old.as_ref(), corpus, lang);
                     let new = value_text(f.field, f.new.as_ref(), corpus, lang);
-                    let colon = if lang == Lang::En { ": " } else { "：" };
                     let line = if old.chars().count() <= NOTICE_SHORT_CHARS
                         && new.chars().count() <= NOTICE_SHORT_CHARS
                     {
-                        format!("\n• {label}{colon}{old} → {new}")
+                        t!(lang, "notice-change", field = label, old = old, new = new)
                     } else {
-                        match lang {
-                            Lang::En => {
-                                format!("\n• {label} updated: {}", cut(&new, NOTICE_TEXT_CHARS))
-                            }
-                            _ => format!(
-                                "\n• {label}{}{colon}{}",
-                                lang.script("已更新"),
-                                cut(&new, NOTICE_TEXT_CHARS)
-                            ),
-                        }
+                        let new = cut(&new, NOTICE_TEXT_CHARS);
+                        t!(lang, "notice-updated", field = label, new = new)
                     };
-                    p = p.text(line);
+                    p = p.text(format!("\n{line}"));
                 }
                 if let Some(s) = corpus.get(id) {
-                    p = p
-                        .text("\n")
-                        .link(tr(lang, "Official page", "官方網頁"), &s.url);
+                    p = p.text("\n").link(t!(lang, "official-page"), &s.url);
                     buttons.push(vec![details_button(s, lang)]);
                 }
                 paras.push(p);
@@ -170,7 +149,7 @@ pub fn notice(changes: &[SchemeChange], corpus: &Corpus, lang: Lang) -> Reply {
     }
     buttons.truncate(3);
     buttons.push(vec![Button::action(
-        tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
+        t!(lang, "button-unsubscribe-some"),
         Action::Subscriptions,
         lang,
     )]);
@@ -187,34 +166,28 @@ pub fn reminder(
     lang: Lang,
 ) -> Reply {
     let name = scheme.map_or_else(|| id.to_owned(), |s| display_name(s, lang));
-    let when = match (lang, days_left) {
-        (Lang::En, 0) => "today".to_owned(),
-        (Lang::En, 1) => "tomorrow".to_owned(),
-        (Lang::En, n) => format!("in {n} days"),
-        (_, 0) => lang.script("今天"),
-        (_, 1) => lang.script("明天"),
-        (_, n) => lang.script(&format!("{n}日後")),
+    let when = match days_left {
+        0 => t!(lang, "reminder-today"),
+        1 => t!(lang, "reminder-tomorrow"),
+        n => t!(lang, "reminder-in-days", days = n),
     };
     let mut p = Para::default()
-        .bold(tr(lang, "⏰ Deadline reminder", "⏰ 截止日期提示"))
-        .text("\n");
-    p = match lang {
-        Lang::En => p
-            .bold(name)
-            .text(format!(": applications close {when} ({deadline}).")),
-        _ => p
-            .bold(name)
-            .text(lang.script(&format!("將於{when}（{deadline}）截止申請。"))),
-    };
+        .bold(t!(lang, "reminder-title"))
+        .text("\n")
+        .bold(name)
+        .text(t!(
+            lang,
+            "reminder-closes",
+            when = when,
+            deadline = deadline
+        ));
     let mut buttons = Vec::new();
     if let Some(s) = scheme {
-        p = p
-            .text("\n")
-            .link(tr(lang, "Official page", "官方網頁"), &s.url);
+        p = p.text("\n").link(t!(lang, "official-page"), &s.url);
         buttons.push(vec![details_button(s, lang)]);
     }
     buttons.push(vec![Button::action(
-        tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
+        t!(lang, "button-unsubscribe-some"),
         Action::Subscriptions,
         lang,
     )]);
@@ -225,13 +198,13 @@ pub fn reminder(
 #[must_use]
 pub fn broadcast(text: &str, lang: Lang) -> Reply {
     let paras = [
-        Para::default().bold(tr(lang, "📢 Announcement", "📢 公告")),
+        Para::default().bold(t!(lang, "broadcast-title")),
         Para::default().text(text),
     ];
     Reply::from_paras(
         &paras,
         vec![vec![Button::action(
-            tr(lang, "🔕 Unsubscribe…", "🔕 取消訂閱…"),
+            t!(lang, "button-unsubscribe-some"),
             Action::Subscriptions,
             lang,
         )]],

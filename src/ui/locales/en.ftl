@@ -236,3 +236,45 @@ funding-total = { $figure } in total
 funding-no-figure = No published figure
 funding-closed = Closed to new applications
 funding-footer = Each figure is the largest single amount in the scheme's fact sheet, in Hong Kong dollars. Check the official page before applying.
+
+## Notices to subscribers
+
+notice-title = 🔔 Scheme update
+notice-added = 🆕 New scheme:{" "}
+notice-removed = 🗑 No longer listed:{" "}
+notice-change = • { $field }: { $old } → { $new }
+notice-updated = • { $field } updated: { $new }
+notice-none = none
+# Between the names of several schemes.
+list-separator = {", "}
+official-page = Official page
+field-name = Name
+field-acronym = Short name
+field-category = Category
+field-status = Status
+field-status-since = Status since
+field-alternatives = You may look at instead
+field-opens = Applications open
+field-deadline = Deadline
+field-url = Official page
+field-total-budget = Total budget
+field-max-per-project = Maximum per project
+field-min-project-cost = Minimum project cost
+field-max-per-applicant = Maximum per applicant
+field-max-per-person = Maximum per person
+field-monthly-allowance = Monthly allowance
+field-matching-ratio = Matching
+field-summary = What it is
+field-eligibility = Who can apply
+field-money-text = Money
+field-apply = How to apply
+field-status-text = Latest status
+reminder-title = ⏰ Deadline reminder
+reminder-today = today
+reminder-tomorrow = tomorrow
+reminder-in-days = in { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }
+reminder-closes = : applications close { $when } ({ $deadline }).
+broadcast-title = 📢 Announcement
