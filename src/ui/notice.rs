@@ -74,15 +74,14 @@ pub(crate) fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang:
 
 /// A status key from a change notice as words; keys of older corpora are kept readable.
 pub(crate) fn status_word(code: &str, lang: Lang) -> String {
-    let (en, zh) = Status::ALL
-        .into_iter()
-        .find(|s| s.key() == code)
-        .map(status_words)
-        .unwrap_or(match code {
-            "preparing" => ("in preparation", "籌備中"),
-            other => (other, other),
-        });
-    tr(lang, en, zh)
+    match Status::ALL.into_iter().find(|s| s.key() == code) {
+        Some(status) => {
+            let (en, zh) = status_words(status);
+            tr(lang, en, zh)
+        }
+        None if code == "preparing" => t!(lang, "status-preparing"),
+        None => code.to_owned(),
+    }
 }
 
 pub(crate) fn cut(text: &str, max: usize) -> String {

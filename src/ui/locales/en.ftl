@@ -247,6 +247,8 @@ notice-updated = • { $field } updated: { $new }
 notice-none = none
 # Between the names of several schemes.
 list-separator = {", "}
+# A status of older corpora, still named in old notices.
+status-preparing = in preparation
 official-page = Official page
 field-name = Name
 field-acronym = Short name

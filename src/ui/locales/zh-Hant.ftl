@@ -225,6 +225,7 @@ notice-change = • { $field }：{ $old } → { $new }
 notice-updated = • { $field }已更新：{ $new }
 notice-none = 沒有
 list-separator = 、
+status-preparing = 籌備中
 official-page = 官方網頁
 field-name = 名稱
 field-acronym = 簡稱
