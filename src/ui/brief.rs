@@ -5,9 +5,10 @@
 //! (`sec:<id>:<section>`) show another section, or the full card, in place.
 
 use super::action::Action;
+use super::i18n::t;
 use super::{
-    Button, Para, Reply, alternatives_of, closed_banner, details_button, display_name,
-    enquiry_line, money_facts, scheme_paras, status_label, tr, url_row,
+    Button, Para, Reply, alternatives_of, closed_banner, corpus_text, details_button, display_name,
+    enquiry_line, money_facts, scheme_paras, status_label, url_row,
 };
 use crate::corpus::{Corpus, Scheme, Scope, Status};
 use crate::text::{Intent, Lang};
@@ -81,25 +82,23 @@ impl Section {
     }
 
     fn button_label(self, lang: Lang) -> String {
-        let (en, zh) = match self {
-            Section::Overview => ("ℹ️ Summary", "ℹ️ 簡介"),
-            Section::Money => ("💰 Money", "💰 金額"),
-            Section::Eligibility => ("👥 Who can apply", "👥 申請資格"),
-            Section::Apply => ("📝 How to apply", "📝 申請方法"),
-            Section::Status => ("📅 Status and dates", "📅 狀況及日期"),
-            Section::Full => ("📄 Full details", "📄 完整資料"),
-        };
-        tr(lang, en, zh)
+        match self {
+            Section::Overview => t!(lang, "section-overview"),
+            Section::Money => t!(lang, "section-money"),
+            Section::Eligibility => t!(lang, "section-eligibility"),
+            Section::Apply => t!(lang, "section-apply"),
+            Section::Status => t!(lang, "section-status"),
+            Section::Full => t!(lang, "section-full"),
+        }
     }
 }
 
 /// The character budget of a short answer in `lang`.
 #[must_use]
 pub fn budget(lang: Lang) -> usize {
-    if lang == Lang::En {
-        MAX_BRIEF_CHARS_EN
-    } else {
-        MAX_BRIEF_CHARS_ZH
+    match lang {
+        Lang::En => MAX_BRIEF_CHARS_EN,
+        Lang::ZhHant | Lang::ZhHans => MAX_BRIEF_CHARS_ZH,
     }
 }
 
@@ -163,14 +162,8 @@ fn feedback_row(s: &Scheme, lang: Lang) -> Vec<Button> {
 }
 
 fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -> Vec<Para> {
-    let text = if lang == Lang::En { &s.en } else { &s.zh };
-    let z = |t: &str| {
-        if lang == Lang::En {
-            t.to_owned()
-        } else {
-            lang.script(t)
-        }
-    };
+    // The corpus's prose in the reader's language.
+    let z = |pick: fn(&crate::corpus::Text) -> &str| corpus_text(lang, pick(&s.en), pick(&s.zh));
     let past = s.status == Status::Closed;
     let mut head: Vec<Para> = Vec::new();
     if past {
@@ -178,19 +171,11 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -
     }
     head.push(Para::default().bold(display_name(s, lang)));
     if s.scope == Scope::Related {
-        head.push(Para::default().italic(tr(
-            lang,
-            "ℹ️ A related fund, not an I&T scheme.",
-            "ℹ️ 相關基金，不屬創新科技計劃。",
-        )));
+        head.push(Para::default().italic(t!(lang, "brief-related")));
     }
     let foot = Para::default().italic(format!(
         "{}{}",
-        tr(
-            lang,
-            &format!("Facts as of {}. ", s.as_of),
-            &format!("資料截至{}。", s.as_of),
-        ),
+        t!(lang, "brief-as-of", date = s.as_of.as_str()),
         enquiry_line(s, lang)
     ));
 
@@ -209,54 +194,35 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -
             (
                 String::new(),
                 lines,
-                first_sentences(&z(&text.summary), SUMMARY_SENTENCES),
+                first_sentences(&z(|t| &t.summary), SUMMARY_SENTENCES),
                 None,
             )
         }
         Section::Money => (
             if past {
-                tr(lang, "💰 Money (past terms)", "💰 金額（過往條款）")
+                t!(lang, "brief-money-past")
             } else {
-                tr(lang, "💰 Money", "💰 金額")
+                t!(lang, "brief-money")
             },
             money_facts(&s.money, lang),
-            z(&text.money),
+            z(|t| &t.money),
             None,
         ),
         Section::Eligibility => (
             if past {
-                tr(
-                    lang,
-                    "👥 Who could apply (past terms)",
-                    "👥 申請資格（過往條款）",
-                )
+                t!(lang, "brief-eligibility-past")
             } else {
-                tr(lang, "👥 Who can apply", "👥 申請資格")
+                t!(lang, "brief-eligibility")
             },
             Vec::new(),
-            z(&text.eligibility),
-            (!s.individuals_can_apply).then(|| {
-                tr(
-                    lang,
-                    "Individuals cannot apply directly.",
-                    "個人不能直接申請。",
-                )
-            }),
+            z(|t| &t.eligibility),
+            (!s.individuals_can_apply).then(|| t!(lang, "brief-no-individuals")),
         ),
-        Section::Apply => (
-            tr(lang, "📝 How to apply", "📝 申請方法"),
-            Vec::new(),
-            z(&text.apply),
-            None,
-        ),
+        Section::Apply => (t!(lang, "brief-apply"), Vec::new(), z(|t| &t.apply), None),
         Section::Status => (
-            format!(
-                "{} {}",
-                tr(lang, "📅 Status", "📅 最新狀況"),
-                status_label(s, lang)
-            ),
+            format!("{} {}", t!(lang, "brief-status"), status_label(s, lang)),
             Vec::new(),
-            z(&text.status),
+            z(|t| &t.status),
             None,
         ),
         Section::Full => unreachable!("the full card is rendered by scheme_paras"),
@@ -267,7 +233,7 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -
         head.iter().map(chars).sum::<usize>() + chars(&foot) + extra.map_or(0, chars);
     fixed += label.chars().count() + lines.iter().map(|l| l.chars().count() + 1).sum::<usize>();
     fixed += note.as_ref().map_or(0, |n| n.chars().count() + 1);
-    let more = tr(lang, " (more: 📄 Full details)", "（詳見「📄 完整資料」）");
+    let more = t!(lang, "brief-more");
     let room = budget(lang).saturating_sub(fixed + more.chars().count() + 2);
     let (prose, was_cut) = cut_sentences(&prose, room);
 

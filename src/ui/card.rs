@@ -7,6 +7,7 @@
 //! user-facing wording lives here.
 
 use super::action::{Action, MatchStep};
+use super::i18n::t;
 use super::list::{filtered, list, no_match, suggestions};
 use super::reply::{Button, Para, Reply};
 use super::{Section, brief, compare, match_result, match_who, small_talk};
@@ -258,7 +259,7 @@ pub(crate) fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply
                 reply.buttons.insert(
                     0,
                     vec![Button::action(
-                        tr(lang, "🎯 Narrow by what you need", "🎯 按需要收窄"),
+                        t!(lang, "match-narrow"),
                         Action::Match(step),
                         lang,
                     )],

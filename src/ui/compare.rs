@@ -2,8 +2,10 @@
 //! and matching, status and dates, responsible body), one line per scheme under each field so
 //! it reads on a phone. Every value comes from the corpus's structured fields.
 
+use super::i18n::t;
 use super::{
-    Para, Reply, applicant_label, details_button, display_name, money_facts, status_label, tr,
+    Para, Reply, applicant_label, corpus_text, details_button, display_name, money_facts,
+    status_label,
 };
 use crate::corpus::{Corpus, Scheme};
 use crate::text::Lang;
@@ -29,37 +31,19 @@ pub fn compare(corpus: &Corpus, schemes: &[usize], lang: Lang) -> Reply {
         }
         p
     };
-    paras.push(field(
-        tr(lang, "👥 Who can apply", "👥 申請者"),
-        &|s: &Scheme| who(s, lang),
-    ));
-    paras.push(field(
-        tr(lang, "💰 Money and matching", "💰 金額及配對"),
-        &|s: &Scheme| money(s, lang),
-    ));
-    paras.push(field(
-        tr(lang, "📅 Status and dates", "📅 狀況及日期"),
-        &|s: &Scheme| {
-            status_label(s, lang)
-                .trim_matches(|c| c == '(' || c == ')' || c == '（' || c == '）')
-                .to_owned()
-        },
-    ));
-    paras.push(field(
-        tr(lang, "🏛 Responsible body", "🏛 負責機構"),
-        &|s: &Scheme| {
-            if lang == Lang::En {
-                s.body_en.clone()
-            } else {
-                lang.script(&s.body_zh)
-            }
-        },
-    ));
-    paras.push(Para::default().italic(tr(
-        lang,
-        "Tap a scheme for its details; check each official page before applying.",
-        "按下計劃查看詳情；申請前請查閱各官方網頁。",
-    )));
+    paras.push(field(t!(lang, "compare-who"), &|s: &Scheme| who(s, lang)));
+    paras.push(field(t!(lang, "compare-money"), &|s: &Scheme| {
+        money(s, lang)
+    }));
+    paras.push(field(t!(lang, "compare-status"), &|s: &Scheme| {
+        status_label(s, lang)
+            .trim_matches(|c| c == '(' || c == ')' || c == '（' || c == '）')
+            .to_owned()
+    }));
+    paras.push(field(t!(lang, "compare-body"), &|s: &Scheme| {
+        corpus_text(lang, &s.body_en, &s.body_zh)
+    }));
+    paras.push(Para::default().italic(t!(lang, "compare-footer")));
     let buttons = vec![picked.iter().map(|s| details_button(s, lang)).collect()];
     Reply::from_paras(&paras, buttons)
 }
@@ -72,20 +56,15 @@ fn who(s: &Scheme, lang: Lang) -> String {
         .filter(|k| k.as_str() != "public")
         .map(|k| applicant_label(k, lang))
         .collect();
-    let sep = if lang == Lang::En { ", " } else { "、" };
     let mut out = if kinds.is_empty() {
-        tr(
-            lang,
-            "no applications (not a grant scheme)",
-            "不設申請（並非資助計劃）",
-        )
+        t!(lang, "compare-no-applications")
     } else {
-        kinds.join(sep)
+        kinds.join(&t!(lang, "list-separator"))
     };
     out.push_str(&if s.individuals_can_apply {
-        tr(lang, "; individuals can apply", "；個人可申請")
+        t!(lang, "compare-individuals")
     } else {
-        tr(lang, "; not individuals", "；個人不能申請")
+        t!(lang, "compare-not-individuals")
     });
     out
 }
@@ -99,8 +78,8 @@ fn money(s: &Scheme, lang: Lang) -> String {
         .map(|f| f.trim_start_matches("• ").to_owned())
         .collect();
     let side = |f: &String| {
-        let total = tr(lang, "Total budget", "總預算");
-        let minimum = tr(lang, "Minimum project cost", "最低項目成本");
+        let total = t!(lang, "field-total-budget");
+        let minimum = t!(lang, "field-min-project-cost");
         f.starts_with(&total) || f.starts_with(&minimum)
     };
     let mut facts: Vec<String> = all.iter().filter(|f| !side(f)).cloned().collect();
@@ -109,7 +88,7 @@ fn money(s: &Scheme, lang: Lang) -> String {
     }
     facts.truncate(3);
     if facts.is_empty() {
-        return tr(lang, "no figure in my facts", "資料中沒有金額");
+        return t!(lang, "compare-no-figure");
     }
-    facts.join(if lang == Lang::En { "; " } else { "；" })
+    facts.join(&t!(lang, "fact-separator"))
 }

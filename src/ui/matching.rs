@@ -8,7 +8,8 @@
 //! `m:<applicant>:*` (the result).
 
 use super::action::{Action, MatchStep};
-use super::{Button, Para, Reply, details_button, display_name, tr};
+use super::i18n::{message, t};
+use super::{Button, Para, Reply, details_button, display_name};
 use crate::corpus::{Category, Corpus, Scheme, Status};
 use crate::text::Lang;
 
@@ -57,66 +58,30 @@ fn fit(s: &Scheme, applicant: &str) -> Option<Fit> {
     }
 }
 
-/// "I am …" in words, for step one's buttons.
+/// "I am …" in words, for step one's buttons (the key itself for a kind not in [`WHO`]).
 fn who_label(key: &str, lang: Lang) -> String {
-    let (en, zh) = match key {
-        "individual" => ("👤 An individual", "👤 個人"),
-        "student" => ("🎓 A student", "🎓 學生"),
-        "graduate" => ("🧑‍🎓 A graduate", "🧑‍🎓 畢業生"),
-        "researcher" => ("🔬 A researcher", "🔬 研究人員"),
-        "overseas-talent" => ("✈️ Talent from outside HK", "✈️ 非本地人才"),
-        "start-up" => ("🚀 A start-up", "🚀 初創企業"),
-        "sme" => ("🏪 An SME or shop", "🏪 中小企或商店"),
-        "company" => ("🏢 A company", "🏢 公司"),
-        "manufacturer" => ("🏭 A manufacturer", "🏭 製造商"),
-        "university" => ("🏛 A university", "🏛 大學"),
-        "rd-centre" => ("🧪 An R&D centre", "🧪 研發中心"),
-        "school" => ("🏫 A school or teacher", "🏫 學校或老師"),
-        "fund-manager" => ("💼 A fund manager", "💼 基金經理"),
-        "accelerator" => ("⚡ An accelerator", "⚡ 加速器"),
-        other => (other, other),
-    };
-    tr(lang, en, zh)
+    if WHO.contains(&key) {
+        message(lang, &format!("who-{key}"), None)
+    } else {
+        key.to_owned()
+    }
 }
 
-/// A need in words.
+/// A need in words (the key itself for one the vocabulary does not have).
 fn need_label(key: &str, lang: Lang) -> String {
-    let (en, zh) = match key {
-        "rd-funding" => ("R&D funding", "研發資助"),
-        "research-grant" => ("Research grants", "研究經費"),
-        "commercialisation" => ("Turning research into products", "科研成果商品化"),
-        "hiring" => ("Hiring talent", "聘請人才"),
-        "internship" => ("Internships", "實習"),
-        "training" => ("Staff training", "員工培訓"),
-        "visa" => ("A visa to work in HK", "來港工作簽證"),
-        "space" => ("Office or lab space", "辦公室或實驗室"),
-        "incubation" => ("Incubation", "培育計劃"),
-        "compute" => ("Computing power", "算力"),
-        "investment" => ("Investment", "投資"),
-        "production" => ("Production lines", "生產線"),
-        "digitalisation" => ("Going digital", "數碼化"),
-        "market-expansion" => ("New markets", "拓展市場"),
-        "teaching" => ("Teaching IT", "資訊科技教學"),
-        "collaboration" => ("Research partners", "研究合作"),
-        other => (other, other),
-    };
-    tr(lang, en, zh)
+    if crate::text::vocabulary::need_keys().contains(&key) {
+        message(lang, &format!("need-{key}"), None)
+    } else {
+        key.to_owned()
+    }
 }
 
 /// Step one: "Who are you?", one button per applicant kind (`m:<applicant>`).
 #[must_use]
 pub fn match_who(lang: Lang) -> Reply {
     let paras = vec![
-        Para::default().bold(tr(
-            lang,
-            "Let's find what you can apply for.",
-            "我幫你找出可以申請的計劃。",
-        )),
-        Para::default().text(tr(
-            lang,
-            "Step 1 of 2: who are you (or who would apply)?",
-            "第一步（共兩步）：你是誰（或由誰申請）？",
-        )),
+        Para::default().bold(t!(lang, "match-title")),
+        Para::default().text(t!(lang, "match-step-1")),
     ];
     let buttons: Vec<Button> = WHO
         .iter()
@@ -155,11 +120,7 @@ pub fn match_need(corpus: &Corpus, applicant: &str, lang: Lang) -> Reply {
     needs.sort_unstable();
     let paras = vec![
         Para::default().bold(who_label(applicant, lang)),
-        Para::default().text(tr(
-            lang,
-            "Step 2 of 2: what do you need?",
-            "第二步（共兩步）：你需要甚麼？",
-        )),
+        Para::default().text(t!(lang, "match-step-2")),
     ];
     let mut buttons: Vec<Button> = needs
         .iter()
@@ -172,13 +133,10 @@ pub fn match_need(corpus: &Corpus, applicant: &str, lang: Lang) -> Reply {
             ))
         })
         .collect();
-    buttons.extend(MatchStep::result(applicant, None).map(|step| {
-        Button::action(
-            tr(lang, "✨ Show everything", "✨ 全部顯示"),
-            Action::Match(step),
-            lang,
-        )
-    }));
+    buttons.extend(
+        MatchStep::result(applicant, None)
+            .map(|step| Button::action(t!(lang, "match-everything"), Action::Match(step), lang)),
+    );
     Reply::from_paras(&paras, buttons.chunks(2).map(<[Button]>::to_vec).collect())
 }
 
@@ -219,11 +177,7 @@ pub fn match_result(corpus: &Corpus, applicant: &str, need: Option<&str>, lang: 
     };
     let mut paras = vec![Para::default().bold(title)];
     if picked.is_empty() {
-        paras.push(Para::default().text(tr(
-            lang,
-            "None of the schemes I know fits that. Try \"Show everything\", or browse with /schemes.",
-            "我所知的計劃中沒有符合的。可試「全部顯示」，或用 /schemes 瀏覽。",
-        )));
+        paras.push(Para::default().text(t!(lang, "match-none")));
     }
     for &(i, f) in &picked {
         let s = &corpus.schemes[i];
@@ -235,20 +189,10 @@ pub fn match_result(corpus: &Corpus, applicant: &str, need: Option<&str>, lang: 
         );
     }
     if total > picked.len() {
-        paras.push(Para::default().italic(tr(
-            lang,
-            &format!(
-                "…and {} more: pick a need to narrow the list.",
-                total - picked.len()
-            ),
-            &format!("……另有{}個：選擇需要可收窄範圍。", total - picked.len()),
-        )));
+        let count = total - picked.len();
+        paras.push(Para::default().italic(t!(lang, "match-more", count = count)));
     }
-    paras.push(Para::default().italic(tr(
-        lang,
-        "From the facts I hold; check each official page before applying.",
-        "根據我現有的資料整理；申請前請查閱各官方網頁。",
-    )));
+    paras.push(Para::default().italic(t!(lang, "filtered-footer")));
     let mut buttons: Vec<Vec<Button>> = picked
         .chunks(3)
         .map(|c| {
@@ -258,7 +202,7 @@ pub fn match_result(corpus: &Corpus, applicant: &str, need: Option<&str>, lang: 
         })
         .collect();
     buttons.push(vec![Button::action(
-        tr(lang, "↩️ Start again", "↩️ 重新選擇"),
+        t!(lang, "match-again"),
         Action::Match(MatchStep::Who),
         lang,
     )]);
@@ -268,32 +212,22 @@ pub fn match_result(corpus: &Corpus, applicant: &str, need: Option<&str>, lang: 
 /// Why a scheme is listed for `applicant`, from structured fields.
 fn reason(s: &Scheme, applicant: &str, fit: Fit, lang: Lang) -> String {
     let mut parts = vec![match fit {
-        Fit::Direct if applicant == "individual" => {
-            tr(lang, "individuals apply directly", "個人可直接申請")
-        }
-        Fit::Direct => tr(lang, "you apply directly", "你可直接申請"),
+        Fit::Direct if applicant == "individual" => t!(lang, "match-direct-individual"),
+        Fit::Direct => t!(lang, "match-direct"),
         Fit::Through => match s.applicants.first().map(String::as_str) {
-            Some("university") => tr(
-                lang,
-                "your university applies for you",
-                "由你的大學代為申請",
-            ),
-            Some("school") => tr(lang, "your school applies for you", "由你的學校申請"),
-            Some("start-up") => tr(
-                lang,
-                "a start-up you found or join applies",
-                "由你創辦或加入的初創企業申請",
-            ),
-            _ => tr(lang, "your employer applies for you", "由你的僱主申請"),
+            Some("university") => t!(lang, "match-through-university"),
+            Some("school") => t!(lang, "match-through-school"),
+            Some("start-up") => t!(lang, "match-through-start-up"),
+            _ => t!(lang, "match-through-employer"),
         },
     }];
     match s.status {
         Status::Open | Status::Ongoing => {}
-        Status::Upcoming => parts.push(tr(lang, "not open yet", "尚未開放")),
-        Status::NotAnnounced => parts.push(tr(lang, "next round not announced", "下一輪未公布")),
-        Status::Closed => parts.push(tr(lang, "closed", "已停止申請")),
+        Status::Upcoming => parts.push(t!(lang, "match-upcoming")),
+        Status::NotAnnounced => parts.push(t!(lang, "match-not-announced")),
+        Status::Closed => parts.push(t!(lang, "match-closed")),
     }
-    parts.join(if lang == Lang::En { "; " } else { "；" })
+    parts.join(&t!(lang, "fact-separator"))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ mod feedback;
 mod help;
 pub(crate) mod i18n;
 mod list;
-mod matching;
+pub(crate) mod matching;
 mod notice;
 mod reply;
 mod subscriptions;

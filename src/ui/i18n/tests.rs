@@ -121,3 +121,14 @@ fn every_applicant_kind_has_a_label() {
         assert!(en.contains_key(&format!("applicant-{key}")), "{key}");
     }
 }
+
+#[test]
+fn every_match_step_has_labels() {
+    let en = messages(EN_FTL);
+    for key in crate::ui::matching::WHO {
+        assert!(en.contains_key(&format!("who-{key}")), "{key}");
+    }
+    for key in crate::text::vocabulary::need_keys() {
+        assert!(en.contains_key(&format!("need-{key}")), "{key}");
+    }
+}

@@ -280,3 +280,88 @@ reminder-in-days = in { $days ->
     }
 reminder-closes = : applications close { $when } ({ $deadline }).
 broadcast-title = 📢 Announcement
+
+## Compare cards
+
+compare-who = 👥 Who can apply
+compare-money = 💰 Money and matching
+compare-status = 📅 Status and dates
+compare-body = 🏛 Responsible body
+compare-footer = Tap a scheme for its details; check each official page before applying.
+compare-no-applications = no applications (not a grant scheme)
+compare-individuals = {"; "}individuals can apply
+compare-not-individuals = {"; "}not individuals
+compare-no-figure = no figure in my facts
+# Between facts in one line.
+fact-separator = {"; "}
+
+## Short answers and their section buttons
+
+section-overview = ℹ️ Summary
+section-money = 💰 Money
+section-eligibility = 👥 Who can apply
+section-apply = 📝 How to apply
+section-status = 📅 Status and dates
+section-full = 📄 Full details
+brief-related = ℹ️ A related fund, not an I&T scheme.
+brief-as-of = Facts as of { $date }.{" "}
+brief-money = 💰 Money
+brief-money-past = 💰 Money (past terms)
+brief-eligibility = 👥 Who can apply
+brief-eligibility-past = 👥 Who could apply (past terms)
+brief-no-individuals = Individuals cannot apply directly.
+brief-apply = 📝 How to apply
+brief-status = 📅 Status
+brief-more = {" "}(more: 📄 Full details)
+
+## What can I apply for? (/match)
+
+match-title = Let's find what you can apply for.
+match-step-1 = Step 1 of 2: who are you (or who would apply)?
+match-step-2 = Step 2 of 2: what do you need?
+match-everything = ✨ Show everything
+match-none = None of the schemes I know fits that. Try "Show everything", or browse with /schemes.
+match-more = …and { $count } more: pick a need to narrow the list.
+match-again = ↩️ Start again
+match-narrow = 🎯 Narrow by what you need
+match-direct-individual = individuals apply directly
+match-direct = you apply directly
+match-through-university = your university applies for you
+match-through-school = your school applies for you
+match-through-start-up = a start-up you found or join applies
+match-through-employer = your employer applies for you
+match-upcoming = not open yet
+match-not-announced = next round not announced
+match-closed = closed
+# "I am …", step one's buttons (the applicant kinds of matching::WHO).
+who-individual = 👤 An individual
+who-student = 🎓 A student
+who-graduate = 🧑‍🎓 A graduate
+who-researcher = 🔬 A researcher
+who-overseas-talent = ✈️ Talent from outside HK
+who-start-up = 🚀 A start-up
+who-sme = 🏪 An SME or shop
+who-company = 🏢 A company
+who-manufacturer = 🏭 A manufacturer
+who-university = 🏛 A university
+who-rd-centre = 🧪 An R&D centre
+who-school = 🏫 A school or teacher
+who-fund-manager = 💼 A fund manager
+who-accelerator = ⚡ An accelerator
+# Needs (the need keys of text/data/vocabulary.toml).
+need-rd-funding = R&D funding
+need-research-grant = Research grants
+need-commercialisation = Turning research into products
+need-hiring = Hiring talent
+need-internship = Internships
+need-training = Staff training
+need-visa = A visa to work in HK
+need-space = Office or lab space
+need-incubation = Incubation
+need-compute = Computing power
+need-investment = Investment
+need-production = Production lines
+need-digitalisation = Going digital
+need-market-expansion = New markets
+need-teaching = Teaching IT
+need-collaboration = Research partners

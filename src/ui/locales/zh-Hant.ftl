@@ -254,3 +254,85 @@ reminder-tomorrow = 明天
 reminder-in-days = { $days }日後
 reminder-closes = 將於{ $when }（{ $deadline }）截止申請。
 broadcast-title = 📢 公告
+
+## Compare cards
+
+compare-who = 👥 申請者
+compare-money = 💰 金額及配對
+compare-status = 📅 狀況及日期
+compare-body = 🏛 負責機構
+compare-footer = 按下計劃查看詳情；申請前請查閱各官方網頁。
+compare-no-applications = 不設申請（並非資助計劃）
+compare-individuals = ；個人可申請
+compare-not-individuals = ；個人不能申請
+compare-no-figure = 資料中沒有金額
+fact-separator = ；
+
+## Short answers and their section buttons
+
+section-overview = ℹ️ 簡介
+section-money = 💰 金額
+section-eligibility = 👥 申請資格
+section-apply = 📝 申請方法
+section-status = 📅 狀況及日期
+section-full = 📄 完整資料
+brief-related = ℹ️ 相關基金，不屬創新科技計劃。
+brief-as-of = 資料截至{ $date }。
+brief-money = 💰 金額
+brief-money-past = 💰 金額（過往條款）
+brief-eligibility = 👥 申請資格
+brief-eligibility-past = 👥 申請資格（過往條款）
+brief-no-individuals = 個人不能直接申請。
+brief-apply = 📝 申請方法
+brief-status = 📅 最新狀況
+brief-more = （詳見「📄 完整資料」）
+
+## What can I apply for? (/match)
+
+match-title = 我幫你找出可以申請的計劃。
+match-step-1 = 第一步（共兩步）：你是誰（或由誰申請）？
+match-step-2 = 第二步（共兩步）：你需要甚麼？
+match-everything = ✨ 全部顯示
+match-none = 我所知的計劃中沒有符合的。可試「全部顯示」，或用 /schemes 瀏覽。
+match-more = ……另有{ $count }個：選擇需要可收窄範圍。
+match-again = ↩️ 重新選擇
+match-narrow = 🎯 按需要收窄
+match-direct-individual = 個人可直接申請
+match-direct = 你可直接申請
+match-through-university = 由你的大學代為申請
+match-through-school = 由你的學校申請
+match-through-start-up = 由你創辦或加入的初創企業申請
+match-through-employer = 由你的僱主申請
+match-upcoming = 尚未開放
+match-not-announced = 下一輪未公布
+match-closed = 已停止申請
+who-individual = 👤 個人
+who-student = 🎓 學生
+who-graduate = 🧑‍🎓 畢業生
+who-researcher = 🔬 研究人員
+who-overseas-talent = ✈️ 非本地人才
+who-start-up = 🚀 初創企業
+who-sme = 🏪 中小企或商店
+who-company = 🏢 公司
+who-manufacturer = 🏭 製造商
+who-university = 🏛 大學
+who-rd-centre = 🧪 研發中心
+who-school = 🏫 學校或老師
+who-fund-manager = 💼 基金經理
+who-accelerator = ⚡ 加速器
+need-rd-funding = 研發資助
+need-research-grant = 研究經費
+need-commercialisation = 科研成果商品化
+need-hiring = 聘請人才
+need-internship = 實習
+need-training = 員工培訓
+need-visa = 來港工作簽證
+need-space = 辦公室或實驗室
+need-incubation = 培育計劃
+need-compute = 算力
+need-investment = 投資
+need-production = 生產線
+need-digitalisation = 數碼化
+need-market-expansion = 拓展市場
+need-teaching = 資訊科技教學
+need-collaboration = 研究合作
