@@ -129,7 +129,7 @@ pub enum Pa2024 {
 }
 
 /// Who answers enquiries about a scheme: the responsible body, by key. The bodies' names and
-/// their public contacts (where the fact sheet gives one) live in `render::body_contact`.
+/// their public contacts (where the fact sheet gives one) live in `ui::body_contact` (names in the catalogues).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Body {

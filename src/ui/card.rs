@@ -7,7 +7,7 @@
 //! user-facing wording lives here.
 
 use super::action::{Action, MatchStep};
-use super::i18n::t;
+use super::i18n::{message, t};
 use super::list::{filtered, list, no_match, suggestions};
 use super::reply::{Button, Para, Reply};
 use super::{Section, brief, compare, match_result, match_who, small_talk};
@@ -23,49 +23,22 @@ pub const ENQUIRY_EMAIL: &str = "enquiry@itf.gov.hk";
 /// The Government's general enquiry line (the 1823 call centre answers for most departments).
 pub const GOVERNMENT_LINE: &str = "1823";
 
-/// A responsible body: its name in English and Traditional Chinese, and its public enquiry
-/// line when the fact sheet gives one. Only the ITF Secretariat's is in the sheet; every other
-/// body's enquiries go to the scheme's official page and 1823, never to a number we made up.
+/// A responsible body: its name in English and Traditional Chinese (from the catalogues), and
+/// its public enquiry line when the fact sheet gives one. Only the ITF Secretariat's is in the
+/// sheet; every other body's enquiries go to the scheme's official page and 1823, never to a
+/// number we made up.
 #[must_use]
-pub fn body_contact(
-    body: Body,
-) -> (
-    &'static str,
-    &'static str,
-    Option<(&'static str, &'static str)>,
-) {
-    match body {
-        Body::Itf => (
-            "ITF Secretariat",
-            "創新及科技基金秘書處",
-            Some((ENQUIRY_PHONE, ENQUIRY_EMAIL)),
-        ),
-        Body::Itc => ("Innovation and Technology Commission", "創新科技署", None),
-        Body::Itib => (
-            "Innovation, Technology and Industry Bureau",
-            "創新科技及工業局",
-            None,
-        ),
-        Body::Mrdi => (
-            "Hong Kong Microelectronics Research and Development Institute",
-            "香港微電子研發院",
-            None,
-        ),
-        Body::Immd => ("Immigration Department", "入境事務處", None),
-        Body::Hkstp => (
-            "Hong Kong Science and Technology Parks Corporation",
-            "香港科技園公司",
-            None,
-        ),
-        Body::Cyberport => ("Cyberport", "數碼港", None),
-        Body::Dpo => ("Digital Policy Office", "數字政策辦公室", None),
-        Body::Ugc => (
-            "University Grants Committee / Research Grants Council Secretariat",
-            "大學教育資助委員會／研究資助局秘書處",
-            None,
-        ),
-        Body::Tid => ("Trade and Industry Department", "工業貿易署", None),
-    }
+pub fn body_contact(body: Body) -> (String, String, Option<(&'static str, &'static str)>) {
+    let id = format!("body-{}", body.key());
+    let line = match body {
+        Body::Itf => Some((ENQUIRY_PHONE, ENQUIRY_EMAIL)),
+        _ => None,
+    };
+    (
+        message(Lang::En, &id, None),
+        message(Lang::ZhHant, &id, None),
+        line,
+    )
 }
 
 /// Where to ask about a scheme, as one sentence in `lang`: the scheme's own line when the fact
@@ -76,47 +49,40 @@ pub fn enquiry_line(s: &Scheme, lang: Lang) -> String {
     let (body_en, body_zh, body_line) = body_contact(e.body);
     let (who_en, who_zh) = match (&e.desk_en, &e.desk_zh) {
         (Some(en), Some(zh)) => (en.as_str(), zh.as_str()),
-        _ => (body_en, body_zh),
+        _ => (body_en.as_str(), body_zh.as_str()),
     };
+    let who = corpus_text(lang, who_en, who_zh);
     let contacts: Vec<&str> = if e.has_own_line() {
         e.phone.iter().chain(&e.email).map(String::as_str).collect()
     } else {
         body_line.map(|(p, m)| vec![p, m]).unwrap_or_default()
     };
+    let contacts = contacts.join(&t!(lang, "contact-separator"));
     // A line of the scheme's own with no desk named is given as the scheme's, not the body's.
     let unnamed = e.has_own_line() && e.desk_en.is_none();
-    match (lang, contacts.is_empty()) {
-        (Lang::En, false) if unnamed => {
-            format!("Enquiries about this scheme: {}.", contacts.join(", "))
-        }
-        (_, false) if unnamed => lang.script(&format!("本計劃查詢：{}。", contacts.join("，"))),
-        (Lang::En, false) => format!("Enquiries: {who_en} — {}.", contacts.join(", ")),
-        (Lang::En, true) => format!(
-            "Enquiries: {who_en} (see the official page), or the Government's enquiry line {GOVERNMENT_LINE}."
-        ),
-        (_, false) => lang.script(&format!("查詢：{who_zh}，{}。", contacts.join("，"))),
-        (_, true) => lang.script(&format!(
-            "查詢：{who_zh}（請參閱官方網頁），或致電政府熱線{GOVERNMENT_LINE}。"
-        )),
+    match (contacts.is_empty(), unnamed) {
+        (false, true) => t!(lang, "enquiry-own", contacts = contacts),
+        (false, false) => t!(lang, "enquiry-body", who = who, contacts = contacts),
+        (true, _) => t!(lang, "enquiry-page", who = who, line = GOVERNMENT_LINE),
     }
 }
 
 /// Whom a ratio matches, in words.
 pub(crate) fn partner_label(p: Partner, lang: Lang) -> String {
-    let (en, zh) = match p {
-        Partner::Applicant => ("applicant", "申請者"),
-        Partner::Company => ("company", "公司"),
-        Partner::Sme => ("SME", "中小企"),
-        Partner::Operator => ("operator", "營運機構"),
-        Partner::University => ("university", "大學"),
-        Partner::UniversityOrOthers => ("university or others", "大學或其他機構"),
-        Partner::Industry => ("industry", "業界"),
-        Partner::IndustryAndUniversity => ("industry and university together", "業界與大學合共"),
-        Partner::Market => ("market", "市場"),
-        Partner::CoInvestor => ("co-investment partner", "共同投資夥伴"),
-        Partner::PrivateInvestment => ("private investment", "私人投資"),
+    let id = match p {
+        Partner::Applicant => "partner-applicant",
+        Partner::Company => "partner-company",
+        Partner::Sme => "partner-sme",
+        Partner::Operator => "partner-operator",
+        Partner::University => "partner-university",
+        Partner::UniversityOrOthers => "partner-university-or-others",
+        Partner::Industry => "partner-industry",
+        Partner::IndustryAndUniversity => "partner-industry-and-university",
+        Partner::Market => "partner-market",
+        Partner::CoInvestor => "partner-co-investor",
+        Partner::PrivateInvestment => "partner-private-investment",
     };
-    tr(lang, en, zh)
+    message(lang, id, None)
 }
 
 /// One matching ratio in `lang`: "Stage 1, up to 2 (Government) : 1 (industry and university
@@ -124,33 +90,37 @@ pub(crate) fn partner_label(p: Partner, lang: Lang) -> String {
 #[must_use]
 pub fn ratio_text(r: &Ratio, lang: Lang) -> String {
     let who = partner_label(r.who, lang);
-    let (g, p) = (r.government, r.partner);
-    let body = match lang {
-        Lang::En => {
-            let bound = match r.bound {
-                Bound::Exact => "",
-                Bound::UpTo => "up to ",
-                Bound::About => "about ",
-            };
-            format!("{bound}{g} (Government) : {p} ({who})")
-        }
-        _ => {
-            let (before, after) = match r.bound {
-                Bound::Exact => ("", ""),
-                Bound::UpTo => ("", "最多"),
-                Bound::About => ("約", ""),
-            };
-            // `who` is already in the reader's script; the rest is converted here.
-            format!(
-                "{}{g} : {who}{p}",
-                lang.script(&format!("{before}政府{after}"))
-            )
-        }
+    let (government, partner) = (r.government.to_string(), r.partner.to_string());
+    let ratio = match r.bound {
+        Bound::Exact => t!(
+            lang,
+            "ratio-exact",
+            government = government.as_str(),
+            partner = partner.as_str(),
+            who = who.as_str()
+        ),
+        Bound::UpTo => t!(
+            lang,
+            "ratio-up-to",
+            government = government.as_str(),
+            partner = partner.as_str(),
+            who = who.as_str()
+        ),
+        Bound::About => t!(
+            lang,
+            "ratio-about",
+            government = government.as_str(),
+            partner = partner.as_str(),
+            who = who.as_str()
+        ),
     };
-    match (lang, &r.part_en, &r.part_zh) {
-        (Lang::En, Some(part), _) => format!("{part}, {body}"),
-        (Lang::ZhHant | Lang::ZhHans, _, Some(part)) => format!("{}，{body}", lang.script(part)),
-        _ => body,
+    let part = match lang {
+        Lang::En => r.part_en.clone(),
+        Lang::ZhHant | Lang::ZhHans => r.part_zh.as_deref().map(|p| corpus_text(lang, "", p)),
+    };
+    match part {
+        Some(part) => t!(lang, "ratio-part", part = part, ratio = ratio),
+        None => ratio,
     }
 }
 
@@ -161,28 +131,7 @@ pub fn matching_text(ratios: &[Ratio], lang: Lang) -> String {
         .iter()
         .map(|r| ratio_text(r, lang))
         .collect::<Vec<_>>()
-        .join(if lang == Lang::En { "; " } else { "；" })
-}
-
-/// A count and its English noun in agreement: `plural(1, "chat", "chats")` is "1 chat",
-/// `plural(2, …)` "2 chats", `plural(0, …)` "0 chats". English only: a Chinese count takes a
-/// measure word (1個計劃) and never a plural.
-#[must_use]
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-/// Picks the English or the Chinese wording; Chinese is written in Traditional characters and
-/// converted for Simplified readers.
-pub(crate) fn tr(lang: Lang, en: &str, zh: &str) -> String {
-    match lang {
-        Lang::En => en.to_owned(),
-        _ => lang.script(zh),
-    }
+        .join(&t!(lang, "fact-separator"))
 }
 
 /// A piece of corpus text in the reader's language: the English, or the Chinese (written in
@@ -229,8 +178,8 @@ pub(crate) fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply
                 let names: Vec<String> =
                     alternatives.iter().map(|s| display_name(s, lang)).collect();
                 Para::default()
-                    .bold(tr(lang, "You may also mean: ", "你可能也想查詢："))
-                    .text(names.join(if lang == Lang::En { "; " } else { "；" }))
+                    .bold(t!(lang, "also-mean"))
+                    .text(names.join(&t!(lang, "fact-separator")))
             });
             let mut reply = brief::brief_with(scheme, section, corpus, lang, also.as_ref());
             if !alternatives.is_empty() {
@@ -308,10 +257,7 @@ pub(crate) fn card_buttons(scheme: &Scheme, instead: &[&Scheme], lang: Lang) -> 
 /// The scheme's display name in a language, with its acronym.
 #[must_use]
 pub fn display_name(s: &Scheme, lang: Lang) -> String {
-    let name = match lang {
-        Lang::En => s.name_en.clone(),
-        _ => lang.script(&s.name_zh),
-    };
+    let name = corpus_text(lang, &s.name_en, &s.name_zh);
     match &s.acronym {
         Some(a) if !name.contains(a.as_str()) => format!("{name} ({a})"),
         _ => name,
@@ -321,10 +267,7 @@ pub fn display_name(s: &Scheme, lang: Lang) -> String {
 /// The first sentence of a scheme's summary, for one-line listings.
 #[must_use]
 pub fn tagline(s: &Scheme, lang: Lang) -> String {
-    let text = match lang {
-        Lang::En => s.en.summary.clone(),
-        _ => lang.script(&s.zh.summary),
-    };
+    let text = corpus_text(lang, &s.en.summary, &s.zh.summary);
     let end = text
         .char_indices()
         .find(|&(i, c)| c == '。' || (c == '.' && text[i + 1..].starts_with(' ')))
@@ -338,19 +281,13 @@ pub(crate) fn scheme_paras(
     lang: Lang,
     intents: &[Intent],
 ) -> Vec<Para> {
-    let text = if lang == Lang::En { &s.en } else { &s.zh };
-    let z = |t: &str| {
-        if lang == Lang::En {
-            t.to_owned()
-        } else {
-            lang.script(t)
-        }
-    };
+    // The corpus's prose in the reader's language.
+    let z = |pick: fn(&crate::corpus::Text) -> &str| corpus_text(lang, pick(&s.en), pick(&s.zh));
     let mut paras = Vec::new();
-    let other_name = if lang == Lang::En {
-        lang_name_zh(s)
-    } else {
-        s.name_en.clone()
+    // The name in the other language, as the corpus writes it.
+    let other_name = match lang {
+        Lang::En => s.name_zh.clone(),
+        Lang::ZhHant | Lang::ZhHans => s.name_en.clone(),
     };
     if s.status == Status::Closed {
         paras.push(closed_banner(s, lang));
@@ -362,19 +299,11 @@ pub(crate) fn scheme_paras(
             .italic(format!(
                 "{} · {}",
                 category_label(s.category, lang),
-                if lang == Lang::En {
-                    s.body_en.clone()
-                } else {
-                    z(&s.body_zh)
-                }
+                corpus_text(lang, &s.body_en, &s.body_zh)
             )),
     );
     if s.scope == Scope::Related {
-        paras.push(Para::default().italic(tr(
-            lang,
-            "ℹ️ Not an innovation and technology scheme: a related fund that people often ask about alongside them.",
-            "ℹ️ 這不是創新科技計劃，而是市民常一併查詢的相關基金。",
-        )));
+        paras.push(Para::default().italic(t!(lang, "card-related")));
     }
     if let Some(note) = staleness_note(s, crate::date::today_hk_date(), lang) {
         paras.push(note);
@@ -382,47 +311,41 @@ pub(crate) fn scheme_paras(
     let past = s.status == Status::Closed;
     let money = {
         let mut p = Para::default().bold(if past {
-            tr(lang, "💰 Money (past terms)", "💰 金額（過往條款）")
+            t!(lang, "brief-money-past")
         } else {
-            tr(lang, "💰 Money", "💰 金額")
+            t!(lang, "brief-money")
         });
         let facts = money_facts(&s.money, lang);
         if !facts.is_empty() && intents.contains(&Intent::Money) {
             p = p.text(format!("\n{}", facts.join("\n")));
         }
-        p.text(format!("\n{}", z(&text.money)))
+        p.text(format!("\n{}", z(|t| &t.money)))
     };
     let who = {
         let mut p = Para::default()
             .bold(if past {
-                tr(
-                    lang,
-                    "👥 Who could apply (past terms)",
-                    "👥 申請資格（過往條款）",
-                )
+                t!(lang, "brief-eligibility-past")
             } else {
-                tr(lang, "👥 Who can apply", "👥 申請資格")
+                t!(lang, "brief-eligibility")
             })
-            .text(format!("\n{}", z(&text.eligibility)));
+            .text(format!("\n{}", z(|t| &t.eligibility)));
         if !s.individuals_can_apply {
-            p = p.text("\n").italic(tr(
-                lang,
-                "Individuals cannot apply directly.",
-                "個人不能直接申請。",
-            ));
+            p = p.text("\n").italic(t!(lang, "brief-no-individuals"));
         }
         p
     };
     let apply = Para::default()
-        .bold(tr(lang, "📝 How to apply", "📝 申請方法"))
-        .text(format!("\n{}", z(&text.apply)));
-    let status = Para::default()
-        .bold(tr(lang, "📅 Status", "📅 最新狀況"))
-        .text(format!(" {}\n{}", status_label(s, lang), z(&text.status)));
-    let summary = Para::default().text(z(&text.summary));
+        .bold(t!(lang, "brief-apply"))
+        .text(format!("\n{}", z(|t| &t.apply)));
+    let status = Para::default().bold(t!(lang, "brief-status")).text(format!(
+        " {}\n{}",
+        status_label(s, lang),
+        z(|t| &t.status)
+    ));
+    let summary = Para::default().text(z(|t| &t.summary));
     let pa = Para::default()
-        .bold(tr(lang, "🏛 2024 Policy Address", "🏛 2024年施政報告"))
-        .text(format!("\n{}", z(&text.pa2024)));
+        .bold(t!(lang, "card-policy-address"))
+        .text(format!("\n{}", z(|t| &t.pa2024)));
 
     // The section the question asked about moves up.
     let lead = intents.first().copied();
@@ -450,63 +373,49 @@ pub(crate) fn scheme_paras(
         let names: Vec<String> = alternatives.iter().map(|a| display_name(a, lang)).collect();
         paras.push(
             Para::default()
-                .bold(tr(lang, "You may look at: ", "你可以參考："))
-                .text(names.join(if lang == Lang::En { "; " } else { "；" }))
-                .text(tr(
-                    lang,
-                    " (check each one's eligibility; buttons below).",
-                    "（請自行查核申請資格；按下方按鈕查看）。",
-                )),
+                .bold(t!(lang, "card-look-at"))
+                .text(names.join(&t!(lang, "fact-separator")))
+                .text(t!(lang, "card-look-at-note")),
         );
     }
 
     let mut links = Para::default()
         .text("🔗 ")
-        .link(tr(lang, "Official page", "官方網頁"), &s.url);
+        .link(t!(lang, "official-page"), &s.url);
     for (i, url) in s.more_urls.iter().enumerate() {
         links = links
             .text(" · ")
-            .link(format!("{} {}", tr(lang, "more", "更多"), i + 1), url);
+            .link(t!(lang, "card-more-link", n = i + 1), url);
     }
     paras.push(links);
-    paras.push(Para::default().italic(match lang {
-        Lang::En => format!(
-            "Facts as of {}. Check the official page before applying. {}",
-            s.as_of,
-            enquiry_line(s, lang)
-        ),
-        _ => format!(
-            "{}{}",
-            lang.script(&format!("資料截至{}。申請前請先查閱官方網頁。", s.as_of)),
-            enquiry_line(s, lang)
-        ),
-    }));
+    paras.push(Para::default().italic(format!(
+        "{}{}",
+        t!(lang, "card-as-of", date = s.as_of.as_str()),
+        enquiry_line(s, lang)
+    )));
     paras
 }
 
-pub(crate) fn lang_name_zh(s: &Scheme) -> String {
-    s.name_zh.clone()
-}
-
 pub(crate) fn status_label(s: &Scheme, lang: Lang) -> String {
-    let (en, zh) = status_words(s.status);
-    let since = s
-        .status_since
-        .as_deref()
-        .map(|d| (format!(" since {d}"), format!("（自{d}起）")))
-        .unwrap_or_default();
-    let mut label = match lang {
-        Lang::En => format!("({en}{}, as of {})", since.0, s.as_of),
-        _ => lang.script(&format!("（{zh}{}，截至{}）", since.1, s.as_of)),
+    let status = status_word_of(s.status, lang);
+    let date = s.as_of.as_str();
+    let mut label = match s.status_since.as_deref() {
+        Some(since) => t!(
+            lang,
+            "status-label-since",
+            status = status,
+            since = since,
+            date = date
+        ),
+        None => t!(lang, "status-label", status = status, date = date),
     };
     if let Some(deadline) = &s.deadline {
         // A deadline in the past is said so, whatever the status was when last checked.
         let passed = crate::date::parse(deadline).is_some_and(|d| d < crate::date::today_hk());
-        label.push_str(&match (lang, passed) {
-            (Lang::En, false) => format!(" — deadline {deadline}"),
-            (Lang::En, true) => format!(" — the deadline ({deadline}) has passed"),
-            (_, false) => format!(" — {}{deadline}", lang.script("截止日期：")),
-            (_, true) => lang.script(&format!(" — 截止日期（{deadline}）已過")),
+        label.push_str(&if passed {
+            t!(lang, "status-deadline-passed", date = deadline.as_str())
+        } else {
+            t!(lang, "status-deadline", date = deadline.as_str())
         });
     }
     label
@@ -515,39 +424,31 @@ pub(crate) fn status_label(s: &Scheme, lang: Lang) -> String {
 /// A browsing category's name.
 #[must_use]
 pub fn category_label(c: Category, lang: Lang) -> String {
-    let (en, zh) = match c {
-        Category::Talent => ("Talent", "人才"),
-        Category::Research => ("Research", "科研"),
-        Category::Startup => ("Start-ups", "初創企業"),
-        Category::Industry => ("Industry", "新型工業化"),
-        Category::Funding => ("Funding for projects", "項目資助"),
-        Category::Investment => ("Investment funds", "投資基金"),
-        Category::Infrastructure => ("Infrastructure and institutes", "基建及研發機構"),
-        Category::Education => ("Education", "教育"),
-    };
-    tr(lang, en, zh)
+    message(lang, &format!("category-{}", c.key()), None)
+}
+
+/// A status in words.
+#[must_use]
+pub(crate) fn status_word_of(status: Status, lang: Lang) -> String {
+    message(lang, &format!("status-{}", status.key()), None)
 }
 
 /// Formats whole Hong Kong dollars: "HK$10 billion", "HK$600,000" / "港幣100億元", "港幣60萬元".
 #[must_use]
 pub fn hkd(amount: u64, lang: Lang) -> String {
-    if lang.is_chinese() {
-        let s = if amount >= 100_000_000 && amount.is_multiple_of(1_000_000) {
-            format!("{}億", trim_decimal(amount as f64 / 1e8))
-        } else if amount >= 10_000 && amount.is_multiple_of(100) {
-            format!("{}萬", trim_decimal(amount as f64 / 1e4))
-        } else {
-            group_thousands(amount)
-        };
-        // Written in Traditional like every template, and converted: 港币60万元 for Simplified.
-        return lang.script(&format!("港幣{s}元"));
-    }
-    if amount >= 1_000_000_000 && amount.is_multiple_of(10_000_000) {
-        format!("HK${} billion", trim_decimal(amount as f64 / 1e9))
-    } else if amount >= 1_000_000 && amount.is_multiple_of(10_000) {
-        format!("HK${} million", trim_decimal(amount as f64 / 1e6))
+    // The units people count money in: billions and millions in English, 億 (10^8) and 萬
+    // (10^4) in Chinese; a figure is written in the larger unit when it stays short.
+    let (large, large_step, medium, medium_step) = match lang {
+        Lang::En => (1e9, 10_000_000, 1e6, 10_000),
+        Lang::ZhHant | Lang::ZhHans => (1e8, 1_000_000, 1e4, 100),
+    };
+    let as_f = amount as f64;
+    if as_f >= large && amount.is_multiple_of(large_step) {
+        t!(lang, "hkd-large", figure = trim_decimal(as_f / large))
+    } else if as_f >= medium && amount.is_multiple_of(medium_step) {
+        t!(lang, "hkd-medium", figure = trim_decimal(as_f / medium))
     } else {
-        format!("HK${}", group_thousands(amount))
+        t!(lang, "hkd-plain", figure = group_thousands(amount))
     }
 }
 
@@ -570,33 +471,33 @@ pub(crate) fn group_thousands(n: u64) -> String {
 
 /// The structured money figures as short lines.
 pub(crate) fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
-    let rows: [(Option<u64>, &str, &str); 6] = [
-        (m.total_budget, "Total budget", "總預算"),
-        (m.max_per_project, "Maximum per project", "每個項目上限"),
-        (m.min_project_cost, "Minimum project cost", "最低項目成本"),
-        (
-            m.max_per_applicant,
-            "Maximum per applicant",
-            "每名申請者上限",
-        ),
-        (m.max_per_person, "Maximum per person", "每人上限"),
-        (m.monthly_allowance, "Monthly allowance", "每月津貼"),
+    let rows: [(Option<u64>, &str); 6] = [
+        (m.total_budget, "field-total-budget"),
+        (m.max_per_project, "field-max-per-project"),
+        (m.min_project_cost, "field-min-project-cost"),
+        (m.max_per_applicant, "field-max-per-applicant"),
+        (m.max_per_person, "field-max-per-person"),
+        (m.monthly_allowance, "field-monthly-allowance"),
     ];
     let mut out: Vec<String> = rows
         .into_iter()
-        .filter_map(|(v, en, zh)| {
+        .filter_map(|(v, id)| {
             v.map(|v| {
-                let colon = if lang == Lang::En { ": " } else { "：" };
-                format!("• {}{colon}{}", tr(lang, en, zh), hkd(v, lang))
+                t!(
+                    lang,
+                    "money-fact",
+                    label = message(lang, id, None),
+                    value = hkd(v, lang)
+                )
             })
         })
         .collect();
     if !m.matching.is_empty() {
-        out.push(format!(
-            "• {}{}{}",
-            tr(lang, "Matching", "配對比例"),
-            if lang == Lang::En { ": " } else { "：" },
-            matching_text(&m.matching, lang)
+        out.push(t!(
+            lang,
+            "money-fact",
+            label = t!(lang, "field-matching-ratio"),
+            value = matching_text(&m.matching, lang)
         ));
     }
     out
@@ -605,7 +506,7 @@ pub(crate) fn money_facts(m: &Money, lang: Lang) -> Vec<String> {
 pub(crate) fn one_line(s: &Scheme, lang: Lang) -> Para {
     let mut p = Para::default().text("• ").bold(display_name(s, lang));
     if s.status == Status::Closed {
-        p = p.text(tr(lang, " (closed)", "（已停止申請）"));
+        p = p.text(t!(lang, "list-closed"));
     }
     p.text(format!(
         " — {} /scheme_{}",
@@ -616,7 +517,7 @@ pub(crate) fn one_line(s: &Scheme, lang: Lang) -> Para {
 
 pub(crate) fn url_row(s: &Scheme, lang: Lang) -> Vec<Button> {
     vec![Button::Url {
-        text: tr(lang, "🔗 Official website", "🔗 官方網站"),
+        text: t!(lang, "button-official-website"),
         url: s.url.clone(),
     }]
 }
@@ -630,11 +531,9 @@ pub fn details_button(s: &Scheme, lang: Lang) -> Button {
 
 /// The first line of a closed scheme's answer.
 pub(crate) fn closed_banner(s: &Scheme, lang: Lang) -> Para {
-    let text = match (lang, s.status_since.as_deref()) {
-        (Lang::En, Some(d)) => format!("⛔ Closed: no new applications since {d}."),
-        (Lang::En, None) => "⛔ Closed: no new applications.".to_owned(),
-        (_, Some(d)) => lang.script(&format!("⛔ 已停止接受新申請（自{d}起）。")),
-        (_, None) => lang.script("⛔ 已停止接受新申請。"),
+    let text = match s.status_since.as_deref() {
+        Some(d) => t!(lang, "closed-since", date = d),
+        None => t!(lang, "closed"),
     };
     Para::default().bold(text)
 }
@@ -644,18 +543,8 @@ pub const STALE_MONTHS: i64 = 12;
 
 /// "Last checked …, may have changed" for facts older than [`STALE_MONTHS`] on `today`.
 pub(crate) fn staleness_note(s: &Scheme, today: crate::date::Date, lang: Lang) -> Option<Para> {
-    (crate::date::months_between(s.checked, today) >= STALE_MONTHS).then(|| {
-        Para::default().italic(match lang {
-            Lang::En => format!(
-                "🕰 These facts were last checked in {}; they may have changed since. Please check the official page.",
-                s.as_of
-            ),
-            _ => lang.script(&format!(
-                "🕰 以下資料最後於{}核對，其後可能已有變動，請查閱官方網頁。",
-                s.as_of
-            )),
-        })
-    })
+    (crate::date::months_between(s.checked, today) >= STALE_MONTHS)
+        .then(|| Para::default().italic(t!(lang, "stale-note", date = s.as_of.as_str())))
 }
 
 /// A scheme's card reached by browsing: the card, its official link, and a way back to its
@@ -669,17 +558,6 @@ pub fn scheme_screen(scheme: &Scheme, corpus: &Corpus, lang: Lang) -> Reply {
         lang,
     )]);
     r
-}
-
-/// A status as words: English and Traditional Chinese.
-pub(crate) fn status_words(status: Status) -> (&'static str, &'static str) {
-    match status {
-        Status::Open => ("open for applications", "接受申請中"),
-        Status::Upcoming => ("opening soon", "即將推出"),
-        Status::Closed => ("closed to new applications", "已停止接受新申請"),
-        Status::Ongoing => ("in operation, no application round", "運作中，不設申請"),
-        Status::NotAnnounced => ("next round not announced", "下一輪未有公布"),
-    }
 }
 
 #[cfg(test)]
@@ -699,14 +577,6 @@ mod tests {
         assert_eq!(hkd(230, Lang::ZhHant), "港幣230元");
         assert_eq!(hkd(600_000, Lang::ZhHans), "港币60万元");
         assert_eq!(hkd(180_000_000, Lang::ZhHans), "港币1.8亿元");
-    }
-
-    #[test]
-    fn plurals_agree_with_their_count() {
-        assert_eq!(plural(0, "chat", "chats"), "0 chats");
-        assert_eq!(plural(1, "chat", "chats"), "1 chat");
-        assert_eq!(plural(2, "chat", "chats"), "2 chats");
-        assert_eq!(plural(1, "scheme", "schemes"), "1 scheme");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use super::action::Action;
 use super::card::{
-    category_label, corpus_text, details_button, display_name, hkd, matching_text, status_words,
-    tagline, tr,
+    category_label, corpus_text, details_button, display_name, hkd, matching_text, status_word_of,
+    tagline,
 };
 use super::i18n::{message, t};
 use super::reply::{Button, Para, Reply};
@@ -75,10 +75,7 @@ pub(crate) fn value_text(field: Field, v: Option<&Value>, corpus: &Corpus, lang:
 /// A status key from a change notice as words; keys of older corpora are kept readable.
 pub(crate) fn status_word(code: &str, lang: Lang) -> String {
     match Status::ALL.into_iter().find(|s| s.key() == code) {
-        Some(status) => {
-            let (en, zh) = status_words(status);
-            tr(lang, en, zh)
-        }
+        Some(status) => status_word_of(status, lang),
         None if code == "preparing" => t!(lang, "status-preparing"),
         None => code.to_owned(),
     }

@@ -35,7 +35,10 @@ fn messages(source: &str) -> BTreeMap<String, BTreeSet<String>> {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
                 .collect();
-            out.get_mut(id).unwrap().insert(name.clone());
+            // A `$` not starting a name is text (HK$).
+            if !name.is_empty() {
+                out.get_mut(id).unwrap().insert(name.clone());
+            }
             rest = &rest[i + 1 + name.len()..];
         }
     }
