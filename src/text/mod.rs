@@ -63,7 +63,10 @@ impl Lang {
     /// Whether replies are in Chinese.
     #[must_use]
     pub fn is_chinese(self) -> bool {
-        self != Lang::En
+        match self {
+            Lang::En => false,
+            Lang::ZhHant | Lang::ZhHans => true,
+        }
     }
 
     /// Detects the reply language from a question's script: any Han character means Chinese,
@@ -94,7 +97,7 @@ impl Lang {
     pub fn script(self, traditional: &str) -> String {
         match self {
             Lang::ZhHans => fast2s::convert(traditional),
-            _ => traditional.to_owned(),
+            Lang::En | Lang::ZhHant => traditional.to_owned(),
         }
     }
 }
