@@ -127,7 +127,7 @@ pub fn suggestions(corpus: &Corpus, hits: &[crate::search::Hit], lang: Lang) -> 
 /// about something that is not one of our schemes (public housing, the Continuing Education
 /// Fund, the weather), which the ITF cannot answer and 1823 can route to the right department.
 /// Someone whose I&T question we failed to understand is sent to /schemes, where every card
-/// names its own body's line ([`enquiry_line`]).
+/// names its own body's line ([`enquiry_line`](super::card::enquiry_line)).
 #[must_use]
 pub fn no_match(lang: Lang) -> Reply {
     let examples = [

@@ -4,6 +4,9 @@
 //! the same text as plain text (for the CLI and the API), and buttons whose actions are typed
 //! ([`action`]) and carry the language to answer in.
 //!
+//! The fixed wording comes from the message catalogues (`i18n`, `locales/*.ftl`); scheme
+//! facts come from the corpus.
+//!
 //! Pure: no IO, no teloxide. The bot turns a [`Reply`] into Bot API calls at its send boundary
 //! (formatting each button's [`CallbackData`] there, and parsing it back when pressed); the CLI
 //! prints the plain text; the HTTP API returns both.
