@@ -287,7 +287,7 @@ fn gaps(args: &GapsArgs) -> anyhow::Result<()> {
         println!("no unanswered questions in the last {} days", args.days);
     }
     for g in &groups {
-        println!("{g}");
+        println!("{}", crate::ui::gap_line(g, crate::text::Lang::En));
     }
     Ok(())
 }

@@ -465,37 +465,6 @@ pub struct GapGroup {
     pub comments: Vec<String>,
 }
 
-impl fmt::Display for GapGroup {
-    /// One line for operators (`/gaps`, `schemebot gaps`): count, wording, outcomes, schemes
-    /// offered, comments.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut what = Vec::new();
-        if self.no_answer > 0 {
-            what.push(format!("{} no answer", self.no_answer));
-        }
-        if self.suggested_only > 0 {
-            what.push(format!("{} did-you-mean", self.suggested_only));
-        }
-        if self.thumbs_down > 0 {
-            what.push(format!("{} 👎", self.thumbs_down));
-        }
-        write!(
-            f,
-            "{}× \"{}\" ({})",
-            self.count,
-            self.example,
-            what.join(", ")
-        )?;
-        if !self.schemes.is_empty() {
-            write!(f, " → offered {}", self.schemes.join(", "))?;
-        }
-        if !self.comments.is_empty() {
-            write!(f, " · wanted: {}", self.comments.join(" | "))?;
-        }
-        Ok(())
-    }
-}
-
 /// The schema version this code writes: the number of migrations.
 const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
 

@@ -7,7 +7,7 @@ use super::i18n::t;
 use super::reply::{Button, Reply, line};
 use super::subscriptions::topic_label;
 use crate::corpus::Corpus;
-use crate::store::Stats;
+use crate::store::{GapGroup, Stats};
 use crate::text::Lang;
 
 /// A one-line screen without buttons.
@@ -27,13 +27,48 @@ pub const GAPS_SHOWN: usize = 15;
 /// `/gaps` (admins): the most frequent unanswered questions of the last 90 days, grouped by
 /// normalised text, with what happened to them and the schemes offered.
 #[must_use]
-pub fn gaps(groups: &[crate::store::GapGroup], lang: Lang) -> Reply {
+pub fn gaps(groups: &[GapGroup], lang: Lang) -> Reply {
     let mut lines = vec![line().bold(t!(lang, "gaps-title"))];
     if groups.is_empty() {
         lines.push(line().text(t!(lang, "gaps-none")));
     }
-    lines.extend(groups.iter().map(|g| line().text(g.to_string())));
+    lines.extend(groups.iter().map(|g| line().text(gap_line(g, lang))));
     Reply::from_lines(&lines, Vec::new())
+}
+
+/// One group of the gaps report as a line (`/gaps`, `schemebot gaps`): count, wording,
+/// outcomes, schemes offered, comments.
+#[must_use]
+pub fn gap_line(g: &GapGroup, lang: Lang) -> String {
+    let mut outcomes = Vec::new();
+    if g.no_answer > 0 {
+        outcomes.push(t!(lang, "gaps-no-answer", count = g.no_answer));
+    }
+    if g.suggested_only > 0 {
+        outcomes.push(t!(lang, "gaps-did-you-mean", count = g.suggested_only));
+    }
+    if g.thumbs_down > 0 {
+        outcomes.push(t!(lang, "gaps-thumbs-down", count = g.thumbs_down));
+    }
+    let separator = t!(lang, "contact-separator");
+    let mut out = t!(
+        lang,
+        "gaps-line",
+        count = g.count,
+        example = g.example.as_str(),
+        outcomes = outcomes.join(&separator)
+    );
+    if !g.schemes.is_empty() {
+        out.push_str(&t!(
+            lang,
+            "gaps-offered",
+            schemes = g.schemes.join(&separator)
+        ));
+    }
+    if !g.comments.is_empty() {
+        out.push_str(&t!(lang, "gaps-wanted", comments = g.comments.join(" | ")));
+    }
+    out
 }
 
 /// `/stats` for admins.

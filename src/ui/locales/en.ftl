@@ -433,3 +433,12 @@ button-official-website = 🔗 Official website
 closed-since = ⛔ Closed: no new applications since { $date }.
 closed = ⛔ Closed: no new applications.
 stale-note = 🕰 These facts were last checked in { $date }; they may have changed since. Please check the official page.
+
+## The /gaps report (one line per group of unanswered questions)
+
+gaps-line = { $count }× "{ $example }" ({ $outcomes })
+gaps-no-answer = { $count } no answer
+gaps-did-you-mean = { $count } did-you-mean
+gaps-thumbs-down = { $count } 👎
+gaps-offered = {" "}→ offered { $schemes }
+gaps-wanted = {" "}· wanted: { $comments }

@@ -401,3 +401,12 @@ button-official-website = 🔗 官方網站
 closed-since = ⛔ 已停止接受新申請（自{ $date }起）。
 closed = ⛔ 已停止接受新申請。
 stale-note = 🕰 以下資料最後於{ $date }核對，其後可能已有變動，請查閱官方網頁。
+
+## The /gaps report (one line per group of unanswered questions)
+
+gaps-line = { $count }× 「{ $example }」（{ $outcomes }）
+gaps-no-answer = { $count } 次未能解答
+gaps-did-you-mean = { $count } 次只有建議
+gaps-thumbs-down = { $count } 👎
+gaps-offered = {" "}→ 曾提供 { $schemes }
+gaps-wanted = {" "}· 想找：{ $comments }
