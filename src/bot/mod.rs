@@ -598,8 +598,11 @@ async fn run(
         tracing::info!(%addr, "HTTP listener ready");
     }
     let api_state = Arc::clone(&state);
-    let mut app = http::router(Arc::clone(&state))
-        .merge(crate::api::router(move || api_state.engine(), &config.api));
+    let mut app = http::router(Arc::clone(&state)).merge(crate::api::router(
+        move || api_state.engine(),
+        &config.api,
+        Some(Arc::clone(&state.store)),
+    ));
 
     let mut dispatcher =
         Dispatcher::builder(bot.clone(), schema::<teloxide::adaptors::CacheMe<Bot>>())
