@@ -2,8 +2,7 @@
 //! `--listen 127.0.0.1:0` against the fake Bot API: ask and follow-up with the returned context
 //! and within a session (three scripts), the schemes list's filters,
 //! compare, bad inputs as JSON errors, the per-IP rate limit, CORS preflights, the OpenAPI
-//! document and the chat page's contract (no headless browser here: the page's HTML and
-//! script are checked as text).
+//! document and the chat page's contract as text (web.rs drives the page in a real browser).
 
 use std::net::SocketAddr;
 
