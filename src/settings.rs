@@ -941,6 +941,37 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_gives_every_file_key_with_its_default() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/config.example.toml");
+        let text = std::fs::read_to_string(example).unwrap();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut uncommented = String::new();
+        for line in text.lines() {
+            let Some((k, _)) = line.strip_prefix("# ").and_then(|l| l.split_once(" = ")) else {
+                continue;
+            };
+            if KEYS.iter().any(|key| key.name == k) && !seen.contains(&k) {
+                seen.push(k);
+                uncommented.push_str(&line[2..]);
+                uncommented.push('\n');
+            }
+        }
+        for key in KEYS.iter().filter(|k| k.file) {
+            assert!(seen.contains(&key.name), "the example lacks {}", key.name);
+        }
+        let (_dir, path) = file(&uncommented);
+        let from_example = resolve_from(&flags(Some(&path), serde_json::json!({})), &[]).unwrap();
+        let values = |s: &Settings| -> Vec<String> {
+            s.describe()
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split("  # ").next().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(values(&from_example), values(&Settings::default()));
+    }
+
+    #[test]
     fn describe_shows_every_key_and_hides_the_secrets() {
         let vars = [
             ("TELOXIDE_TOKEN", "123:very-secret"),

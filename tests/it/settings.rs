@@ -240,3 +240,22 @@ fn ask_and_index_read_the_corpus_and_index_from_the_file() {
     let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["results"][0]["id"], "tvp", "{v}");
 }
+
+#[test]
+fn the_readme_table_names_every_key_its_variable_and_its_flag() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for key in schemebot::settings::KEYS {
+        let name = if key.file {
+            format!("`{}`", key.name)
+        } else {
+            "(not a file key)".to_owned()
+        };
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} | `{}`", key.env)))
+            .unwrap_or_else(|| panic!("README's configuration table has no row for {}", key.name));
+        let flag = format!("`--{}", key.name.replace('_', "-"));
+        assert_eq!(row.contains(&flag), key.flag, "{row}");
+    }
+}
