@@ -165,143 +165,31 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the token from `TELOXIDE_TOKEN` and the Bot API base URL from `TELOXIDE_API_URL`
-    /// (optional; for a local Bot API server or a fake one in tests).
-    pub fn from_env(data_dir: PathBuf, flood: FloodLimit) -> anyhow::Result<Config> {
-        let admins = match std::env::var("SCHEMEBOT_ADMINS") {
-            Ok(list) => parse_admins(&list)?,
-            Err(_) => Vec::new(),
+    /// The bot's settings from the resolved [`Settings`](crate::settings::Settings); fails
+    /// only when there is no token (`serve` needs one; the other commands do not).
+    pub fn from_settings(settings: &crate::settings::Settings) -> anyhow::Result<Config> {
+        let Some(token) = &settings.token else {
+            anyhow::bail!("TELOXIDE_TOKEN is not set: put the bot token from @BotFather in it")
         };
-        let token = match std::env::var("TELOXIDE_TOKEN") {
-            Ok(t) if !t.trim().is_empty() => t.trim().to_owned(),
-            Ok(_) | Err(std::env::VarError::NotPresent) => {
-                anyhow::bail!("TELOXIDE_TOKEN is not set: put the bot token from @BotFather in it")
-            }
-            Err(std::env::VarError::NotUnicode(_)) => {
-                anyhow::bail!("TELOXIDE_TOKEN is not valid UTF-8")
-            }
-        };
-        let well_formed = token.split_once(':').is_some_and(|(id, secret)| {
-            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !secret.is_empty()
-        }) && !token.chars().any(|c| c.is_whitespace() || c == '/');
-        if !well_formed {
-            anyhow::bail!(
-                "TELOXIDE_TOKEN does not look like a bot token (expected <bot id>:<secret>)"
-            );
-        }
-        let api_url = match std::env::var("TELOXIDE_API_URL") {
-            Ok(raw) if !raw.trim().is_empty() => Some(parse_api_url(raw.trim())?),
-            _ => None,
-        };
-        let mut config = Config {
-            token: Token(token),
-            api_url,
-            data_dir,
-            flood,
-            admins,
-            rates: Rates::default(),
-            remind_days: 7,
-            listen: None,
-            webhook_url: None,
-            webhook_secret: None,
-            http: http_limits_from_env()?,
-            intake_queue: intake_queue_from_env()?,
-            api: crate::api::Settings::default(),
-        };
-        config.set_webhook_secret(std::env::var("SCHEMEBOT_WEBHOOK_SECRET").ok())?;
-        Ok(config)
-    }
-
-    /// Whether a webhook secret was given (else one is generated at start-up).
-    #[must_use]
-    pub fn has_webhook_secret(&self) -> bool {
-        self.webhook_secret.is_some()
-    }
-
-    /// Sets the webhook secret (`None` or empty: generate one at start-up). Telegram accepts
-    /// 1 to 256 characters of `A-Z a-z 0-9 _ -`.
-    pub fn set_webhook_secret(&mut self, secret: Option<String>) -> anyhow::Result<()> {
-        let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-            return Ok(());
-        };
-        anyhow::ensure!(
-            secret.len() <= 256
-                && secret
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
-            "the webhook secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -"
-        );
-        self.webhook_secret = Some(Token(secret));
-        Ok(())
-    }
-}
-
-/// The HTTP listener's limits from `SCHEMEBOT_HTTP_MAX_CONNECTIONS` and
-/// `SCHEMEBOT_HTTP_IDLE_SECS` (defaults when unset).
-fn http_limits_from_env() -> anyhow::Result<http::Limits> {
-    let mut limits = http::Limits::default();
-    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_MAX_CONNECTIONS") {
-        limits.max_connections = raw
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100_000).contains(n))
-            .with_context(|| {
-                format!("SCHEMEBOT_HTTP_MAX_CONNECTIONS: {raw:?} is not a number from 1 to 100000")
-            })?;
-    }
-    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_IDLE_SECS") {
-        let secs = raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=3600).contains(n))
-            .with_context(|| {
-                format!(
-                    "SCHEMEBOT_HTTP_IDLE_SECS: {raw:?} is not a number of seconds from 1 to 3600"
-                )
-            })?;
-        limits.idle = Duration::from_secs(secs);
-    }
-    Ok(limits)
-}
-
-/// The intake queue's bound from `SCHEMEBOT_INTAKE_QUEUE` ([`DEFAULT_INTAKE_QUEUE`] when unset).
-fn intake_queue_from_env() -> anyhow::Result<usize> {
-    match std::env::var("SCHEMEBOT_INTAKE_QUEUE") {
-        Ok(raw) => raw
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100_000).contains(n))
-            .with_context(|| {
-                format!("SCHEMEBOT_INTAKE_QUEUE: {raw:?} is not a number from 1 to 100000")
-            }),
-        Err(_) => Ok(intake::DEFAULT_QUEUE),
-    }
-}
-
-/// Parses `SCHEMEBOT_ADMINS`: Telegram user ids separated by commas (spaces allowed).
-fn parse_admins(list: &str) -> anyhow::Result<Vec<u64>> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<u64>()
-                .with_context(|| format!("SCHEMEBOT_ADMINS: {s:?} is not a Telegram user id"))
+        Ok(Config {
+            token: Token(token.expose().to_owned()),
+            api_url: settings.api_url.clone(),
+            data_dir: settings.data_dir.clone(),
+            flood: settings.flood_limit,
+            admins: settings.admins.clone(),
+            rates: settings.rates(),
+            remind_days: i64::from(settings.remind_days),
+            listen: settings.listen,
+            webhook_url: settings.webhook_url.clone(),
+            webhook_secret: settings
+                .webhook_secret
+                .as_ref()
+                .map(|s| Token(s.expose().to_owned())),
+            http: settings.http_limits(),
+            api: settings.api(),
+            intake_queue: settings.intake_queue,
         })
-        .collect()
-}
-
-fn parse_api_url(raw: &str) -> anyhow::Result<url::Url> {
-    // A trailing slash would produce `//bot<token>/...` (teloxide appends path segments).
-    let url = url::Url::parse(raw.trim_end_matches('/'))
-        .with_context(|| format!("TELOXIDE_API_URL {raw:?} is not a URL"))?;
-    anyhow::ensure!(
-        matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base(),
-        "TELOXIDE_API_URL {raw:?} must be an http(s) URL"
-    );
-    Ok(url)
+    }
 }
 
 /// What every handler shares.

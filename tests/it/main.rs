@@ -32,6 +32,8 @@ mod subscriptions;
 mod faults;
 // Webhook mode, health and metrics, configuration, logs, start-up failures.
 mod production;
+// Settings through the binary: precedence and sources, errors naming key and source, secrets.
+mod settings;
 // The HTTP API (/api/v1/ask, /api/v1/schemes, OpenAPI, CORS, rate limit) and the web chat page.
 mod api;
 // The web chat page in headless Chromium (WebDriver): English and Cantonese, a follow-up, a button.
