@@ -5,8 +5,9 @@
 //! store change, a reload) and send nothing. [`perform`] acts: it runs the effects in order,
 //! replies and edits through the one send path (`send::Telegram`), button and inline answers
 //! through teloxide's `Bot`, and store changes on the blocking pool (`State::write`: the file
-//! checked first, a failure logged and reported by `/healthz`). So a decision is tested in
-//! process, against an in-memory store, and the IO is written once.
+//! checked first, a failure logged and reported by `/healthz`; saving a conversation's turn and
+//! recording a membership change are best effort, logged only, as they always were). So a
+//! decision is tested in process, against an in-memory store, and the IO is written once.
 //!
 //! A store change says what follows when it fails or what follows from its result ([`Then`]):
 //! "subscribed" is only said once the subscription is saved, and a failed write is told to the
