@@ -1,7 +1,8 @@
 //! The Telegram bot (`schemebot serve`): the only part of the crate that knows teloxide.
 //!
 //! Data flow: long polling → [`schema`] (a thin dptree tree) → `handlers` (extract the text, the
-//! chat and the language, call [`crate::answer::answer`] or build a bot screen from `texts`) →
+//! chat and the language, call [`crate::answer::answer`] or build a bot screen from `texts`, and
+//! return what should happen as `effects::Effect`s) → `effects::perform` (the one executor) →
 //! [`crate::render::Reply`] → `send::Telegram` (the one send path, shared with the delivery
 //! worker: Telegram HTML, keyboard on the last part, a refused part re-sent as plain text,
 //! failures classified by status and error code) through `limiter` (one GCRA limiter for
@@ -13,7 +14,8 @@
 //! - `delivery`: the worker that drains the outbox (notices, reminders, broadcasts) at
 //!   Telegram's pace, honouring "retry after" and dropping chats that blocked the bot.
 //! - `texts`: bot-only wording and screens (pure).
-//! - `handlers`: the endpoints.
+//! - `handlers`: the endpoints and their decisions (update + reads → effects; never sends).
+//! - `effects`: what an update makes happen, as values, and the executor that performs them.
 //! - `send`: the one send path (replies, edits, notices) and its error classification.
 //! - `limiter`: the shared rate limiter and the send log it restarts from.
 //! - `listener`: logs and counts the updates teloxide cannot parse.
@@ -23,8 +25,9 @@
 //! Invariants: every callback query is answered; a failing send is logged and never stops the
 //! bot; the token is only held by the `Bot` value and never logged (teloxide redacts it from its
 //! own network errors, and this crate does not bridge the `log` crate, so reqwest's URL logs go
-//! nowhere, and `send` strips the URL from its errors); handlers are generic over [`Api`] for
-//! the calls that still go through teloxide (callback and inline answers, the command menu).
+//! nowhere, and `send` strips the URL from its errors); handlers never send or write: the
+//! executor does; it is generic over [`Api`] for the calls that still go through teloxide
+//! (callback and inline answers; the command menu too).
 //!
 //! Ignored on purpose: edited messages (answering an edit would send a second answer to a
 //! question already answered; people re-send instead), channel posts, service messages, and
@@ -34,6 +37,7 @@ mod callback;
 mod commands;
 mod conversation;
 mod delivery;
+mod effects;
 mod flood;
 mod handlers;
 mod http;
@@ -66,7 +70,6 @@ use crate::date;
 use crate::notify::{self, Rates};
 use crate::search::Engine;
 use crate::store::Store;
-use crate::text::Lang;
 use flood::FloodGuard;
 
 /// The whole of a graceful stop: from SIGTERM, in-flight updates, deleting the webhook, the
@@ -234,14 +237,6 @@ impl State {
         )
     }
 
-    /// The chat's /lang choice; a store failure is logged and treated as no choice.
-    pub(crate) fn lang_pref(&self, chat: ChatId) -> Option<Lang> {
-        self.store.lang(chat.0).unwrap_or_else(|e| {
-            tracing::error!(chat_id = chat.0, error = %e, "reading the language choice failed");
-            None
-        })
-    }
-
     /// Runs a store call on the blocking pool, so a slow or locked database never holds up a
     /// runtime thread (and with it other chats).
     pub(crate) async fn db<T: Send + 'static>(
@@ -343,10 +338,6 @@ impl State {
                 .clone()
         })
     }
-
-    pub(crate) fn is_admin(&self, user: Option<u64>) -> bool {
-        user.is_some_and(|u| self.admins.contains(&u))
-    }
 }
 
 /// The dispatching tree. Adding an update kind (e.g. `my_chat_member` for subscriptions) is one
@@ -355,10 +346,10 @@ pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
     // Repeats were dropped at admission; the update's ticket goes to the endpoints, which
     // keep it until the work is done.
     dptree::map(|update: Update, state: Arc<State>| state.intake.take(update.id.0))
-        .branch(Update::filter_message().endpoint(handlers::on_message))
+        .branch(Update::filter_message().endpoint(handlers::on_message::<R>))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
-        .branch(Update::filter_my_chat_member().endpoint(handlers::on_membership))
+        .branch(Update::filter_my_chat_member().endpoint(handlers::on_membership::<R>))
 }
 
 /// Runs the bot until SIGTERM or Ctrl-C. `corpus_dir` and `index_dir` are re-read on SIGHUP
