@@ -1932,6 +1932,7 @@ mod tests {
                 "outbox",
                 "published",
                 "sends",
+                "sessions",
                 "subscriptions",
             ];
             assert_eq!(tables, expected.map(|name| (name.to_owned(), true)));
