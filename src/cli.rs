@@ -63,6 +63,10 @@ pub enum Command {
     /// --webhook-url. The token comes from TELOXIDE_TOKEN, the Bot API URL from TELOXIDE_API_URL
     /// when set. SIGHUP reloads the corpus.
     Serve(ServeFlags),
+    /// Serves only the HTTP API and the web chat page on --listen (no Telegram, no token):
+    /// `POST /api/v1/ask`, `GET /api/v1/schemes`, the page at `/`, `/healthz`, `/metrics`.
+    /// Sessions and the gaps log go to the data folder's database. Stops on SIGTERM or Ctrl-C.
+    Api(ServeFlags),
     /// Prints the settings `serve` would use (flags > environment > config file > defaults) as
     /// TOML, each with where it came from, secrets as "(set)" or "(unset)", and exits.
     Config(ServeFlags),
@@ -250,7 +254,7 @@ impl Cli {
         flags.config.clone_from(&self.global.config);
         flags.add(&self.global)?;
         match &self.command {
-            Command::Serve(f) | Command::Config(f) => flags.add(f)?,
+            Command::Serve(f) | Command::Config(f) | Command::Api(f) => flags.add(f)?,
             Command::Publish(f) => flags.add(f)?,
             Command::Gaps(args) => flags.add(&args.data_dir)?,
             Command::Index | Command::Ask(_) | Command::Check(_) | Command::FitDecision(_) => {}
@@ -276,6 +280,10 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .map_err(|e| crate::exit::tag(crate::exit::CONFIG, e))?;
             let engine = open_engine(corpus, index)?;
             crate::bot::serve(engine, config, settings.corpus, settings.index)
+        }
+        Command::Api(_) => {
+            let engine = open_engine(corpus, index)?;
+            crate::bot::serve_api(engine, &settings)
         }
         Command::Config(_) => {
             print!("{}", settings.describe());

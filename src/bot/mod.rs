@@ -375,6 +375,64 @@ pub fn serve(
 /// The database file in the data folder.
 pub const DATABASE: &str = "schemebot.db";
 
+/// Serves the HTTP API and the web chat page alone (`schemebot api`): no Telegram, no token.
+/// The listener is `--listen` (required), with the same connection limits, CORS, rate limit
+/// and timeout as under `serve`; `GET /healthz` says whether the database is writable and an
+/// index is loaded, `GET /metrics` gives the process's counters. API sessions and the gaps log
+/// live in the data folder's database, shared with a `serve` using the same folder. Runs until
+/// SIGTERM or Ctrl-C.
+///
+/// # Errors
+/// No `--listen` (configuration, exit 78), a database that cannot be opened or created, or a
+/// port in use.
+pub fn serve_api(engine: Engine, settings: &crate::settings::Settings) -> anyhow::Result<()> {
+    let Some(addr) = settings.listen else {
+        return Err(crate::exit::tag(
+            crate::exit::CONFIG,
+            anyhow::anyhow!("`schemebot api` needs an address to listen on: --listen ADDR:PORT"),
+        ));
+    };
+    let store = Arc::new(
+        Store::open(&settings.data_dir.join(DATABASE))
+            .context("opening the database for API sessions (check --data-dir)")?,
+    );
+    let engine = Arc::new(engine);
+    let api = settings.api();
+    let limits = settings.http_limits();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(async move {
+        let mut stop = StopSignal::listen()?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr} (--listen)"))?;
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "HTTP listener ready (API only, no Telegram)");
+        }
+        let app = http::api_only_router(
+            Arc::clone(&engine),
+            Arc::clone(&store),
+            settings.data_dir.clone(),
+        )
+        .merge(crate::api::router(
+            move || Arc::clone(&engine),
+            &api,
+            Some(store),
+        ));
+        axum::serve(
+            http::Guarded::new(listener, limits),
+            app.into_make_service_with_connect_info::<crate::api::ClientAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.recv().await })
+        .await
+        .context("serving HTTP")
+    });
+    runtime.shutdown_timeout(RUNTIME_STOP);
+    result
+}
+
 async fn run(
     engine: Engine,
     config: Config,

@@ -354,6 +354,46 @@ async fn the_schemes_list_filters_by_category_status_and_applicant() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemebot_api_serves_without_a_token_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let api = BotProcess::spawn(api_command(data.path(), &[]));
+    let addr = listening(&api).await;
+    let a = ask(addr, &json!({"question": "科技券點樣申請？"})).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = a.json();
+    assert_eq!(ids(&a)[0], "tvp", "{a}");
+    let session = a["session"].as_str().unwrap().to_owned();
+    let f = ask(addr, &json!({"question": "幾多錢？", "session": session}))
+        .await
+        .json();
+    assert_eq!(ids(&f), ["tvp"], "{f}");
+    let health = call(addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!(health.status, 200, "{}", health.body);
+    assert_eq!(health.json()["status"], "ok");
+    let metrics = call(addr, "GET", "/metrics", &[], b"").await;
+    assert_eq!(metrics.status, 200);
+    let page = call(addr, "GET", "/", &[], b"").await;
+    assert_eq!(page.status, 200);
+    let (status, log) = api.terminate().await;
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("TELOXIDE"), "no token was asked for: {log}");
+
+    // Without --listen there is nothing to serve: a configuration error (78).
+    let out = std::process::Command::new(BIN)
+        .args(["--corpus"])
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(index_dir())
+        .args(["api", "--data-dir"])
+        .arg(data.path())
+        .env_remove("SCHEMEBOT_LISTEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
+}
+
 /// What is wrong, the request's headers and body, and the status expected.
 type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16);
 

@@ -1,5 +1,5 @@
 //! The web chat page in a real headless browser: Debian's Chromium driven through
-//! chromedriver (WebDriver, with the fantoccini client), against the real binary serving the
+//! chromedriver (WebDriver, with the fantoccini client), against `schemebot api` serving the
 //! page and the API. A question typed in English and one in Cantonese are answered, a
 //! follow-up keeps the session's scheme, and a section button asks its question.
 //!
@@ -16,8 +16,6 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::production::listening;
-use crate::support::engine::corpus_dir;
-use crate::support::fake_api::FakeApi;
 use crate::support::harness::*;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -135,16 +133,9 @@ async fn the_chat_page_answers_english_and_cantonese_in_a_headless_browser() {
     let Some((_driver, client)) = browser(profile.path()).await else {
         return;
     };
-    let fake = FakeApi::start().await;
+    // `schemebot api`: the page and the API alone, with no Telegram token.
     let data = tempfile::tempdir().unwrap();
-    index_dir();
-    let bot = BotProcess::spawn(serve_with(
-        &corpus_dir(),
-        index_dir(),
-        data.path(),
-        Some(fake.url()),
-        &["--listen", "127.0.0.1:0"],
-    ));
+    let bot = BotProcess::spawn(api_command(data.path(), &[]));
     let addr: SocketAddr = listening(&bot).await;
     client.goto(&format!("http://{addr}/")).await.unwrap();
 
