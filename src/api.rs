@@ -2,8 +2,11 @@
 //! `GET /api/v1/openapi.json`) and the web chat page (`GET /`), served on the `--listen`
 //! listener next to `/healthz` and `/metrics`.
 //!
-//! The API is stateless: a conversation lives in the client, which sends back the `context`
-//! each answer returns ([`Context::after`]). Every answer goes through the one [`answer_in`] and
+//! A conversation is a `session`: the first answer issues a random id, and the store keeps
+//! what that session asked last ([`Context::after`]) for 30 minutes, as it does for a chat, so
+//! "how much?" follows on whichever process answers. A question may instead carry the
+//! `context` to follow (a button's question does). Unanswered and "did you mean…?" questions
+//! go to the gaps log, without the session. Every answer goes through the one [`answer_in`] and
 //! [`render`], as in the bot and `schemebot ask`; its JSON is the `ask --json` record
 //! ([`record`]) plus the Telegram-HTML parts and the buttons.
 //!
@@ -35,9 +38,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::answer::{Answer, Context, DEFAULT_LIMIT, Remember, answer_in};
+use crate::answer::{Answer, CONTEXT_TTL_SECONDS, Context, DEFAULT_LIMIT, Remember, answer_in};
 use crate::corpus::Corpus;
 use crate::search::{Engine, Found};
+use crate::store::{GapOutcome, NewGap, SessionTurn, Store};
 use crate::text::Lang;
 use crate::ui::{
     Action, Button, CallbackData, MatchStep, Section, display_name, render, scheme_reply,
@@ -255,7 +259,12 @@ pub struct AskRequest {
     /// The reply language: `en`, `zh-hant` or `zh-hans` (default: the question's script).
     #[serde(default)]
     pub lang: Option<String>,
-    /// The `context` of the previous answer, for follow-ups ("how much?").
+    /// The conversation this question belongs to: the `session` an earlier answer returned
+    /// (8 to 64 characters of `A-Z a-z 0-9 _ -`). Follow-ups ("how much?") are about what
+    /// the session asked last, for 30 minutes. Without one, a new session is started.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// What this question follows, overriding the session's (a button's `ask.context`).
     #[serde(default)]
     pub context: Option<Context>,
 }
@@ -270,8 +279,11 @@ pub struct AskResponse {
     pub html: Vec<String>,
     /// The reply's buttons, in rows.
     pub buttons: Vec<Vec<ApiButton>>,
-    /// What to send back as `context` with the next question (`null`: nothing to remember).
+    /// What the conversation remembers now (`null`: nothing in particular).
     pub context: Option<Context>,
+    /// The session to send with the next question; `null` when the server keeps no sessions
+    /// (then send `context` back instead).
+    pub session: Option<String>,
 }
 
 /// A button under a reply: a link (`url`), or an action (`data`: the bot's callback data);
@@ -378,6 +390,8 @@ pub fn openapi_json() -> String {
 /// What the routes share: the current engine (it changes on reload) and the rate limiter.
 struct Api {
     engine: Box<dyn Fn() -> Arc<Engine> + Send + Sync>,
+    /// Where sessions and the gaps log live (`None`: stateless, the client sends `context`).
+    store: Option<Arc<Store>>,
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     requests: AtomicU64,
 }
@@ -387,10 +401,12 @@ struct Api {
 pub fn router(
     engine: impl Fn() -> Arc<Engine> + Send + Sync + 'static,
     settings: &Settings,
+    store: Option<Arc<Store>>,
 ) -> Router {
     let per_minute = NonZeroU32::new(settings.per_minute).unwrap_or(NonZeroU32::MIN);
     let api = Arc::new(Api {
         engine: Box::new(engine),
+        store,
         limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         requests: AtomicU64::new(0),
     });
@@ -564,8 +580,42 @@ async fn ask(
             }
         },
     };
+    let session = match request.session {
+        Some(id) if !valid_session(&id) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the session must be 8 to 64 characters of A-Z, a-z, 0-9, _ and -",
+            );
+        }
+        Some(id) => Some(id),
+        None => api
+            .store
+            .is_some()
+            .then(|| uuid::Uuid::new_v4().simple().to_string()),
+    };
+    let now = now_ms();
+    let ttl = CONTEXT_TTL_SECONDS * 1000;
+    let before = match (request.context, &api.store, &session) {
+        (Some(c), _, _) => Some(c),
+        (None, Some(store), Some(id)) => {
+            let (store, id) = (Arc::clone(store), id.clone());
+            match tokio::task::spawn_blocking(move || store.session(&id, now, ttl)).await {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => {
+                    // A lost context costs a follow-up its scheme, not the answer.
+                    tracing::warn!(error = %e, "reading an API session failed");
+                    None
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "reading an API session failed");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let engine = (api.engine)();
-    let before = request.context;
+    let question = request.question.clone();
     let Some(answer) = answer_on_pool(
         &engine,
         request.question,
@@ -584,6 +634,39 @@ async fn ask(
         Remember::Keep => before,
         Remember::Forget => None,
     };
+    if let (Some(store), Some(id)) = (&api.store, &session) {
+        let gap = match &answer.found {
+            Found::Nothing => Some((GapOutcome::None, Vec::new())),
+            Found::Suggestions(hits) => Some((
+                GapOutcome::Suggest,
+                hits.iter()
+                    .map(|h| corpus.schemes[h.scheme].id.clone())
+                    .collect(),
+            )),
+            _ => None,
+        };
+        let (store, id, remembered) = (Arc::clone(store), id.clone(), context.clone());
+        let saved = tokio::task::spawn_blocking(move || {
+            let normalised = crate::text::name_key(&question);
+            store.save_session_turn(&SessionTurn {
+                session: &id,
+                question: &question,
+                context: remembered.as_ref(),
+                gap: gap.map(|(outcome, schemes)| NewGap {
+                    question: &question,
+                    normalised: &normalised,
+                    outcome,
+                    schemes,
+                }),
+                now_ms: now,
+                ttl_ms: ttl,
+            })
+        })
+        .await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::warn!("saving an API session failed; its next follow-up starts afresh");
+        }
+    }
     let buttons = reply
         .buttons
         .iter()
@@ -598,8 +681,24 @@ async fn ask(
         html: reply.html,
         buttons,
         context,
+        session,
     })
     .into_response()
+}
+
+/// Whether `id` may name a session: 8 to 64 characters of `A-Z a-z 0-9 _ -`.
+fn valid_session(id: &str) -> bool {
+    (8..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A rendered button for the API, with the question that does what it does.
@@ -670,15 +769,88 @@ fn button_question(action: &Action, corpus: &Corpus, lang: Lang) -> Option<Follo
     }
 }
 
-/// Every scheme: id, names, category and status.
+/// The schemes, optionally filtered: `category` (a category key), `open` (`true`: taking
+/// applications now; `false`: not), `applicant` (an applicant key of the vocabulary, e.g.
+/// `sme`, `individual`: schemes that kind of applicant can apply to).
 #[utoipa::path(
     get,
     path = "/api/v1/schemes",
-    responses((status = 200, description = "Every scheme, in the corpus's order", body = [SchemeSummary]))
+    params(
+        ("category" = Option<String>, Query, description = "talent, research, startup, … (the corpus's category keys)"),
+        ("open" = Option<bool>, Query, description = "true: only schemes taking applications now; false: only the others"),
+        ("applicant" = Option<String>, Query, description = "an applicant key: individual, student, sme, start-up, university, …")
+    ),
+    responses(
+        (status = 200, description = "The schemes that pass every filter given, in the corpus's order", body = [SchemeSummary]),
+        (status = 400, description = "An unknown filter or value", body = ApiError)
+    )
 )]
-async fn schemes(Extract(api): Extract<Arc<Api>>) -> Response {
+async fn schemes(Extract(api): Extract<Arc<Api>>, uri: Uri) -> Response {
+    use crate::corpus::{Category, Status};
+    let mut category = None;
+    let mut open = None;
+    let mut applicant = None;
+    for (key, value) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        match &*key {
+            "category" => match Category::from_key(&value) {
+                Some(c) => category = Some(c),
+                None => {
+                    let known: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        format!(
+                            "unknown category {value:?}: use one of {}",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            },
+            "open" => match &*value {
+                "true" => open = Some(true),
+                "false" => open = Some(false),
+                _ => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        format!("open must be true or false, not {value:?}"),
+                    );
+                }
+            },
+            "applicant" => {
+                let known = crate::text::vocabulary::applicant_keys();
+                if !known.contains(&&*value) {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        format!(
+                            "unknown applicant {value:?}: use one of {}",
+                            known.join(", ")
+                        ),
+                    );
+                }
+                applicant = Some(value.into_owned());
+            }
+            other => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown filter {other:?}: use category, open or applicant"),
+                );
+            }
+        }
+    }
     let engine = (api.engine)();
-    let list: Vec<SchemeSummary> = engine.corpus().schemes.iter().map(summary).collect();
+    let list: Vec<SchemeSummary> = engine
+        .corpus()
+        .schemes
+        .iter()
+        .filter(|s| category.is_none_or(|c| s.category == c))
+        .filter(|s| open.is_none_or(|o| (s.status == Status::Open) == o))
+        .filter(|s| {
+            applicant.as_deref().is_none_or(|a| {
+                s.applicants.iter().any(|x| x == a)
+                    || (a == "individual" && s.individuals_can_apply)
+            })
+        })
+        .map(summary)
+        .collect();
     Json(list).into_response()
 }
 

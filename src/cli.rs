@@ -8,61 +8,49 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use serde::Serialize;
 
 use crate::answer::{DEFAULT_LIMIT, Remember, answer_in};
 use crate::corpus::Corpus;
 use crate::search::{Engine, Provenance, build};
+use crate::settings::{Flags, Settings};
 use crate::text::Lang;
 use crate::ui::{render, render_full};
 
 /// Answers questions about Hong Kong innovation & technology schemes, on the command line or as
 /// a Telegram bot.
+///
+/// Settings come from defaults < a TOML file (--config) < environment variables < these flags;
+/// `schemebot config` prints them with where each came from.
 #[derive(Debug, Parser)]
 #[command(name = "schemebot", version)]
 pub struct Cli {
-    /// The folder of scheme files.
-    #[arg(
-        long,
-        global = true,
-        env = "SCHEMEBOT_CORPUS",
-        default_value = "corpus"
-    )]
-    pub corpus: PathBuf,
-    /// The folder holding the search index (derived from the corpus; rebuilt when stale).
-    #[arg(long, global = true, env = "SCHEMEBOT_INDEX", default_value = "index")]
-    pub index: PathBuf,
-    /// A TOML configuration file whose keys mirror these flags (flags and environment variables
-    /// win over it); see deploy/config.example.toml.
-    #[arg(long, global = true, env = "SCHEMEBOT_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Log format on standard error: text (for people) or json (for log collectors).
-    #[arg(
-        long,
-        global = true,
-        env = "SCHEMEBOT_LOG_FORMAT",
-        default_value = "text"
-    )]
-    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub global: GlobalFlags,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// How logs are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-impl std::str::FromStr for LogFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<LogFormat, String> {
-        match s {
-            "text" => Ok(LogFormat::Text),
-            "json" => Ok(LogFormat::Json),
-            other => Err(format!("unknown log format {other:?}: use text or json")),
-        }
-    }
+/// The setting flags every subcommand takes. Like every setting flag, each is `None` unless
+/// given: defaults and environment variables are [`crate::settings`]'s business.
+#[derive(Debug, clap::Args, Serialize)]
+pub struct GlobalFlags {
+    /// The folder of scheme files [env: SCHEMEBOT_CORPUS] [default: corpus].
+    #[arg(long, global = true)]
+    pub corpus: Option<PathBuf>,
+    /// The folder holding the search index (derived from the corpus; rebuilt when stale)
+    /// [env: SCHEMEBOT_INDEX] [default: index].
+    #[arg(long, global = true)]
+    pub index: Option<PathBuf>,
+    /// A TOML configuration file whose keys mirror these flags (environment variables and flags
+    /// win over it); see deploy/config.example.toml [env: SCHEMEBOT_CONFIG].
+    #[arg(long, global = true)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Log format on standard error: text (for people) or json (for log collectors)
+    /// [env: SCHEMEBOT_LOG_FORMAT] [default: text].
+    #[arg(long, global = true, value_name = "text|json")]
+    pub log_format: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,14 +62,18 @@ pub enum Command {
     /// Runs the Telegram bot until SIGTERM or Ctrl-C: long polling, or a webhook with
     /// --webhook-url. The token comes from TELOXIDE_TOKEN, the Bot API URL from TELOXIDE_API_URL
     /// when set. SIGHUP reloads the corpus.
-    Serve(ServeArgs),
-    /// Prints the settings `serve` would use (flags > environment > config file > defaults),
-    /// without secrets, and exits.
-    Config(ServeArgs),
+    Serve(ServeFlags),
+    /// Serves only the HTTP API and the web chat page on --listen (no Telegram, no token):
+    /// `POST /api/v1/ask`, `GET /api/v1/schemes`, the page at `/`, `/healthz`, `/metrics`.
+    /// Sessions and the gaps log go to the data folder's database. Stops on SIGTERM or Ctrl-C.
+    Api(ServeFlags),
+    /// Prints the settings `serve` would use (flags > environment > config file > defaults) as
+    /// TOML, each with where it came from, secrets as "(set)" or "(unset)", and exits.
+    Config(ServeFlags),
     /// Compares the corpus with what subscribers were last told and queues notices of the
     /// changes (and due deadline reminders) in the bot's database; the next `serve` sends them.
     /// A running `serve` does the same on SIGHUP or an admin's /reload.
-    Publish(PublishArgs),
+    Publish(PublishFlags),
     /// Lints the corpus: prints every error and warning (stale facts, "open" schemes with a past
     /// deadline, an opening date after the deadline, impossible dates, an alias shared by two
     /// schemes, an alternative that does not exist, malformed URLs) and exits non-zero when there
@@ -98,9 +90,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct GapsArgs {
-    /// The bot's data folder (where its database is).
-    #[arg(long, env = "SCHEMEBOT_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub data_dir: DataDirFlag,
     /// Only questions of the last this many days (the log keeps 90).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=90))]
     pub days: u16,
@@ -135,72 +126,89 @@ pub struct CheckArgs {
     pub today: Option<crate::date::Date>,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// The folder for the bot's own data (its database: subscriptions, preferences, outbox).
-    #[arg(long, env = "SCHEMEBOT_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// The per-chat flood limit: at most MAX messages in SECONDS (more get one "slow down"
-    /// reply, then are dropped until the chat calms down).
-    #[arg(
-        long,
-        env = "SCHEMEBOT_FLOOD_LIMIT",
-        value_name = "MAX/SECONDS",
-        default_value = "8/10s"
-    )]
-    pub flood_limit: crate::bot::FloodLimit,
-    /// Notices, reminders and broadcasts sent per second at most, over all chats.
-    #[arg(long, env = "SCHEMEBOT_NOTIFY_RATE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub notify_rate: u32,
-    /// The least time between two notices to one chat, in milliseconds.
-    #[arg(
-        long,
-        env = "SCHEMEBOT_NOTIFY_CHAT_INTERVAL_MS",
-        default_value_t = 1000
-    )]
-    pub notify_chat_interval_ms: u64,
-    /// How many notices may be on their way at once. 1 (the default) means a crash can send at
-    /// most one notice twice; more keeps the rate up over a slow link (one per round trip each).
-    #[arg(long, env = "SCHEMEBOT_NOTIFY_IN_FLIGHT", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub notify_in_flight: u16,
-    /// Remind subscribers of a scheme this many days before its application deadline.
-    #[arg(long, env = "SCHEMEBOT_REMIND_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=365))]
-    pub remind_days: u16,
-    /// Take updates by webhook at this public HTTPS URL instead of long polling (requires
-    /// --listen; the reverse proxy forwards the URL's path to it).
-    #[arg(long, env = "SCHEMEBOT_WEBHOOK_URL", requires = "listen")]
-    pub webhook_url: Option<url::Url>,
-    /// Serve HTTP on this address: GET /healthz, GET /metrics, the HTTP API (/api/v1/...) and the
-    /// chat page (/), and the webhook when --webhook-url is given.
-    #[arg(long, env = "SCHEMEBOT_LISTEN", value_name = "ADDR:PORT")]
-    pub listen: Option<std::net::SocketAddr>,
-    /// Origins allowed to call the HTTP API (/api/v1/...) from a browser, comma-separated (for
-    /// example https://www.example.org; `*`: any). Default: none, so only pages served by
-    /// the bot itself (/) can call it.
-    #[arg(
-        long,
-        env = "SCHEMEBOT_API_CORS_ORIGINS",
-        value_name = "ORIGIN,...",
-        value_delimiter = ','
-    )]
-    pub api_cors_origins: Vec<String>,
-    /// Requests per minute one client IP address may make to the HTTP API and the chat page (also
-    /// the burst); more are answered 429 with Retry-After.
-    #[arg(long, env = "SCHEMEBOT_API_RATE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub api_rate: u32,
-    /// Seconds an HTTP API request may take before it is answered 503.
-    #[arg(long, env = "SCHEMEBOT_API_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
-    pub api_timeout_secs: u64,
+/// `--data-dir`, for the commands that open the bot's database.
+#[derive(Debug, clap::Args, Serialize)]
+pub struct DataDirFlag {
+    /// The folder for the bot's own data (its database: subscriptions, preferences, outbox)
+    /// [env: SCHEMEBOT_DATA_DIR] [default: data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct PublishArgs {
-    /// The bot's data folder (where its database is).
-    #[arg(long, env = "SCHEMEBOT_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// Remind subscribers of a scheme this many days before its application deadline.
-    #[arg(long, env = "SCHEMEBOT_REMIND_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=365))]
-    pub remind_days: u16,
+/// The setting flags of `serve` (and `config`); see README's configuration table.
+#[derive(Debug, clap::Args, Serialize)]
+pub struct ServeFlags {
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub data_dir: DataDirFlag,
+    /// The per-chat flood limit: at most MAX messages in SECONDS (more get one "slow down"
+    /// reply, then are dropped until the chat calms down) [env: SCHEMEBOT_FLOOD_LIMIT]
+    /// [default: 8/10s].
+    #[arg(long, value_name = "MAX/SECONDS")]
+    pub flood_limit: Option<String>,
+    /// Notices, reminders and broadcasts sent per second at most, over all chats (1 to 1000)
+    /// [env: SCHEMEBOT_NOTIFY_RATE] [default: 30].
+    #[arg(long)]
+    pub notify_rate: Option<u32>,
+    /// The least time between two notices to one chat, in milliseconds
+    /// [env: SCHEMEBOT_NOTIFY_CHAT_INTERVAL_MS] [default: 1000].
+    #[arg(long)]
+    pub notify_chat_interval_ms: Option<u64>,
+    /// How many notices may be on their way at once (1 to 64). 1 (the default) means a crash
+    /// can send at most one notice twice; more keeps the rate up over a slow link (one per round
+    /// trip each) [env: SCHEMEBOT_NOTIFY_IN_FLIGHT].
+    #[arg(long)]
+    pub notify_in_flight: Option<u16>,
+    /// Remind subscribers of a scheme this many days before its application deadline (0 to
+    /// 365) [env: SCHEMEBOT_REMIND_DAYS] [default: 7].
+    #[arg(long)]
+    pub remind_days: Option<u16>,
+    /// Take updates by webhook at this public HTTPS URL instead of long polling (requires
+    /// --listen; the reverse proxy forwards the URL's path to it) [env: SCHEMEBOT_WEBHOOK_URL].
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<String>,
+    /// Serve HTTP on this address: GET /healthz, GET /metrics, the HTTP API (/api/v1/...) and the
+    /// chat page (/), and the webhook when --webhook-url is given [env: SCHEMEBOT_LISTEN].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Origins allowed to call the HTTP API (/api/v1/...) from a browser, comma-separated (for
+    /// example https://www.example.org; `*`: any). Default: none, so only pages served by
+    /// the bot itself (/) can call it [env: SCHEMEBOT_API_CORS_ORIGINS].
+    #[arg(long, value_name = "ORIGIN,...", value_delimiter = ',')]
+    pub api_cors_origins: Option<Vec<String>>,
+    /// Requests per minute one client IP address may make to the HTTP API and the chat page (also
+    /// the burst); more are answered 429 with Retry-After (1 to 100000) [env: SCHEMEBOT_API_RATE]
+    /// [default: 60].
+    #[arg(long)]
+    pub api_rate: Option<u32>,
+    /// Seconds an HTTP API request may take before it is answered 503 (1 to 300)
+    /// [env: SCHEMEBOT_API_TIMEOUT_SECS] [default: 10].
+    #[arg(long)]
+    pub api_timeout_secs: Option<u64>,
+    /// Connections the HTTP listener serves at once; more wait, using no file (1 to 100000)
+    /// [env: SCHEMEBOT_HTTP_MAX_CONNECTIONS] [default: 512].
+    #[arg(long)]
+    pub http_max_connections: Option<usize>,
+    /// Seconds a silent HTTP connection is kept open (1 to 3600)
+    /// [env: SCHEMEBOT_HTTP_IDLE_SECS] [default: 30].
+    #[arg(long)]
+    pub http_idle_secs: Option<u64>,
+    /// Updates taken and not yet answered, at most; past it the webhook answers 429 and polling
+    /// waits (1 to 100000) [env: SCHEMEBOT_INTAKE_QUEUE] [default: 128].
+    #[arg(long)]
+    pub intake_queue: Option<usize>,
+}
+
+/// The setting flags of `publish`.
+#[derive(Debug, clap::Args, Serialize)]
+pub struct PublishFlags {
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub data_dir: DataDirFlag,
+    /// Remind subscribers of a scheme this many days before its application deadline (0 to
+    /// 365) [env: SCHEMEBOT_REMIND_DAYS] [default: 7].
+    #[arg(long)]
+    pub remind_days: Option<u16>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -239,41 +247,53 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::from_code(s).ok_or_else(|| format!("unknown language {s:?}: use en, zh-hant or zh-hans"))
 }
 
-/// Runs the parsed command line; `file` is the configuration file, already applied to `cli`
-/// (it also carries the settings that have no flag: admins and the webhook secret).
-pub fn run(cli: Cli, file: Option<crate::config::FileConfig>) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Index => index(&cli.corpus, &cli.index),
-        Command::Check(args) => check(&cli.corpus, &args),
-        Command::FitDecision(args) => fit_decision(&cli.corpus, &args),
-        Command::Gaps(args) => gaps(&args),
-        Command::Publish(args) => publish(&cli.corpus, &args),
-        Command::Ask(args) => ask(&cli.corpus, &cli.index, &args),
-        Command::Serve(args) => {
-            // Configuration first: a missing token fails before the index is opened.
-            let config = bot_config(args, file.as_ref())
-                .map_err(|e| crate::exit::tag(crate::exit::CONFIG, e))?;
-            let engine = open_engine(&cli.corpus, &cli.index)?;
-            crate::bot::serve(engine, config, cli.corpus, cli.index)
+impl Cli {
+    /// The setting flags the user gave, for [`crate::settings::resolve`].
+    pub fn flags(&self) -> anyhow::Result<Flags> {
+        let mut flags = Flags::default();
+        flags.config.clone_from(&self.global.config);
+        flags.add(&self.global)?;
+        match &self.command {
+            Command::Serve(f) | Command::Config(f) | Command::Api(f) => flags.add(f)?,
+            Command::Publish(f) => flags.add(f)?,
+            Command::Gaps(args) => flags.add(&args.data_dir)?,
+            Command::Index | Command::Ask(_) | Command::Check(_) | Command::FitDecision(_) => {}
         }
-        Command::Config(args) => {
-            print!(
-                "{}",
-                describe(
-                    &cli.corpus,
-                    &cli.index,
-                    cli.log_format,
-                    &args,
-                    file.as_ref()
-                )
-            );
+        Ok(flags)
+    }
+}
+
+/// Runs the parsed command line with the settings resolved from it (and the file and the
+/// environment).
+pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    let (corpus, index) = (&settings.corpus, &settings.index);
+    match cli.command {
+        Command::Index => self::index(corpus, index),
+        Command::Check(args) => check(corpus, &args),
+        Command::FitDecision(args) => fit_decision(corpus, &args),
+        Command::Gaps(args) => gaps(&settings.data_dir, &args),
+        Command::Publish(_) => publish(&settings),
+        Command::Ask(args) => ask(corpus, index, &args),
+        Command::Serve(_) => {
+            // Configuration first: a missing token fails before the index is opened.
+            let config = crate::bot::Config::from_settings(&settings)
+                .map_err(|e| crate::exit::tag(crate::exit::CONFIG, e))?;
+            let engine = open_engine(corpus, index)?;
+            crate::bot::serve(engine, config, settings.corpus, settings.index)
+        }
+        Command::Api(_) => {
+            let engine = open_engine(corpus, index)?;
+            crate::bot::serve_api(engine, &settings)
+        }
+        Command::Config(_) => {
+            print!("{}", settings.describe());
             Ok(())
         }
     }
 }
 
-fn gaps(args: &GapsArgs) -> anyhow::Result<()> {
-    let db = args.data_dir.join(crate::bot::DATABASE);
+fn gaps(data_dir: &std::path::Path, args: &GapsArgs) -> anyhow::Result<()> {
+    let db = data_dir.join(crate::bot::DATABASE);
     if !db.exists() {
         anyhow::bail!(
             "no database at {}: run `schemebot serve` (or pass --data-dir) first",
@@ -392,123 +412,9 @@ fn index(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::R
     Ok(())
 }
 
-/// The bot's settings from the resolved arguments, the environment and the config file.
-fn bot_config(
-    args: ServeArgs,
-    file: Option<&crate::config::FileConfig>,
-) -> anyhow::Result<crate::bot::Config> {
-    let mut config = crate::bot::Config::from_env(args.data_dir, args.flood_limit)?;
-    config.rates = crate::notify::Rates {
-        per_second: args.notify_rate,
-        per_chat_interval: std::time::Duration::from_millis(args.notify_chat_interval_ms),
-        in_flight: usize::from(args.notify_in_flight),
-    };
-    config.remind_days = i64::from(args.remind_days);
-    config.listen = args.listen;
-    if let Some(url) = &args.webhook_url {
-        // The webhook shares the listener with the chat page, the API, /healthz and /metrics.
-        let path = url.path();
-        let taken = ["/", "/healthz", "/metrics"].contains(&path) || path.starts_with("/api/");
-        if taken {
-            anyhow::bail!(
-                "--webhook-url: the path {path:?} is the listener's own (/, /healthz, /metrics, \
-                 /api/...); give the webhook a path of its own, e.g. https://example.org/tg/hook"
-            );
-        }
-    }
-    config.webhook_url = args.webhook_url;
-    config.api = crate::api::Settings {
-        cors_origins: args
-            .api_cors_origins
-            .iter()
-            .map(|o| o.trim().to_owned())
-            .filter(|o| !o.is_empty())
-            .collect(),
-        per_minute: args.api_rate,
-        timeout: std::time::Duration::from_secs(args.api_timeout_secs),
-    };
-    config.api.validate()?;
-    if let Some(file) = file {
-        if std::env::var_os("SCHEMEBOT_ADMINS").is_none()
-            && let Some(admins) = &file.admins
-        {
-            config.admins.clone_from(admins);
-        }
-        if !config.has_webhook_secret() {
-            config.set_webhook_secret(file.webhook_secret.clone())?;
-        }
-    }
-    Ok(config)
-}
-
-/// The effective settings as TOML, secrets left out.
-fn describe(
-    corpus: &std::path::Path,
-    index: &std::path::Path,
-    log_format: LogFormat,
-    args: &ServeArgs,
-    file: Option<&crate::config::FileConfig>,
-) -> String {
-    let admins: Vec<String> = match std::env::var("SCHEMEBOT_ADMINS") {
-        Ok(list) => list
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        Err(_) => file
-            .and_then(|f| f.admins.clone())
-            .unwrap_or_default()
-            .iter()
-            .map(u64::to_string)
-            .collect(),
-    };
-    let q = |s: &str| format!("{s:?}");
-    let mut out = String::new();
-    out.push_str(&format!("corpus = {}\n", q(&corpus.display().to_string())));
-    out.push_str(&format!("index = {}\n", q(&index.display().to_string())));
-    out.push_str(&format!(
-        "log_format = {}\n",
-        q(if log_format == LogFormat::Json {
-            "json"
-        } else {
-            "text"
-        })
-    ));
-    out.push_str(&format!(
-        "data_dir = {}\n",
-        q(&args.data_dir.display().to_string())
-    ));
-    out.push_str(&format!(
-        "flood_limit = {}\n",
-        q(&args.flood_limit.to_string())
-    ));
-    out.push_str(&format!("notify_rate = {}\n", args.notify_rate));
-    out.push_str(&format!(
-        "notify_chat_interval_ms = {}\n",
-        args.notify_chat_interval_ms
-    ));
-    out.push_str(&format!("notify_in_flight = {}\n", args.notify_in_flight));
-    out.push_str(&format!("remind_days = {}\n", args.remind_days));
-    out.push_str(&format!("admins = [{}]\n", admins.join(", ")));
-    out.push_str(&format!(
-        "webhook_url = {}\n",
-        q(args.webhook_url.as_ref().map_or("", url::Url::as_str))
-    ));
-    out.push_str(&format!(
-        "listen = {}\n",
-        q(&args.listen.map_or_else(String::new, |a| a.to_string()))
-    ));
-    let origins: Vec<String> = args.api_cors_origins.iter().map(|o| q(o)).collect();
-    out.push_str(&format!("api_cors_origins = [{}]\n", origins.join(", ")));
-    out.push_str(&format!("api_rate = {}\n", args.api_rate));
-    out.push_str(&format!("api_timeout_secs = {}\n", args.api_timeout_secs));
-    out
-}
-
-fn publish(corpus_dir: &std::path::Path, args: &PublishArgs) -> anyhow::Result<()> {
-    let corpus = Corpus::load(corpus_dir)?;
-    let db = args.data_dir.join(crate::bot::DATABASE);
+fn publish(settings: &Settings) -> anyhow::Result<()> {
+    let corpus = Corpus::load(&settings.corpus)?;
+    let db = settings.data_dir.join(crate::bot::DATABASE);
     let store = crate::store::Store::open(&db)?;
     let now = crate::bot::now_ms();
     let published = crate::notify::publish(&store, &corpus, now)?;
@@ -516,7 +422,7 @@ fn publish(corpus_dir: &std::path::Path, args: &PublishArgs) -> anyhow::Result<(
         &store,
         &corpus,
         crate::date::today_hk(),
-        i64::from(args.remind_days),
+        i64::from(settings.remind_days),
         now,
     )?;
     if published.first {

@@ -1,4 +1,5 @@
-//! The `schemebot` binary: parses the command line and the optional configuration file, sets up
+//! The `schemebot` binary: parses the command line, resolves the settings ([`schemebot::settings`]:
+//! defaults, the optional configuration file, the environment, the flags), sets up
 //! logging to standard error (text or JSON), runs the command and turns an error into a one-line
 //! message and an exit status from `sysexits.h` ([`schemebot::exit`]: 64 usage, 65 bad corpus
 //! or data, 69 Telegram unreachable, 70 internal error, 73 cannot create the data folder, 78
@@ -9,9 +10,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use schemebot::cli::{Cli, LogFormat};
-use schemebot::config::{FileConfig, apply};
+use schemebot::cli::Cli;
 use schemebot::exit;
+use schemebot::settings::LogFormat;
 
 fn main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
@@ -28,23 +29,17 @@ fn main() -> ExitCode {
     };
     let result = Cli::from_arg_matches(&matches)
         .map_err(anyhow::Error::from)
-        .and_then(|mut cli| {
-            let file = match &cli.config {
-                Some(path) => {
-                    let file = FileConfig::load(path).map_err(|e| exit::tag(exit::CONFIG, e))?;
-                    apply(&mut cli, &matches, &file).map_err(|e| exit::tag(exit::CONFIG, e))?;
-                    Some(file)
-                }
-                None => None,
-            };
-            Ok((cli, file))
+        .and_then(|cli| {
+            let flags = cli.flags()?;
+            let settings = schemebot::settings::resolve(&flags)?;
+            Ok((cli, settings))
         });
-    let (cli, file) = match result {
-        Ok(parsed) => parsed,
+    let (cli, settings) = match result {
+        Ok(resolved) => resolved,
         Err(e) => return fail(&e),
     };
-    init_logging(cli.log_format);
-    match schemebot::cli::run(cli, file) {
+    init_logging(settings.log_format);
+    match schemebot::cli::run(cli, settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A closed pipe (`schemebot ask ... | head`) is not an error worth reporting.

@@ -378,6 +378,19 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX gaps_created ON gaps (created_at);
     CREATE INDEX gaps_normalised ON gaps (normalised);
     ",
+    // 7: the HTTP API's sessions: what a `session` of `POST /api/v1/ask` asked last, like
+    // `contexts` for a chat, forgotten after 30 minutes of silence. The id is a random token
+    // the server issued; nothing identifies the person.
+    "
+    CREATE TABLE sessions (
+        id         TEXT PRIMARY KEY,
+        schemes    TEXT NOT NULL,
+        intent     TEXT,
+        question   TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX sessions_updated ON sessions (updated_at);
+    ",
 ];
 
 /// How long the gaps log keeps a question: 90 days, in milliseconds.
@@ -433,6 +446,22 @@ pub struct Turn<'a> {
     pub gap: Option<NewGap<'a>>,
     /// The gaps row of an earlier 👎 this question comments on.
     pub comment_on: Option<i64>,
+    pub now_ms: i64,
+    /// The context's time to live.
+    pub ttl_ms: i64,
+}
+
+/// One API question's turn to save after its answer ([`Store::save_session_turn`]).
+#[derive(Clone, Debug)]
+pub struct SessionTurn<'a> {
+    /// The session's id (a token the API issued).
+    pub session: &'a str,
+    /// The question as asked.
+    pub question: &'a str,
+    /// What the session remembers now (`None`: nothing in particular).
+    pub context: Option<&'a Context>,
+    /// Its gaps-log entry, if it went unanswered.
+    pub gap: Option<NewGap<'a>>,
     pub now_ms: i64,
     /// The context's time to live.
     pub ttl_ms: i64,
@@ -1361,6 +1390,66 @@ impl Store {
             .map_err(self.fail("saving the conversation"))
     }
 
+    /// What API session `session` asked last, if less than `ttl_ms` before `now_ms`: the
+    /// context of its last answer (`None` also for an unknown or expired session).
+    pub fn session(
+        &self,
+        session: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Option<Context>, StoreError> {
+        let row: Option<(String, Option<String>, i64)> = self
+            .reader()
+            .query_row(
+                "SELECT schemes, intent, updated_at FROM sessions WHERE id = ?1",
+                [session],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(self.fail("reading an API session"))?;
+        Ok(match row {
+            Some((schemes, intent, at)) if now_ms.saturating_sub(at) < ttl_ms => {
+                let schemes: Vec<String> = schemes.split_whitespace().map(str::to_owned).collect();
+                (!schemes.is_empty()).then_some(Context { schemes, intent })
+            }
+            _ => None,
+        })
+    }
+
+    /// Saves one API question's turn at once: its gaps-log entry and the session's new
+    /// context, deleting sessions silent for longer than the time to live. Best effort, like
+    /// [`Store::save_turn`]: it waits at most [`TURN_BUSY_TIMEOUT`] for another writer.
+    pub fn save_session_turn(&self, turn: &SessionTurn<'_>) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        conn.busy_timeout(TURN_BUSY_TIMEOUT)
+            .map_err(self.fail("saving an API session"))?;
+        let result = (|| {
+            let tx = conn.transaction()?;
+            if let Some(gap) = &turn.gap {
+                write_gap(&tx, gap, turn.now_ms)?;
+            }
+            let schemes = turn.context.map_or(String::new(), |c| c.schemes.join(" "));
+            let intent = turn.context.and_then(|c| c.intent.clone());
+            tx.execute(
+                "INSERT INTO sessions (id, schemes, intent, question, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET schemes = excluded.schemes,
+                     intent = excluded.intent, question = excluded.question,
+                     updated_at = excluded.updated_at",
+                params![turn.session, schemes, intent, turn.question, turn.now_ms],
+            )?;
+            tx.execute(
+                "DELETE FROM sessions WHERE updated_at < ?1",
+                [turn.now_ms.saturating_sub(turn.ttl_ms)],
+            )?;
+            tx.commit()
+        })();
+        let restored = conn.busy_timeout(BUSY_TIMEOUT);
+        result
+            .and(restored)
+            .map_err(self.fail("saving an API session"))
+    }
+
     /// Forgets `chat`'s conversation (on /start).
     pub fn clear_context(&self, chat: ChatId) -> Result<(), StoreError> {
         self.conn()
@@ -1812,6 +1901,7 @@ mod tests {
                 "outbox",
                 "published",
                 "sends",
+                "sessions",
                 "subscriptions",
             ];
             assert_eq!(tables, expected.map(|name| (name.to_owned(), true)));
@@ -2421,6 +2511,53 @@ mod tests {
         store.record_handled_updates(&[5, 8], 3).unwrap();
         assert_eq!(store.handled_updates(10).unwrap(), [7, 5, 8]);
         assert_eq!(store.handled_updates(2).unwrap(), [5, 8]);
+    }
+
+    #[test]
+    fn an_api_session_remembers_its_context_until_it_expires() {
+        let store = Store::open_in_memory().unwrap();
+        let ttl = 1_000;
+        assert_eq!(store.session("abc", 0, ttl).unwrap(), None);
+        let context = Context {
+            schemes: vec!["tvp".to_owned()],
+            intent: Some("money".to_owned()),
+        };
+        let gap = NewGap {
+            question: "how much?",
+            normalised: "how much",
+            outcome: GapOutcome::Suggest,
+            schemes: vec!["tvp".to_owned()],
+        };
+        store
+            .save_session_turn(&SessionTurn {
+                session: "abc",
+                question: "how much?",
+                context: Some(&context),
+                gap: Some(gap),
+                now_ms: 10,
+                ttl_ms: ttl,
+            })
+            .unwrap();
+        assert_eq!(store.session("abc", 500, ttl).unwrap(), Some(context));
+        assert_eq!(store.session("other", 500, ttl).unwrap(), None);
+        assert_eq!(store.session("abc", 10 + ttl, ttl).unwrap(), None);
+        assert_eq!(store.gaps(0, 10).unwrap()[0].count, 1);
+        // A later turn of another session prunes the expired one.
+        store
+            .save_session_turn(&SessionTurn {
+                session: "def",
+                question: "hi",
+                context: None,
+                gap: None,
+                now_ms: 5_000,
+                ttl_ms: ttl,
+            })
+            .unwrap();
+        let rows: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! apart from "unknown", and localised menu descriptions (see `ui::menu`).
 //!
 //! Adding a command (e.g. `/subscribe`): a [`Command`] variant, an arm in [`parse`], its name in
-//! [`MENU`], its descriptions in `ui::menu`, and an arm in `handlers::run_command`.
+//! [`MENU`], its descriptions in `ui::menu`, and an arm in `handlers::decide_command`.
 
 use std::fmt;
 

@@ -1,10 +1,17 @@
-//! The endpoints: messages, callback queries and inline queries. Replies and edits go through
-//! the one send path (`send::Telegram`), in the chat and forum topic they answer.
+//! The endpoints and the decisions behind them: messages, callback queries, inline queries,
+//! membership changes.
+//!
+//! A decision (`decide_message`, `decide_callback`, `decide_inline`, `decide_membership`)
+//! takes the parsed update and a [`View`] (the engine serving and the store's reads) and
+//! returns what should happen, as [`Effect`]s; it never sends and never writes. The endpoints
+//! only admit (is it for the bot, is the chat within its flood limit), then run the decision
+//! and hand its effects to the one executor, [`super::effects::perform`], in the chat's order.
+//! Answers come from [`crate::answer::answer`] and [`crate::render`], screens from `texts`.
+//! Decisions may log and count (metrics); they are tested in process (`handlers/tests.rs`).
 //!
 //! Each endpoint runs its work in its own task, so a bug (a panic) in one update is logged and
 //! answered with a short apology instead of taking the dispatcher down. Searching runs on the
-//! blocking pool. Endpoints only extract, decide and send: answers come from
-//! [`crate::answer::answer`] and [`crate::ui`], screens from `texts`.
+//! blocking pool.
 //!
 //! Reply language: for a question, the chat's `/lang` choice, else the question's script; for a
 //! command without text, the chat's choice, else the user's Telegram `language_code`; for a
@@ -14,12 +21,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters};
 use teloxide::types::{
-    CallbackQuery, ChatId, ChatMemberKind, ChatMemberUpdated, ChatMigration, InlineKeyboardMarkup,
-    InlineQuery, InlineQueryResult, InlineQueryResultArticle, InputMessageContent,
-    InputMessageContentText, LinkPreviewOptions, MaybeInaccessibleMessage, Me, MediaKind, Message,
-    MessageKind, ParseMode,
+    CallbackQuery, CallbackQueryId, ChatId, ChatMemberKind, ChatMemberUpdated, ChatMigration,
+    InlineKeyboardMarkup, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
+    InputMessageContent, InputMessageContentText, LinkPreviewOptions, MaybeInaccessibleMessage, Me,
+    MediaKind, Message, MessageKind, ParseMode,
 };
 
 use crate::answer::{
@@ -28,7 +34,7 @@ use crate::answer::{
 use crate::corpus::{Corpus, Scheme, Status};
 use crate::metrics;
 use crate::search::{Engine, Found};
-use crate::store::{Conversation, GapOutcome, NewGap, Topic, Turn};
+use crate::store::{Conversation, GapOutcome, Store, StoreError, Topic};
 use crate::text::Lang;
 use crate::ui::{
     self, Action, Button, CallbackData, MatchStep, Reply, Section, display_name, no_match, render,
@@ -36,6 +42,7 @@ use crate::ui::{
 };
 
 use super::commands::{self, Command, Parsed};
+use super::effects::{Change, Effect, Then, TurnToSave, Written, perform};
 use super::flood::Verdict;
 use super::intake::Ticket;
 use super::send::Target;
@@ -143,88 +150,47 @@ fn has_words(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
 }
 
+/// What a decision reads: the engine serving (held for the whole decision, so a reload cannot
+/// mix two corpora in one reply), the store (its reads; the read-only connection), the admins,
+/// and the time it is decided at.
+#[derive(Clone)]
+pub(crate) struct View {
+    engine: Arc<Engine>,
+    store: Arc<Store>,
+    admins: Vec<u64>,
+    /// Milliseconds since the Unix epoch.
+    now: i64,
+}
+
 impl State {
+    /// What a decision made now reads.
+    pub(crate) fn view(&self) -> View {
+        View {
+            engine: self.engine(),
+            store: Arc::clone(&self.store),
+            admins: self.admins.clone(),
+            now: super::now_ms(),
+        }
+    }
+}
+
+impl View {
+    /// The chat's /lang choice; a store failure is logged and treated as no choice.
+    fn lang_pref(&self, chat: ChatId) -> Option<Lang> {
+        self.store.lang(chat.0).unwrap_or_else(|e| {
+            tracing::error!(chat_id = chat.0, error = %e, "reading the language choice failed");
+            None
+        })
+    }
+
     /// The language for a reply with no question text to go by.
     fn ui_lang(&self, chat: ChatId, language_code: Option<&str>) -> Lang {
         self.lang_pref(chat)
             .unwrap_or_else(|| lang_from_code(language_code))
     }
 
-    /// Runs [`answer`] on the blocking pool, with `engine` (the caller renders with the same
-    /// engine, so a reload in between cannot mix two corpora); the API shares its bound of
-    /// four at once: a burst of thousands of questions would otherwise grow the blocking pool to
-    /// hundreds of threads (and their stacks) for work that takes a fraction of a millisecond.
-    async fn answer(
-        engine: &Arc<Engine>,
-        question: String,
-        lang: Option<Lang>,
-        limit: usize,
-        context: Option<Context>,
-    ) -> Option<Answer> {
-        crate::api::answer_on_pool(engine, question, lang, limit, context).await
-    }
-
-    /// A scheme by id (`techtas`, `raise_plus`, `/scheme_raise_plus`) or else by name, the way
-    /// a question would find it.
-    async fn find_scheme(engine: &Arc<Engine>, query: &str) -> Option<usize> {
-        let corpus = engine.corpus();
-        let key = query
-            .trim()
-            .trim_start_matches('/')
-            .to_ascii_lowercase()
-            .replace('_', "-");
-        let key = key.strip_prefix("scheme-").unwrap_or(&key);
-        if let Some(i) = corpus.schemes.iter().position(|s| s.id == key) {
-            return Some(i);
-        }
-        let q = sanitize(query);
-        if !has_words(&q) {
-            return None;
-        }
-        match State::answer(engine, q, None, 1, None).await?.found {
-            Found::Schemes(hits) | Found::Suggestions(hits) => hits.first().map(|h| h.scheme),
-            Found::Compare(schemes) => schemes.first().copied(),
-            Found::List(_)
-            | Found::Filtered(_)
-            | Found::Match
-            | Found::SmallTalk(_)
-            | Found::Nothing => None,
-        }
-    }
-}
-
-impl State {
-    /// A scheme's card with its follow / stop-following button for this chat.
-    fn scheme_card(&self, chat: ChatId, scheme: &Scheme, lang: Lang) -> Reply {
-        let mut card = ui::scheme_screen(scheme, self.engine().corpus(), lang);
-        let following = self.follows(chat, scheme);
-        card.buttons.insert(
-            card.buttons.len().saturating_sub(1),
-            vec![ui::follow_button(scheme, following, lang)],
-        );
-        card
-    }
-
-    /// A short answer's section `section` about `scheme`, with this chat's follow button.
-    fn brief_card(&self, chat: ChatId, scheme: &Scheme, section: Section, lang: Lang) -> Reply {
-        let mut reply = ui::brief(scheme, section, self.engine().corpus(), lang);
-        self.add_follow_button(chat, scheme, lang, &mut reply);
-        reply
-    }
-
-    /// Puts the follow / stop-following button above a short answer's 👍/👎 row (the last).
-    fn add_follow_button(&self, chat: ChatId, scheme: &Scheme, lang: Lang, reply: &mut Reply) {
-        let following = self.follows(chat, scheme);
-        reply.buttons.insert(
-            reply.buttons.len().saturating_sub(1),
-            vec![ui::follow_button(scheme, following, lang)],
-        );
-    }
-
-    fn follows(&self, chat: ChatId, scheme: &Scheme) -> bool {
-        self.subscriptions(chat)
-            .iter()
-            .any(|t| matches!(t, Topic::Scheme(id) if *id == scheme.id))
+    fn is_admin(&self, user: Option<u64>) -> bool {
+        user.is_some_and(|u| self.admins.contains(&u))
     }
 
     fn subscriptions(&self, chat: ChatId) -> Vec<Topic> {
@@ -234,195 +200,161 @@ impl State {
         })
     }
 
-    /// Subscribes, remembering the language and the forum topic (`thread`) for notices;
-    /// `None` when the store failed.
-    async fn subscribe(
+    fn follows(&self, chat: ChatId, scheme: &Scheme) -> bool {
+        self.subscriptions(chat)
+            .iter()
+            .any(|t| matches!(t, Topic::Scheme(id) if *id == scheme.id))
+    }
+
+    /// A store read on the blocking pool (for the slow ones: the gaps report).
+    async fn read<T: Send + 'static>(
         &self,
-        chat: ChatId,
-        topic: &Topic,
-        lang: Lang,
-        thread: Option<i32>,
-    ) -> Option<bool> {
-        let (c, t) = (chat.0, topic.clone());
-        let added = self
-            .write("subscribing", move |s| {
-                let added = s.subscribe(c, &t)?;
-                s.set_notice_lang(c, lang)?;
-                s.set_thread(c, thread)?;
-                Ok(added)
-            })
-            .await?;
-        tracing::info!(chat_id = chat.0, topic = %topic.key(), added, thread, "subscribed");
-        Some(added)
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = Arc::clone(&self.store);
+        Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
+    }
+
+    /// A scheme's card with its follow / stop-following button for this chat.
+    fn scheme_card(&self, chat: ChatId, scheme: &Scheme, lang: Lang) -> Reply {
+        card(
+            scheme,
+            self.engine.corpus(),
+            lang,
+            self.follows(chat, scheme),
+        )
+    }
+
+    /// A short answer's section `section` about `scheme`, with this chat's follow button.
+    fn brief_card(&self, chat: ChatId, scheme: &Scheme, section: Section, lang: Lang) -> Reply {
+        let mut reply = ui::brief(scheme, section, self.engine.corpus(), lang);
+        add_follow_button(scheme, self.follows(chat, scheme), lang, &mut reply);
+        reply
     }
 }
 
-/// Whether `arg` means "everything" (`/unsubscribe all`).
-fn is_everything(arg: &str) -> bool {
-    let a = arg.trim().to_lowercase();
-    matches!(
-        a.as_str(),
-        "all"
-            | "everything"
-            | "*"
-            | "全部"
-            | "所有"
-            | "全部計劃"
-            | "所有計劃"
-            | "全部计划"
-            | "所有计划"
-    )
-}
-
-/// What `/subscribe <arg>` names: everything, a category (by key or name), or a scheme (by id
-/// or name, found the way a question would find it).
-async fn resolve_topic(engine: &Arc<Engine>, arg: &str) -> Option<Topic> {
-    if is_everything(arg) {
-        return Some(Topic::All);
-    }
-    let a = arg.trim().to_lowercase();
-    for c in crate::corpus::Category::ALL {
-        let names = [
-            c.key().to_owned(),
-            ui::category_label(c, Lang::En).to_lowercase(),
-            ui::category_label(c, Lang::ZhHant),
-            ui::category_label(c, Lang::ZhHans),
-        ];
-        if names.contains(&a) {
-            return Some(Topic::Category(c));
-        }
-    }
-    let i = State::find_scheme(engine, arg).await?;
-    Some(Topic::Scheme(engine.corpus().schemes[i].id.clone()))
-}
-
-/// Whether the message a button sits under is a scheme card (its keyboard opens a category).
-fn is_card(message: Option<&MaybeInaccessibleMessage>) -> bool {
-    let Some(MaybeInaccessibleMessage::Regular(m)) = message else {
-        return false;
-    };
-    m.reply_markup().is_some_and(|kb| {
-        kb.inline_keyboard.iter().flatten().any(|b| match &b.kind {
-            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => d.starts_with("cat:"),
-            _ => false,
-        })
-    })
-}
-
-/// The bot's own membership in a chat changed: a user blocked (`kicked`) or unblocked it, or it
-/// was removed from or added to a group. Delivery stops and resumes accordingly.
-pub(crate) async fn on_membership(update: ChatMemberUpdated, state: Arc<State>) -> HandlerResult {
-    metrics::global().update("my_chat_member");
-    let chat = update.chat.id.0;
-    let active = match update.new_chat_member.kind {
-        ChatMemberKind::Banned(_) | ChatMemberKind::Left => false,
-        ChatMemberKind::Owner(_)
-        | ChatMemberKind::Administrator(_)
-        | ChatMemberKind::Member(_)
-        | ChatMemberKind::Restricted(_) => true,
-    };
-    let st = Arc::clone(&state);
-    let changed = tokio::task::spawn_blocking(move || st.store.set_active(chat, active)).await;
-    match changed {
-        Ok(Ok(changed)) => tracing::info!(
-            chat_id = chat,
-            active,
-            changed,
-            "the bot's membership changed"
-        ),
-        Ok(Err(e)) => {
-            tracing::error!(chat_id = chat, error = %e, "recording a membership change failed")
-        }
-        Err(e) => {
-            tracing::error!(chat_id = chat, error = %e, "recording a membership change failed")
-        }
-    }
-    if active {
-        state.wake.notify_one();
-    }
-    Ok(())
-}
-
-/// Runs `work` as its own task; a panic is logged and reported through `on_panic`.
-async fn isolate<W, P>(what: &'static str, work: W, on_panic: P) -> HandlerResult
-where
-    W: Future<Output = ()> + Send + 'static,
-    P: Future<Output = ()> + Send,
-{
-    if let Err(e) = tokio::spawn(work).await {
-        tracing::error!(error = %e, update = what, "handling an update failed");
-        on_panic.await;
-    }
-    Ok(())
-}
-
-/// Messages: commands, questions, and everything people send instead.
-///
-/// The endpoint only decides, at once, whether the message is for the bot and within the
-/// chat's flood limit; the work (answering, which may wait for the chat's send pace) runs in
-/// its own task, in the chat's order ([`State::in_chat_order`]), so one busy chat never holds
-/// up the dispatcher and with it every other chat.
-pub(crate) async fn on_message(
-    msg: Message,
-    me: Me,
-    state: Arc<State>,
-    ticket: Ticket,
-) -> HandlerResult {
-    metrics::global().update("message");
-    let chat = msg.chat.id;
-    let lang = state.ui_lang(
-        chat,
-        msg.from.as_ref().and_then(|u| u.language_code.as_deref()),
+/// A scheme's card with its follow (`following == false`) or stop-following button.
+fn card(scheme: &Scheme, corpus: &Corpus, lang: Lang, following: bool) -> Reply {
+    let mut card = ui::scheme_screen(scheme, corpus, lang);
+    card.buttons.insert(
+        card.buttons.len().saturating_sub(1),
+        vec![ui::follow_button(scheme, following, lang)],
     );
-    let target = reply_target(&msg);
-    let st = Arc::clone(&state);
-    match admit(&msg, &me, &state) {
-        Admission::Ignore => {}
-        Admission::Migrate { from, to } => {
-            state.in_chat_order(chat, ticket, async move { st.tg.migrate(from, to).await });
-        }
-        Admission::SlowDown(ui) => {
-            tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
-            state.in_chat_order(chat, ticket, async move {
-                st.tg.reply(target, &ui::slow_down(ui)).await;
-            });
-        }
-        Admission::Handle(request, ui) => {
-            let user = msg
-                .from
-                .as_ref()
-                .filter(|_| msg.sender_chat.is_none())
-                .map(|u| u.id.0);
-            let me_name = me.user.username.clone().unwrap_or_default();
-            state.in_chat_order(chat, ticket, async move {
-                let apology = Arc::clone(&st);
-                let _ = isolate(
-                    "message",
-                    handle_message(request, chat, user, target, ui, me_name, st),
-                    async move {
-                        apology.tg.reply(target, &ui::sorry(lang)).await;
-                    },
-                )
-                .await;
-            });
-        }
-    }
-    Ok(())
+    card
 }
 
-/// What to do with a message, decided without waiting.
-enum Admission {
-    /// Not for the bot (or from a flooding chat that was already warned).
+/// Puts the follow / stop-following button above a short answer's 👍/👎 row (the last).
+fn add_follow_button(scheme: &Scheme, following: bool, lang: Lang, reply: &mut Reply) {
+    reply.buttons.insert(
+        reply.buttons.len().saturating_sub(1),
+        vec![ui::follow_button(scheme, following, lang)],
+    );
+}
+
+/// Runs [`answer`] on the blocking pool, with `engine` (the caller renders with the same
+/// engine, so a reload in between cannot mix two corpora); the API shares its bound of four at
+/// once: a burst of thousands of questions would otherwise grow the blocking pool to hundreds
+/// of threads (and their stacks) for work that takes a fraction of a millisecond.
+async fn answer(
+    engine: &Arc<Engine>,
+    question: String,
+    lang: Option<Lang>,
+    limit: usize,
+    context: Option<Context>,
+) -> Option<Answer> {
+    crate::api::answer_on_pool(engine, question, lang, limit, context).await
+}
+
+/// A scheme by id (`techtas`, `raise_plus`, `/scheme_raise_plus`) or else by name, the way a
+/// question would find it.
+async fn find_scheme(engine: &Arc<Engine>, query: &str) -> Option<usize> {
+    let corpus = engine.corpus();
+    let key = query
+        .trim()
+        .trim_start_matches('/')
+        .to_ascii_lowercase()
+        .replace('_', "-");
+    let key = key.strip_prefix("scheme-").unwrap_or(&key);
+    if let Some(i) = corpus.schemes.iter().position(|s| s.id == key) {
+        return Some(i);
+    }
+    let q = sanitize(query);
+    if !has_words(&q) {
+        return None;
+    }
+    match answer(engine, q, None, 1, None).await?.found {
+        Found::Schemes(hits) | Found::Suggestions(hits) => hits.first().map(|h| h.scheme),
+        Found::Compare(schemes) => schemes.first().copied(),
+        Found::List(_)
+        | Found::Filtered(_)
+        | Found::Match
+        | Found::SmallTalk(_)
+        | Found::Nothing => None,
+    }
+}
+
+/// A reply to send.
+fn reply(to: Target, reply: Reply) -> Effect {
+    Effect::Reply { to, reply }
+}
+
+/// A store change that the effects after it do not depend on.
+fn change(change: Change) -> Effect {
+    Effect::Store {
+        change,
+        then: Then::Continue,
+    }
+}
+
+/// A store change; when it is not made, `instead` replaces the effects after it.
+fn change_or(change: Change, instead: Effect) -> Effect {
+    Effect::Store {
+        change,
+        then: Then::OrElse(vec![instead]),
+    }
+}
+
+/// A store change and what follows from its result (`None`: it was not made).
+fn change_then(
+    change: Change,
+    then: impl FnOnce(Option<Written>) -> Vec<Effect> + Send + 'static,
+) -> Effect {
+    Effect::Store {
+        change,
+        then: Then::With(Box::new(then)),
+    }
+}
+
+/// A message addressed to the bot, as its decision sees it.
+#[derive(Debug)]
+struct Incoming {
+    request: Request,
+    /// The chat it came from (an anonymous group admin, or a member posting as a channel,
+    /// acts as this chat).
+    chat: ChatId,
+    /// The sender's user id; `None` for someone acting as a chat.
+    user: Option<u64>,
+    /// Where the answer goes.
+    target: Target,
+    /// The language for screens.
+    ui: Lang,
+    /// The bot's username.
+    me: String,
+}
+
+/// What a message is, decided at once, before the flood guard.
+#[derive(Debug)]
+enum Addressed {
+    /// Not for the bot.
     Ignore,
     /// A group became a supergroup.
     Migrate { from: i64, to: i64 },
-    /// The chat just went over its flood limit: one "slow down" reply.
-    SlowDown(Lang),
-    /// Answer it, in this language for screens.
-    Handle(Request, Lang),
+    /// For the bot.
+    ToUs(Incoming),
 }
 
-fn admit(msg: &Message, me: &Me, state: &State) -> Admission {
+/// Decides whether a message is for the bot, and what it asks.
+fn address(msg: &Message, me: &Me, view: &View) -> Addressed {
     let chat = msg.chat.id;
     // A group that became a supergroup: its settings, subscriptions and notices follow it.
     if let MessageKind::Common(common) = &msg.kind
@@ -432,7 +364,7 @@ fn admit(msg: &Message, me: &Me, state: &State) -> Admission {
             ChatMigration::To { chat_id } => (chat.0, chat_id.0),
             ChatMigration::From { chat_id } => (chat_id.0, chat.0),
         };
-        return Admission::Migrate { from, to };
+        return Addressed::Migrate { from, to };
     }
     // Channels, other bots, and cards people post through this bot's inline mode (which would
     // otherwise be "answered" in the chat they were posted to). An anonymous group admin
@@ -441,148 +373,85 @@ fn admit(msg: &Message, me: &Me, state: &State) -> Admission {
     let via_us = msg.via_bot.as_ref().is_some_and(|b| b.id == me.user.id);
     let from_a_bot = msg.sender_chat.is_none() && msg.from.as_ref().is_some_and(|u| u.is_bot);
     if msg.chat.is_channel() || from_a_bot || via_us {
-        return Admission::Ignore;
+        return Addressed::Ignore;
     }
-    let me_name = me.user.username.as_deref().unwrap_or_default();
+    let me_name = me.user.username.clone().unwrap_or_default();
     let private = msg.chat.is_private();
     let reply_to_bot = msg
         .reply_to_message()
         .and_then(|r| r.from.as_ref())
         .is_some_and(|u| u.id == me.user.id);
-    let Some(request) = classify(msg, me_name, private, reply_to_bot) else {
+    let Some(request) = classify(msg, &me_name, private, reply_to_bot) else {
         tracing::trace!(chat_id = chat.0, "not addressed to the bot");
-        return Admission::Ignore;
+        return Addressed::Ignore;
     };
-    let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
-    let ui = state.ui_lang(chat, language_code.as_deref());
-
-    let sent_at = Duration::from_secs(u64::try_from(msg.date.timestamp()).unwrap_or(0));
-    let verdict = state
-        .flood
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .check(chat, sent_at);
-    match verdict {
-        Verdict::Allow => Admission::Handle(request, ui),
-        Verdict::Warn => Admission::SlowDown(ui),
-        Verdict::Drop => {
-            tracing::debug!(chat_id = chat.0, "dropping a message from a flooding chat");
-            Admission::Ignore
-        }
-    }
+    let language_code = msg.from.as_ref().and_then(|u| u.language_code.as_deref());
+    Addressed::ToUs(Incoming {
+        request,
+        chat,
+        user: msg
+            .from
+            .as_ref()
+            .filter(|_| msg.sender_chat.is_none())
+            .map(|u| u.id.0),
+        target: reply_target(msg),
+        ui: view.ui_lang(chat, language_code),
+        me: me_name,
+    })
 }
 
-/// Answers an admitted message. `user` is the sender's user id (`None` for someone acting as
-/// a chat: an anonymous admin, a channel).
-async fn handle_message(
-    request: Request,
-    chat: ChatId,
-    user: Option<u64>,
-    target: Target,
-    ui: Lang,
-    me_name: String,
-    state: Arc<State>,
-) {
-    let started = Instant::now();
-    let reply = match request {
+/// What an addressed message makes happen.
+async fn decide_message(incoming: Incoming, view: &View) -> Vec<Effect> {
+    let Incoming {
+        request,
+        chat,
+        user,
+        target,
+        ui,
+        me,
+    } = incoming;
+    match request {
         Request::Command(command) => {
             tracing::info!(chat_id = chat.0, command = %command, "command");
-            command_reply(&state, chat, target.thread, user, command, ui, &me_name).await
+            decide_command(view, chat, target, user, command, ui, &me).await
         }
-        Request::UnknownCommand => ui::unknown_command(ui),
-        Request::Media => ui::media_hint(ui),
-        Request::Question(text) => {
-            let (reply, save) = question_reply(&state, chat, &text, ui).await;
-            state.tg.reply(target, &reply).await;
-            metrics::global().reply_latency(started.elapsed().as_secs_f64());
-            // Saved after the reply is sent: a locked database delays the context, never the
-            // answer. The chat's next message waits for it (messages of a chat run in order).
-            if let Some(save) = save {
-                save.run(&state).await;
-            }
-            return;
-        }
-    };
-    state.tg.reply(target, &reply).await;
-    metrics::global().reply_latency(started.elapsed().as_secs_f64());
-    tracing::debug!(
-        chat_id = chat.0,
-        latency_ms = started.elapsed().as_millis(),
-        "replied"
-    );
-}
-
-/// What a question leaves to save once its answer is sent: the chat's new context, a gaps-log
-/// entry, and the comment on an earlier 👎.
-struct SaveConversation {
-    chat: i64,
-    question: String,
-    context: Option<Context>,
-    gap: Option<(GapOutcome, Vec<String>)>,
-    comment_on: Option<i64>,
-    now: i64,
-}
-
-impl SaveConversation {
-    /// Saves the turn, best effort (see `Store::save_turn`): a failure is logged, not reported
-    /// by /healthz, since the reply already went and only a follow-up's context is at stake.
-    async fn run(self, state: &State) {
-        let chat = self.chat;
-        let saved = state
-            .db(move |s| {
-                let normalised = crate::text::name_key(&self.question);
-                let gap = self.gap.map(|(outcome, schemes)| NewGap {
-                    question: &self.question,
-                    normalised: &normalised,
-                    outcome,
-                    schemes,
-                });
-                s.check_file()?;
-                s.save_turn(&Turn {
-                    chat: self.chat,
-                    question: &self.question,
-                    context: self.context.as_ref(),
-                    gap,
-                    comment_on: self.comment_on,
-                    now_ms: self.now,
-                    ttl_ms: CONTEXT_TTL_SECONDS * 1000,
-                })
-            })
-            .await;
-        if let Err(e) = saved {
-            tracing::warn!(chat_id = chat, error = %e, "the conversation was not saved");
-        }
+        Request::UnknownCommand => vec![reply(target, ui::unknown_command(ui))],
+        Request::Media => vec![reply(target, ui::media_hint(ui))],
+        Request::Question(text) => decide_question(view, chat, target, &text, ui).await,
     }
 }
 
-/// The reply to a question, and what to save once it is sent.
-async fn question_reply(
-    state: &State,
+/// The answer to a question, then (once it is sent) the conversation's turn saved: a locked
+/// database delays the context, never the answer. The chat's next message waits for it
+/// (messages of a chat run in order).
+async fn decide_question(
+    view: &View,
     chat: ChatId,
+    target: Target,
     text: &str,
     ui: Lang,
-) -> (Reply, Option<SaveConversation>) {
+) -> Vec<Effect> {
     let question = sanitize(text);
     if !has_words(&question) {
-        return (ui::words_please(ui), None);
+        return vec![reply(target, ui::words_please(ui))];
     }
-    let now = super::now_ms();
+    let now = view.now;
     let ttl = CONTEXT_TTL_SECONDS * 1000;
-    let conversation = state
+    let conversation = view
         .store
         .conversation(chat.0, now, ttl)
         .unwrap_or_else(|e| {
             tracing::error!(chat_id = chat.0, error = %e, "reading the conversation failed");
             Conversation::default()
         });
-    let engine = state.engine();
+    let engine = &view.engine;
     // The chat's choice, else the question's script; Chinese common to both scripts (科技券)
     // follows the user's app language.
-    let lang = state
+    let lang = view
         .lang_pref(chat)
         .unwrap_or_else(|| Lang::detect_with(&question, ui));
-    let Some(a) = State::answer(
-        &engine,
+    let Some(a) = answer(
+        engine,
         question.clone(),
         Some(lang),
         DEFAULT_LIMIT,
@@ -590,7 +459,7 @@ async fn question_reply(
     )
     .await
     else {
-        return (ui::sorry(ui), None);
+        return vec![reply(target, ui::sorry(ui))];
     };
     let corpus = engine.corpus();
     let ids: Vec<String> = match &a.found {
@@ -632,7 +501,7 @@ async fn question_reply(
         _ => None,
     };
     let comment_on = conversation.feedback_gap;
-    let save = SaveConversation {
+    let turn = TurnToSave {
         chat: chat.0,
         question,
         context,
@@ -641,161 +510,400 @@ async fn question_reply(
         now,
     };
 
-    let mut reply = match &a.found {
+    let mut answer = match &a.found {
         Found::List(None) => ui::browse_menu(corpus, a.lang),
         found => {
-            let mut reply = render(&a, corpus);
+            let mut answer = render(&a, corpus);
             if let Found::Schemes(hits) = found
                 && let Some(best) = hits.first()
             {
                 let scheme = &corpus.schemes[best.scheme];
-                state.add_follow_button(chat, scheme, a.lang, &mut reply);
+                add_follow_button(scheme, view.follows(chat, scheme), a.lang, &mut answer);
             }
-            reply
+            answer
         }
     };
     if comment_on.is_some() {
-        ui::prepend_note(&mut reply, &ui::comment_noted(a.lang));
+        ui::prepend_note(&mut answer, &ui::comment_noted(a.lang));
     }
-    (reply, Some(save))
+    vec![reply(target, answer), change(Change::SaveTurn(turn))]
 }
 
-async fn command_reply(
-    state: &Arc<State>,
+/// What a command makes happen: one reply, after the store change it asks for (when the
+/// change fails, an apology instead).
+async fn decide_command(
+    view: &View,
     chat: ChatId,
-    thread: Option<i32>,
+    target: Target,
     user: Option<u64>,
     command: Command,
     ui: Lang,
     me: &str,
-) -> Reply {
-    let engine = state.engine();
+) -> Vec<Effect> {
+    let engine = Arc::clone(&view.engine);
     let corpus = engine.corpus();
+    let one = |r: Reply| vec![reply(target, r)];
     match command {
         Command::Start { payload } => {
             // /start begins a new conversation: "how much?" no longer means the last scheme.
-            let c = chat.0;
-            let _ = state
-                .write("forgetting the conversation", move |s| s.clear_context(c))
-                .await;
             let key = payload.map(|p| p.to_ascii_lowercase().replace('_', "-"));
-            match key.as_deref().and_then(|k| corpus.get(k)) {
-                Some(scheme) => state.scheme_card(chat, scheme, ui),
+            let screen = match key.as_deref().and_then(|k| corpus.get(k)) {
+                Some(scheme) => view.scheme_card(chat, scheme, ui),
                 None => ui::welcome(corpus, ui),
-            }
+            };
+            vec![
+                change(Change::ClearContext { chat: chat.0 }),
+                reply(target, screen),
+            ]
         }
-        Command::Help => ui::help(ui, me),
-        Command::Schemes => ui::browse_menu(corpus, ui),
-        Command::Scheme { query } if !has_words(&query) => ui::scheme_usage(ui),
+        Command::Help => one(ui::help(ui, me)),
+        Command::Schemes => one(ui::browse_menu(corpus, ui)),
+        Command::Scheme { query } if !has_words(&query) => one(ui::scheme_usage(ui)),
         Command::Scheme { query } => {
             // A name typed in Chinese gets a Chinese card, unless the chat chose a language.
-            let lang = match state.lang_pref(chat) {
+            let lang = match view.lang_pref(chat) {
                 Some(l) => l,
                 None if query.chars().any(crate::text::is_han) => Lang::detect_with(&query, ui),
                 None => ui,
             };
-            match State::find_scheme(&engine, &query).await {
-                Some(i) => state.scheme_card(chat, &corpus.schemes[i], lang),
+            one(match find_scheme(&engine, &query).await {
+                Some(i) => view.scheme_card(chat, &corpus.schemes[i], lang),
                 None => no_match(lang),
-            }
+            })
         }
-        Command::Subscribe { arg } if !has_words(&arg) => ui::subscribe_menu(ui),
+        Command::Subscribe { arg } if !has_words(&arg) => one(ui::subscribe_menu(ui)),
         Command::Subscribe { arg } => {
-            let lang = if arg.chars().any(crate::text::is_han) && state.lang_pref(chat).is_none() {
+            let lang = if arg.chars().any(crate::text::is_han) && view.lang_pref(chat).is_none() {
                 Lang::detect_with(&arg, ui)
             } else {
                 ui
             };
-            match resolve_topic(&engine, &arg).await {
-                Some(topic) => match state.subscribe(chat, &topic, lang, thread).await {
-                    Some(added) => ui::subscribed(&topic, corpus, added, lang),
-                    // Not saved: say so, never "subscribed" or "already subscribed".
-                    None => ui::sorry(lang),
-                },
-                None => ui::unknown_topic(&sanitize(&arg), lang),
-            }
+            let Some(topic) = resolve_topic(&engine, &arg).await else {
+                return one(ui::unknown_topic(&sanitize(&arg), lang));
+            };
+            let subscribe = Change::Subscribe {
+                chat: chat.0,
+                topic: topic.clone(),
+                lang,
+                thread: target.thread,
+            };
+            let engine = Arc::clone(&engine);
+            vec![change_then(subscribe, move |written| {
+                vec![reply(
+                    target,
+                    match written {
+                        Some(Written::Added(added)) => {
+                            ui::subscribed(&topic, engine.corpus(), added, lang)
+                        }
+                        // Not saved: say so, never "subscribed" or "already subscribed".
+                        _ => ui::sorry(lang),
+                    },
+                )]
+            })]
         }
-        Command::Unsubscribe { arg } if !has_words(&arg) => {
-            ui::subscriptions_screen(&state.subscriptions(chat), corpus, ui)
-        }
-        Command::Unsubscribe { arg } if is_everything(&arg) => {
-            let c = chat.0;
-            match state
-                .write("unsubscribing", move |s| s.unsubscribe_all(c))
-                .await
-            {
-                Some(n) => ui::unsubscribed_all(n, ui),
-                None => ui::sorry(ui),
-            }
-        }
+        Command::Unsubscribe { arg } if !has_words(&arg) => one(ui::subscriptions_screen(
+            &view.subscriptions(chat),
+            corpus,
+            ui,
+        )),
+        Command::Unsubscribe { arg } if is_everything(&arg) => vec![change_then(
+            Change::UnsubscribeAll { chat: chat.0 },
+            move |written| {
+                vec![reply(
+                    target,
+                    match written {
+                        Some(Written::RemovedAll(n)) => ui::unsubscribed_all(n, ui),
+                        _ => ui::sorry(ui),
+                    },
+                )]
+            },
+        )],
         Command::Unsubscribe { arg } => match resolve_topic(&engine, &arg).await {
             Some(topic) => {
-                let (c, t) = (chat.0, topic.clone());
-                match state
-                    .write("unsubscribing", move |s| s.unsubscribe(c, &t))
-                    .await
-                {
-                    Some(removed) => {
-                        ui::unsubscribed(&ui::topic_label(&topic, corpus, ui), removed, ui)
-                    }
-                    None => ui::sorry(ui),
-                }
+                let label = ui::topic_label(&topic, corpus, ui);
+                let unsubscribe = Change::Unsubscribe {
+                    chat: chat.0,
+                    topic,
+                };
+                vec![change_then(unsubscribe, move |written| {
+                    vec![reply(
+                        target,
+                        match written {
+                            Some(Written::Removed(removed)) => {
+                                ui::unsubscribed(&label, removed, ui)
+                            }
+                            _ => ui::sorry(ui),
+                        },
+                    )]
+                })]
             }
-            None => ui::unknown_topic(&sanitize(&arg), ui),
+            None => one(ui::unknown_topic(&sanitize(&arg), ui)),
         },
-        Command::Subscriptions => ui::subscriptions_screen(&state.subscriptions(chat), corpus, ui),
+        Command::Subscriptions => one(ui::subscriptions_screen(
+            &view.subscriptions(chat),
+            corpus,
+            ui,
+        )),
         Command::Reload | Command::Stats | Command::Gaps | Command::Broadcast { .. }
-            if !state.is_admin(user) =>
+            if !view.is_admin(user) =>
         {
             tracing::warn!(chat_id = chat.0, user_id = user, command = %command, "admin command refused");
-            ui::not_allowed(ui)
+            one(ui::not_allowed(ui))
         }
-        Command::Reload => match super::reload(state).await {
-            super::Reloaded::Ok { schemes, published } => {
-                ui::reloaded(schemes, published.changes, published.notices, ui)
-            }
-            super::Reloaded::Refused(why) => ui::reload_refused(&why, ui),
-        },
+        Command::Reload => vec![Effect::Reload {
+            then: Box::new(move |reloaded| {
+                vec![reply(
+                    target,
+                    match reloaded {
+                        super::Reloaded::Ok { schemes, published } => {
+                            ui::reloaded(schemes, published.changes, published.notices, ui)
+                        }
+                        super::Reloaded::Refused(why) => ui::reload_refused(&why, ui),
+                    },
+                )]
+            }),
+        }],
         Command::Gaps => {
-            let since = super::now_ms() - crate::store::GAPS_RETENTION_MS;
-            match state.db(move |s| s.gaps(since, ui::GAPS_SHOWN)).await {
-                Ok(groups) => ui::gaps(&groups, ui),
-                Err(e) => {
-                    tracing::error!(error = %e, "reading the gaps log failed");
-                    ui::sorry(ui)
-                }
-            }
+            let since = view.now - crate::store::GAPS_RETENTION_MS;
+            one(
+                match view.read(move |s| s.gaps(since, ui::GAPS_SHOWN)).await {
+                    Ok(groups) => ui::gaps(&groups, ui),
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading the gaps log failed");
+                        ui::sorry(ui)
+                    }
+                },
+            )
         }
-        Command::Match => ui::match_who(ui),
-        Command::Stats => match state.store.stats() {
+        Command::Match => one(ui::match_who(ui)),
+        Command::Stats => one(match view.store.stats() {
             Ok(stats) => ui::stats(&stats, corpus, ui),
             Err(e) => {
                 tracing::error!(error = %e, "reading statistics failed");
                 ui::sorry(ui)
             }
-        },
-        Command::Broadcast { text } if !has_words(&text) => ui::broadcast_usage(ui),
+        }),
+        Command::Broadcast { text } if !has_words(&text) => one(ui::broadcast_usage(ui)),
         Command::Broadcast { text } => {
-            let admin = i64::try_from(user.unwrap_or_default()).unwrap_or_default();
-            let body = text.clone();
-            let saved = state
-                .write("saving a broadcast", move |s| {
-                    let recipients = s.active_subscriber_chats()?.len();
-                    Ok((
-                        s.create_broadcast(admin, &body, super::now_ms())?,
-                        recipients,
-                    ))
+            let draft = Change::CreateBroadcast {
+                admin: i64::try_from(user.unwrap_or_default()).unwrap_or_default(),
+                text: text.clone(),
+                now: view.now,
+            };
+            vec![change_then(draft, move |written| {
+                vec![reply(
+                    target,
+                    match written {
+                        Some(Written::Drafted { id, recipients }) => {
+                            ui::broadcast_preview(id, &text, recipients, ui)
+                        }
+                        _ => ui::sorry(ui),
+                    },
+                )]
+            })]
+        }
+        Command::Funding => one(ui::funding(corpus, ui)),
+        Command::Lang => one(ui::lang_menu(view.lang_pref(chat), ui)),
+        Command::About => one(ui::about(corpus, ui)),
+    }
+}
+
+/// Whether `arg` means "everything" (`/unsubscribe all`).
+fn is_everything(arg: &str) -> bool {
+    let a = arg.trim().to_lowercase();
+    matches!(
+        a.as_str(),
+        "all"
+            | "everything"
+            | "*"
+            | "全部"
+            | "所有"
+            | "全部計劃"
+            | "所有計劃"
+            | "全部计划"
+            | "所有计划"
+    )
+}
+
+/// What `/subscribe <arg>` names: everything, a category (by key or name), or a scheme (by id
+/// or name, found the way a question would find it).
+async fn resolve_topic(engine: &Arc<Engine>, arg: &str) -> Option<Topic> {
+    if is_everything(arg) {
+        return Some(Topic::All);
+    }
+    let a = arg.trim().to_lowercase();
+    for c in crate::corpus::Category::ALL {
+        let names = [
+            c.key().to_owned(),
+            ui::category_label(c, Lang::En).to_lowercase(),
+            ui::category_label(c, Lang::ZhHant),
+            ui::category_label(c, Lang::ZhHans),
+        ];
+        if names.contains(&a) {
+            return Some(Topic::Category(c));
+        }
+    }
+    let i = find_scheme(engine, arg).await?;
+    Some(Topic::Scheme(engine.corpus().schemes[i].id.clone()))
+}
+
+/// Whether the message a button sits under is a scheme card (its keyboard opens a category).
+fn is_card(message: Option<&MaybeInaccessibleMessage>) -> bool {
+    let Some(MaybeInaccessibleMessage::Regular(m)) = message else {
+        return false;
+    };
+    m.reply_markup().is_some_and(|kb| {
+        kb.inline_keyboard.iter().flatten().any(|b| match &b.kind {
+            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => d.starts_with("cat:"),
+            _ => false,
+        })
+    })
+}
+
+/// Where a screen about the message a button sits under goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// In place of that message.
+    Edit { to: Target, message: i32 },
+    /// As a new message in its chat and topic (it is too old to edit).
+    New(Target),
+    /// Nowhere: a message sent through inline mode (its results carry no callback buttons).
+    Nowhere,
+}
+
+impl Place {
+    fn of(message: Option<&MaybeInaccessibleMessage>) -> Place {
+        match message {
+            Some(MaybeInaccessibleMessage::Regular(m)) => Place::Edit {
+                to: message_target(message, m.chat.id),
+                message: m.id.0,
+            },
+            Some(old) => Place::New(message_target(message, old.chat().id)),
+            None => Place::Nowhere,
+        }
+    }
+
+    /// Shows `screen` there.
+    fn show(self, screen: Reply) -> Option<Effect> {
+        match self {
+            Place::Edit { to, message } => Some(Effect::Edit {
+                to,
+                message,
+                screen,
+            }),
+            Place::New(to) => Some(reply(to, screen)),
+            Place::Nowhere => None,
+        }
+    }
+}
+
+/// The bot's own membership in a chat changed: a user blocked (`kicked`) or unblocked it, or it
+/// was removed from or added to a group. Delivery stops and resumes accordingly.
+pub(crate) async fn on_membership<R: Api>(
+    bot: R,
+    update: ChatMemberUpdated,
+    state: Arc<State>,
+) -> HandlerResult {
+    metrics::global().update("my_chat_member");
+    perform(&state, &bot, decide_membership(&update), None).await;
+    Ok(())
+}
+
+/// Records whether the bot can write to the chat, and wakes the delivery worker when it can.
+fn decide_membership(update: &ChatMemberUpdated) -> Vec<Effect> {
+    let active = match update.new_chat_member.kind {
+        ChatMemberKind::Banned(_) | ChatMemberKind::Left => false,
+        ChatMemberKind::Owner(_)
+        | ChatMemberKind::Administrator(_)
+        | ChatMemberKind::Member(_)
+        | ChatMemberKind::Restricted(_) => true,
+    };
+    let mut effects = vec![change(Change::SetActive {
+        chat: update.chat.id.0,
+        active,
+    })];
+    if active {
+        effects.push(Effect::WakeDelivery);
+    }
+    effects
+}
+
+/// Runs `work` as its own task; a panic is logged and reported through `on_panic`.
+async fn isolate<W, P>(what: &'static str, work: W, on_panic: P) -> HandlerResult
+where
+    W: Future<Output = ()> + Send + 'static,
+    P: Future<Output = ()> + Send,
+{
+    if let Err(e) = tokio::spawn(work).await {
+        tracing::error!(error = %e, update = what, "handling an update failed");
+        on_panic.await;
+    }
+    Ok(())
+}
+
+/// Messages: commands, questions, and everything people send instead.
+///
+/// The endpoint only decides, at once, whether the message is for the bot and within the
+/// chat's flood limit; the work (deciding, which may search, and performing, which may wait
+/// for the chat's send pace) runs in its own task, in the chat's order
+/// ([`State::in_chat_order`]), so one busy chat never holds up the dispatcher and with it
+/// every other chat.
+pub(crate) async fn on_message<R: Api>(
+    bot: R,
+    msg: Message,
+    me: Me,
+    state: Arc<State>,
+    ticket: Ticket,
+) -> HandlerResult {
+    metrics::global().update("message");
+    let chat = msg.chat.id;
+    let st = Arc::clone(&state);
+    let incoming = match address(&msg, &me, &state.view()) {
+        Addressed::Ignore => return Ok(()),
+        Addressed::Migrate { from, to } => {
+            let effects = vec![change(Change::Migrate { from, to })];
+            state.in_chat_order(chat, ticket, async move {
+                perform(&st, &bot, effects, None).await;
+            });
+            return Ok(());
+        }
+        Addressed::ToUs(incoming) => incoming,
+    };
+    let sent_at = Duration::from_secs(u64::try_from(msg.date.timestamp()).unwrap_or(0));
+    let verdict = state
+        .flood
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .check(chat, sent_at);
+    let (target, ui) = (incoming.target, incoming.ui);
+    match verdict {
+        Verdict::Allow => {
+            state.in_chat_order(chat, ticket, async move {
+                let (apology, apology_bot) = (Arc::clone(&st), bot.clone());
+                let work = async move {
+                    let started = Instant::now();
+                    let effects = decide_message(incoming, &st.view()).await;
+                    perform(&st, &bot, effects, Some(started)).await;
+                };
+                let sorry = vec![reply(target, ui::sorry(ui))];
+                let _ = isolate("message", work, async move {
+                    perform(&apology, &apology_bot, sorry, None).await;
                 })
                 .await;
-            match saved {
-                Some((id, recipients)) => ui::broadcast_preview(id, &text, recipients, ui),
-                None => ui::sorry(ui),
-            }
+            });
         }
-        Command::Funding => ui::funding(corpus, ui),
-        Command::Lang => ui::lang_menu(state.lang_pref(chat), ui),
-        Command::About => ui::about(corpus, ui),
+        Verdict::Warn => {
+            tracing::info!(chat_id = chat.0, "chat is flooding; asking it to slow down");
+            let effects = vec![reply(target, ui::slow_down(ui))];
+            state.in_chat_order(chat, ticket, async move {
+                perform(&st, &bot, effects, None).await;
+            });
+        }
+        Verdict::Drop => {
+            tracing::debug!(chat_id = chat.0, "dropping a message from a flooding chat");
+        }
     }
+    Ok(())
 }
 
 /// Inline buttons. Every callback query is answered, first, so the client stops its spinner;
@@ -825,32 +933,54 @@ pub(crate) async fn on_callback<R: Api>(
                 "chat is flooding with buttons; asking it to slow down"
             );
             let lang = lang_from_code(q.from.language_code.as_deref());
-            answer_callback(&bot, &q, Some(ui::slow_down(lang).plain)).await;
+            let notice = Some(ui::slow_down(lang).plain);
+            perform(&state, &bot, vec![answer_callback(&q, notice)], None).await;
             return Ok(());
         }
         Verdict::Drop => {
-            answer_callback(&bot, &q, None).await;
+            perform(&state, &bot, vec![answer_callback(&q, None)], None).await;
             return Ok(());
         }
     }
     let st = Arc::clone(&state);
     state.in_chat_order(key, ticket, async move {
-        let id = q.id.clone();
-        let apology_bot = bot.clone();
-        let _ = isolate("callback query", handle_callback(bot, q, st), async move {
-            if let Err(e) = apology_bot.answer_callback_query(id).await {
-                tracing::warn!(error = %e, "answering a callback query failed");
-            }
+        let (apology, apology_bot) = (Arc::clone(&st), bot.clone());
+        let answered = vec![answer_callback(&q, None)];
+        let work = async move {
+            let effects = decide_callback(&q, &st.view());
+            perform(&st, &bot, effects, None).await;
+        };
+        let _ = isolate("callback query", work, async move {
+            perform(&apology, &apology_bot, answered, None).await;
         })
         .await;
     });
     Ok(())
 }
 
-async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
+/// The answer to button press `q`, with an optional toast.
+fn answer_callback(q: &CallbackQuery, notice: Option<String>) -> Effect {
+    Effect::AnswerCallback {
+        id: q.id.clone(),
+        notice,
+    }
+}
+
+/// The answer to button press `id`, with a toast.
+fn toast_for(id: CallbackQueryId, notice: String) -> Effect {
+    Effect::AnswerCallback {
+        id,
+        notice: Some(notice),
+    }
+}
+
+/// What a button press makes happen: its answer (a toast, or nothing), then the screen in
+/// place of the message the button sits under. A press whose store change fails gets an
+/// apology as its answer, and nothing else.
+fn decide_callback(q: &CallbackQuery, view: &View) -> Vec<Effect> {
     let chat = q.message.as_ref().map(|m| m.chat().id);
     let user_lang = lang_from_code(q.from.language_code.as_deref());
-    let pref = chat.and_then(|c| state.lang_pref(c));
+    let pref = chat.and_then(|c| view.lang_pref(c));
     let data = q.data.as_deref().and_then(CallbackData::parse);
     let lang = pref
         .or_else(|| data.as_ref().and_then(|d| d.lang))
@@ -860,29 +990,26 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         data = q.data.as_deref().unwrap_or(""),
         "button"
     );
+    let toast = |notice: String| vec![answer_callback(q, Some(notice))];
     let Some(data) = data else {
-        answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
-        return;
+        return toast(ui::expired_button(lang));
     };
-    let engine = state.engine();
+    let engine = Arc::clone(&view.engine);
     let corpus = engine.corpus();
     // Callback data comes from the client and can be forged: a scheme to follow must exist.
     if let Action::Subscribe(Topic::Scheme(id)) = &data.action
         && corpus.get(id).is_none()
     {
         tracing::warn!(chat_id = chat.map(|c| c.0), scheme = %id, "a button names no scheme");
-        answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
-        return;
+        return toast(ui::scheme_gone(lang));
     }
+    let place = Place::of(q.message.as_ref());
     let user = q.from.id.0;
     let screen = match data.action {
         Action::Scheme(id) => match (corpus.get(&id), chat) {
-            (Some(scheme), Some(chat)) => state.scheme_card(chat, scheme, lang),
+            (Some(scheme), Some(chat)) => view.scheme_card(chat, scheme, lang),
             (Some(scheme), None) => ui::scheme_screen(scheme, corpus, lang),
-            (None, _) => {
-                answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
-                return;
-            }
+            (None, _) => return toast(ui::scheme_gone(lang)),
         },
         Action::Browse => ui::browse_menu(corpus, lang),
         Action::SubscribeMenu => ui::subscribe_menu(lang),
@@ -892,8 +1019,7 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
         | Action::Subscriptions
             if chat.is_none() =>
         {
-            answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
-            return;
+            return toast(ui::expired_button(lang));
         }
         Action::Subscribe(topic) => {
             let chat = chat.unwrap_or(ChatId(0));
@@ -901,125 +1027,119 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
                 Some(MaybeInaccessibleMessage::Regular(m)) => topic_of(m),
                 _ => None,
             };
-            let Some(added) = state.subscribe(chat, &topic, lang, thread).await else {
-                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
-                return;
+            let subscribe = Change::Subscribe {
+                chat: chat.0,
+                topic: topic.clone(),
+                lang,
+                thread,
             };
-            answer_callback(&bot, &q, Some(ui::toggled(true, added, lang))).await;
-            match &topic {
+            let id = q.id.clone();
+            return vec![change_then(subscribe, move |written| {
+                let Some(Written::Added(added)) = written else {
+                    return vec![toast_for(id, ui::sorry(lang).plain)];
+                };
+                let corpus = engine.corpus();
                 // A card keeps its text; only its button flips.
-                Topic::Scheme(id) => {
-                    if let Some(scheme) = corpus.get(id) {
-                        show(
-                            &state,
-                            q.message.as_ref(),
-                            &state.scheme_card(chat, scheme, lang),
-                        )
-                        .await;
+                let screen = match &topic {
+                    Topic::Scheme(scheme) => {
+                        corpus.get(scheme).map(|s| card(s, corpus, lang, true))
                     }
-                }
-                _ => {
-                    show(
-                        &state,
-                        q.message.as_ref(),
-                        &ui::subscribed(&topic, corpus, added, lang),
-                    )
-                    .await;
-                }
-            }
-            return;
+                    _ => Some(ui::subscribed(&topic, corpus, added, lang)),
+                };
+                let mut effects = vec![toast_for(id, ui::toggled(true, added, lang))];
+                effects.extend(screen.and_then(|s| place.show(s)));
+                effects
+            })];
         }
         Action::Unsubscribe(topic) => {
             let chat = chat.unwrap_or(ChatId(0));
-            let (c, t) = (chat.0, topic.clone());
-            let Some(removed) = state
-                .write("unsubscribing", move |s| s.unsubscribe(c, &t))
-                .await
-            else {
-                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
-                return;
+            let unsubscribe = Change::Unsubscribe {
+                chat: chat.0,
+                topic: topic.clone(),
             };
-            answer_callback(&bot, &q, Some(ui::toggled(false, removed, lang))).await;
-            let screen = match &topic {
-                Topic::Scheme(id) if is_card(q.message.as_ref()) => {
-                    corpus.get(id).map(|s| state.scheme_card(chat, s, lang))
-                }
-                _ => Some(ui::subscriptions_screen(
-                    &state.subscriptions(chat),
-                    corpus,
-                    lang,
-                )),
-            };
-            if let Some(screen) = screen {
-                show(&state, q.message.as_ref(), &screen).await;
-            }
-            return;
+            // What the chat follows once this topic is dropped.
+            let mut left = view.subscriptions(chat);
+            left.retain(|t| *t != topic);
+            let on_card = is_card(q.message.as_ref());
+            let id = q.id.clone();
+            return vec![change_then(unsubscribe, move |written| {
+                let Some(Written::Removed(removed)) = written else {
+                    return vec![toast_for(id, ui::sorry(lang).plain)];
+                };
+                let corpus = engine.corpus();
+                let screen = match &topic {
+                    Topic::Scheme(scheme) if on_card => {
+                        corpus.get(scheme).map(|s| card(s, corpus, lang, false))
+                    }
+                    _ => Some(ui::subscriptions_screen(&left, corpus, lang)),
+                };
+                let mut effects = vec![toast_for(id, ui::toggled(false, removed, lang))];
+                effects.extend(screen.and_then(|s| place.show(s)));
+                effects
+            })];
         }
         Action::UnsubscribeAll => {
             let chat = chat.unwrap_or(ChatId(0));
-            let c = chat.0;
-            let Some(n) = state
-                .write("unsubscribing", move |s| s.unsubscribe_all(c))
-                .await
-            else {
-                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
-                return;
-            };
-            answer_callback(&bot, &q, Some(ui::toggled(false, n > 0, lang))).await;
-            show(&state, q.message.as_ref(), &ui::unsubscribed_all(n, lang)).await;
-            return;
+            let id = q.id.clone();
+            return vec![change_then(
+                Change::UnsubscribeAll { chat: chat.0 },
+                move |written| {
+                    let Some(Written::RemovedAll(n)) = written else {
+                        return vec![toast_for(id, ui::sorry(lang).plain)];
+                    };
+                    let mut effects = vec![toast_for(id, ui::toggled(false, n > 0, lang))];
+                    effects.extend(place.show(ui::unsubscribed_all(n, lang)));
+                    effects
+                },
+            )];
         }
         Action::Subscriptions => {
             // Sent as a new message: this button sits under notices, which must stay readable.
             let chat = chat.unwrap_or(ChatId(0));
-            answer_callback(&bot, &q, None).await;
-            let screen = ui::subscriptions_screen(&state.subscriptions(chat), corpus, lang);
-            state
-                .tg
-                .reply(message_target(q.message.as_ref(), chat), &screen)
-                .await;
-            return;
+            let screen = ui::subscriptions_screen(&view.subscriptions(chat), corpus, lang);
+            return vec![
+                answer_callback(q, None),
+                reply(message_target(q.message.as_ref(), chat), screen),
+            ];
         }
-        Action::BroadcastSend(_) | Action::BroadcastCancel(_) if !state.is_admin(Some(user)) => {
-            answer_callback(&bot, &q, Some(ui::not_allowed(lang).plain)).await;
-            return;
+        Action::BroadcastSend(_) | Action::BroadcastCancel(_) if !view.is_admin(Some(user)) => {
+            return toast(ui::not_allowed(lang).plain);
         }
         Action::BroadcastSend(id) => {
-            let admin = i64::try_from(user).unwrap_or_default();
-            let queued = state
-                .write("queueing a broadcast", move |s| {
-                    match s.take_broadcast(id, admin)? {
-                        Some(text) => {
-                            crate::notify::queue_broadcast(s, id, &text, super::now_ms()).map(Some)
-                        }
-                        None => Ok(None),
-                    }
-                })
-                .await
-                .flatten();
-            if let Some(n) = queued {
-                tracing::info!(broadcast = id, chats = n, "broadcast queued");
-                state.wake.notify_one();
-            }
-            ui::broadcast_done(queued, lang)
+            let queue = Change::QueueBroadcast {
+                id,
+                admin: i64::try_from(user).unwrap_or_default(),
+                now: view.now,
+            };
+            let answered = answer_callback(q, None);
+            return vec![change_then(queue, move |written| {
+                let queued = match written {
+                    Some(Written::Queued(queued)) => queued,
+                    _ => None,
+                };
+                let mut effects = Vec::new();
+                if queued.is_some() {
+                    effects.push(Effect::WakeDelivery);
+                }
+                effects.push(answered);
+                effects.extend(place.show(ui::broadcast_done(queued, lang)));
+                effects
+            })];
         }
         Action::BroadcastCancel(id) => {
             let admin = i64::try_from(user).unwrap_or_default();
-            let _ = state
-                .write("cancelling a broadcast", move |s| {
-                    s.take_broadcast(id, admin)
-                })
-                .await;
-            ui::broadcast_cancelled(lang)
+            let mut effects = vec![
+                change(Change::CancelBroadcast { id, admin }),
+                answer_callback(q, None),
+            ];
+            effects.extend(place.show(ui::broadcast_cancelled(lang)));
+            return effects;
         }
         Action::Category(c) => ui::category_screen(corpus, c, lang),
         Action::Section(id, section) => match (corpus.get(&id), chat) {
-            (Some(scheme), Some(chat)) => state.brief_card(chat, scheme, section, lang),
+            (Some(scheme), Some(chat)) => view.brief_card(chat, scheme, section, lang),
             (Some(scheme), None) => ui::brief(scheme, section, corpus, lang),
-            (None, _) => {
-                answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
-                return;
-            }
+            (None, _) => return toast(ui::scheme_gone(lang)),
         },
         Action::Match(step) => match step {
             MatchStep::Who => ui::match_who(lang),
@@ -1027,114 +1147,61 @@ async fn handle_callback<R: Api>(bot: R, q: CallbackQuery, state: Arc<State>) {
             MatchStep::Result(who, need) => ui::match_result(corpus, who, need, lang),
         },
         Action::Feedback(_, _) | Action::SkipFeedback if chat.is_none() => {
-            answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
-            return;
+            return toast(ui::expired_button(lang));
         }
         Action::Feedback(id, up) => {
             let chat = chat.unwrap_or(ChatId(0));
             if corpus.get(&id).is_none() {
-                answer_callback(&bot, &q, Some(ui::scheme_gone(lang))).await;
-                return;
+                return toast(ui::scheme_gone(lang));
             }
             metrics::global().feedback(up);
             tracing::info!(chat_id = chat.0, scheme = %id, up, "feedback");
             if up {
-                answer_callback(&bot, &q, Some(ui::thanks_for_feedback(lang))).await;
-                return;
+                return toast(ui::thanks_for_feedback(lang));
             }
-            let (c, now) = (chat.0, super::now_ms());
-            let saved = state
-                .write("saving feedback", move |s| {
-                    let ttl = CONTEXT_TTL_SECONDS * 1000;
-                    let question = s.conversation(c, now, ttl)?.question.unwrap_or_default();
-                    let normalised = crate::text::name_key(&question);
-                    let gap = NewGap {
-                        question: &question,
-                        normalised: &normalised,
-                        outcome: GapOutcome::Down,
-                        schemes: vec![id],
-                    };
-                    let row = s.add_gap(&gap, now)?;
-                    s.await_feedback(c, Some(row), now)
-                })
-                .await;
-            if saved.is_none() {
-                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
-                return;
-            }
-            answer_callback(&bot, &q, Some(ui::thanks_for_feedback(lang))).await;
-            let target = message_target(q.message.as_ref(), chat);
-            state.tg.reply(target, &ui::what_was_missing(lang)).await;
-            return;
+            let downvote = Change::Downvote {
+                chat: chat.0,
+                scheme: id,
+                now: view.now,
+            };
+            return vec![
+                change_or(downvote, answer_callback(q, Some(ui::sorry(lang).plain))),
+                answer_callback(q, Some(ui::thanks_for_feedback(lang))),
+                reply(
+                    message_target(q.message.as_ref(), chat),
+                    ui::what_was_missing(lang),
+                ),
+            ];
         }
         Action::SkipFeedback => {
-            let (c, now) = (chat.unwrap_or(ChatId(0)).0, super::now_ms());
-            let _ = state
-                .write("clearing the feedback prompt", move |s| {
-                    s.await_feedback(c, None, now)
-                })
-                .await;
-            ui::feedback_skipped(lang)
+            let skip = Change::SkipFeedback {
+                chat: chat.unwrap_or(ChatId(0)).0,
+                now: view.now,
+            };
+            let mut effects = vec![change(skip), answer_callback(q, None)];
+            effects.extend(place.show(ui::feedback_skipped(lang)));
+            return effects;
         }
         Action::LangMenu => ui::lang_menu(pref, lang),
         Action::SetLang(choice) => {
             let Some(chat) = chat else {
-                answer_callback(&bot, &q, Some(ui::expired_button(lang))).await;
-                return;
+                return toast(ui::expired_button(lang));
             };
-            let c = chat.0;
-            if state
-                .write("saving the language choice", move |s| s.set_lang(c, choice))
-                .await
-                .is_none()
-            {
-                answer_callback(&bot, &q, Some(ui::sorry(lang).plain)).await;
-                return;
-            }
-            tracing::info!(
-                chat_id = chat.0,
-                lang = choice.map_or("auto", Lang::code),
-                "language chosen"
-            );
-            answer_callback(&bot, &q, Some(ui::lang_chosen(choice, lang))).await;
-            show(
-                &state,
-                q.message.as_ref(),
-                &ui::lang_chosen_reply(choice, lang),
-            )
-            .await;
-            return;
+            let set = Change::SetLang {
+                chat: chat.0,
+                lang: choice,
+            };
+            let mut effects = vec![
+                change_or(set, answer_callback(q, Some(ui::sorry(lang).plain))),
+                answer_callback(q, Some(ui::lang_chosen(choice, lang))),
+            ];
+            effects.extend(place.show(ui::lang_chosen_reply(choice, lang)));
+            return effects;
         }
     };
-    answer_callback(&bot, &q, None).await;
-    show(&state, q.message.as_ref(), &screen).await;
-}
-
-async fn answer_callback<R: Api>(bot: &R, q: &CallbackQuery, notice: Option<String>) {
-    let mut request = bot.answer_callback_query(q.id.clone());
-    if let Some(text) = notice {
-        request = request.text(text);
-    }
-    if let Err(e) = request.await {
-        tracing::warn!(error = %e, "answering a callback query failed");
-    }
-}
-
-/// Shows a screen in place of the message a button sits under (or, when that message is too
-/// old to edit, as a new message).
-async fn show(state: &State, message: Option<&MaybeInaccessibleMessage>, screen: &Reply) {
-    match message {
-        Some(MaybeInaccessibleMessage::Regular(m)) => {
-            let target = message_target(message, m.chat.id);
-            state.tg.edit(target, m.id.0, screen).await;
-        }
-        Some(old) => {
-            let target = message_target(message, old.chat().id);
-            state.tg.reply(target, screen).await;
-        }
-        // A message sent through inline mode; its results carry no callback buttons.
-        None => {}
-    }
+    let mut effects = vec![answer_callback(q, None)];
+    effects.extend(place.show(screen));
+    effects
 }
 
 /// Where the answer to a message goes: its chat, its forum topic, and (in groups) as a reply
@@ -1171,19 +1238,24 @@ fn message_target(message: Option<&MaybeInaccessibleMessage>, chat: ChatId) -> T
 /// Inline mode: `@bot <query>` offers scheme cards to post in any chat.
 pub(crate) async fn on_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) -> HandlerResult {
     metrics::global().update("inline_query");
-    isolate("inline query", handle_inline(bot, q, state), async {}).await
+    let work = async move {
+        let effects = decide_inline(&q, &state.view()).await;
+        perform(&state, &bot, effects, None).await;
+    };
+    isolate("inline query", work, async {}).await
 }
 
-async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
-    let engine = state.engine();
+/// The scheme cards offered for an inline query.
+async fn decide_inline(q: &InlineQuery, view: &View) -> Vec<Effect> {
+    let engine = &view.engine;
     let corpus = engine.corpus();
     let query = sanitize(&q.query);
     let pref = i64::try_from(q.from.id.0)
         .ok()
-        .and_then(|id| state.lang_pref(ChatId(id)));
+        .and_then(|id| view.lang_pref(ChatId(id)));
     let user_lang = lang_from_code(q.from.language_code.as_deref());
     let (lang, schemes) = if has_words(&query) {
-        match State::answer(&engine, query, pref, INLINE_RESULTS, None).await {
+        match answer(engine, query, pref, INLINE_RESULTS, None).await {
             Some(a) => {
                 let schemes = match a.found {
                     Found::Schemes(hits) | Found::Suggestions(hits) => {
@@ -1214,13 +1286,11 @@ async fn handle_inline<R: Api>(bot: R, q: InlineQuery, state: Arc<State>) {
         .filter_map(|&i| article(&corpus.schemes[i], corpus, lang))
         .collect();
     tracing::info!(results = results.len(), lang = lang.code(), "inline query");
-    let request = bot
-        .answer_inline_query(q.id, results)
-        .cache_time(60)
-        .is_personal(pref.is_some());
-    if let Err(e) = request.await {
-        tracing::warn!(error = %e, "answering an inline query failed");
-    }
+    vec![Effect::AnswerInline {
+        id: q.id.clone(),
+        results,
+        personal: pref.is_some(),
+    }]
 }
 
 /// Schemes for an empty inline query: open ones with the largest figures.
@@ -1288,57 +1358,4 @@ pub(crate) fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn telegram_language_codes() {
-        assert_eq!(lang_from_code(None), Lang::En);
-        assert_eq!(lang_from_code(Some("en")), Lang::En);
-        assert_eq!(lang_from_code(Some("fr")), Lang::En);
-        assert_eq!(lang_from_code(Some("zh")), Lang::ZhHant);
-        assert_eq!(lang_from_code(Some("zh-hk")), Lang::ZhHant);
-        assert_eq!(lang_from_code(Some("zh-TW")), Lang::ZhHant);
-        assert_eq!(lang_from_code(Some("zh-hant")), Lang::ZhHant);
-        assert_eq!(lang_from_code(Some("zh-cn")), Lang::ZhHans);
-        assert_eq!(lang_from_code(Some("zh_SG")), Lang::ZhHans);
-        assert_eq!(lang_from_code(Some("zh-hans")), Lang::ZhHans);
-        assert_eq!(lang_from_code(Some("zhx")), Lang::En);
-    }
-
-    #[test]
-    fn questions_are_cleaned() {
-        assert_eq!(
-            sanitize("  how\u{0}\u{1} to\n\tapply \u{200b}TVP  "),
-            "how to apply TVP"
-        );
-        assert_eq!(
-            sanitize(&"字".repeat(10_000)).chars().count(),
-            MAX_QUESTION_CHARS
-        );
-        assert!(!has_words(&sanitize("🙂🙂 ?! \u{fffd}\u{0}")));
-        assert!(has_words(&sanitize("<b>TVP</b>")));
-    }
-
-    #[test]
-    fn keyboards_drop_what_telegram_would_reject() {
-        let rows = vec![
-            vec![
-                Button::action("ok", Action::Scheme("tvp".into()), Lang::En),
-                Button::action("too long", Action::Scheme("x".repeat(65)), Lang::En),
-            ],
-            vec![Button::Url {
-                text: "bad".into(),
-                url: "javascript:alert(1)".into(),
-            }],
-            vec![Button::Url {
-                text: "site".into(),
-                url: "https://www.itf.gov.hk/".into(),
-            }],
-        ];
-        let kb = keyboard(&rows).unwrap();
-        assert_eq!(kb.inline_keyboard.len(), 2);
-        assert_eq!(kb.inline_keyboard[0].len(), 1);
-        assert!(keyboard(&[vec![]]).is_none());
-    }
-}
+mod tests;

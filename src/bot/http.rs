@@ -32,23 +32,62 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
+/// The health and metrics routes of `schemebot api` (no bot: no outbox, no subscribers).
+pub(crate) fn api_only_router(
+    engine: Arc<crate::search::Engine>,
+    store: Arc<crate::store::Store>,
+    data_dir: std::path::PathBuf,
+) -> Router {
+    let health = move || {
+        let (engine, store, data_dir) = (Arc::clone(&engine), Arc::clone(&store), data_dir.clone());
+        async move { health(&engine, store, data_dir, None).await }
+    };
+    let metrics_text = || async {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            metrics::global().encode(),
+        )
+    };
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics_text))
+}
+
 async fn healthz(Extract(state): Extract<Arc<State>>) -> impl IntoResponse {
     // A part that stopped (or a write that failed) is the most useful reason: report it first.
-    let checked = match state.problem() {
-        Some(problem) => Err(problem),
-        None => {
-            let st = Arc::clone(&state);
-            tokio::task::spawn_blocking(move || {
-                st.store
-                    .check_writable()
-                    .map_err(|e| format!("the database is not writable: {e}"))?;
-                probe_dir(&st.data_dir).map_err(|e| format!("the data folder is not writable: {e}"))
-            })
-            .await
-            .unwrap_or_else(|e| Err(format!("the health check failed: {e}")))
-        }
-    };
+    let problem = state.problem();
     let engine = state.engine();
+    health(
+        &engine,
+        Arc::clone(&state.store),
+        state.data_dir.clone(),
+        problem,
+    )
+    .await
+}
+
+/// The health answer of both listeners: 503 with `problem` when one is given, else when the
+/// store or the data folder is not writable or no index is loaded; 200 otherwise.
+async fn health(
+    engine: &crate::search::Engine,
+    store: Arc<crate::store::Store>,
+    data_dir: std::path::PathBuf,
+    problem: Option<String>,
+) -> (StatusCode, Json<serde_json::Value>) {
+    let checked = match problem {
+        Some(problem) => Err(problem),
+        None => tokio::task::spawn_blocking(move || {
+            store
+                .check_writable()
+                .map_err(|e| format!("the database is not writable: {e}"))?;
+            probe_dir(&data_dir).map_err(|e| format!("the data folder is not writable: {e}"))
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the health check failed: {e}"))),
+    };
     let schemes = engine.corpus().schemes.len();
     match checked {
         Ok(()) if schemes > 0 => (

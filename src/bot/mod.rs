@@ -1,7 +1,8 @@
 //! The Telegram bot (`schemebot serve`): the only part of the crate that knows teloxide.
 //!
 //! Data flow: long polling → [`schema`] (a thin dptree tree) → `handlers` (extract the text, the
-//! chat and the language, call [`crate::answer::answer`] or build a screen from [`crate::ui`]) →
+//! chat and the language, call [`crate::answer::answer`] or build a screen from [`crate::ui`], and
+//! return what should happen as `effects::Effect`s) → `effects::perform` (the one executor) →
 //! [`crate::ui::Reply`] → `send::Telegram` (the one send path, shared with the delivery
 //! worker: Telegram HTML, keyboard on the last part, a refused part re-sent as plain text,
 //! failures classified by status and error code) through `limiter` (one GCRA limiter for
@@ -11,7 +12,9 @@
 //! - `flood`: the per-chat flood guard (pure, time injected).
 //! - `delivery`: the worker that drains the outbox (notices, reminders, broadcasts) at
 //!   Telegram's pace, honouring "retry after" and dropping chats that blocked the bot.
-//! - `handlers`: the endpoints; callback data is parsed back into a [`crate::ui::Action`] here.
+//! - `handlers`: the endpoints and their decisions (update + reads → effects; never sends);
+//!   callback data is parsed back into a [`crate::ui::Action`] here.
+//! - `effects`: what an update makes happen, as values, and the executor that performs them.
 //! - `send`: the one send path (replies, edits, notices) and its error classification.
 //! - `limiter`: the shared rate limiter and the send log it restarts from.
 //! - `listener`: logs and counts the updates teloxide cannot parse.
@@ -21,8 +24,9 @@
 //! Invariants: every callback query is answered; a failing send is logged and never stops the
 //! bot; the token is only held by the `Bot` value and never logged (teloxide redacts it from its
 //! own network errors, and this crate does not bridge the `log` crate, so reqwest's URL logs go
-//! nowhere, and `send` strips the URL from its errors); handlers are generic over [`Api`] for
-//! the calls that still go through teloxide (callback and inline answers, the command menu).
+//! nowhere, and `send` strips the URL from its errors); handlers never send or write: the
+//! executor does; it is generic over [`Api`] for the calls that still go through teloxide
+//! (callback and inline answers; the command menu too).
 //!
 //! Ignored on purpose: edited messages (answering an edit would send a second answer to a
 //! question already answered; people re-send instead), channel posts, service messages, and
@@ -30,6 +34,7 @@
 
 mod commands;
 mod delivery;
+mod effects;
 mod flood;
 mod handlers;
 mod http;
@@ -61,7 +66,6 @@ use crate::date;
 use crate::notify::{self, Rates};
 use crate::search::Engine;
 use crate::store::Store;
-use crate::text::Lang;
 use flood::FloodGuard;
 
 /// The whole of a graceful stop: from SIGTERM, in-flight updates, deleting the webhook, the
@@ -160,143 +164,31 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the token from `TELOXIDE_TOKEN` and the Bot API base URL from `TELOXIDE_API_URL`
-    /// (optional; for a local Bot API server or a fake one in tests).
-    pub fn from_env(data_dir: PathBuf, flood: FloodLimit) -> anyhow::Result<Config> {
-        let admins = match std::env::var("SCHEMEBOT_ADMINS") {
-            Ok(list) => parse_admins(&list)?,
-            Err(_) => Vec::new(),
+    /// The bot's settings from the resolved [`Settings`](crate::settings::Settings); fails
+    /// only when there is no token (`serve` needs one; the other commands do not).
+    pub fn from_settings(settings: &crate::settings::Settings) -> anyhow::Result<Config> {
+        let Some(token) = &settings.token else {
+            anyhow::bail!("TELOXIDE_TOKEN is not set: put the bot token from @BotFather in it")
         };
-        let token = match std::env::var("TELOXIDE_TOKEN") {
-            Ok(t) if !t.trim().is_empty() => t.trim().to_owned(),
-            Ok(_) | Err(std::env::VarError::NotPresent) => {
-                anyhow::bail!("TELOXIDE_TOKEN is not set: put the bot token from @BotFather in it")
-            }
-            Err(std::env::VarError::NotUnicode(_)) => {
-                anyhow::bail!("TELOXIDE_TOKEN is not valid UTF-8")
-            }
-        };
-        let well_formed = token.split_once(':').is_some_and(|(id, secret)| {
-            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !secret.is_empty()
-        }) && !token.chars().any(|c| c.is_whitespace() || c == '/');
-        if !well_formed {
-            anyhow::bail!(
-                "TELOXIDE_TOKEN does not look like a bot token (expected <bot id>:<secret>)"
-            );
-        }
-        let api_url = match std::env::var("TELOXIDE_API_URL") {
-            Ok(raw) if !raw.trim().is_empty() => Some(parse_api_url(raw.trim())?),
-            _ => None,
-        };
-        let mut config = Config {
-            token: Token(token),
-            api_url,
-            data_dir,
-            flood,
-            admins,
-            rates: Rates::default(),
-            remind_days: 7,
-            listen: None,
-            webhook_url: None,
-            webhook_secret: None,
-            http: http_limits_from_env()?,
-            intake_queue: intake_queue_from_env()?,
-            api: crate::api::Settings::default(),
-        };
-        config.set_webhook_secret(std::env::var("SCHEMEBOT_WEBHOOK_SECRET").ok())?;
-        Ok(config)
-    }
-
-    /// Whether a webhook secret was given (else one is generated at start-up).
-    #[must_use]
-    pub fn has_webhook_secret(&self) -> bool {
-        self.webhook_secret.is_some()
-    }
-
-    /// Sets the webhook secret (`None` or empty: generate one at start-up). Telegram accepts
-    /// 1 to 256 characters of `A-Z a-z 0-9 _ -`.
-    pub fn set_webhook_secret(&mut self, secret: Option<String>) -> anyhow::Result<()> {
-        let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-            return Ok(());
-        };
-        anyhow::ensure!(
-            secret.len() <= 256
-                && secret
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
-            "the webhook secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -"
-        );
-        self.webhook_secret = Some(Token(secret));
-        Ok(())
-    }
-}
-
-/// The HTTP listener's limits from `SCHEMEBOT_HTTP_MAX_CONNECTIONS` and
-/// `SCHEMEBOT_HTTP_IDLE_SECS` (defaults when unset).
-fn http_limits_from_env() -> anyhow::Result<http::Limits> {
-    let mut limits = http::Limits::default();
-    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_MAX_CONNECTIONS") {
-        limits.max_connections = raw
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100_000).contains(n))
-            .with_context(|| {
-                format!("SCHEMEBOT_HTTP_MAX_CONNECTIONS: {raw:?} is not a number from 1 to 100000")
-            })?;
-    }
-    if let Ok(raw) = std::env::var("SCHEMEBOT_HTTP_IDLE_SECS") {
-        let secs = raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=3600).contains(n))
-            .with_context(|| {
-                format!(
-                    "SCHEMEBOT_HTTP_IDLE_SECS: {raw:?} is not a number of seconds from 1 to 3600"
-                )
-            })?;
-        limits.idle = Duration::from_secs(secs);
-    }
-    Ok(limits)
-}
-
-/// The intake queue's bound from `SCHEMEBOT_INTAKE_QUEUE` ([`DEFAULT_INTAKE_QUEUE`] when unset).
-fn intake_queue_from_env() -> anyhow::Result<usize> {
-    match std::env::var("SCHEMEBOT_INTAKE_QUEUE") {
-        Ok(raw) => raw
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100_000).contains(n))
-            .with_context(|| {
-                format!("SCHEMEBOT_INTAKE_QUEUE: {raw:?} is not a number from 1 to 100000")
-            }),
-        Err(_) => Ok(intake::DEFAULT_QUEUE),
-    }
-}
-
-/// Parses `SCHEMEBOT_ADMINS`: Telegram user ids separated by commas (spaces allowed).
-fn parse_admins(list: &str) -> anyhow::Result<Vec<u64>> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<u64>()
-                .with_context(|| format!("SCHEMEBOT_ADMINS: {s:?} is not a Telegram user id"))
+        Ok(Config {
+            token: Token(token.expose().to_owned()),
+            api_url: settings.api_url.clone(),
+            data_dir: settings.data_dir.clone(),
+            flood: settings.flood_limit,
+            admins: settings.admins.clone(),
+            rates: settings.rates(),
+            remind_days: i64::from(settings.remind_days),
+            listen: settings.listen,
+            webhook_url: settings.webhook_url.clone(),
+            webhook_secret: settings
+                .webhook_secret
+                .as_ref()
+                .map(|s| Token(s.expose().to_owned())),
+            http: settings.http_limits(),
+            api: settings.api(),
+            intake_queue: settings.intake_queue,
         })
-        .collect()
-}
-
-fn parse_api_url(raw: &str) -> anyhow::Result<url::Url> {
-    // A trailing slash would produce `//bot<token>/...` (teloxide appends path segments).
-    let url = url::Url::parse(raw.trim_end_matches('/'))
-        .with_context(|| format!("TELOXIDE_API_URL {raw:?} is not a URL"))?;
-    anyhow::ensure!(
-        matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base(),
-        "TELOXIDE_API_URL {raw:?} must be an http(s) URL"
-    );
-    Ok(url)
+    }
 }
 
 /// What every handler shares.
@@ -339,14 +231,6 @@ impl State {
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         )
-    }
-
-    /// The chat's /lang choice; a store failure is logged and treated as no choice.
-    pub(crate) fn lang_pref(&self, chat: ChatId) -> Option<Lang> {
-        self.store.lang(chat.0).unwrap_or_else(|e| {
-            tracing::error!(chat_id = chat.0, error = %e, "reading the language choice failed");
-            None
-        })
     }
 
     /// Runs a store call on the blocking pool, so a slow or locked database never holds up a
@@ -450,10 +334,6 @@ impl State {
                 .clone()
         })
     }
-
-    pub(crate) fn is_admin(&self, user: Option<u64>) -> bool {
-        user.is_some_and(|u| self.admins.contains(&u))
-    }
 }
 
 /// The dispatching tree. Adding an update kind (e.g. `my_chat_member` for subscriptions) is one
@@ -462,10 +342,10 @@ pub(crate) fn schema<R: Api>() -> UpdateHandler<anyhow::Error> {
     // Repeats were dropped at admission; the update's ticket goes to the endpoints, which
     // keep it until the work is done.
     dptree::map(|update: Update, state: Arc<State>| state.intake.take(update.id.0))
-        .branch(Update::filter_message().endpoint(handlers::on_message))
+        .branch(Update::filter_message().endpoint(handlers::on_message::<R>))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
-        .branch(Update::filter_my_chat_member().endpoint(handlers::on_membership))
+        .branch(Update::filter_my_chat_member().endpoint(handlers::on_membership::<R>))
 }
 
 /// Runs the bot until SIGTERM or Ctrl-C. `corpus_dir` and `index_dir` are re-read on SIGHUP
@@ -490,6 +370,64 @@ pub fn serve(
 
 /// The database file in the data folder.
 pub const DATABASE: &str = "schemebot.db";
+
+/// Serves the HTTP API and the web chat page alone (`schemebot api`): no Telegram, no token.
+/// The listener is `--listen` (required), with the same connection limits, CORS, rate limit
+/// and timeout as under `serve`; `GET /healthz` says whether the database is writable and an
+/// index is loaded, `GET /metrics` gives the process's counters. API sessions and the gaps log
+/// live in the data folder's database, shared with a `serve` using the same folder. Runs until
+/// SIGTERM or Ctrl-C.
+///
+/// # Errors
+/// No `--listen` (configuration, exit 78), a database that cannot be opened or created, or a
+/// port in use.
+pub fn serve_api(engine: Engine, settings: &crate::settings::Settings) -> anyhow::Result<()> {
+    let Some(addr) = settings.listen else {
+        return Err(crate::exit::tag(
+            crate::exit::CONFIG,
+            anyhow::anyhow!("`schemebot api` needs an address to listen on: --listen ADDR:PORT"),
+        ));
+    };
+    let store = Arc::new(
+        Store::open(&settings.data_dir.join(DATABASE))
+            .context("opening the database for API sessions (check --data-dir)")?,
+    );
+    let engine = Arc::new(engine);
+    let api = settings.api();
+    let limits = settings.http_limits();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(async move {
+        let mut stop = StopSignal::listen()?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr} (--listen)"))?;
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "HTTP listener ready (API only, no Telegram)");
+        }
+        let app = http::api_only_router(
+            Arc::clone(&engine),
+            Arc::clone(&store),
+            settings.data_dir.clone(),
+        )
+        .merge(crate::api::router(
+            move || Arc::clone(&engine),
+            &api,
+            Some(store),
+        ));
+        axum::serve(
+            http::Guarded::new(listener, limits),
+            app.into_make_service_with_connect_info::<crate::api::ClientAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.recv().await })
+        .await
+        .context("serving HTTP")
+    });
+    runtime.shutdown_timeout(RUNTIME_STOP);
+    result
+}
 
 async fn run(
     engine: Engine,
@@ -593,8 +531,11 @@ async fn run(
         tracing::info!(%addr, "HTTP listener ready");
     }
     let api_state = Arc::clone(&state);
-    let mut app = http::router(Arc::clone(&state))
-        .merge(crate::api::router(move || api_state.engine(), &config.api));
+    let mut app = http::router(Arc::clone(&state)).merge(crate::api::router(
+        move || api_state.engine(),
+        &config.api,
+        Some(Arc::clone(&state.store)),
+    ));
 
     let mut dispatcher =
         Dispatcher::builder(bot.clone(), schema::<teloxide::adaptors::CacheMe<Bot>>())

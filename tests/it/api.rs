@@ -1,8 +1,8 @@
 //! The HTTP API and the web chat page end to end, through the real binary with
-//! `--listen 127.0.0.1:0` against the fake Bot API: ask and follow-up with the returned context,
+//! `--listen 127.0.0.1:0` against the fake Bot API: ask and follow-up with the returned context
+//! and within a session (three scripts), the schemes list's filters,
 //! compare, bad inputs as JSON errors, the per-IP rate limit, CORS preflights, the OpenAPI
-//! document and the chat page's contract (no headless browser here: the page's HTML and
-//! script are checked as text).
+//! document and the chat page's contract as text (web.rs drives the page in a real browser).
 
 use std::net::SocketAddr;
 
@@ -230,6 +230,168 @@ async fn ask_follow_up_and_compare_share_the_cli_record() {
     let missing = call(addr, "GET", "/api/v1/schemes/no-such-scheme", &[], b"").await;
     assert_eq!(missing.status, 404);
     assert!(missing.json()["error"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_carries_follow_ups_in_three_scripts_and_logs_gaps() {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (bot, addr) = start(&fake, data.path(), &[]).await;
+
+    // (first question, follow-up, expected scheme, expected intent of the follow-up)
+    let chats = [
+        (
+            "What is the Technology Voucher Programme?",
+            "how much?",
+            "tvp",
+            "money",
+        ),
+        ("科技券係咩嚟？", "幾時截止？", "tvp", "when"),
+        (
+            "研究人才库是什么？",
+            "怎么申请？",
+            "research-talent-hub",
+            "apply",
+        ),
+    ];
+    let mut sessions = Vec::new();
+    for (first, follow, scheme, intent) in chats {
+        let a = ask(addr, &json!({ "question": first })).await.json();
+        let session = a["session"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {a}"));
+        assert!(session.len() >= 16, "{session}");
+        assert_eq!(ids(&a)[0], scheme, "{a}");
+        let f = ask(addr, &json!({ "question": follow, "session": session }))
+            .await
+            .json();
+        assert_eq!(f["session"], session, "the session is kept");
+        assert_eq!(f["follow_up"], true, "{first} → {follow}: {f}");
+        assert_eq!(ids(&f), [scheme], "{f}");
+        assert_eq!(f["intents"][0], intent, "{f}");
+        sessions.push(session.to_owned());
+    }
+    assert_ne!(
+        sessions[0], sessions[1],
+        "each conversation gets its own session"
+    );
+
+    // A session the server never issued (or one that expired) starts afresh; a malformed
+    // one is refused.
+    let fresh = ask(
+        addr,
+        &json!({"question": "how much?", "session": "never-issued-1"}),
+    )
+    .await
+    .json();
+    assert_eq!(fresh["follow_up"], false, "{fresh}");
+    let bad = ask(
+        addr,
+        &json!({"question": "how much?", "session": "no spaces allowed"}),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.json()["code"], "bad_request");
+
+    // A question with no answer goes to the gaps log, with no session id.
+    let none = ask(
+        addr,
+        &json!({"question": "How do I renew my driving licence?"}),
+    )
+    .await
+    .json();
+    assert_eq!(none["confidence"], "none", "{none}");
+    drop(bot);
+    let out = std::process::Command::new(BIN)
+        .args(["gaps", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("driving licence"), "{stdout}");
+    assert!(!stdout.contains(&sessions[0]), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schemes_list_filters_by_category_status_and_applicant() {
+    let fake = FakeApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let (_bot, addr) = start(&fake, data.path(), &[]).await;
+    let get = |path: &'static str| async move {
+        let r = call(addr, "GET", path, &[], b"").await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        r.json().as_array().unwrap().clone()
+    };
+    let all = get("/api/v1/schemes").await;
+    let talent = get("/api/v1/schemes?category=talent").await;
+    assert!(!talent.is_empty() && talent.len() < all.len());
+    assert!(talent.iter().all(|s| s["category"] == "talent"));
+    let open = get("/api/v1/schemes?open=true").await;
+    let not_open = get("/api/v1/schemes?open=false").await;
+    assert!(open.iter().all(|s| s["status"] == "open"));
+    assert!(not_open.iter().all(|s| s["status"] != "open"));
+    assert_eq!(open.len() + not_open.len(), all.len());
+    let open_talent = get("/api/v1/schemes?category=talent&open=true").await;
+    assert!(open_talent.len() <= talent.len().min(open.len()));
+    assert!(
+        open_talent
+            .iter()
+            .all(|s| s["category"] == "talent" && s["status"] == "open")
+    );
+    let individual = get("/api/v1/schemes?applicant=individual").await;
+    assert!(!individual.is_empty() && individual.len() < all.len());
+    // TVP is for companies, not individuals.
+    assert!(individual.iter().all(|s| s["id"] != "tvp"));
+    for bad in [
+        "/api/v1/schemes?category=nope",
+        "/api/v1/schemes?open=yes",
+        "/api/v1/schemes?applicant=dragon",
+        "/api/v1/schemes?colour=blue",
+    ] {
+        let r = call(addr, "GET", bad, &[], b"").await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(r.json()["code"], "bad_request", "{bad}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemebot_api_serves_without_a_token_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let api = BotProcess::spawn(api_command(data.path(), &[]));
+    let addr = listening(&api).await;
+    let a = ask(addr, &json!({"question": "科技券點樣申請？"})).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = a.json();
+    assert_eq!(ids(&a)[0], "tvp", "{a}");
+    let session = a["session"].as_str().unwrap().to_owned();
+    let f = ask(addr, &json!({"question": "幾多錢？", "session": session}))
+        .await
+        .json();
+    assert_eq!(ids(&f), ["tvp"], "{f}");
+    let health = call(addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!(health.status, 200, "{}", health.body);
+    assert_eq!(health.json()["status"], "ok");
+    let metrics = call(addr, "GET", "/metrics", &[], b"").await;
+    assert_eq!(metrics.status, 200);
+    let page = call(addr, "GET", "/", &[], b"").await;
+    assert_eq!(page.status, 200);
+    let (status, log) = api.terminate().await;
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("TELOXIDE"), "no token was asked for: {log}");
+
+    // Without --listen there is nothing to serve: a configuration error (78).
+    let out = std::process::Command::new(BIN)
+        .args(["--corpus"])
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(index_dir())
+        .args(["api", "--data-dir"])
+        .arg(data.path())
+        .env_remove("SCHEMEBOT_LISTEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
 }
 
 /// What is wrong, the request's headers and body, and the status expected.

@@ -125,6 +125,34 @@ fn bad_dates_urls_and_empty_text_are_refused() {
 }
 
 #[test]
+fn an_impossible_date_names_the_file_the_line_and_the_field() {
+    // Every date field is parsed strictly (jiff): a day the month does not have, a 13th month.
+    // (facts.rs checks the linter and `deadline`; this pins the message for each field.)
+    for (line, field, value) in [
+        ("deadline = \"2026-02-31\"", "deadline", "2026-02-31"),
+        ("opens = \"2026-04-31\"", "opens", "2026-04-31"),
+        ("status_since = \"2025-13\"", "status_since", "2025-13"),
+    ] {
+        // On line 9, after `as_of`.
+        let text = GOOD_SCHEME.replace("pa2024 = \"none\"", &format!("{line}\npa2024 = \"none\""));
+        let e = load_one(&text).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some(field), "{e}");
+        assert_eq!(e.line, Some(9), "{e}");
+        let shown = e.to_string();
+        assert!(
+            shown.contains("example.toml:9: field `") && shown.contains(value),
+            "{shown}"
+        );
+    }
+    let e = load_one(&GOOD_SCHEME.replace("2025-01", "2025-02-30")).unwrap_err();
+    assert_eq!(
+        (e.field.as_deref(), e.line),
+        (Some("as_of"), Some(8)),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_duplicate_id_is_refused() {
     // Two files cannot share a stem in one folder, so build the corpus from two paths.
     let files = vec![

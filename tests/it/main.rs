@@ -32,8 +32,12 @@ mod subscriptions;
 mod faults;
 // Webhook mode, health and metrics, configuration, logs, start-up failures.
 mod production;
+// Settings through the binary: precedence and sources, errors naming key and source, secrets.
+mod settings;
 // The HTTP API (/api/v1/ask, /api/v1/schemes, OpenAPI, CORS, rate limit) and the web chat page.
 mod api;
+// The web chat page in headless Chromium (WebDriver): English and Cantonese, a follow-up, a button.
+mod web;
 // Wording in every language: enquiry contacts per body, money in the reader's language, no
 // Cantonese in Simplified, English plurals; unit checks and the real binary.
 mod wording;

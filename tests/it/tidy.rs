@@ -139,6 +139,25 @@ fn only_the_command_line_prints() {
 }
 
 #[test]
+fn only_the_settings_read_the_environment() {
+    for path in rust_files(&root().join("src")) {
+        let file = name(&path);
+        if file == "src/settings.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in code_lines(&text) {
+            assert!(
+                !["env::var", "var_os(", "providers::Env", "env = \""]
+                    .iter()
+                    .any(|p| line.contains(p)),
+                "{file} reads a setting from the environment (settings::resolve does): {line}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_code_map_names_every_module_and_every_data_file_is_used() {
     let map = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
     for path in rust_files(&root().join("src")) {

@@ -91,6 +91,26 @@ pub fn serve_with(
     cmd
 }
 
+/// `schemebot api` (the HTTP API and web page alone) on a free loopback port: no token, no
+/// Bot API, a clean environment.
+pub fn api_command(data_dir: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--corpus")
+        .arg(crate::support::engine::corpus_dir())
+        .arg("--index")
+        .arg(index_dir())
+        .arg("api")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RUST_LOG", "schemebot=debug")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
 /// A running bot process; killed if a test ends without stopping it.
 pub struct BotProcess {
     pub child: Child,
