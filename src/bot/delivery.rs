@@ -233,8 +233,9 @@ async fn record(state: &Arc<State>, tg: &Telegram, item: &OutboxItem, outcome: O
         Ok(()) => true,
         Err(e) => {
             let why = format!("the delivery worker stopped: recording a delivery failed: {e:#}");
+            // Unhealthy before the log line: whoever reads the line finds /healthz saying why.
+            state.set_unhealthy(why.clone());
             tracing::error!(chat_id = chat, id, error = %why, "cannot record deliveries; stopping the worker so nothing is sent twice");
-            state.set_unhealthy(why);
             false
         }
     }
