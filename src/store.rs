@@ -651,19 +651,6 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers the language a chat was using when it subscribed, for its notices.
-    pub fn set_notice_lang(&self, chat: ChatId, lang: Lang) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "INSERT INTO chats (chat_id, notice_lang, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (chat_id) DO UPDATE SET notice_lang = excluded.notice_lang,
-                                                     updated_at = excluded.updated_at",
-                params![chat, lang.code(), wall_clock_ms()],
-            )
-            .map_err(self.fail("setting the notice language"))?;
-        Ok(())
-    }
-
     /// The language for a chat's notices: its /lang choice, else the language it subscribed in.
     pub fn notice_lang(&self, chat: ChatId) -> Result<Option<Lang>, StoreError> {
         let codes: Option<(Option<String>, Option<String>)> = self
@@ -766,6 +753,42 @@ impl Store {
              ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at
              WHERE active = 0",
             params![chat, now],
+        )
+        .map_err(&fail)?;
+        let added = tx
+            .execute(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, topic, created_at)
+                 VALUES (?1, ?2, ?3)",
+                params![chat, topic.key(), now],
+            )
+            .map_err(&fail)?;
+        tx.commit().map_err(&fail)?;
+        Ok(added == 1)
+    }
+
+    /// Subscribes a chat to a topic as a person does it, in one transaction: the chat is
+    /// (re)activated, its notices will be in `lang` and go to forum topic `thread` (`None`: the
+    /// chat's main thread). Returns `false` if it was already subscribed to the topic. Nothing is
+    /// written if any part fails.
+    pub fn subscribe_from(
+        &self,
+        chat: ChatId,
+        topic: &Topic,
+        lang: Lang,
+        thread: Option<i32>,
+    ) -> Result<bool, StoreError> {
+        let fail = self.fail("subscribing");
+        let now = wall_clock_ms();
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        tx.execute(
+            "INSERT INTO chats (chat_id, active, notice_lang, thread_id, updated_at)
+             VALUES (?1, 1, ?2, ?3, ?4)
+             ON CONFLICT (chat_id) DO UPDATE SET active = 1, notice_lang = excluded.notice_lang,
+                 thread_id = excluded.thread_id, updated_at = excluded.updated_at",
+            params![chat, lang.code(), thread, now],
         )
         .map_err(&fail)?;
         let added = tx
@@ -1133,20 +1156,6 @@ impl Store {
         tx.commit().map_err(&fail)
     }
 
-    /// Remembers the forum topic a chat subscribed in (`None`: the main chat), where its
-    /// notices go.
-    pub fn set_thread(&self, chat: ChatId, thread: Option<i32>) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "INSERT INTO chats (chat_id, thread_id, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (chat_id) DO UPDATE SET thread_id = excluded.thread_id,
-                                                     updated_at = excluded.updated_at",
-                params![chat, thread, wall_clock_ms()],
-            )
-            .map_err(self.fail("setting the chat's topic"))?;
-        Ok(())
-    }
-
     /// The forum topic a chat's notices go to.
     pub fn thread(&self, chat: ChatId) -> Result<Option<i32>, StoreError> {
         Ok(self
@@ -1164,23 +1173,23 @@ impl Store {
     // ---- the send log ----
 
     /// Records sends (milliseconds since the epoch, chat) and forgets those older than a
-    /// minute.
+    /// minute. Best effort (a lost record only makes a restart's pacing less exact): it waits at
+    /// most [`TURN_BUSY_TIMEOUT`] for a lock held elsewhere, so a held lock never makes the
+    /// send log keep the writer from a subscription.
     pub fn record_sends(&self, sends: &[(i64, ChatId)]) -> Result<(), StoreError> {
-        let fail = self.fail("recording sends");
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(&fail)?;
-        {
-            let mut insert = tx
-                .prepare_cached("INSERT INTO sends (at, chat_id) VALUES (?1, ?2)")
-                .map_err(&fail)?;
-            for (at, chat) in sends {
-                insert.execute(params![at, chat]).map_err(&fail)?;
+        self.best_effort("recording sends", |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut insert =
+                    tx.prepare_cached("INSERT INTO sends (at, chat_id) VALUES (?1, ?2)")?;
+                for (at, chat) in sends {
+                    insert.execute(params![at, chat])?;
+                }
             }
-        }
-        let newest = sends.iter().map(|(at, _)| *at).max().unwrap_or(0);
-        tx.execute("DELETE FROM sends WHERE at < ?1", [newest - 60_000])
-            .map_err(&fail)?;
-        tx.commit().map_err(&fail)
+            let newest = sends.iter().map(|(at, _)| *at).max().unwrap_or(0);
+            tx.execute("DELETE FROM sends WHERE at < ?1", [newest - 60_000])?;
+            tx.commit()
+        })
     }
 
     /// Sends recorded at or after `since_ms`, newest first, as (at, chat).
@@ -1363,10 +1372,7 @@ impl Store {
     /// than holding the writer for the full busy timeout, since a lost context only costs a
     /// follow-up its scheme.
     pub fn save_turn(&self, turn: &Turn<'_>) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        conn.busy_timeout(TURN_BUSY_TIMEOUT)
-            .map_err(self.fail("saving the conversation"))?;
-        let result = (|| {
+        self.best_effort("saving the conversation", |conn| {
             let tx = conn.transaction()?;
             if let Some(gap) = turn.comment_on {
                 write_comment(&tx, gap, turn.question)?;
@@ -1383,11 +1389,25 @@ impl Store {
                 turn.ttl_ms,
             )?;
             tx.commit()
-        })();
+        })
+    }
+
+    /// Runs a write that may be lost on the writer connection, waiting at most
+    /// [`TURN_BUSY_TIMEOUT`] (not the full busy timeout) for a lock held by another connection,
+    /// so a best-effort write never keeps the writer from the writes people are told about.
+    fn best_effort<T>(
+        &self,
+        what: &'static str,
+        write: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        conn.busy_timeout(TURN_BUSY_TIMEOUT)
+            .map_err(self.fail(what))?;
+        let result = write(&mut conn);
         let restored = conn.busy_timeout(BUSY_TIMEOUT);
-        result
-            .and(restored)
-            .map_err(self.fail("saving the conversation"))
+        let value = result.map_err(self.fail(what))?;
+        restored.map_err(self.fail(what))?;
+        Ok(value)
     }
 
     /// What API session `session` asked last, if less than `ttl_ms` before `now_ms`: the
@@ -1420,10 +1440,7 @@ impl Store {
     /// context, deleting sessions silent for longer than the time to live. Best effort, like
     /// [`Store::save_turn`]: it waits at most [`TURN_BUSY_TIMEOUT`] for another writer.
     pub fn save_session_turn(&self, turn: &SessionTurn<'_>) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        conn.busy_timeout(TURN_BUSY_TIMEOUT)
-            .map_err(self.fail("saving an API session"))?;
-        let result = (|| {
+        self.best_effort("saving an API session", |conn| {
             let tx = conn.transaction()?;
             if let Some(gap) = &turn.gap {
                 write_gap(&tx, gap, turn.now_ms)?;
@@ -1443,11 +1460,7 @@ impl Store {
                 [turn.now_ms.saturating_sub(turn.ttl_ms)],
             )?;
             tx.commit()
-        })();
-        let restored = conn.busy_timeout(BUSY_TIMEOUT);
-        result
-            .and(restored)
-            .map_err(self.fail("saving an API session"))
+        })
     }
 
     /// Forgets `chat`'s conversation (on /start).
@@ -2075,6 +2088,38 @@ mod tests {
         // Setting a language does not subscribe or deactivate anyone.
         assert!(store.is_active(5).unwrap());
         assert!(store.subscriptions(5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn subscribing_from_a_topic_keeps_the_language_and_thread_or_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schemebot.db");
+        let store = Store::open(&path).unwrap();
+        store.set_active(9, false).unwrap();
+        assert!(
+            store
+                .subscribe_from(9, &Topic::All, Lang::ZhHans, Some(42))
+                .unwrap()
+        );
+        assert!(store.is_active(9).unwrap());
+        assert_eq!(store.notice_lang(9).unwrap(), Some(Lang::ZhHans));
+        assert_eq!(store.thread(9).unwrap(), Some(42));
+        // Under another connection's write lock the whole subscription fails: no half of it stays.
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let topic = Topic::Category(Category::Talent);
+        assert!(store.subscribe_from(9, &topic, Lang::En, None).is_err());
+        // The send log is best effort: it gives up after the short wait, not the busy timeout.
+        let started = std::time::Instant::now();
+        assert!(store.record_sends(&[(1, 9)]).is_err());
+        assert!(started.elapsed() < BUSY_TIMEOUT);
+        drop(other);
+        assert_eq!(store.subscriptions(9).unwrap(), vec![Topic::All]);
+        assert_eq!(store.notice_lang(9).unwrap(), Some(Lang::ZhHans));
+        assert_eq!(store.thread(9).unwrap(), Some(42));
+        // The writer waits the full busy timeout again afterwards.
+        store.record_sends(&[(1, 9)]).unwrap();
+        assert!(store.subscribe_from(9, &topic, Lang::En, None).unwrap());
     }
 
     #[test]

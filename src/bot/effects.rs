@@ -254,9 +254,7 @@ impl Change {
                 lang,
                 thread,
             } => {
-                let added = s.subscribe(chat, &topic)?;
-                s.set_notice_lang(chat, lang)?;
-                s.set_thread(chat, thread)?;
+                let added = s.subscribe_from(chat, &topic, lang, thread)?;
                 tracing::info!(chat_id = chat, topic = %topic.key(), added, thread, "subscribed");
                 Ok(Written::Added(added))
             }
