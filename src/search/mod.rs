@@ -44,7 +44,7 @@ pub use index::{
 pub use query::{Plan, QueryToken, Role, fuzzy_distance, typo_candidates};
 
 use crate::corpus::{Category, Corpus};
-use crate::text::{Analyzer, Intent, Lexicon, name_key, normalize};
+use crate::text::{Analyzer, DictionaryLoad, Intent, Lexicon, name_key, normalize};
 
 /// How much a quoted money figure equal to one of a scheme's figures multiplies its text score.
 pub const MONEY_MATCH_FACTOR: f32 = 2.0;
@@ -386,6 +386,17 @@ pub struct Engine {
     structured: [crate::text::vocabulary::PhraseSet; 4],
 }
 
+/// What [`Engine::read_index`] reads from the index.
+struct IndexParts {
+    reader: IndexReader,
+    fields: Fields,
+    by_address: HashMap<DocAddress, usize>,
+    names: Vec<NameKey>,
+    name_words: Vec<HashSet<String>>,
+    vocabulary: Vocabulary,
+    tag_words: Vec<String>,
+}
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
@@ -397,8 +408,10 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Loads the corpus from `corpus_dir` and opens (or rebuilds) the index in `index_dir`.
     pub fn open(corpus_dir: &Path, index_dir: &Path) -> anyhow::Result<(Engine, Provenance)> {
+        // jieba's dictionary loads on its own thread while the corpus is read and checked.
+        let dictionary = DictionaryLoad::start();
         let corpus = Corpus::load(corpus_dir)?;
-        let analyzer = Engine::analyzer_for(&corpus);
+        let analyzer = Engine::analyzer_from(dictionary, &corpus);
         let (index, provenance) = open_or_build(index_dir, &corpus, &analyzer)?;
         Ok((
             Engine::with_index(Arc::new(corpus), analyzer, index)?,
@@ -417,13 +430,20 @@ impl Engine {
     /// lexicon's words, so they are cut whole.
     #[must_use]
     pub fn analyzer_for(corpus: &Corpus) -> Analyzer {
+        Engine::analyzer_from(DictionaryLoad::start(), corpus)
+    }
+
+    /// [`Engine::analyzer_for`] with jieba's dictionary from a load started earlier.
+    #[must_use]
+    pub fn analyzer_from(dictionary: DictionaryLoad, corpus: &Corpus) -> Analyzer {
         let lexicon_words = Lexicon::raw_words();
         let vocabulary_words = crate::text::vocabulary::raw_words();
         let corpus_words = corpus
             .schemes
             .iter()
             .flat_map(|s| s.names().chain(s.keywords.iter().map(String::as_str)));
-        Analyzer::new(
+        Analyzer::from_load(
+            dictionary,
             corpus_words
                 .chain(lexicon_words.iter().map(String::as_str))
                 .chain(vocabulary_words),
@@ -431,12 +451,65 @@ impl Engine {
     }
 
     fn with_index(corpus: Arc<Corpus>, analyzer: Analyzer, index: Index) -> anyhow::Result<Engine> {
+        // The analysed word lists need only the analyzer: they are built on threads of their
+        // own while this one reads the index (start-up time; see BENCHMARKS.md).
+        std::thread::scope(|scope| {
+            let lexicon = scope.spawn(|| Lexicon::new(&analyzer));
+            let asker = scope.spawn(|| crate::text::vocabulary::Vocabulary::new(&analyzer));
+            let structured = scope.spawn(|| {
+                let phrases = crate::text::lexicon::structured_phrases();
+                [
+                    &phrases.open,
+                    &phrases.money,
+                    &phrases.deadline,
+                    &phrases.fits,
+                ]
+                .map(|p| crate::text::vocabulary::PhraseSet::new(&analyzer, p))
+            });
+            let parts = Engine::read_index(&corpus, &analyzer, &index)?;
+            Ok(Engine {
+                lexicon: lexicon
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                asker: asker
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                structured: structured
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                model: Model::shipped(),
+                elsewhere: include_str!("../text/data/elsewhere.txt")
+                    .lines()
+                    .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                    .map(|l| name_key(l).replace(' ', ""))
+                    .filter(|k| !k.is_empty())
+                    .collect(),
+                name_words: parts.name_words,
+                reader: parts.reader,
+                fields: parts.fields,
+                names: parts.names,
+                by_address: parts.by_address,
+                vocabulary: parts.vocabulary,
+                tag_words: parts.tag_words,
+                corpus: Arc::clone(&corpus),
+                analyzer: analyzer.clone(),
+                index: index.clone(),
+            })
+        })
+    }
+
+    /// What the engine keeps from the index: the reader, documents by address, the names'
+    /// keys and words, the indexed vocabulary.
+    fn read_index(
+        corpus: &Arc<Corpus>,
+        analyzer: &Analyzer,
+        index: &Index,
+    ) -> anyhow::Result<IndexParts> {
         let (_, fields) = index::schema();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let lexicon = Lexicon::new(&analyzer);
         let mut by_address = HashMap::new();
         let searcher = reader.searcher();
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
@@ -497,34 +570,12 @@ impl Engine {
             .collect();
         let vocabulary = Vocabulary::read(&searcher, fields, &by_address, corpus.schemes.len())?;
         let tag_words = vocabulary.tag_words();
-        let asker = crate::text::vocabulary::Vocabulary::new(&analyzer);
-        let phrases = crate::text::lexicon::structured_phrases();
-        let structured = [
-            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.open),
-            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.money),
-            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.deadline),
-            crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.fits),
-        ];
-        let elsewhere = include_str!("../text/data/elsewhere.txt")
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .map(|l| name_key(l).replace(' ', ""))
-            .filter(|k| !k.is_empty())
-            .collect();
-        Ok(Engine {
-            name_words,
-            elsewhere,
-            model: Model::shipped(),
-            asker,
-            structured,
-            corpus,
-            analyzer,
-            lexicon,
-            index,
+        Ok(IndexParts {
             reader,
             fields,
-            names,
             by_address,
+            names,
+            name_words,
             vocabulary,
             tag_words,
         })

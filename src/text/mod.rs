@@ -22,7 +22,7 @@ use serde::Serialize;
 
 pub use lexicon::{Intent, Lexicon};
 pub use normalize::{is_han, name_key, normalize};
-pub use tokenizer::{ANALYZER_NAME, Analyzer, SchemeTokenizer, Token};
+pub use tokenizer::{ANALYZER_NAME, Analyzer, DictionaryLoad, SchemeTokenizer, Token};
 
 /// A reply language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]

@@ -95,6 +95,46 @@ pub struct Token {
     pub han: bool,
 }
 
+/// jieba's default dictionary loading on a thread of its own (about 100 ms, the largest part of
+/// start-up), so a caller can read the corpus and open the index meanwhile; finished by
+/// [`Analyzer::from_load`].
+pub struct DictionaryLoad(Loading);
+
+enum Loading {
+    Thread(std::thread::JoinHandle<Jieba>),
+    /// No thread could be started: loaded on the caller's.
+    Done(Box<Jieba>),
+}
+
+impl DictionaryLoad {
+    /// Starts loading. If no thread can be started, loads on the caller's thread.
+    #[must_use]
+    pub fn start() -> DictionaryLoad {
+        let spawned = std::thread::Builder::new()
+            .name("jieba-dictionary".into())
+            .spawn(Jieba::new);
+        DictionaryLoad(match spawned {
+            Ok(handle) => Loading::Thread(handle),
+            Err(_) => Loading::Done(Box::new(Jieba::new())),
+        })
+    }
+
+    fn finish(self) -> Jieba {
+        match self.0 {
+            Loading::Thread(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Loading::Done(jieba) => *jieba,
+        }
+    }
+}
+
+impl std::fmt::Debug for DictionaryLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DictionaryLoad")
+    }
+}
+
 /// Segments and normalises text. Cheap to clone.
 #[derive(Clone)]
 pub struct Analyzer {
@@ -113,17 +153,35 @@ impl Analyzer {
     /// folded to Simplified before being added, as jieba's dictionary is Simplified only).
     #[must_use]
     pub fn new<'a>(user_words: impl IntoIterator<Item = &'a str>) -> Analyzer {
-        let mut jieba = Jieba::new();
-        for word in user_words {
-            let folded = normalize(word).text();
-            // Only Han runs reach jieba, so only they are worth teaching it.
-            for run in folded
-                .split(|c: char| !is_han(c))
-                .filter(|r| r.chars().count() >= 2)
-            {
-                if !jieba.has_word(run) {
-                    jieba.add_word(run, None, None);
-                }
+        Analyzer::from_load(DictionaryLoad::start(), user_words)
+    }
+
+    /// Like [`Analyzer::new`], with jieba's dictionary from `load` (started earlier, so it
+    /// loaded while the caller did other work). The user words are folded before waiting for it.
+    ///
+    /// # Panics
+    /// If loading the dictionary panicked (the dictionary is compiled in, so it does not).
+    #[must_use]
+    pub fn from_load<'a>(
+        load: DictionaryLoad,
+        user_words: impl IntoIterator<Item = &'a str>,
+    ) -> Analyzer {
+        // Only Han runs reach jieba, so only they are worth teaching it.
+        let runs: Vec<String> = user_words
+            .into_iter()
+            .flat_map(|word| {
+                normalize(word)
+                    .text()
+                    .split(|c: char| !is_han(c))
+                    .filter(|r| r.chars().count() >= 2)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut jieba = load.finish();
+        for run in &runs {
+            if !jieba.has_word(run) {
+                jieba.add_word(run, None, None);
             }
         }
         Analyzer {
