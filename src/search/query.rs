@@ -68,6 +68,12 @@ impl QueryToken {
     }
 }
 
+/// Whether `c` writes a number in Chinese (digits, units and the Simplified forms the
+/// normaliser produces): 零一二两三四五六七八九十百千万亿 and 兩.
+fn is_chinese_numeral(c: char) -> bool {
+    "零〇一二两兩三四五六七八九十百千万萬亿億".contains(c)
+}
+
 /// A question, analysed.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
@@ -150,7 +156,9 @@ impl Plan {
                     .all(|c| lexicon.is_filler(c.encode_utf8(&mut [0; 4])));
             // A bare number ("I am 1 person") is not a topic: it never matches a name such as
             // "1+" on its own (figures are matched as amounts, separately).
-            let bare_number = t.text.chars().all(|c| c.is_ascii_digit());
+            // Chinese numerals ("五百萬", "三成") are figures too.
+            let bare_number = t.text.chars().all(|c| c.is_ascii_digit())
+                || (t.han && t.text.chars().all(is_chinese_numeral));
             let role = if is_part || (role == Role::Topic && (all_filler_chars || bare_number)) {
                 Role::Filler
             } else if role == Role::Topic && t.han && composed_of_non_topic(&spans, t.from, t.to) {
