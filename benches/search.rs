@@ -60,15 +60,28 @@ fn main() {
     }
     let rounds = 30;
     let mut times = Vec::with_capacity(questions.len() * rounds);
+    let mut by_question = vec![Vec::with_capacity(rounds); questions.len()];
     for _ in 0..rounds {
-        for q in &questions {
+        for (i, q) in questions.iter().enumerate() {
             let t = Instant::now();
             let reply = render(&answer(&engine, q, None, DEFAULT_LIMIT), engine.corpus());
-            times.push(t.elapsed());
+            let took = t.elapsed();
+            times.push(took);
+            by_question[i].push(took);
             std::hint::black_box(reply);
         }
     }
     times.sort();
+    // Where the tail comes from: the questions slowest at their median.
+    let mut medians: Vec<(Duration, &str)> = by_question
+        .iter_mut()
+        .zip(&questions)
+        .map(|(t, q)| {
+            t.sort();
+            (percentile(t, 0.5), *q)
+        })
+        .collect();
+    medians.sort_by(|a, b| b.0.cmp(&a.0));
     let self_rss = peak_rss_kib("self").unwrap_or(0);
 
     // Process start to first answer, with the index already on disk.
@@ -159,4 +172,8 @@ fn main() {
         "| peak RSS, this bench process | {:.1} MB |",
         self_rss as f64 / 1024.0
     );
+    println!("\nslowest questions (median of {rounds}):");
+    for (took, q) in medians.iter().take(10) {
+        println!("  {} {q}", micros(*took));
+    }
 }
