@@ -186,8 +186,8 @@ pub fn answer_in(
     if cue.asks_summary && !cue.asks_amount {
         intents.retain(|&i| i != Intent::Money);
     }
-    // "點解寫2比1？": a ratio is a matching term.
-    if cue.quotes_ratio && !intents.contains(&Intent::Money) {
+    // "點解寫2比1？": a ratio is a matching term; "our own money" is the asker's share.
+    if (cue.quotes_ratio || cue.asks_pay) && !intents.contains(&Intent::Money) {
         intents.push(Intent::Money);
     }
     // "which universities?": which kind of asker may take part.
@@ -196,6 +196,8 @@ pub fn answer_in(
         Some(Intent::When)
     } else if cue.asks_apply {
         Some(Intent::Apply)
+    } else if cue.asks_pay {
+        Some(Intent::Money)
     } else if cue.asks_eligibility || asks_which_applicant || intents.contains(&Intent::Eligibility)
     {
         Some(Intent::Eligibility)

@@ -110,6 +110,7 @@ struct CuesFile {
     which: Phrases,
     #[serde(rename = "self")]
     self_: Phrases,
+    pay: Phrases,
     eligibility: Phrases,
     when: Phrases,
     apply: Phrases,
@@ -167,6 +168,7 @@ struct Cues {
     amount: Vec<String>,
     which: Vec<String>,
     self_: Vec<String>,
+    pay: Vec<String>,
     eligibility: Vec<String>,
     when: Vec<String>,
     apply: Vec<String>,
@@ -192,6 +194,7 @@ fn cues() -> &'static Cues {
             amount: keys(c.amount.en.iter().chain(&c.amount.zh)),
             which: keys(c.which.en.iter().chain(&c.which.zh)),
             self_: keys(c.self_.en.iter().chain(&c.self_.zh)),
+            pay: keys(c.pay.en.iter().chain(&c.pay.zh)),
             eligibility: keys(c.eligibility.en.iter().chain(&c.eligibility.zh)),
             when: keys(c.when.en.iter().chain(&c.when.zh)),
             apply: keys(c.apply.en.iter().chain(&c.apply.zh)),
@@ -284,6 +287,8 @@ pub struct Cue {
     pub describes_self: bool,
     /// Quotes a ratio ("2比1", "1:1", "2 to 1"): a question about the matching terms.
     pub quotes_ratio: bool,
+    /// Asks about the asker's own share of the cost ("our own money", "自己出錢").
+    pub asks_pay: bool,
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
@@ -407,6 +412,7 @@ pub fn cue(question: &str) -> Cue {
             .iter()
             .any(|p| text.starts_with(p.as_str()) && on_boundaries(&text, 0, p)),
         quotes_ratio: quotes_ratio(question),
+        asks_pay: any(&c.pay),
     }
 }
 
