@@ -98,6 +98,10 @@ impl Context {
     }
 }
 
+/// A runner-up scoring at least this share of the best is a tie, which the conversation's
+/// scheme wins when the question continues the conversation without naming a scheme.
+const CONTEXT_TIE: f32 = 0.7;
+
 /// The most words (or, in Chinese, characters) a follow-up question has when nothing else
 /// marks it as one: a longer question is a new question.
 const SHORT_QUESTION: usize = 12;
@@ -187,7 +191,10 @@ pub fn answer_in(
         intents.retain(|&i| i != Intent::Money);
     }
     // "點解寫2比1？": a ratio is a matching term; "our own money" is the asker's share.
-    if (cue.quotes_ratio || cue.asks_pay) && !intents.contains(&Intent::Money) {
+    // "what does CCMF give?" asks what one receives.
+    if (cue.quotes_ratio || cue.asks_pay || (cue.asks_gives && intents.is_empty()))
+        && !intents.contains(&Intent::Money)
+    {
         intents.push(Intent::Money);
     }
     // "which universities?": which kind of asker may take part.
@@ -283,6 +290,21 @@ pub fn answer_in(
         }
     }
 
+    // "and the Incubation Programme?" after Cyberport's micro fund: words that fit two
+    // schemes about equally mean the one the conversation is about.
+    let mut found = outcome.found.clone();
+    if about.named.is_empty()
+        && cue.continues
+        && let Some(&before) = last.first()
+        && let Found::Schemes(hits) = &mut found
+        && let Some(at) = hits.iter().position(|h| h.scheme == before)
+        && at > 0
+        && hits[at].score >= CONTEXT_TIE * hits[0].score
+    {
+        let hit = hits.remove(at);
+        hits.insert(0, hit);
+    }
+
     // "and TechTAS?", "咁科技券呢？", "科學園嗰個呢？": the last question, about another scheme,
     // named or found with evidence of its own.
     let one_subject = about.named.len() == 1
@@ -293,5 +315,5 @@ pub fn answer_in(
     if intents.is_empty() && cue.continues && one_subject {
         intents.extend(last_intent);
     }
-    reply(outcome.found, intents, false)
+    reply(found, intents, false)
 }

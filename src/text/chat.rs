@@ -289,6 +289,8 @@ pub struct Cue {
     pub quotes_ratio: bool,
     /// Asks about the asker's own share of the cost ("our own money", "自己出錢").
     pub asks_pay: bool,
+    /// Asks what a scheme gives ("what does CCMF give?", "does TechTAS give any money?").
+    pub asks_gives: bool,
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
@@ -373,6 +375,20 @@ fn there_at_end(text: &str) -> bool {
     }
 }
 
+/// "What does CCMF give?", "how much did it use to give?": the verb of giving, but not
+/// "give me …" / "give us …" (a request for information).
+fn asks_gives(text: &str) -> bool {
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(*w, "give" | "gives" | "giving")
+            && !matches!(words.get(i + 1), Some(&("me" | "us" | "some")))
+    })
+}
+
+/// "Used for" in Chinese (folded): "可以用嚟…" asks what the money may buy, so its "可以用" is
+/// not an eligibility phrase.
+const USE_FOR: [&str; 6] = ["用嚟", "用来", "用於", "用于", "用在", "用喺"];
+
 /// Reads the conversation cues of `question`.
 #[must_use]
 pub fn cue(question: &str) -> Cue {
@@ -393,13 +409,16 @@ pub fn cue(question: &str) -> Cue {
             .is_some_and(|rest| on_boundaries(&text, 0, p) && !rest.is_empty())
     });
     let ends = c.end.iter().any(|p| text.ends_with(p.as_str()));
+    // "可以用嚟買咩？" asks what it may be used for, not who may use it.
+    let without_use_for = USE_FOR.iter().fold(text.clone(), |t, p| t.replace(p, " "));
     Cue {
         compare: any(&c.compare),
         compare_weak: any(&c.compare_weak),
         refers_back,
         continues: starts || ends,
         asks_match: any(&c.match_),
-        asks_eligibility: any(&c.eligibility) || can_take_part(&text),
+        asks_eligibility: c.eligibility.iter().any(|p| contains(&without_use_for, p))
+            || can_take_part(&text),
         asks_when: any(&c.when) || still_a_not_a(&text),
         asks_apply: any(&c.apply),
         asks_count: any(&c.count) || counts_other(&text),
@@ -413,6 +432,7 @@ pub fn cue(question: &str) -> Cue {
             .any(|p| text.starts_with(p.as_str()) && on_boundaries(&text, 0, p)),
         quotes_ratio: quotes_ratio(question),
         asks_pay: any(&c.pay),
+        asks_gives: asks_gives(&text),
     }
 }
 
@@ -467,6 +487,14 @@ mod tests {
             ("你係真人嚟㗎？", SmallTalk::Identity),
             ("hi, who are you?", SmallTalk::Identity),
             ("good morning, can you help me?", SmallTalk::Help),
+            ("ok", SmallTalk::Thanks),
+            ("好的，我明白了", SmallTalk::Thanks),
+            ("thank you so much for the info", SmallTalk::Thanks),
+            ("no thanks", SmallTalk::Bye),
+            ("唔使喇", SmallTalk::Bye),
+            ("有人嗎？", SmallTalk::Greeting),
+            ("你係咪AI？", SmallTalk::Identity),
+            ("我想問嘢", SmallTalk::Help),
         ] {
             assert_eq!(classify(message), Some(kind), "{message}");
         }
@@ -544,6 +572,9 @@ mod tests {
         // Requirements and restrictions are eligibility.
         assert!(cue("does it need private investment?").asks_eligibility);
         assert!(cue("有名額限制嗎？").asks_eligibility);
+        // What a scheme gives is money; "give me" asks for information.
+        assert!(cue("What does CCMF give?").asks_gives);
+        assert!(!cue("give me details of TVP").asks_gives);
     }
 
     #[test]
@@ -557,6 +588,10 @@ mod tests {
             "",
             "???",
             "Thanksgiving grants",
+            "ok, how much is it?",
+            "I'm not sure I qualify",
+            "唔使申請？",
+            "我唔清楚點申請",
         ] {
             assert_eq!(classify(message), None, "{message}");
         }
