@@ -270,11 +270,15 @@ pub fn answer_in(
             // "我有60个员工可以吗？": the asker describes themselves and asks whether they
             // qualify; their words describe them, not another scheme.
             let qualifies = cue.describes_self && cue.asks_eligibility && is_short(&question);
+            // "每家企业最多能拿多少？": an amount per unit; the unit is not a new subject.
+            let per_unit =
+                cue.per_unit && intents.first() == Some(&Intent::Money) && is_short(&question);
             let follows = !moves_on
                 && (!about.topical
                     || cue.refers_back
                     || unanswered
                     || qualifies
+                    || per_unit
                     || (!intents.is_empty() && !elsewhere));
             if follows {
                 if intents.is_empty() && cue.continues {

@@ -111,6 +111,7 @@ struct CuesFile {
     #[serde(rename = "self")]
     self_: Phrases,
     pay: Phrases,
+    per: Phrases,
     eligibility: Phrases,
     when: Phrases,
     apply: Phrases,
@@ -169,6 +170,7 @@ struct Cues {
     which: Vec<String>,
     self_: Vec<String>,
     pay: Vec<String>,
+    per: Vec<String>,
     eligibility: Vec<String>,
     when: Vec<String>,
     apply: Vec<String>,
@@ -195,6 +197,7 @@ fn cues() -> &'static Cues {
             which: keys(c.which.en.iter().chain(&c.which.zh)),
             self_: keys(c.self_.en.iter().chain(&c.self_.zh)),
             pay: keys(c.pay.en.iter().chain(&c.pay.zh)),
+            per: keys(c.per.en.iter().chain(&c.per.zh)),
             eligibility: keys(c.eligibility.en.iter().chain(&c.eligibility.zh)),
             when: keys(c.when.en.iter().chain(&c.when.zh)),
             apply: keys(c.apply.en.iter().chain(&c.apply.zh)),
@@ -291,6 +294,8 @@ pub struct Cue {
     pub asks_pay: bool,
     /// Asks what a scheme gives ("what does CCMF give?", "does TechTAS give any money?").
     pub asks_gives: bool,
+    /// Counts an amount per unit ("每家企业", "per company", "each project").
+    pub per_unit: bool,
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
@@ -433,6 +438,7 @@ pub fn cue(question: &str) -> Cue {
         quotes_ratio: quotes_ratio(question),
         asks_pay: any(&c.pay),
         asks_gives: asks_gives(&text),
+        per_unit: any(&c.per),
     }
 }
 
