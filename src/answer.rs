@@ -99,7 +99,7 @@ impl Context {
 }
 
 /// A runner-up scoring at least this share of the best is a tie, which the conversation's
-/// scheme wins when the question continues the conversation without naming a scheme.
+/// scheme wins when a follow-up names no scheme.
 const CONTEXT_TIE: f32 = 0.7;
 
 /// The most words (or, in Chinese, characters) a follow-up question has when nothing else
@@ -294,11 +294,12 @@ pub fn answer_in(
         }
     }
 
-    // "and the Incubation Programme?" after Cyberport's micro fund: words that fit two
-    // schemes about equally mean the one the conversation is about.
+    // "and the Incubation Programme?" after Cyberport's micro fund: in a follow-up (a
+    // continuation, or a short question) naming no scheme, words that fit two schemes about
+    // equally mean the one the conversation is about.
     let mut found = outcome.found.clone();
     if about.named.is_empty()
-        && cue.continues
+        && (cue.continues || is_short(&question))
         && let Some(&before) = last.first()
         && let Found::Schemes(hits) = &mut found
         && let Some(at) = hits.iter().position(|h| h.scheme == before)
