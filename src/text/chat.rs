@@ -514,6 +514,8 @@ mod tests {
         assert!(cue("Is TTPS the same thing as TechTAS?").compare);
         assert!(!cue("how much is TVP?").compare);
         assert!(cue("TVP or TSSSU?").compare_weak);
+        assert!(cue("is DTSPP like TVP?").compare_weak);
+        assert!(cue("TVP和DTSPP哪个更适合我？").compare_weak);
         assert!(cue("is it still open?").refers_back);
         assert!(cue("佢幾時截止？").refers_back);
         assert!(!cue("IT teacher funding").refers_back);
