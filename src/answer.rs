@@ -84,10 +84,23 @@ impl Context {
                 intent: None,
             }),
             Found::SmallTalk(_) | Found::Suggestions(_) | Found::Nothing => Remember::Keep,
-            Found::List(_) | Found::Filtered(_) | Found::Match => Remember::Forget,
+            // After "what can I apply for?", "and ESS?" asks whether the asker may apply to it:
+            // no scheme is remembered, only that the question was who may apply.
+            Found::Match
+            | Found::Filtered(Filter {
+                applicant: Some(_), ..
+            }) => Remember::Set(Context {
+                schemes: Vec::new(),
+                intent: Some(Intent::Eligibility.key().to_owned()),
+            }),
+            Found::List(_) | Found::Filtered(_) => Remember::Forget,
         }
     }
 }
+
+/// A runner-up scoring at least this share of the best is a tie, which the conversation's
+/// scheme wins when a follow-up names no scheme.
+const CONTEXT_TIE: f32 = 0.7;
 
 /// The most words (or, in Chinese, characters) a follow-up question has when nothing else
 /// marks it as one: a longer question is a new question.
@@ -102,6 +115,21 @@ fn is_short(question: &str) -> bool {
         .filter(|w| !w.is_empty())
         .count();
     words + han / 3 <= SHORT_QUESTION
+}
+
+/// The most words a bare question ("which universities?", "邊間公司？") has: only the
+/// question word and what it asks about.
+const BARE_QUESTION: usize = 3;
+
+/// Whether a question is bare: at most [`BARE_QUESTION`] words, Han characters counting a
+/// third of a word each.
+fn is_bare(question: &str) -> bool {
+    let han = question.chars().filter(|&c| crate::text::is_han(c)).count();
+    let words = question
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count();
+    words + han / 3 <= BARE_QUESTION
 }
 
 /// Answers `question` on its own. The reply language is `lang` when given, else the
@@ -157,11 +185,28 @@ pub fn answer_in(
     if cue.asks_count && !cue.asks_money {
         intents.retain(|&i| i != Intent::Money);
     }
+    // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
+    // about; only an amount phrase ("what is the maximum grant?") asks how much.
+    if cue.asks_summary && !cue.asks_amount {
+        intents.retain(|&i| i != Intent::Money);
+    }
+    // "點解寫2比1？": a ratio is a matching term; "our own money" is the asker's share.
+    // "what does CCMF give?" asks what one receives.
+    if (cue.quotes_ratio || cue.asks_pay || (cue.asks_gives && intents.is_empty()))
+        && !intents.contains(&Intent::Money)
+    {
+        intents.push(Intent::Money);
+    }
+    // "which universities?": which kind of asker may take part.
+    let asks_which_applicant = cue.asks_which && !about.applicants.is_empty() && is_bare(&question);
     let lead = if cue.asks_when {
         Some(Intent::When)
     } else if cue.asks_apply {
         Some(Intent::Apply)
-    } else if cue.asks_eligibility || intents.contains(&Intent::Eligibility) {
+    } else if cue.asks_pay {
+        Some(Intent::Money)
+    } else if cue.asks_eligibility || asks_which_applicant || intents.contains(&Intent::Eligibility)
+    {
         Some(Intent::Eligibility)
     } else {
         None
@@ -174,6 +219,17 @@ pub fn answer_in(
     // "TVP vs TSSSU", "how does it compare to NIFS?", "TVP or TSSSU?".
     if cue.compare || (cue.compare_weak && about.named.len() >= 2) {
         let mut set: Vec<usize> = about.named.clone();
+        // "和数码港的培育计划比起来怎么样？": the other side described rather than named, found
+        // with evidence of its own.
+        if set.is_empty()
+            && cue.compare
+            && about.topical
+            && about.evidence
+            && let Found::Schemes(hits) = &outcome.found
+            && let Some(top) = hits.first()
+        {
+            set.push(top.scheme);
+        }
         if set.len() == 1
             && cue.compare
             && let Some(&before) = last.first()
@@ -211,10 +267,18 @@ pub fn answer_in(
                 && is_short(&question);
             // "那科学园的呢？" moves on to another subject, even when it names no scheme.
             let moves_on = cue.continues && about.topical && about.evidence;
+            // "我有60个员工可以吗？": the asker describes themselves and asks whether they
+            // qualify; their words describe them, not another scheme.
+            let qualifies = cue.describes_self && cue.asks_eligibility && is_short(&question);
+            // "每家企业最多能拿多少？": an amount per unit; the unit is not a new subject.
+            let per_unit =
+                cue.per_unit && intents.first() == Some(&Intent::Money) && is_short(&question);
             let follows = !moves_on
                 && (!about.topical
                     || cue.refers_back
                     || unanswered
+                    || qualifies
+                    || per_unit
                     || (!intents.is_empty() && !elsewhere));
             if follows {
                 if intents.is_empty() && cue.continues {
@@ -230,9 +294,31 @@ pub fn answer_in(
         }
     }
 
-    // "and TechTAS?", "咁科技券呢？": the last question, about another scheme.
-    if intents.is_empty() && cue.continues && about.named.len() == 1 {
+    // "and the Incubation Programme?" after Cyberport's micro fund: in a follow-up (a
+    // continuation, or a short question) naming no scheme, words that fit two schemes about
+    // equally mean the one the conversation is about.
+    let mut found = outcome.found.clone();
+    if about.named.is_empty()
+        && (cue.continues || is_short(&question))
+        && let Some(&before) = last.first()
+        && let Found::Schemes(hits) = &mut found
+        && let Some(at) = hits.iter().position(|h| h.scheme == before)
+        && at > 0
+        && hits[at].score >= CONTEXT_TIE * hits[0].score
+    {
+        let hit = hits.remove(at);
+        hits.insert(0, hit);
+    }
+
+    // "and TechTAS?", "咁科技券呢？", "科學園嗰個呢？": the last question, about another scheme,
+    // named or found with evidence of its own.
+    let one_subject = about.named.len() == 1
+        || (about.named.is_empty()
+            && about.topical
+            && about.evidence
+            && matches!(outcome.found, Found::Schemes(_)));
+    if intents.is_empty() && cue.continues && one_subject {
         intents.extend(last_intent);
     }
-    reply(outcome.found, intents, false)
+    reply(found, intents, false)
 }

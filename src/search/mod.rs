@@ -699,7 +699,22 @@ impl Engine {
             .iter()
             .filter(|t| matches!(t.role, Role::Topic | Role::Category))
         {
-            let m = self.docs_matching(t);
+            let mut m = self.docs_matching(t);
+            // "科技卷": a Han word that is part of a name the question names, once folded
+            // (卷 → 券), is a word of that scheme even though no scheme writes it so.
+            if t.text.chars().all(crate::text::is_han) {
+                let folded = name_key(&t.text).replace(' ', "");
+                for &i in named.keys() {
+                    if !folded.is_empty()
+                        && self
+                            .names
+                            .iter()
+                            .any(|k| k.scheme == i && k.key.contains(&folded))
+                    {
+                        m.any[i] = true;
+                    }
+                }
+            }
             let df = m.any.iter().filter(|&&d| d).count();
             let mut idf = (1.0 + (n as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
             if t.is_single_han() {

@@ -109,7 +109,12 @@ impl Plan {
             if plan.tokens.iter().any(|q| q.text == t.text) {
                 continue;
             }
-            let intents = lexicon.intents(&t.text);
+            let mut intents = lexicon.intents(&t.text);
+            // "how do i aplly?": an English word that neither the index nor the lexicon knows,
+            // one edit from an intent word, asks what that word asks.
+            if intents.is_empty() && !known(&t.text) && !lexicon.is_known(&t.text) {
+                intents = intent_typo(&t.text, &question[t.from..t.to], lexicon);
+            }
             for &i in intents {
                 if !plan.intents.contains(&i) {
                     plan.intents.push(i);
@@ -296,6 +301,30 @@ pub fn typo_candidates<'v>(token: &QueryToken, vocabulary: &'v [String]) -> Vec<
             .collect(),
         None => Vec::new(),
     }
+}
+
+/// The intents of the intent word `token` is one typo of (the written word at least five
+/// letters, the intent word at least four; one edit only, so "applu" is "apply" but "pay" is
+/// never "play"), or none.
+fn intent_typo<'l>(token: &str, written: &str, lexicon: &'l Lexicon) -> &'l [Intent] {
+    let t: Vec<char> = token.chars().collect();
+    if written.chars().count() < 5 || fuzzy_distance(token, written.chars().count()).is_none() {
+        return &[];
+    }
+    let mut found: &[Intent] = &[];
+    for (word, intents) in lexicon.intent_words() {
+        if word.len() >= 4
+            && word.bytes().all(|b| b.is_ascii_alphanumeric())
+            && word.len().abs_diff(t.len()) <= 1
+            && within_edits(&t, word, 1)
+        {
+            if !found.is_empty() && found != intents {
+                return &[];
+            }
+            found = intents;
+        }
+    }
+    found
 }
 
 /// Whether the optimal-string-alignment distance between `a` and `b` is at most `max`.

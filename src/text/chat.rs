@@ -90,12 +90,28 @@ struct Continues {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Match {
+    en: Vec<String>,
+    zh: Vec<String>,
+    /// What `*` in a phrase stands for.
+    nouns: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CuesFile {
     compare: Compare,
     refer: Phrases,
     continues: Continues,
     #[serde(rename = "match")]
-    match_: Phrases,
+    match_: Match,
+    summary: Phrases,
+    amount: Phrases,
+    which: Phrases,
+    #[serde(rename = "self")]
+    self_: Phrases,
+    pay: Phrases,
+    per: Phrases,
     eligibility: Phrases,
     when: Phrases,
     apply: Phrases,
@@ -127,6 +143,20 @@ fn keys<'a>(phrases: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     out
 }
 
+/// `phrases` with each `*` replaced by each of `nouns` (a phrase without `*` stays as it is).
+fn expand<'a>(phrases: impl IntoIterator<Item = &'a String>, nouns: &[String]) -> Vec<String> {
+    phrases
+        .into_iter()
+        .flat_map(|p| {
+            if p.contains('*') {
+                nouns.iter().map(|n| p.replace('*', n)).collect()
+            } else {
+                vec![p.clone()]
+            }
+        })
+        .collect()
+}
+
 /// The cue lists, folded.
 struct Cues {
     compare: Vec<String>,
@@ -135,6 +165,12 @@ struct Cues {
     start: Vec<String>,
     end: Vec<String>,
     match_: Vec<String>,
+    summary: Vec<String>,
+    amount: Vec<String>,
+    which: Vec<String>,
+    self_: Vec<String>,
+    pay: Vec<String>,
+    per: Vec<String>,
     eligibility: Vec<String>,
     when: Vec<String>,
     apply: Vec<String>,
@@ -152,7 +188,16 @@ fn cues() -> &'static Cues {
             refer: keys(c.refer.en.iter().chain(&c.refer.zh)),
             start: keys(c.continues.start_en.iter().chain(&c.continues.start_zh)),
             end: keys(&c.continues.end_zh),
-            match_: keys(c.match_.en.iter().chain(&c.match_.zh)),
+            match_: keys(&expand(
+                c.match_.en.iter().chain(&c.match_.zh),
+                &c.match_.nouns,
+            )),
+            summary: keys(c.summary.en.iter().chain(&c.summary.zh)),
+            amount: keys(c.amount.en.iter().chain(&c.amount.zh)),
+            which: keys(c.which.en.iter().chain(&c.which.zh)),
+            self_: keys(c.self_.en.iter().chain(&c.self_.zh)),
+            pay: keys(c.pay.en.iter().chain(&c.pay.zh)),
+            per: keys(c.per.en.iter().chain(&c.per.zh)),
             eligibility: keys(c.eligibility.en.iter().chain(&c.eligibility.zh)),
             when: keys(c.when.en.iter().chain(&c.when.zh)),
             apply: keys(c.apply.en.iter().chain(&c.apply.zh)),
@@ -235,6 +280,22 @@ pub struct Cue {
     /// Names money plainly ("most", "maximum", "錢", "上限"): a count question with it is
     /// still about money ("一間公司最多可以請幾多個？").
     pub asks_money: bool,
+    /// Asks what a scheme is or covers ("what can the money be used for?", "係咩嚟？").
+    pub asks_summary: bool,
+    /// Asks for an amount ("how much", "maximum", "幾多", "上限").
+    pub asks_amount: bool,
+    /// Asks which kind of asker ("which universities?", "哪些公司").
+    pub asks_which: bool,
+    /// The asker describes themselves ("I have 60 staff", "我哋係餐廳").
+    pub describes_self: bool,
+    /// Quotes a ratio ("2比1", "1:1", "2 to 1"): a question about the matching terms.
+    pub quotes_ratio: bool,
+    /// Asks about the asker's own share of the cost ("our own money", "自己出錢").
+    pub asks_pay: bool,
+    /// Asks what a scheme gives ("what does CCMF give?", "does TechTAS give any money?").
+    pub asks_gives: bool,
+    /// Counts an amount per unit ("每家企业", "per company", "each project").
+    pub per_unit: bool,
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
@@ -254,6 +315,85 @@ fn can_take_part(text: &str) -> bool {
     })
 }
 
+/// Characters that, right after "多少" / "几多" (folded "幾多"), say the quantity is money or a
+/// share of it ("幾多錢", "多少成", "几多万", "幾多一個月"); any other Han character names
+/// something counted ("幾多算力", "多少名额", "幾多人").
+const MONEY_AFTER: &str = "钱蚊成资津补拨万亿元港金经费薪倍比预奖租一每";
+
+/// Particles that may follow "幾多" at the end of a question ("幾多呀？").
+const PARTICLES: &str = "呀啊呢吗嘅啦㗎喇咧嘛吖啫架先";
+
+/// "超算中心有幾多算力？", "多少名额": a quantity word followed by something other than money.
+fn counts_other(text: &str) -> bool {
+    ["多少", "几多"].iter().any(|q| {
+        text.match_indices(q).any(|(i, _)| {
+            let rest = &text[i + q.len()..];
+            let mut chars = rest.chars();
+            match chars.next() {
+                Some(c) if super::is_han(c) => {
+                    !MONEY_AFTER.contains(c) && !PARTICLES.contains(c) && !rest.starts_with("人工")
+                }
+                _ => false,
+            }
+        })
+    })
+}
+
+/// "仲申唔申請到？", "还能不能申请": "still" followed by an A-not-A question.
+fn still_a_not_a(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        (c == '仲' || c == '还')
+            && (i + 1..(i + 3).min(chars.len())).any(|j| {
+                j + 2 < chars.len()
+                    && (chars[j + 1] == '唔' || chars[j + 1] == '不')
+                    && chars[j] == chars[j + 2]
+                    && super::is_han(chars[j])
+            })
+    })
+}
+
+/// "2比1", "1:1", "2 to 1": two numbers joined as a ratio.
+fn quotes_ratio(question: &str) -> bool {
+    let lower = question.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        if !c.is_ascii_digit() {
+            return false;
+        }
+        let rest: String = chars[i + 1..].iter().collect();
+        let rest = rest.trim_start();
+        ["比", "對", "对", ":", "：", "to "]
+            .iter()
+            .filter_map(|sep| rest.strip_prefix(sep))
+            .any(|after| after.trim_start().starts_with(|d: char| d.is_ascii_digit()))
+    })
+}
+
+/// "how do I get a job there?": "there" closing a question points back at the last answer's
+/// place, unless it is "are there?" / "is there?".
+fn there_at_end(text: &str) -> bool {
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        [.., before, "there"] => !matches!(*before, "is" | "are" | "was" | "were" | "any" | "s"),
+        _ => false,
+    }
+}
+
+/// "What does CCMF give?", "how much did it use to give?": the verb of giving, but not
+/// "give me …" / "give us …" (a request for information).
+fn asks_gives(text: &str) -> bool {
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(*w, "give" | "gives" | "giving")
+            && !matches!(words.get(i + 1), Some(&("me" | "us" | "some")))
+    })
+}
+
+/// "Used for" in Chinese (folded): "可以用嚟…" asks what the money may buy, so its "可以用" is
+/// not an eligibility phrase.
+const USE_FOR: [&str; 6] = ["用嚟", "用来", "用於", "用于", "用在", "用喺"];
+
 /// Reads the conversation cues of `question`.
 #[must_use]
 pub fn cue(question: &str) -> Cue {
@@ -261,29 +401,44 @@ pub fn cue(question: &str) -> Cue {
     let c = cues();
     let any = |list: &[String]| list.iter().any(|p| contains(&text, p));
     // "IT" in capitals is the subject ("IT teachers"), not the pronoun.
-    let refers_back = c.refer.iter().any(|p| {
-        contains(&text, p)
-            && (p != "it"
-                || question
-                    .split(|ch: char| !ch.is_alphanumeric())
-                    .any(|w| w == "it" || w == "It"))
-    });
+    let refers_back = there_at_end(&text)
+        || c.refer.iter().any(|p| {
+            contains(&text, p)
+                && (p != "it"
+                    || question
+                        .split(|ch: char| !ch.is_alphanumeric())
+                        .any(|w| w == "it" || w == "It"))
+        });
     let starts = c.start.iter().any(|p| {
         text.strip_prefix(p.as_str())
             .is_some_and(|rest| on_boundaries(&text, 0, p) && !rest.is_empty())
     });
     let ends = c.end.iter().any(|p| text.ends_with(p.as_str()));
+    // "可以用嚟買咩？" asks what it may be used for, not who may use it.
+    let without_use_for = USE_FOR.iter().fold(text.clone(), |t, p| t.replace(p, " "));
     Cue {
         compare: any(&c.compare),
         compare_weak: any(&c.compare_weak),
         refers_back,
         continues: starts || ends,
         asks_match: any(&c.match_),
-        asks_eligibility: any(&c.eligibility) || can_take_part(&text),
-        asks_when: any(&c.when),
+        asks_eligibility: c.eligibility.iter().any(|p| contains(&without_use_for, p))
+            || can_take_part(&text),
+        asks_when: any(&c.when) || still_a_not_a(&text),
         asks_apply: any(&c.apply),
-        asks_count: any(&c.count),
+        asks_count: any(&c.count) || counts_other(&text),
         asks_money: any(&c.money),
+        asks_summary: any(&c.summary),
+        asks_amount: any(&c.amount),
+        asks_which: any(&c.which),
+        describes_self: c
+            .self_
+            .iter()
+            .any(|p| text.starts_with(p.as_str()) && on_boundaries(&text, 0, p)),
+        quotes_ratio: quotes_ratio(question),
+        asks_pay: any(&c.pay),
+        asks_gives: asks_gives(&text),
+        per_unit: any(&c.per),
     }
 }
 
@@ -338,6 +493,14 @@ mod tests {
             ("你係真人嚟㗎？", SmallTalk::Identity),
             ("hi, who are you?", SmallTalk::Identity),
             ("good morning, can you help me?", SmallTalk::Help),
+            ("ok", SmallTalk::Thanks),
+            ("好的，我明白了", SmallTalk::Thanks),
+            ("thank you so much for the info", SmallTalk::Thanks),
+            ("no thanks", SmallTalk::Bye),
+            ("唔使喇", SmallTalk::Bye),
+            ("有人嗎？", SmallTalk::Greeting),
+            ("你係咪AI？", SmallTalk::Identity),
+            ("我想問嘢", SmallTalk::Help),
         ] {
             assert_eq!(classify(message), Some(kind), "{message}");
         }
@@ -351,6 +514,8 @@ mod tests {
         assert!(cue("Is TTPS the same thing as TechTAS?").compare);
         assert!(!cue("how much is TVP?").compare);
         assert!(cue("TVP or TSSSU?").compare_weak);
+        assert!(cue("is DTSPP like TVP?").compare_weak);
+        assert!(cue("TVP和DTSPP哪个更适合我？").compare_weak);
         assert!(cue("is it still open?").refers_back);
         assert!(cue("佢幾時截止？").refers_back);
         assert!(!cue("IT teacher funding").refers_back);
@@ -378,6 +543,49 @@ mod tests {
     }
 
     #[test]
+    fn cues_that_choose_the_section() {
+        // A quantity of something other than money is a count.
+        assert!(cue("超算中心有幾多算力？").asks_count);
+        assert!(cue("有多少名额？").asks_count);
+        assert!(!cue("每月資助幾多？").asks_count);
+        assert!(!cue("幾多錢？").asks_count);
+        assert!(!cue("資助幾多成？").asks_count);
+        // "Still" with an A-not-A question asks whether it is open.
+        assert!(cue("仲申唔申請到？").asks_when);
+        assert!(cue("还能不能申请？").asks_when);
+        assert!(!cue("能不能申请？").asks_when);
+        // A ratio is about the matching terms.
+        assert!(cue("點解寫2比1？").quotes_ratio);
+        assert!(cue("is it 1:1?").quotes_ratio);
+        assert!(!cue("TVP 2025").quotes_ratio);
+        // "there" at the end points back, "are there" does not.
+        assert!(cue("how do I get a job there?").refers_back);
+        assert!(!cue("how many labs are there?").refers_back);
+        // What the money is for, not how much.
+        assert!(cue("what can the money be used for?").asks_summary);
+        assert!(!cue("what can the money be used for?").asks_amount);
+        assert!(cue("最高資助是什麼？").asks_amount);
+        // Who is asking, and which kind of asker.
+        assert!(cue("我有60个员工可以吗？").describes_self);
+        assert!(cue("I'm at HKBU, is my uni on the list?").describes_self);
+        assert!(!cue("is it open?").describes_self);
+        assert!(cue("which universities?").asks_which);
+        // "有咩資助可以申請" is "what can I apply for" with a noun between.
+        assert!(cue("有什么资助可以申请？").asks_match);
+        assert!(cue("what grants can I apply for?").asks_match);
+        assert!(!cue("有咩條件可以申請？").asks_match);
+        // How to get it is how to apply.
+        assert!(cue("how can I get one?").asks_apply);
+        assert!(cue("數碼轉型點樣申？").asks_apply);
+        // Requirements and restrictions are eligibility.
+        assert!(cue("does it need private investment?").asks_eligibility);
+        assert!(cue("有名額限制嗎？").asks_eligibility);
+        // What a scheme gives is money; "give me" asks for information.
+        assert!(cue("What does CCMF give?").asks_gives);
+        assert!(!cue("give me details of TVP").asks_gives);
+    }
+
+    #[test]
     fn a_question_with_pleasantries_is_not_small_talk() {
         for message in [
             "thanks, and how much is TVP?",
@@ -388,6 +596,10 @@ mod tests {
             "",
             "???",
             "Thanksgiving grants",
+            "ok, how much is it?",
+            "I'm not sure I qualify",
+            "唔使申請？",
+            "我唔清楚點申請",
         ] {
             assert_eq!(classify(message), None, "{message}");
         }

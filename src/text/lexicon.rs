@@ -263,6 +263,11 @@ impl Lexicon {
         self.intents.get(token).map_or(&[], Vec::as_slice)
     }
 
+    /// Every intent word (analysed) with what it asks.
+    pub fn intent_words(&self) -> impl Iterator<Item = (&str, &[Intent])> {
+        self.intents.iter().map(|(w, i)| (w.as_str(), i.as_slice()))
+    }
+
     #[must_use]
     pub fn categories(&self, token: &str) -> &[Category] {
         self.categories.get(token).map_or(&[], Vec::as_slice)

@@ -16,10 +16,10 @@ use schemebot::ui::Section;
 use crate::support::engine::engine;
 
 /// The share of turns that must be right, per file and split: a regression guard set a little
-/// under the figures measured (BENCHMARKS.md). Issue 11's target is 95%; it is not met yet (the
-/// misses are mostly which section leads — "what can the money be used for?" labelled summary
-/// — and questions the search misses).
-const FLOOR: f64 = 78.0;
+/// under the figures measured (BENCHMARKS.md). Issue 11's target is 95%: the development halves
+/// reach it, the test halves do not (84–86%), so the cues read from the development misses
+/// do not yet cover how the test conversations ask.
+const FLOOR: f64 = 80.0;
 
 /// The share of turns whose scheme (or small talk / list) must be right, per file and split.
 const SCHEME_FLOOR: f64 = 85.0;
