@@ -81,7 +81,7 @@ fn main() {
             (percentile(t, 0.5), *q)
         })
         .collect();
-    medians.sort_by(|a, b| b.0.cmp(&a.0));
+    medians.sort_by_key(|m| std::cmp::Reverse(m.0));
     let self_rss = peak_rss_kib("self").unwrap_or(0);
 
     // Process start to first answer, with the index already on disk.
