@@ -740,30 +740,10 @@ impl Store {
     // ---- subscriptions ----
 
     /// Subscribes a chat to a topic and marks the chat active (a chat that subscribes can be
-    /// written to). Returns `false` if it was already subscribed.
+    /// written to), leaving its notice language and forum topic as they were. Returns `false`
+    /// if it was already subscribed.
     pub fn subscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError> {
-        let fail = self.fail("subscribing");
-        let now = wall_clock_ms();
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        tx.execute(
-            "INSERT INTO chats (chat_id, active, updated_at) VALUES (?1, 1, ?2)
-             ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at
-             WHERE active = 0",
-            params![chat, now],
-        )
-        .map_err(&fail)?;
-        let added = tx
-            .execute(
-                "INSERT OR IGNORE INTO subscriptions (chat_id, topic, created_at)
-                 VALUES (?1, ?2, ?3)",
-                params![chat, topic.key(), now],
-            )
-            .map_err(&fail)?;
-        tx.commit().map_err(&fail)?;
-        Ok(added == 1)
+        self.subscribe_with(chat, topic, None)
     }
 
     /// Subscribes a chat to a topic as a person does it, in one transaction: the chat is
@@ -777,19 +757,39 @@ impl Store {
         lang: Lang,
         thread: Option<i32>,
     ) -> Result<bool, StoreError> {
+        self.subscribe_with(chat, topic, Some((lang, thread)))
+    }
+
+    /// One transaction: the chat row (active, and with `notices` its notice language and forum
+    /// topic), then the subscription.
+    fn subscribe_with(
+        &self,
+        chat: ChatId,
+        topic: &Topic,
+        notices: Option<(Lang, Option<i32>)>,
+    ) -> Result<bool, StoreError> {
         let fail = self.fail("subscribing");
         let now = wall_clock_ms();
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
-        tx.execute(
-            "INSERT INTO chats (chat_id, active, notice_lang, thread_id, updated_at)
-             VALUES (?1, 1, ?2, ?3, ?4)
-             ON CONFLICT (chat_id) DO UPDATE SET active = 1, notice_lang = excluded.notice_lang,
-                 thread_id = excluded.thread_id, updated_at = excluded.updated_at",
-            params![chat, lang.code(), thread, now],
-        )
+        match notices {
+            None => tx.execute(
+                "INSERT INTO chats (chat_id, active, updated_at) VALUES (?1, 1, ?2)
+                 ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at
+                 WHERE active = 0",
+                params![chat, now],
+            ),
+            Some((lang, thread)) => tx.execute(
+                "INSERT INTO chats (chat_id, active, notice_lang, thread_id, updated_at)
+                 VALUES (?1, 1, ?2, ?3, ?4)
+                 ON CONFLICT (chat_id) DO UPDATE SET active = 1,
+                     notice_lang = excluded.notice_lang, thread_id = excluded.thread_id,
+                     updated_at = excluded.updated_at",
+                params![chat, lang.code(), thread, now],
+            ),
+        }
         .map_err(&fail)?;
         let added = tx
             .execute(
