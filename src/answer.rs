@@ -244,11 +244,15 @@ pub fn answer_in(
     }
 
     // "What can I apply for?": the /match steps, or straight to the list when the question
-    // says who is asking ("I'm a PhD student, which schemes can I apply for?").
+    // says who is asking ("I'm a PhD student, which schemes can I apply for?"). A structured
+    // request in the same question ("…right now?", "…with the most money?") is that list.
     if about.named.is_empty() && cue.asks_match {
-        let found = match about.applicants.first() {
-            None => Found::Match,
-            Some(&applicant) => Found::Filtered(Filter {
+        let found = match (&outcome.found, about.applicants.first()) {
+            (Found::Filtered(f), _) if f.open_only || f.sort != SortBy::Category => {
+                outcome.found.clone()
+            }
+            (_, None) => Found::Match,
+            (_, Some(&applicant)) => Found::Filtered(Filter {
                 open_only: false,
                 applicant: Some(applicant),
                 sort: SortBy::Category,

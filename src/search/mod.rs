@@ -970,10 +970,9 @@ impl Engine {
             return None;
         }
         let explained = |t: &QueryToken| {
-            [open, money, deadline, fits]
+            self.structured
                 .iter()
-                .flatten()
-                .any(|p| p.contains(&t.text))
+                .any(|set| set.explains(&present, &t.text))
                 || stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b)
         };
         // A word in some scheme's names or keywords ("incubation", "visa") asks about those

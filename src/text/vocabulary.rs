@@ -100,6 +100,16 @@ impl PhraseSet {
             .max_by_key(|p| p.len())
             .map(Vec::as_slice)
     }
+
+    /// Whether `word` belongs to some phrase whose every token is in `present` ("soon" in
+    /// "deadlines coming up soon" is explained by "deadline soon" even when the longest
+    /// phrase found is "deadlines coming up").
+    #[must_use]
+    pub fn explains(&self, present: &HashSet<&str>, word: &str) -> bool {
+        self.0
+            .iter()
+            .any(|p| p.iter().any(|t| t == word) && p.iter().all(|t| present.contains(t.as_str())))
+    }
 }
 
 /// One key's phrases, each as the set of its analysed tokens.

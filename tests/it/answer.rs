@@ -216,3 +216,24 @@ fn every_short_answer_of_every_scheme_fits_its_budget_and_telegrams_rules() {
         }
     }
 }
+
+#[test]
+fn a_structured_request_wins_over_the_words_around_it() {
+    // Written for this test, not taken from the question set: "what can I apply for" with
+    // "right now" is the open list, not the /match steps; a word of the phrase set that the
+    // longest phrase found leaves out ("soon") does not turn a deadline list into a search.
+    let cases = [
+        (
+            "Which schemes can I apply for at the moment, right now?",
+            "list:open",
+        ),
+        ("any deadlines coming up soon?", "list:sort=deadline"),
+    ];
+    for (question, key) in cases {
+        let a = answer(engine(), question, None, DEFAULT_LIMIT);
+        match &a.found {
+            Found::Filtered(f) => assert_eq!(f.key(), key, "{question}"),
+            other => panic!("{question}: {other:?}"),
+        }
+    }
+}
