@@ -843,12 +843,7 @@ async fn schemes(Extract(api): Extract<Arc<Api>>, uri: Uri) -> Response {
         .iter()
         .filter(|s| category.is_none_or(|c| s.category == c))
         .filter(|s| open.is_none_or(|o| (s.status == Status::Open) == o))
-        .filter(|s| {
-            applicant.as_deref().is_none_or(|a| {
-                s.applicants.iter().any(|x| x == a)
-                    || (a == "individual" && s.individuals_can_apply)
-            })
-        })
+        .filter(|s| applicant.as_deref().is_none_or(|a| s.accepts(a)))
         .map(summary)
         .collect();
     Json(list).into_response()

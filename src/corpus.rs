@@ -416,6 +416,17 @@ pub struct Scheme {
 }
 
 impl Scheme {
+    /// Whether applicant kind `kind` (a vocabulary key) can apply itself: the scheme lists it
+    /// or a broader kind it is a case of (`is_a` in `text/data/vocabulary.toml`: a
+    /// manufacturer is a company), or it is `individual` and individuals can apply.
+    #[must_use]
+    pub fn accepts(&self, kind: &str) -> bool {
+        self.applicants
+            .iter()
+            .any(|x| x == kind || crate::text::vocabulary::is_a(kind, x))
+            || (kind == "individual" && self.individuals_can_apply)
+    }
+
     /// Every name a person may use for the scheme: official names, acronym and aliases.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         [self.name_en.as_str(), self.name_zh.as_str()]

@@ -152,12 +152,7 @@ impl Filter {
             .enumerate()
             .filter(|(_, s)| s.status != Status::Closed)
             .filter(|(_, s)| !self.open_only || s.status == Status::Open)
-            .filter(|(_, s)| {
-                self.applicant.is_none_or(|a| {
-                    s.applicants.iter().any(|x| x == a)
-                        || (a == "individual" && s.individuals_can_apply)
-                })
-            })
+            .filter(|(_, s)| self.applicant.is_none_or(|a| s.accepts(a)))
             .map(|(i, _)| i)
             .collect();
         let deadline = |i: usize| {
@@ -816,10 +811,7 @@ impl Engine {
             let s = &self.corpus.schemes[i];
             let applicant = if stated.applicants.is_empty() || s.applicants.is_empty() {
                 0.0
-            } else if stated.applicants.iter().any(|a| {
-                s.applicants.iter().any(|x| x == a)
-                    || (*a == "individual" && s.individuals_can_apply)
-            }) {
+            } else if stated.applicants.iter().any(|a| s.accepts(a)) {
                 1.0
             } else {
                 -1.0

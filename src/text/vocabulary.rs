@@ -20,6 +20,9 @@ pub const SOURCE: &str = include_str!("data/vocabulary.toml");
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Words {
+    /// Broader applicant kinds this one is a case of (a manufacturer is a company).
+    #[serde(default)]
+    is_a: Vec<String>,
     en: Vec<String>,
     zh_hant: Vec<String>,
     yue: Vec<String>,
@@ -42,6 +45,17 @@ fn file() -> &'static File {
 #[must_use]
 pub fn applicant_keys() -> Vec<&'static str> {
     file().applicants.keys().map(String::as_str).collect()
+}
+
+/// Whether applicant kind `kind` is a case of the broader kind `broader` (`is_a` in the
+/// file: a manufacturer or an SME is a company), so a scheme open to the broader kind is open to
+/// it. Unknown keys are cases of nothing.
+#[must_use]
+pub fn is_a(kind: &str, broader: &str) -> bool {
+    file()
+        .applicants
+        .get(kind)
+        .is_some_and(|w| w.is_a.iter().any(|b| b == broader))
 }
 
 /// The need keys (`hiring`, `visa`, `rd-funding`, …), sorted.
@@ -218,5 +232,24 @@ impl Vocabulary {
             }
         }
         stated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broader_kinds_are_applicant_keys_and_not_circular() {
+        let keys = applicant_keys();
+        for (kind, words) in &file().applicants {
+            for broader in &words.is_a {
+                assert!(keys.contains(&broader.as_str()), "{kind} is_a {broader}");
+                assert!(!is_a(broader, kind), "{kind} and {broader} are each other's case");
+            }
+        }
+        assert!(is_a("manufacturer", "company"));
+        assert!(!is_a("company", "manufacturer"));
+        assert!(!is_a("unknown", "company"));
     }
 }

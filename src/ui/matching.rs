@@ -47,9 +47,7 @@ fn fit(s: &Scheme, applicant: &str) -> Option<Fit> {
     if s.status == Status::Closed {
         return None;
     }
-    if s.applicants.iter().any(|a| a == applicant)
-        || (applicant == "individual" && s.individuals_can_apply)
-    {
+    if s.accepts(applicant) {
         Some(Fit::Direct)
     } else if s.benefits.iter().any(|b| b == applicant) {
         Some(Fit::Through)
