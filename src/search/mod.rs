@@ -371,7 +371,7 @@ pub struct Engine {
     /// Applicant kinds and needs, for structured requests.
     asker: crate::text::vocabulary::Vocabulary,
     /// Folded names of programmes that are not ours (`text/data/elsewhere.txt`).
-    elsewhere: Vec<String>,
+    elsewhere: aho_corasick::AhoCorasick,
     /// The answer / suggest / no-match model.
     model: Model,
     /// Per scheme, the analysed words of its names and aliases: an intent word inside a name
@@ -473,12 +473,13 @@ impl Engine {
                     .join()
                     .unwrap_or_else(|p| std::panic::resume_unwind(p)),
                 model: Model::shipped(),
-                elsewhere: include_str!("../text/data/elsewhere.txt")
-                    .lines()
-                    .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-                    .map(|l| name_key(l).replace(' ', ""))
-                    .filter(|k| !k.is_empty())
-                    .collect(),
+                elsewhere: aho_corasick::AhoCorasick::new(
+                    include_str!("../text/data/elsewhere.txt")
+                        .lines()
+                        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                        .map(|l| name_key(l).replace(' ', ""))
+                        .filter(|k| !k.is_empty()),
+                )?,
                 name_words: parts.name_words,
                 reader: parts.reader,
                 fields: parts.fields,
@@ -934,11 +935,10 @@ impl Engine {
     /// (`text/data/elsewhere.txt`), on word boundaries after folding.
     fn names_elsewhere(&self, question: &str) -> bool {
         let q = Compact::new(&name_key(question));
-        self.elsewhere.iter().any(|key| {
-            q.text
-                .match_indices(key.as_str())
-                .any(|(start, _)| q.starts_word[start] && q.ends_word[start + key.len()])
-        })
+        // One pass of an automaton over the names, overlapping matches included.
+        self.elsewhere
+            .find_overlapping_iter(&q.text)
+            .any(|m| q.starts_word[m.start()] && q.ends_word[m.end()])
     }
 
     /// A browse request answered from structured fields: it asks for a list (list words, or

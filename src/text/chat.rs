@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
 use super::normalize::name_key;
@@ -159,23 +160,23 @@ fn expand<'a>(phrases: impl IntoIterator<Item = &'a String>, nouns: &[String]) -
 
 /// The cue lists, folded.
 struct Cues {
-    compare: Vec<String>,
-    compare_weak: Vec<String>,
-    refer: Vec<String>,
-    start: Vec<String>,
-    end: Vec<String>,
-    match_: Vec<String>,
-    summary: Vec<String>,
-    amount: Vec<String>,
-    which: Vec<String>,
-    self_: Vec<String>,
-    pay: Vec<String>,
-    per: Vec<String>,
-    eligibility: Vec<String>,
-    when: Vec<String>,
-    apply: Vec<String>,
-    count: Vec<String>,
-    money: Vec<String>,
+    compare: CueSet,
+    compare_weak: CueSet,
+    refer: CueSet,
+    start: CueSet,
+    end: CueSet,
+    match_: CueSet,
+    summary: CueSet,
+    amount: CueSet,
+    which: CueSet,
+    self_: CueSet,
+    pay: CueSet,
+    per: CueSet,
+    eligibility: CueSet,
+    when: CueSet,
+    apply: CueSet,
+    count: CueSet,
+    money: CueSet,
 }
 
 fn cues() -> &'static Cues {
@@ -183,26 +184,28 @@ fn cues() -> &'static Cues {
     CUES.get_or_init(|| {
         let c = &file().cues;
         Cues {
-            compare: keys(c.compare.en.iter().chain(&c.compare.zh)),
-            compare_weak: keys(&c.compare.weak),
-            refer: keys(c.refer.en.iter().chain(&c.refer.zh)),
-            start: keys(c.continues.start_en.iter().chain(&c.continues.start_zh)),
-            end: keys(&c.continues.end_zh),
-            match_: keys(&expand(
+            compare: CueSet::new(keys(c.compare.en.iter().chain(&c.compare.zh))),
+            compare_weak: CueSet::new(keys(&c.compare.weak)),
+            refer: CueSet::new(keys(c.refer.en.iter().chain(&c.refer.zh))),
+            start: CueSet::new(keys(
+                c.continues.start_en.iter().chain(&c.continues.start_zh),
+            )),
+            end: CueSet::new(keys(&c.continues.end_zh)),
+            match_: CueSet::new(keys(&expand(
                 c.match_.en.iter().chain(&c.match_.zh),
                 &c.match_.nouns,
-            )),
-            summary: keys(c.summary.en.iter().chain(&c.summary.zh)),
-            amount: keys(c.amount.en.iter().chain(&c.amount.zh)),
-            which: keys(c.which.en.iter().chain(&c.which.zh)),
-            self_: keys(c.self_.en.iter().chain(&c.self_.zh)),
-            pay: keys(c.pay.en.iter().chain(&c.pay.zh)),
-            per: keys(c.per.en.iter().chain(&c.per.zh)),
-            eligibility: keys(c.eligibility.en.iter().chain(&c.eligibility.zh)),
-            when: keys(c.when.en.iter().chain(&c.when.zh)),
-            apply: keys(c.apply.en.iter().chain(&c.apply.zh)),
-            count: keys(c.count.en.iter().chain(&c.count.zh)),
-            money: keys(c.money.en.iter().chain(&c.money.zh)),
+            ))),
+            summary: CueSet::new(keys(c.summary.en.iter().chain(&c.summary.zh))),
+            amount: CueSet::new(keys(c.amount.en.iter().chain(&c.amount.zh))),
+            which: CueSet::new(keys(c.which.en.iter().chain(&c.which.zh))),
+            self_: CueSet::new(keys(c.self_.en.iter().chain(&c.self_.zh))),
+            pay: CueSet::new(keys(c.pay.en.iter().chain(&c.pay.zh))),
+            per: CueSet::new(keys(c.per.en.iter().chain(&c.per.zh))),
+            eligibility: CueSet::new(keys(c.eligibility.en.iter().chain(&c.eligibility.zh))),
+            when: CueSet::new(keys(c.when.en.iter().chain(&c.when.zh))),
+            apply: CueSet::new(keys(c.apply.en.iter().chain(&c.apply.zh))),
+            count: CueSet::new(keys(c.count.en.iter().chain(&c.count.zh))),
+            money: CueSet::new(keys(c.money.en.iter().chain(&c.money.zh))),
         }
     })
 }
@@ -231,6 +234,12 @@ fn phrases() -> &'static [(String, Option<SmallTalk>)] {
     })
 }
 
+/// Every small-talk and filler phrase as one automaton, for [`classify`]'s fast rejection.
+fn small_talk_set() -> &'static CueSet {
+    static SET: OnceLock<CueSet> = OnceLock::new();
+    SET.get_or_init(|| CueSet::new(phrases().iter().map(|(p, _)| p.clone()).collect()))
+}
+
 /// Whether a match of `phrase` at byte `start` of `text` stands on word boundaries: Latin
 /// phrases must not touch other Latin letters or digits ("hi" is not in "chip").
 fn on_boundaries(text: &str, start: usize, phrase: &str) -> bool {
@@ -249,10 +258,40 @@ fn on_boundaries(text: &str, start: usize, phrase: &str) -> bool {
     !((first_latin && latin(before)) || (last_latin && latin(after)))
 }
 
-/// Whether folded `text` contains `phrase` on word boundaries.
-fn contains(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase)
-        .any(|(i, _)| on_boundaries(text, i, phrase))
+/// A cue list as one Aho-Corasick automaton: every phrase is looked for in one pass over the
+/// question instead of one substring search per phrase (the cue lists hold hundreds).
+struct CueSet {
+    phrases: Vec<String>,
+    automaton: AhoCorasick,
+}
+
+impl CueSet {
+    fn new(phrases: Vec<String>) -> CueSet {
+        let automaton = AhoCorasick::new(&phrases).expect("cue phrases build an automaton");
+        CueSet { phrases, automaton }
+    }
+
+    /// The phrases found in `text` on word boundaries (overlapping matches included).
+    fn found<'a>(&'a self, text: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.found_at(text).map(|(_, phrase)| phrase)
+    }
+
+    /// Like [`CueSet::found`], with the byte offset of each match.
+    fn found_at<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+        self.automaton
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), self.phrases[m.pattern().as_usize()].as_str()))
+            .filter(|&(start, phrase)| on_boundaries(text, start, phrase))
+    }
+
+    /// Whether any phrase is in `text` on word boundaries.
+    fn any_in(&self, text: &str) -> bool {
+        self.found(text).next().is_some()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.phrases.iter()
+    }
 }
 
 /// What a question says about its place in a conversation.
@@ -399,15 +438,14 @@ const USE_FOR: [&str; 6] = ["用嚟", "用来", "用於", "用于", "用在", "�
 pub fn cue(question: &str) -> Cue {
     let text = name_key(question);
     let c = cues();
-    let any = |list: &[String]| list.iter().any(|p| contains(&text, p));
+    let any = |list: &CueSet| list.any_in(&text);
     // "IT" in capitals is the subject ("IT teachers"), not the pronoun.
     let refers_back = there_at_end(&text)
-        || c.refer.iter().any(|p| {
-            contains(&text, p)
-                && (p != "it"
-                    || question
-                        .split(|ch: char| !ch.is_alphanumeric())
-                        .any(|w| w == "it" || w == "It"))
+        || c.refer.found(&text).any(|p| {
+            p != "it"
+                || question
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .any(|w| w == "it" || w == "It")
         });
     let starts = c.start.iter().any(|p| {
         text.strip_prefix(p.as_str())
@@ -422,8 +460,7 @@ pub fn cue(question: &str) -> Cue {
         refers_back,
         continues: starts || ends,
         asks_match: any(&c.match_),
-        asks_eligibility: c.eligibility.iter().any(|p| contains(&without_use_for, p))
-            || can_take_part(&text),
+        asks_eligibility: c.eligibility.any_in(&without_use_for) || can_take_part(&text),
         asks_when: any(&c.when) || still_a_not_a(&text),
         asks_apply: any(&c.apply),
         asks_count: any(&c.count) || counts_other(&text),
@@ -447,6 +484,19 @@ pub fn cue(question: &str) -> Cue {
 pub fn classify(message: &str) -> Option<SmallTalk> {
     let mut text = name_key(message);
     if text.is_empty() {
+        return None;
+    }
+    // Most messages are questions: a character that no phrase covers can never be removed, so
+    // such a message is not small talk (one pass of an automaton instead of a search per phrase).
+    let mut covered = vec![false; text.len()];
+    let all = small_talk_set();
+    for phrase in all.found_at(&text) {
+        covered[phrase.0..phrase.0 + phrase.1.len()].fill(true);
+    }
+    if text
+        .char_indices()
+        .any(|(i, c)| !c.is_whitespace() && !covered[i])
+    {
         return None;
     }
     let mut kinds: Vec<SmallTalk> = Vec::new();

@@ -245,7 +245,10 @@ mod tests {
         for (kind, words) in &file().applicants {
             for broader in &words.is_a {
                 assert!(keys.contains(&broader.as_str()), "{kind} is_a {broader}");
-                assert!(!is_a(broader, kind), "{kind} and {broader} are each other's case");
+                assert!(
+                    !is_a(broader, kind),
+                    "{kind} and {broader} are each other's case"
+                );
             }
         }
         assert!(is_a("manufacturer", "company"));
