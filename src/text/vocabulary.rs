@@ -48,8 +48,8 @@ pub fn applicant_keys() -> Vec<&'static str> {
 }
 
 /// Whether applicant kind `kind` is a case of the broader kind `broader` (`is_a` in the
-/// file: a manufacturer or an SME is a company), so a scheme open to the broader kind is open to
-/// it. Unknown keys are cases of nothing.
+/// file: a manufacturer is a company), so a scheme open to the broader kind is open to it.
+/// Unknown keys are cases of nothing.
 #[must_use]
 pub fn is_a(kind: &str, broader: &str) -> bool {
     file()
