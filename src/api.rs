@@ -229,8 +229,11 @@ pub fn record(a: &Answer, reply: &str, corpus: &Corpus) -> Record {
     }
 }
 
-/// Answers a question on the blocking pool, at most [`SEARCHES`] at once (`None` when the
-/// task failed).
+/// Answers a question on the blocking pool, at most [`SEARCHES`] at once, for the API and the
+/// bot alike (`None` when the task failed). The bound keeps a burst of thousands of questions
+/// from growing the blocking pool to hundreds of threads (and their stacks) for work that takes
+/// a fraction of a millisecond. The caller renders with the same `engine`, so a reload in
+/// between cannot mix two corpora.
 pub(crate) async fn answer_on_pool(
     engine: &Arc<Engine>,
     question: String,

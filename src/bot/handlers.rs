@@ -28,9 +28,7 @@ use teloxide::types::{
     MediaKind, Message, MessageKind, ParseMode,
 };
 
-use crate::answer::{
-    Answer, CONTEXT_TTL_SECONDS, Context, DEFAULT_LIMIT, MAX_QUESTION_CHARS, Remember,
-};
+use crate::answer::{CONTEXT_TTL_SECONDS, Context, DEFAULT_LIMIT, MAX_QUESTION_CHARS, Remember};
 use crate::corpus::{Corpus, Scheme, Status};
 use crate::metrics;
 use crate::search::{Engine, Found};
@@ -251,20 +249,6 @@ fn add_follow_button(scheme: &Scheme, following: bool, lang: Lang, reply: &mut R
     );
 }
 
-/// Runs [`answer`] on the blocking pool, with `engine` (the caller renders with the same
-/// engine, so a reload in between cannot mix two corpora); the API shares its bound of four at
-/// once: a burst of thousands of questions would otherwise grow the blocking pool to hundreds
-/// of threads (and their stacks) for work that takes a fraction of a millisecond.
-async fn answer(
-    engine: &Arc<Engine>,
-    question: String,
-    lang: Option<Lang>,
-    limit: usize,
-    context: Option<Context>,
-) -> Option<Answer> {
-    crate::api::answer_on_pool(engine, question, lang, limit, context).await
-}
-
 /// A scheme by id (`techtas`, `raise_plus`, `/scheme_raise_plus`) or else by name, the way a
 /// question would find it.
 async fn find_scheme(engine: &Arc<Engine>, query: &str) -> Option<usize> {
@@ -282,7 +266,10 @@ async fn find_scheme(engine: &Arc<Engine>, query: &str) -> Option<usize> {
     if !has_words(&q) {
         return None;
     }
-    match answer(engine, q, None, 1, None).await?.found {
+    match crate::api::answer_on_pool(engine, q, None, 1, None)
+        .await?
+        .found
+    {
         Found::Schemes(hits) | Found::Suggestions(hits) => hits.first().map(|h| h.scheme),
         Found::Compare(schemes) => schemes.first().copied(),
         Found::List(_)
@@ -450,7 +437,7 @@ async fn decide_question(
     let lang = view
         .lang_pref(chat)
         .unwrap_or_else(|| Lang::detect_with(&question, ui));
-    let Some(a) = answer(
+    let Some(a) = crate::api::answer_on_pool(
         engine,
         question.clone(),
         Some(lang),
@@ -1255,7 +1242,7 @@ async fn decide_inline(q: &InlineQuery, view: &View) -> Vec<Effect> {
         .and_then(|id| view.lang_pref(ChatId(id)));
     let user_lang = lang_from_code(q.from.language_code.as_deref());
     let (lang, schemes) = if has_words(&query) {
-        match answer(engine, query, pref, INLINE_RESULTS, None).await {
+        match crate::api::answer_on_pool(engine, query, pref, INLINE_RESULTS, None).await {
             Some(a) => {
                 let schemes = match a.found {
                     Found::Schemes(hits) | Found::Suggestions(hits) => {

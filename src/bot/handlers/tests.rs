@@ -4,6 +4,13 @@
 
 use super::*;
 
+/// The reply of effects that must be exactly one reply.
+fn only_reply(effects: &[Effect]) -> &Reply {
+    let [Effect::Reply { reply, .. }] = effects else {
+        panic!("{effects:?}");
+    };
+    reply
+}
 #[test]
 fn telegram_language_codes() {
     assert_eq!(lang_from_code(None), Lang::En);
@@ -253,10 +260,7 @@ async fn a_question_is_answered_then_its_turn_is_saved() {
 async fn a_question_without_words_is_not_remembered() {
     let store = store();
     let effects = on(&view(&store), &text("🙂🙂 ?!")).await;
-    let [Effect::Reply { reply, .. }] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    assert_eq!(*reply, ui::words_please(Lang::En));
+    assert_eq!(*only_reply(&effects), ui::words_please(Lang::En));
 }
 
 #[tokio::test]
@@ -302,26 +306,23 @@ async fn subscribe_saves_the_subscription_then_says_so() {
     );
     let corpus = engine().corpus();
     let (sent, _) = play(&store, effects);
-    let [Effect::Reply { reply, .. }] = sent.as_slice() else {
-        panic!("{sent:?}");
-    };
-    assert_eq!(*reply, ui::subscribed(&topic, corpus, true, Lang::En));
+    assert_eq!(
+        *only_reply(&sent),
+        ui::subscribed(&topic, corpus, true, Lang::En)
+    );
     assert_eq!(store.subscriptions(USER).unwrap(), vec![topic.clone()]);
 
     // Again: "already subscribed".
     let (sent, _) = play(&store, on(&view, &text("/subscribe tvp")).await);
-    let [Effect::Reply { reply, .. }] = sent.as_slice() else {
-        panic!("{sent:?}");
-    };
-    assert_eq!(*reply, ui::subscribed(&topic, corpus, false, Lang::En));
+    assert_eq!(
+        *only_reply(&sent),
+        ui::subscribed(&topic, corpus, false, Lang::En)
+    );
 
     // Not saved: an apology, never "subscribed".
     let mut effects = on(&view, &text("/subscribe all")).await;
     let after = when_it_fails(effects.remove(0));
-    let [Effect::Reply { reply, .. }] = after.as_slice() else {
-        panic!("{after:?}");
-    };
-    assert_eq!(*reply, ui::sorry(Lang::En));
+    assert_eq!(*only_reply(&after), ui::sorry(Lang::En));
 }
 
 #[tokio::test]
@@ -380,10 +381,7 @@ async fn an_anonymous_group_admin_acts_as_its_group() {
                "text": format!("/reload@{BOT}")}),
     );
     let effects = on(&view, &msg).await;
-    let [Effect::Reply { reply, .. }] = effects.as_slice() else {
-        panic!("{effects:?}");
-    };
-    assert_eq!(*reply, ui::not_allowed(Lang::En));
+    assert_eq!(*only_reply(&effects), ui::not_allowed(Lang::En));
 }
 
 #[tokio::test]
