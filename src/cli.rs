@@ -133,6 +133,11 @@ pub struct DataDirFlag {
     /// [env: SCHEMEBOT_DATA_DIR] [default: data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// The shared database instead of the data folder's SQLite file: a
+    /// `postgres://user:password@host:port/db` URL (several replicas), or `sqlite:PATH`
+    /// [env: SCHEMEBOT_DATABASE_URL].
+    #[arg(long)]
+    pub database: Option<String>,
 }
 
 /// The setting flags of `serve` (and `config`); see README's configuration table.
@@ -271,7 +276,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Index => self::index(corpus, index),
         Command::Check(args) => check(corpus, &args),
         Command::FitDecision(args) => fit_decision(corpus, &args),
-        Command::Gaps(args) => gaps(&settings.data_dir, &args),
+        Command::Gaps(args) => gaps(&settings, &args),
         Command::Publish(_) => publish(&settings),
         Command::Ask(args) => ask(corpus, index, &args),
         Command::Serve(_) => {
@@ -292,15 +297,15 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-fn gaps(data_dir: &std::path::Path, args: &GapsArgs) -> anyhow::Result<()> {
-    let db = data_dir.join(crate::bot::DATABASE);
-    if !db.exists() {
+fn gaps(settings: &Settings, args: &GapsArgs) -> anyhow::Result<()> {
+    let db = settings.data_dir.join(crate::bot::DATABASE);
+    if settings.database.is_none() && !db.exists() {
         anyhow::bail!(
             "no database at {}: run `schemebot serve` (or pass --data-dir) first",
             db.display()
         );
     }
-    let store = crate::store::Store::open(&db)?;
+    let store = settings.open_store()?;
     let since = crate::bot::now_ms() - i64::from(args.days) * 24 * 60 * 60 * 1000;
     let groups = store.gaps(since, usize::from(args.limit))?;
     if groups.is_empty() {
@@ -414,8 +419,7 @@ fn index(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::R
 
 fn publish(settings: &Settings) -> anyhow::Result<()> {
     let corpus = Corpus::load(&settings.corpus)?;
-    let db = settings.data_dir.join(crate::bot::DATABASE);
-    let store = crate::store::Store::open(&db)?;
+    let store = settings.open_store()?;
     let now = crate::bot::now_ms();
     let published = crate::notify::publish(&store, &corpus, now)?;
     let reminders = crate::notify::queue_reminders(
@@ -436,7 +440,7 @@ fn publish(settings: &Settings) -> anyhow::Result<()> {
             corpus.schemes.len(),
             published.changes,
             published.notices,
-            db.display()
+            store.location()
         );
     }
     Ok(())

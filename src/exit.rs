@@ -17,7 +17,7 @@ use crate::store::StoreError;
 pub const USAGE: u8 = 64;
 /// `EX_DATAERR`: the corpus or the database is not valid.
 pub const DATA: u8 = 65;
-/// `EX_UNAVAILABLE`: Telegram could not be reached or refused the bot.
+/// `EX_UNAVAILABLE`: Telegram or the PostgreSQL server could not be reached or refused the bot.
 pub const UNAVAILABLE: u8 = 69;
 /// `EX_SOFTWARE`: anything else (an internal error); worth a restart.
 pub const SOFTWARE: u8 = 70;
@@ -69,6 +69,8 @@ pub fn status_of(error: &anyhow::Error) -> u8 {
             return match e {
                 StoreError::CreateDir { .. } | StoreError::ReadOnly { .. } => CANT_CREATE,
                 StoreError::Sql { .. } => SOFTWARE,
+                // A database server that cannot be reached or refuses us may be back soon.
+                StoreError::Postgres { .. } => UNAVAILABLE,
                 _ => DATA,
             };
         }

@@ -78,49 +78,76 @@ pub struct Published {
 
 /// Compares `corpus` with the last published snapshot and, when anything changed, records the
 /// new snapshot and one notice per subscribed chat in one transaction.
+///
+/// Several processes may publish at once (replicas reloading the same corpus): the store
+/// writes only if the snapshot is still the one compared against, so whoever comes second
+/// compares again, finds nothing new, and tells nobody (at most three rounds).
 pub fn publish(store: &Store, corpus: &Corpus, now_ms: i64) -> Result<Published, StoreError> {
     let new = Snapshot::of(corpus);
     let print = fingerprint(corpus);
     let snapshot_json = serde_json::to_string(&new).unwrap_or_default();
-    let Some(previous) = store.published()? else {
-        store.publish(&print, &snapshot_json, "[]", &[], now_ms)?;
-        return Ok(Published {
-            first: true,
-            ..Published::default()
-        });
-    };
-    let old: Snapshot = match serde_json::from_str(&previous.snapshot) {
-        Ok(s) => s,
-        Err(e) => {
-            // A snapshot this build cannot read (it should not happen: the format only grows).
-            // Re-baselining tells nobody anything rather than telling everybody everything.
-            tracing::warn!(error = %e, "the published snapshot is unreadable; publishing a new baseline");
-            store.publish(&print, &snapshot_json, "[]", &[], now_ms)?;
-            return Ok(Published {
+    let mut outcome = Published::default();
+    for _ in 0..3 {
+        let previous = store.published()?;
+        let base = previous.as_ref().map(|p| p.fingerprint.as_str());
+        let old: Option<Snapshot> = match &previous {
+            None => None,
+            Some(p) => match serde_json::from_str(&p.snapshot) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    // A snapshot this build cannot read (it should not happen: the format only
+                    // grows). Re-baselining tells nobody anything rather than everybody
+                    // everything.
+                    tracing::warn!(error = %e, "the published snapshot is unreadable; publishing a new baseline");
+                    None
+                }
+            },
+        };
+        let Some(old) = old else {
+            outcome = Published {
                 first: true,
                 ..Published::default()
-            });
+            };
+            if store
+                .publish(base, &print, &snapshot_json, "[]", &[], now_ms)?
+                .is_some()
+            {
+                return Ok(outcome);
+            }
+            continue;
+        };
+        let changes = diff(&old, &new);
+        if changes.is_empty() {
+            return Ok(Published::default());
         }
-    };
-    let changes = diff(&old, &new);
-    if changes.is_empty() {
-        return Ok(Published::default());
+        let notices = recipients(&changes, &store.active_subscriptions()?);
+        let messages: Vec<NewMessage> = notices
+            .into_iter()
+            .map(|(chat, changes)| NewMessage {
+                chat,
+                payload: Payload::Notice { changes }.json(),
+            })
+            .collect();
+        let summary = serde_json::to_string(&changes).unwrap_or_default();
+        outcome = Published {
+            changes: changes.len(),
+            notices: messages.len(),
+            first: false,
+        };
+        if store
+            .publish(base, &print, &snapshot_json, &summary, &messages, now_ms)?
+            .is_some()
+        {
+            return Ok(outcome);
+        }
+        tracing::info!("another process published first; comparing again");
     }
-    let notices = recipients(&changes, &store.active_subscriptions()?);
-    let messages: Vec<NewMessage> = notices
-        .into_iter()
-        .map(|(chat, changes)| NewMessage {
-            chat,
-            payload: Payload::Notice { changes }.json(),
-        })
-        .collect();
-    let summary = serde_json::to_string(&changes).unwrap_or_default();
-    store.publish(&print, &snapshot_json, &summary, &messages, now_ms)?;
-    Ok(Published {
-        changes: changes.len(),
-        notices: messages.len(),
-        first: false,
-    })
+    // Three rounds lost to other publishers: theirs stand, and this one told nobody.
+    tracing::warn!(
+        lost = ?outcome,
+        "gave up publishing after three rounds lost to other processes"
+    );
+    Ok(Published::default())
 }
 
 /// Which changes each chat hears about: everything for `all`, a category's schemes (before or

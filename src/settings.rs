@@ -58,6 +58,7 @@ pub const KEYS: &[Key] = &[
     key("index", "SCHEMEBOT_INDEX", true),
     key("log_format", "SCHEMEBOT_LOG_FORMAT", true),
     key("data_dir", "SCHEMEBOT_DATA_DIR", true),
+    key("database", "SCHEMEBOT_DATABASE_URL", true),
     key("flood_limit", "SCHEMEBOT_FLOOD_LIMIT", true),
     key("notify_rate", "SCHEMEBOT_NOTIFY_RATE", true),
     key(
@@ -151,8 +152,12 @@ pub struct Settings {
     /// How logs are written on standard error.
     #[serde(deserialize_with = "parsed")]
     pub log_format: LogFormat,
-    /// The bot's data folder (its database).
+    /// The bot's data folder (its SQLite database, unless `database` names another).
     pub data_dir: PathBuf,
+    /// The shared database: a `postgres://user:password@host:port/db` URL, or `sqlite:PATH`;
+    /// `None`: the SQLite file `schemebot.db` in `data_dir`. Shown without its password.
+    #[serde(deserialize_with = "database")]
+    pub database: Option<String>,
     /// The per-chat flood limit.
     #[serde(deserialize_with = "parsed")]
     pub flood_limit: FloodLimit,
@@ -214,6 +219,7 @@ impl Default for Settings {
             index: PathBuf::from("index"),
             log_format: LogFormat::Text,
             data_dir: PathBuf::from("data"),
+            database: None,
             flood_limit: FloodLimit::default(),
             notify_rate: rates.per_second,
             notify_chat_interval_ms: u64::try_from(rates.per_chat_interval.as_millis())
@@ -549,6 +555,17 @@ impl Settings {
         }
     }
 
+    /// Opens the store these settings name: `database`, else `schemebot.db` in `data_dir`.
+    ///
+    /// # Errors
+    /// As [`crate::store::Store::open_setting`].
+    pub fn open_store(&self) -> Result<crate::store::Store, crate::store::StoreError> {
+        crate::store::Store::open_setting(
+            self.database.as_deref(),
+            &self.data_dir.join(crate::bot::DATABASE),
+        )
+    }
+
     /// The settings as TOML, one key a line with where its value came from; secrets are shown
     /// as "(set)" or "(unset)", the token as a comment (it is not a file key).
     #[must_use]
@@ -569,6 +586,10 @@ impl Settings {
                 "index" => path(&self.index),
                 "log_format" => s(&self.log_format.to_string()),
                 "data_dir" => path(&self.data_dir),
+                "database" => s(&self
+                    .database
+                    .as_deref()
+                    .map_or_else(String::new, crate::store::redact)),
                 "flood_limit" => s(&self.flood_limit.to_string()),
                 "notify_rate" => self.notify_rate.to_string(),
                 "notify_chat_interval_ms" => self.notify_chat_interval_ms.to_string(),
@@ -623,6 +644,24 @@ where
 }
 
 /// An optional value parsed from its text; the empty string means unset.
+/// The database URL: `postgres://…`, `postgresql://…` or `sqlite:PATH`; empty means unset.
+fn database<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let url: Option<String> = optional(d)?;
+    match url {
+        Some(url)
+            if !["postgres://", "postgresql://", "sqlite:"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme)) =>
+        {
+            Err(de::Error::custom(format!(
+                "{}: the database must be a postgres:// URL or sqlite:PATH",
+                crate::store::redact(&url)
+            )))
+        }
+        url => Ok(url),
+    }
+}
+
 fn optional<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,

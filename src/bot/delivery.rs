@@ -2,6 +2,11 @@
 //! path ([`super::send::Telegram`]) and its shared limiter, at most `--notify-in-flight`
 //! messages at a time.
 //!
+//! With a shared PostgreSQL database, only the replica that holds the delivery lock
+//! ([`crate::store::Store::lead_delivery`]) runs this loop's sends; the others ask every
+//! [`LEADER_POLL`] and take over when the leader dies, starting their limiter from the sends the
+//! old leader logged in its last second.
+//!
 //! Delivery guarantee: an attempt is counted in the store *before* the message is sent, and a
 //! message is marked sent only after Telegram accepted it. So after a crash (even `kill -9`) a
 //! restart resends at most the messages that were in flight (one by default); and when the
@@ -34,6 +39,9 @@ const BATCH: usize = 64;
 /// another process, `schemebot publish`, wrote).
 const IDLE_POLL: Duration = Duration::from_secs(5);
 
+/// How often a replica that does not deliver asks whether it may (the leader died).
+const LEADER_POLL: Duration = Duration::from_secs(1);
+
 /// What became of one delivery attempt.
 #[derive(Debug)]
 enum Outcome {
@@ -58,9 +66,31 @@ pub(crate) async fn run(
         in_flight = window,
         "delivery worker started"
     );
+    let mut leading = false;
     'outer: loop {
         if *stop.borrow() {
             break;
+        }
+        // With a shared database only one replica delivers; the others wait their turn.
+        match state.db(|s| s.lead_delivery()).await {
+            Ok(true) if !leading => {
+                leading = true;
+                // The sends of the last second, by this process or the leader before it, count
+                // against the budget.
+                super::seed_limiter(tg.limiter(), &state.store).await;
+            }
+            Ok(true) => {}
+            Ok(false) | Err(_) => {
+                if leading {
+                    tracing::warn!("lost the delivery lock; another replica delivers now");
+                }
+                leading = false;
+                tokio::select! {
+                    () = tokio::time::sleep(LEADER_POLL) => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
         }
         let due = match state.db(|s| s.due(now_ms(), BATCH)).await {
             Ok(d) => d,

@@ -139,6 +139,8 @@ pub struct Config {
     api_url: Option<url::Url>,
     /// Where the database (subscriptions, preferences, outbox) is kept.
     pub data_dir: PathBuf,
+    /// The shared database URL (`--database`), if not the data folder's SQLite file.
+    pub database: Option<String>,
     /// The per-chat flood limit.
     pub flood: FloodLimit,
     /// Telegram user ids allowed to use the admin commands (`SCHEMEBOT_ADMINS`).
@@ -174,6 +176,7 @@ impl Config {
             token: Token(token.expose().to_owned()),
             api_url: settings.api_url.clone(),
             data_dir: settings.data_dir.clone(),
+            database: settings.database.clone(),
             flood: settings.flood_limit,
             admins: settings.admins.clone(),
             rates: settings.rates(),
@@ -356,8 +359,9 @@ pub fn serve(
     corpus_dir: PathBuf,
     index_dir: PathBuf,
 ) -> anyhow::Result<()> {
-    let store = Store::open(&config.data_dir.join(DATABASE))
-        .context("opening the bot's database (check --data-dir)")?;
+    let store = Store::open_setting(config.database.as_deref(), &config.data_dir.join(DATABASE))
+        .context("opening the bot's database (check --data-dir and --database)")?;
+    tracing::info!(backend = store.backend_name(), "database open");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -389,8 +393,9 @@ pub fn serve_api(engine: Engine, settings: &crate::settings::Settings) -> anyhow
         ));
     };
     let store = Arc::new(
-        Store::open(&settings.data_dir.join(DATABASE))
-            .context("opening the database for API sessions (check --data-dir)")?,
+        settings
+            .open_store()
+            .context("opening the database for API sessions (check --data-dir and --database)")?,
     );
     let engine = Arc::new(engine);
     let api = settings.api();
@@ -448,7 +453,7 @@ async fn run(
     let bot = raw.clone().cache_me();
     let store = Arc::new(store);
     let limiter = Arc::new(limiter::Limiter::new(config.rates));
-    seed_limiter(&limiter, &store).await;
+    // The limiter starts from the last second's sends when the delivery worker first leads.
     let tg = Arc::new(send::Telegram::new(
         http_client,
         config.api_url.as_ref(),
@@ -904,7 +909,7 @@ async fn remind_periodically(state: Arc<State>) {
 
 /// Starts the limiter from the sends recorded in the last second (by this process's
 /// predecessor, which may have been killed mid-broadcast a moment ago).
-async fn seed_limiter(limiter: &limiter::Limiter, store: &Arc<Store>) {
+pub(crate) async fn seed_limiter(limiter: &limiter::Limiter, store: &Arc<Store>) {
     let st = Arc::clone(store);
     let now = now_ms();
     match tokio::task::spawn_blocking(move || st.recent_sends(now - 1000)).await {
