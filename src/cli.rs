@@ -83,6 +83,11 @@ pub enum Command {
     /// mean", or a 👎), grouped by normalised text, with counts, the schemes offered and what
     /// people said they wanted: what to add as an alias, a question or a scheme.
     Gaps(GapsArgs),
+    /// Copies the bot's SQLite store into an empty PostgreSQL database (chats, subscriptions,
+    /// the outbox, the published snapshot, conversations, sessions, the gaps log), in one
+    /// transaction. The SQLite file is only read (after bringing an older schema up to date).
+    /// Stop the bot first.
+    MigrateStore(MigrateArgs),
     /// Refits the answer / suggest / no-match model (src/search/decision.rs) on the development
     /// half of a question set and writes its weights and thresholds; rebuild to use them.
     FitDecision(FitArgs),
@@ -98,6 +103,16 @@ pub struct GapsArgs {
     /// At most this many groups.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// The SQLite store to copy: `sqlite:PATH` (or just PATH), e.g. sqlite:data/schemebot.db.
+    #[arg(long)]
+    pub from: String,
+    /// The empty PostgreSQL database to copy into: postgres://user:password@host:port/db.
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -262,7 +277,11 @@ impl Cli {
             Command::Serve(f) | Command::Config(f) | Command::Api(f) => flags.add(f)?,
             Command::Publish(f) => flags.add(f)?,
             Command::Gaps(args) => flags.add(&args.data_dir)?,
-            Command::Index | Command::Ask(_) | Command::Check(_) | Command::FitDecision(_) => {}
+            Command::Index
+            | Command::Ask(_)
+            | Command::Check(_)
+            | Command::FitDecision(_)
+            | Command::MigrateStore(_) => {}
         }
         Ok(flags)
     }
@@ -277,6 +296,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Check(args) => check(corpus, &args),
         Command::FitDecision(args) => fit_decision(corpus, &args),
         Command::Gaps(args) => gaps(&settings, &args),
+        Command::MigrateStore(args) => migrate_store(&args),
         Command::Publish(_) => publish(&settings),
         Command::Ask(args) => ask(corpus, index, &args),
         Command::Serve(_) => {
@@ -295,6 +315,36 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn migrate_store(args: &MigrateArgs) -> anyhow::Result<()> {
+    let path = std::path::Path::new(args.from.strip_prefix("sqlite:").unwrap_or(&args.from));
+    if !path.is_file() {
+        return Err(crate::exit::tag(
+            crate::exit::USAGE,
+            anyhow::anyhow!(
+                "--from {}: no such SQLite file (give the bot's database, e.g. sqlite:data/schemebot.db)",
+                path.display()
+            ),
+        ));
+    }
+    if !(args.to.starts_with("postgres://") || args.to.starts_with("postgresql://")) {
+        return Err(crate::exit::tag(
+            crate::exit::USAGE,
+            anyhow::anyhow!("--to must be a postgres:// URL"),
+        ));
+    }
+    let from = crate::store::Store::open(path)?;
+    let to = crate::store::Store::connect(&args.to)?;
+    let counts = from.copy_into(&to)?;
+    let rows: Vec<String> = counts.iter().map(|(t, n)| format!("{n} {t}")).collect();
+    println!(
+        "copied {} into {}: {}",
+        path.display(),
+        to.location(),
+        rows.join(", ")
+    );
+    Ok(())
 }
 
 fn gaps(settings: &Settings, args: &GapsArgs) -> anyhow::Result<()> {

@@ -680,11 +680,14 @@ async fn run(
     // The worker stops between two messages; it is told now so it stops alongside the rest.
     let _ = stop_worker.send(true);
     // Webhook mode: the listener's stop deletes the webhook, so Telegram stops posting to a
-    // server that is going away.
-    if let Some(stopped) = webhook_stopped
-        && tokio::time::timeout_at(deadline, stopped).await.is_err()
-    {
-        tracing::warn!("deleting the webhook did not finish in time");
+    // server that is going away. Not with a shared database: other replicas behind the same
+    // URL go on taking updates (dropping `stopped` skips the deletion).
+    if let Some(stopped) = webhook_stopped {
+        if state.store.is_shared() {
+            tracing::info!("leaving the webhook to the other replicas");
+        } else if tokio::time::timeout_at(deadline, stopped).await.is_err() {
+            tracing::warn!("deleting the webhook did not finish in time");
+        }
     }
     let _ = stop_http.send(true);
     if let Some(task) = http_task

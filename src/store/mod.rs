@@ -515,6 +515,13 @@ impl Store {
         }
     }
 
+    /// Whether other processes (replicas) may share this store: true for PostgreSQL. A
+    /// replica of a shared store leaves the webhook registered when it stops.
+    #[must_use]
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
     /// Which backend this is, for logs and `/healthz`: `sqlite` or `postgres`.
     #[must_use]
     pub fn backend_name(&self) -> &'static str {
@@ -522,6 +529,61 @@ impl Store {
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
+    }
+}
+
+/// The tables `migrate-store` copies, parents first (foreign keys). The send log is not
+/// copied: it only matters for the minute after a send.
+const COPIED_TABLES: &[&str] = &[
+    "chats",
+    "subscriptions",
+    "change_sets",
+    "published",
+    "outbox",
+    "broadcasts",
+    "handled_updates",
+    "contexts",
+    "gaps",
+    "sessions",
+];
+
+/// Rows read from SQLite per round trip when copying a store.
+const COPY_CHUNK: usize = 5_000;
+
+impl Store {
+    /// Copies everything but the send log from this SQLite store into `to`, an empty
+    /// PostgreSQL store, in one transaction there (all or nothing); ids are kept, so dedupe
+    /// keys, confirmation buttons and 👎 comments still refer to the right rows. Returns the
+    /// rows copied per table, in copy order. This store is only read.
+    ///
+    /// # Errors
+    /// [`StoreError::Postgres`] if this is not SQLite, `to` is not PostgreSQL, `to` already
+    /// holds data (chats, the outbox or a published snapshot), or a read or write fails.
+    pub fn copy_into(&self, to: &Store) -> Result<Vec<(&'static str, usize)>, StoreError> {
+        let refuse = |why: &str| StoreError::Postgres {
+            database: to.location(),
+            op: "copying the store".into(),
+            source: why.into(),
+        };
+        let (Backend::Sqlite(from), Backend::Postgres(into)) = (&self.backend, &to.backend) else {
+            return Err(refuse("stores are copied from SQLite into PostgreSQL only"));
+        };
+        let mut chunks = Vec::new();
+        let mut counts = Vec::new();
+        for &table in COPIED_TABLES {
+            let mut rows = 0;
+            loop {
+                let (json, n) = from.export_json(table, rows, COPY_CHUNK)?;
+                if n == 0 {
+                    break;
+                }
+                rows += n;
+                chunks.push((table, json));
+            }
+            counts.push((table, rows));
+        }
+        into.import_json(&chunks)?;
+        Ok(counts)
     }
 }
 

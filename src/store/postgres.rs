@@ -1233,6 +1233,64 @@ impl Postgres {
             .collect())
     }
 
+    /// Inserts JSON arrays of rows (as [`super::sqlite::Sqlite::export_json`] writes them)
+    /// into their tables in one transaction, keeping the ids, then moves each identity past the
+    /// largest id copied. Refuses a database that already holds data.
+    pub fn import_json(&self, chunks: &[(&'static str, String)]) -> Result<(), StoreError> {
+        let chunks = chunks.to_vec();
+        let found = self.run("copying rows in", move |mut c| async move {
+            let tx = c.transaction().await?;
+            let found: i64 = tx
+                .query_one(
+                    "SELECT (SELECT count(*) FROM chats) + (SELECT count(*) FROM outbox)
+                          + (SELECT count(*) FROM published)",
+                    &[],
+                )
+                .await?
+                .get(0);
+            if found > 0 {
+                return Ok(found);
+            }
+            for (table, json) in &chunks {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO {table} OVERRIDING SYSTEM VALUE
+                         SELECT * FROM json_populate_recordset(NULL::{table}, $1::TEXT::JSON)"
+                    ),
+                    &[json],
+                )
+                .await?;
+            }
+            for (table, column) in [
+                ("change_sets", "id"),
+                ("outbox", "id"),
+                ("broadcasts", "id"),
+                ("handled_updates", "seq"),
+                ("gaps", "id"),
+            ] {
+                tx.execute(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),
+                                       coalesce(max({column}), 0) + 1, false) FROM {table}"
+                    ),
+                    &[],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(0)
+        })?;
+        if found > 0 {
+            return Err(self.fail(
+                "copying rows in",
+                "the database already holds a store (chats, an outbox or a published \
+                 snapshot); copy into an empty one"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn database(&self) -> &str {
         &self.database
     }

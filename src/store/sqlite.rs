@@ -1140,6 +1140,39 @@ impl Sqlite {
         Ok(out)
     }
 
+    /// Up to `limit` rows of `table` from row `offset` on (in rowid order) as one JSON array
+    /// of objects keyed by column name, and how many rows that is.
+    pub fn export_json(
+        &self,
+        table: &'static str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(String, usize), StoreError> {
+        let fail = self.fail("exporting a table");
+        let conn = self.conn();
+        let columns: Vec<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| row.get(0))
+                    .and_then(Iterator::collect)
+            })
+            .map_err(&fail)?;
+        let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', {c}")).collect();
+        conn.query_row(
+            &format!(
+                "SELECT json_group_array(json_object({})), count(*)
+                 FROM (SELECT * FROM {table} ORDER BY rowid LIMIT ?1 OFFSET ?2)",
+                pairs.join(", ")
+            ),
+            params![
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+            |row| Ok((row.get(0)?, count(row.get(1)?))),
+        )
+        .map_err(&fail)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

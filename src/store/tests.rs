@@ -800,3 +800,69 @@ fn one_replica_delivers_and_another_takes_over_when_it_dies() {
     let c = Store::connect(&schema.url).unwrap();
     assert!(!c.lead_delivery().unwrap());
 }
+
+#[test]
+fn a_sqlite_store_is_copied_into_postgres_whole_and_only_once() {
+    let Some(schema) = TestSchema::create() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let from = Store::open(&dir.path().join("schemebot.db")).unwrap();
+    from.subscribe_from(1, &Topic::All, Lang::ZhHant, Some(7))
+        .unwrap();
+    from.subscribe(2, &scheme("techtas")).unwrap();
+    from.set_lang(2, Some(Lang::En)).unwrap();
+    from.set_active(3, false).unwrap();
+    let cs = from
+        .publish(None, "fp1", "s1", "[]", &[msg(1, "n")], 10)
+        .unwrap()
+        .unwrap();
+    let broadcast = from.create_broadcast(9, "hello", 20).unwrap();
+    let gap = from
+        .add_gap(
+            &NewGap {
+                question: "renew licence",
+                normalised: "renew licence",
+                outcome: GapOutcome::None,
+                schemes: vec![],
+            },
+            30,
+        )
+        .unwrap();
+    from.await_feedback(1, Some(gap), 40).unwrap();
+    from.record_handled_updates(&[5, 6], 10).unwrap();
+
+    let to = Store::connect(&schema.url).unwrap();
+    let counts = from.copy_into(&to).unwrap();
+    assert!(
+        counts.contains(&("chats", 3)) && counts.contains(&("outbox", 1)),
+        "{counts:?}"
+    );
+    assert_eq!(to.subscriptions(1).unwrap(), [Topic::All]);
+    assert_eq!(to.notice_lang(1).unwrap(), Some(Lang::ZhHant));
+    assert_eq!(to.thread(1).unwrap(), Some(7));
+    assert_eq!(to.lang(2).unwrap(), Some(Lang::En));
+    assert!(!to.is_active(3).unwrap());
+    assert_eq!(to.published().unwrap(), from.published().unwrap());
+    assert_eq!(to.due(100, 10).unwrap(), from.due(100, 10).unwrap());
+    assert_eq!(
+        to.conversation(1, 50, 1_000).unwrap().feedback_gap,
+        Some(gap)
+    );
+    assert_eq!(to.handled_updates(10).unwrap(), [5, 6]);
+    assert_eq!(
+        to.take_broadcast(broadcast, 9).unwrap().as_deref(),
+        Some("hello")
+    );
+    // Ids go on from where the copy left them.
+    let next = to
+        .publish(Some("fp1"), "fp2", "s2", "[]", &[], 60)
+        .unwrap()
+        .unwrap();
+    assert!(next > cs);
+    assert!(to.create_broadcast(9, "again", 70).unwrap() > broadcast);
+    // A second copy would mix two stores: refused, nothing written.
+    let err = from.copy_into(&to).unwrap_err().to_string();
+    assert!(err.contains("already holds a store"), "{err}");
+    assert_eq!(to.raw_count("chats"), 3);
+}
