@@ -32,6 +32,8 @@ mod subscriptions;
 mod faults;
 // Webhook mode, health and metrics, configuration, logs, start-up failures.
 mod production;
+// Two replicas on one PostgreSQL: one delivery, hand-over on a kill, shared conversations.
+mod replicas;
 // Settings through the binary: precedence and sources, errors naming key and source, secrets.
 mod settings;
 // The HTTP API (/api/v1/ask, /api/v1/schemes, OpenAPI, CORS, rate limit) and the web chat page.

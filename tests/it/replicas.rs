@@ -1,0 +1,233 @@
+//! Two replicas of the real binary in webhook mode on one PostgreSQL database, against the fake
+//! Bot API: a published change reaches every subscriber once, the delivering replica killed
+//! mid-broadcast hands over to the other without losing anyone or breaking the rate, and a
+//! follow-up answered by the other replica still knows the scheme.
+//!
+//! They need `SCHEMEBOT_TEST_DATABASE_URL` (see `.ci/postgres`); without it they pass without
+//! running, unless `SCHEMEBOT_REQUIRE_POSTGRES=1` (CI) makes that a failure.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use schemebot::corpus::Corpus;
+use schemebot::store::{Store, Topic};
+use serde_json::json;
+
+use crate::subscriptions::{Setup, delivered};
+use crate::support::fake_api::{self as tg, Call, FakeApi};
+use crate::support::harness::*;
+
+const SECRET: &str = "replica-secret";
+
+/// A schema of its own in the test database, dropped at the end; `None` without a database.
+struct Schema {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    async fn create(tag: &str) -> Option<Schema> {
+        let Ok(admin) = std::env::var("SCHEMEBOT_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("SCHEMEBOT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "SCHEMEBOT_REQUIRE_POSTGRES=1 but SCHEMEBOT_TEST_DATABASE_URL is not set"
+            );
+            eprintln!("skipped: no SCHEMEBOT_TEST_DATABASE_URL");
+            return None;
+        };
+        let name = format!("it_{tag}_{}", std::process::id());
+        execute(
+            &admin,
+            &format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"),
+        )
+        .await;
+        let sep = if admin.contains('?') { '&' } else { '?' };
+        let url = format!("{admin}{sep}options=-csearch_path%3D{name}");
+        Some(Schema { admin, name, url })
+    }
+
+    async fn drop_schema(self) {
+        execute(&self.admin, &format!("DROP SCHEMA {} CASCADE", self.name)).await;
+    }
+}
+
+async fn execute(url: &str, sql: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("the test database answers");
+    let task = tokio::spawn(connection);
+    client.batch_execute(sql).await.unwrap();
+    drop(client);
+    let _ = task.await;
+}
+
+/// A replica: `serve` in webhook mode on the shared database, with its own data and index
+/// folders in `own`.
+fn replica(setup: &Setup, fake: &FakeApi, database: &str, own: &tempfile::TempDir) -> BotProcess {
+    let (index, data) = (own.path().join("index"), own.path().join("data"));
+    let mut cmd = serve_with(
+        setup.corpus.path(),
+        &index,
+        &data,
+        Some(fake.url()),
+        &[
+            "--database",
+            database,
+            "--webhook-url",
+            "https://bot.example.org/hook",
+            "--listen",
+            "127.0.0.1:0",
+            "--notify-rate",
+            "29",
+        ],
+    );
+    cmd.env("SCHEMEBOT_WEBHOOK_SECRET", SECRET);
+    BotProcess::spawn(cmd)
+}
+
+/// The address a replica's HTTP listener took.
+async fn address(bot: &BotProcess) -> SocketAddr {
+    let log = bot.wait_log(|l| l.contains("HTTP listener ready")).await;
+    let line = log
+        .lines()
+        .find(|l| l.contains("HTTP listener ready"))
+        .unwrap();
+    let at = line.find("addr=").unwrap() + "addr=".len();
+    line[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn post(addr: SocketAddr, update: &serde_json::Value) -> u16 {
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-Telegram-Bot-Api-Secret-Token", SECRET),
+    ];
+    crate::production::http(addr, "POST", "/hook", &headers, &update.to_string())
+        .await
+        .0
+}
+
+/// The most calls in any one-second window.
+fn most_in_a_second(at: &[Instant]) -> usize {
+    let mut most = 0;
+    let mut start = 0;
+    for end in 0..at.len() {
+        while at[end].duration_since(at[start]) >= Duration::from_secs(1) {
+            start += 1;
+        }
+        most = most.max(end + 1 - start);
+    }
+    most
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delivering_replica_killed_mid_broadcast_hands_over_without_loss() {
+    let Some(schema) = Schema::create("handover").await else {
+        return;
+    };
+    let setup = Setup::new();
+    let chats: Vec<i64> = (50_000..50_120).collect();
+    {
+        // Subscribers and the corpus as published; then a change both replicas will find.
+        let store = Store::connect(&schema.url).unwrap();
+        for &chat in &chats {
+            store.subscribe(chat, &Topic::All).unwrap();
+        }
+        let corpus = Corpus::load(setup.corpus.path()).unwrap();
+        schemebot::notify::publish(&store, &corpus, 0).unwrap();
+    }
+    setup.edit("rmgs", "summary = \"", "summary = \"(Updated) ");
+    let fake = FakeApi::start().await;
+    let own = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut bots = vec![
+        replica(&setup, &fake, &schema.url, &own[0]),
+        replica(&setup, &fake, &schema.url, &own[1]),
+    ];
+    fake.wait_for(
+        |c| c.iter().filter(|c| c.ok && c.is("sendmessage")).count() >= 30,
+        STEP,
+    )
+    .await;
+    let leader = bots
+        .iter()
+        .position(|b| b.log().contains("this replica now delivers the outbox"))
+        .expect("one replica delivers");
+    let mut dead = bots.swap_remove(leader);
+    dead.child.kill().unwrap();
+    dead.child.wait().unwrap();
+    let survivor = &bots[0];
+    let calls = fake
+        .wait_for(
+            |c| {
+                chats
+                    .iter()
+                    .all(|&chat| delivered(c, chat, "Scheme update") >= 1)
+            },
+            Duration::from_secs(40),
+        )
+        .await;
+    assert!(
+        survivor
+            .log()
+            .contains("this replica now delivers the outbox"),
+        "the survivor took over:\n{}",
+        survivor.log()
+    );
+    // Nobody missed; at most the one notice in flight at the kill went twice.
+    let per_chat: BTreeMap<i64, usize> = chats
+        .iter()
+        .map(|&chat| (chat, delivered(&calls, chat, "Scheme update")))
+        .collect();
+    let twice: Vec<_> = per_chat.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.len() <= 1, "more than one duplicate: {twice:?}");
+    assert!(per_chat.values().all(|&n| n <= 2), "{per_chat:?}");
+    // Published once, whichever replica loaded the change first.
+    let store = Store::connect(&schema.url).unwrap();
+    assert_eq!(store.stats().unwrap().outbox.sent, chats.len());
+    // Never more than 30 messages in any second, across both replicas and the hand-over.
+    let sends: Vec<Instant> = calls
+        .iter()
+        .filter(|c: &&Call| c.is("sendmessage"))
+        .map(|c| c.at)
+        .collect();
+    let most = most_in_a_second(&sends);
+    assert!(most <= 30, "{most} messages in one second");
+    drop(store);
+    drop(bots);
+    schema.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_answered_by_the_other_replica_knows_the_scheme() {
+    let Some(schema) = Schema::create("followup").await else {
+        return;
+    };
+    let setup = Setup::new();
+    let fake = FakeApi::start().await;
+    let own = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let a = replica(&setup, &fake, &schema.url, &own[0]);
+    let b = replica(&setup, &fake, &schema.url, &own[1]);
+    let (addr_a, addr_b) = (address(&a).await, address(&b).await);
+    let chat = 61_001;
+    let mut first = tg::text(chat, "Technology Voucher Programme");
+    first["update_id"] = json!(1);
+    assert_eq!(post(addr_a, &first).await, 200);
+    replies(&fake, chat, 1).await;
+    let mut follow_up = tg::text(chat, "how much can we get?");
+    follow_up["update_id"] = json!(2);
+    assert_eq!(post(addr_b, &follow_up).await, 200);
+    let answers = replies(&fake, chat, 2).await;
+    let text = answers[1].text();
+    assert!(
+        text.contains("Technology Voucher") || text.contains("TVP"),
+        "the other replica lost the conversation: {text}"
+    );
+    drop((a, b));
+    schema.drop_schema().await;
+}
