@@ -67,7 +67,9 @@ pub fn status_of(error: &anyhow::Error) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<StoreError>() {
             return match e {
-                StoreError::CreateDir { .. } | StoreError::ReadOnly { .. } => CANT_CREATE,
+                StoreError::CreateDir { .. }
+                | StoreError::ReadOnly { .. }
+                | StoreError::NotEmpty { .. } => CANT_CREATE,
                 StoreError::Sql { .. } => SOFTWARE,
                 // A database server that cannot be reached or refuses us may be back soon.
                 StoreError::Postgres { .. } => UNAVAILABLE,

@@ -189,6 +189,9 @@ pub enum StoreError {
     /// The database file was deleted or replaced while it was open: what is written now would
     /// not survive a restart.
     Replaced { path: PathBuf },
+    /// `migrate-store` was pointed at a database that already holds a store; nothing was
+    /// written.
+    NotEmpty { database: String },
     /// The PostgreSQL database (its URL without the password) could not do `op`: unreachable,
     /// refused the login, a statement failed, or a bad `--database` value.
     Postgres {
@@ -258,6 +261,11 @@ impl fmt::Display for StoreError {
             StoreError::Sql { path, op, source } => {
                 write!(f, "database {}: {op} failed: {source}", path.display())
             }
+            StoreError::NotEmpty { database } => write!(
+                f,
+                "database {database} already holds a store (chats, an outbox or a published \
+                 snapshot); nothing was copied: copy into an empty one"
+            ),
             StoreError::Postgres {
                 database,
                 op,

@@ -290,17 +290,17 @@ impl Postgres {
         Fut: Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let (tx, rx) = mpsc::sync_channel::<Result<T, Failure>>(1);
+        let (tx, rx) = mpsc::sync_channel::<Result<T, (&'static str, Failure)>>(1);
         self.handle.spawn(async move {
             let result = match pool.get().await {
-                Ok(client) => f(client).await.map_err(Failure::from),
-                Err(e) => Err(Failure::from(e)),
+                Ok(client) => f(client).await.map_err(|e| (op, chain(&e))),
+                Err(e) => Err(("connecting to the database", chain(&e))),
             };
             // The caller waits on the other end; if it is gone there is nobody to tell.
             let _ = tx.send(result);
         });
         match rx.recv() {
-            Ok(result) => result.map_err(|source| self.fail(op, source)),
+            Ok(result) => result.map_err(|(op, source)| self.fail(op, source)),
             Err(_) => Err(self.fail(op, "the database runtime stopped".into())),
         }
     }
@@ -1281,12 +1281,9 @@ impl Postgres {
             Ok(0)
         })?;
         if found > 0 {
-            return Err(self.fail(
-                "copying rows in",
-                "the database already holds a store (chats, an outbox or a published \
-                 snapshot); copy into an empty one"
-                    .into(),
-            ));
+            return Err(StoreError::NotEmpty {
+                database: self.database.clone(),
+            });
         }
         Ok(())
     }
@@ -1353,7 +1350,7 @@ impl Postgres {
                 *slot = Some(leader);
                 Ok(held)
             }
-            Ok(Err(source)) => Err(self.fail("taking the delivery lock", source)),
+            Ok(Err(source)) => Err(self.fail("taking the delivery lock", chain(&*source))),
             Err(_) => Err(self.fail(
                 "taking the delivery lock",
                 "the database runtime stopped".into(),
@@ -1382,6 +1379,22 @@ impl Postgres {
         })
         .unwrap_or(-1)
     }
+}
+
+/// An error with its causes, "outer: inner: …" (the driver's errors keep the server's
+/// message, such as "connection refused", in their sources).
+fn chain(error: &dyn std::error::Error) -> Failure {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = inner.source();
+    }
+    text.into()
 }
 
 /// A gaps-log row with owned fields, to move into the store's runtime.

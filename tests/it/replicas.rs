@@ -245,3 +245,55 @@ async fn a_follow_up_answered_by_the_other_replica_knows_the_scheme() {
     drop((a, b));
     schema.drop_schema().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_store_copies_the_bots_sqlite_store_once() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .unwrap()
+    };
+    // Arguments are checked before anything is opened.
+    let missing = run(&[
+        "migrate-store",
+        "--from",
+        "sqlite:/nonexistent/x.db",
+        "--to",
+        "postgres://u@h/d",
+    ]);
+    assert_eq!(missing.status.code(), Some(64));
+    let Some(schema) = Schema::create("migrate").await else {
+        return;
+    };
+    let setup = Setup::new();
+    setup.seed(&[
+        (70_001, Topic::All),
+        (70_002, Topic::Category(schemebot::corpus::Category::Talent)),
+    ]);
+    let from = format!("sqlite:{}", setup.db().display());
+    let copied = run(&["migrate-store", "--from", &from, "--to", &schema.url]);
+    let out = String::from_utf8_lossy(&copied.stdout);
+    assert!(
+        copied.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    assert!(
+        out.contains("2 chats") && out.contains("2 subscriptions"),
+        "{out}"
+    );
+    assert!(
+        !out.contains(":schemebot@"),
+        "the password is not printed: {out}"
+    );
+    let store = Store::connect(&schema.url).unwrap();
+    assert_eq!(store.active_subscriber_chats().unwrap(), [70_001, 70_002]);
+    drop(store);
+    let again = run(&["migrate-store", "--from", &from, "--to", &schema.url]);
+    assert_eq!(again.status.code(), Some(73));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a store"));
+    schema.drop_schema().await;
+}
