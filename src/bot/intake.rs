@@ -287,8 +287,11 @@ pub(crate) async fn record_handled(
 /// admitted before teloxide queues it. A repeat gets 200 and goes no further; with every place
 /// taken the answer is 429 (Telegram tries again later); after the stop, 503. Requests with a
 /// wrong secret or no update id go through untouched (teloxide answers 401, or logs them).
+///
+/// With a shared store (replicas), an admitted id is also claimed in the store, so an update
+/// Telegram posts again and the load balancer sends to another replica is answered once.
 pub(crate) async fn gate(
-    Extract((intake, secret)): Extract<(Arc<Intake>, Arc<str>)>,
+    Extract((intake, secret, shared)): Extract<(Arc<Intake>, Arc<str>, Option<Arc<Store>>)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -334,6 +337,15 @@ pub(crate) async fn gate(
         Intake::repeat(id);
         return StatusCode::OK.into_response();
     };
+    if let Some(store) = shared {
+        // A claim that cannot be written lets the update through: twice beats never.
+        let claimed = tokio::task::spawn_blocking(move || store.claim_update(id)).await;
+        if matches!(claimed, Ok(Ok(false))) {
+            intake.cancel(&ticket);
+            Intake::repeat(id);
+            return StatusCode::OK.into_response();
+        }
+    }
     let response = next.run(request).await;
     if !response.status().is_success() {
         intake.cancel(&ticket);

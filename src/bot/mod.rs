@@ -593,8 +593,9 @@ async fn run(
                 () = stop.recv() => return Ok(()),
             };
             // Every update passes the intake's gate (repeats, the queue's bound) first.
+            let shared = state.store.is_shared().then(|| Arc::clone(&state.store));
             app = app.merge(webhook.layer(axum::middleware::from_fn_with_state(
-                (Arc::clone(&intake), secret),
+                (Arc::clone(&intake), secret, shared),
                 intake::gate,
             )));
             let task = serve_http(app);

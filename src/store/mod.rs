@@ -743,6 +743,11 @@ delegate! {
     /// `keep`; an id recorded again becomes the newest.
     fn record_handled_updates(&self, ids: &[u32], keep: usize) -> Result<(), StoreError>;
 
+    /// Claims update `id` for this process: `true` if no process recorded it before (it is
+    /// recorded now, as the newest), `false` if one did. Replicas call it when a webhook
+    /// update is admitted.
+    fn claim_update(&self, id: u32) -> Result<bool, StoreError>;
+
     /// The newest `limit` handled update ids, oldest first.
     fn handled_updates(&self, limit: usize) -> Result<Vec<u32>, StoreError>;
 

@@ -931,6 +931,19 @@ impl Postgres {
         })
     }
 
+    pub fn claim_update(&self, id: u32) -> Result<bool, StoreError> {
+        let id = i64::from(id);
+        self.run("claiming an update", move |c| async move {
+            let added = c
+                .execute(
+                    "INSERT INTO handled_updates (update_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                    &[&id],
+                )
+                .await?;
+            Ok(added == 1)
+        })
+    }
+
     pub fn handled_updates(&self, limit: usize) -> Result<Vec<u32>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut ids: Vec<u32> = self.run("reading handled updates", move |c| async move {

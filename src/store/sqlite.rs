@@ -852,6 +852,17 @@ impl Sqlite {
         tx.commit().map_err(&fail)
     }
 
+    pub fn claim_update(&self, id: u32) -> Result<bool, StoreError> {
+        let added = self
+            .conn()
+            .execute(
+                "INSERT OR IGNORE INTO handled_updates (update_id) VALUES (?1)",
+                [id],
+            )
+            .map_err(self.fail("claiming an update"))?;
+        Ok(added == 1)
+    }
+
     pub fn handled_updates(&self, limit: usize) -> Result<Vec<u32>, StoreError> {
         let fail = self.fail("reading handled updates");
         let conn = self.conn();

@@ -866,3 +866,14 @@ fn a_sqlite_store_is_copied_into_postgres_whole_and_only_once() {
     assert!(err.contains("already holds a store"), "{err}");
     assert_eq!(to.raw_count("chats"), 3);
 }
+
+#[test]
+fn an_update_is_claimed_once() {
+    each_backend(|store| {
+        assert!(store.claim_update(41).unwrap());
+        assert!(!store.claim_update(41).unwrap());
+        store.record_handled_updates(&[41, 42], 10).unwrap();
+        assert!(!store.claim_update(42).unwrap());
+        assert_eq!(store.handled_updates(10).unwrap(), [41, 42]);
+    });
+}

@@ -237,10 +237,21 @@ async fn a_follow_up_answered_by_the_other_replica_knows_the_scheme() {
     follow_up["update_id"] = json!(2);
     assert_eq!(post(addr_b, &follow_up).await, 200);
     let answers = replies(&fake, chat, 2).await;
+    // Telegram posting the same update again, to the other replica: answered once.
+    assert_eq!(post(addr_a, &follow_up).await, 200);
+    a.wait_log(|l| l.contains("dropping an update already handled"))
+        .await;
     let text = answers[1].text();
     assert!(
         text.contains("Technology Voucher") || text.contains("TVP"),
         "the other replica lost the conversation: {text}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = fake.calls();
+    assert_eq!(
+        all.iter().filter(|c| c.ok && is_reply_to(c, chat)).count(),
+        2,
+        "the repeat was answered"
     );
     drop((a, b));
     schema.drop_schema().await;
