@@ -283,6 +283,10 @@ pub(crate) async fn record_handled(
     }
 }
 
+/// What the webhook's gate needs: the intake, the webhook secret, and the store when replicas
+/// share it.
+pub(crate) type GateState = (Arc<Intake>, Arc<str>, Option<Arc<Store>>);
+
 /// The webhook's gate, in front of teloxide's route: a request with the right secret is
 /// admitted before teloxide queues it. A repeat gets 200 and goes no further; with every place
 /// taken the answer is 429 (Telegram tries again later); after the stop, 503. Requests with a
@@ -291,7 +295,7 @@ pub(crate) async fn record_handled(
 /// With a shared store (replicas), an admitted id is also claimed in the store, so an update
 /// Telegram posts again and the load balancer sends to another replica is answered once.
 pub(crate) async fn gate(
-    Extract((intake, secret, shared)): Extract<(Arc<Intake>, Arc<str>, Option<Arc<Store>>)>,
+    Extract((intake, secret, shared)): Extract<GateState>,
     request: Request,
     next: Next,
 ) -> Response {
