@@ -78,9 +78,20 @@ pub fn register(index: &Index, analyzer: &Analyzer) {
 /// The fingerprint an index must carry to be used with this corpus and this build.
 #[must_use]
 pub fn fingerprint(corpus: &Corpus) -> String {
-    // The lexicon shapes jieba's dictionary, so it is part of what the index was built from.
+    // The lexicon and the concept groups shape jieba's dictionary, and the colloquial and variant
+    // tables fold the text before it is cut, so they are all part of what the index was built from.
     let mut h: u64 = corpus.fingerprint;
-    for b in lexicon::SOURCE.bytes().chain(SCHEMA_VERSION.to_le_bytes()) {
+    let sources = [
+        lexicon::SOURCE,
+        include_str!("../text/data/concepts.toml"),
+        include_str!("../text/data/cantonese.tsv"),
+        include_str!("../text/data/variants.tsv"),
+    ];
+    for b in sources
+        .iter()
+        .flat_map(|s| s.bytes())
+        .chain(SCHEMA_VERSION.to_le_bytes())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

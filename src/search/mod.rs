@@ -339,6 +339,7 @@ impl Vocabulary {
 }
 
 /// Which schemes a token matched.
+#[derive(Clone)]
 struct Matches {
     any: Vec<bool>,
     tags: Vec<bool>,
@@ -690,12 +691,28 @@ impl Engine {
         // Byte spans of topic words found in each scheme's names or keywords.
         let mut strong: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut has_topic = false;
-        for t in plan
+        let content: Vec<&QueryToken> = plan
             .tokens
             .iter()
             .filter(|t| matches!(t.role, Role::Topic | Role::Category))
-        {
-            let mut m = self.docs_matching(t);
+            .collect();
+        let matches: Vec<Matches> = content.iter().map(|t| self.docs_matching(t)).collect();
+        for (j, &t) in content.iter().enumerate() {
+            let mut m = matches[j].clone();
+            // "做研發", "中學老師": search mode cuts a compound and its parts. A scheme that has
+            // every content word inside the compound has the compound's meaning too, though it
+            // never writes the compound itself.
+            let parts: Vec<usize> = (0..content.len())
+                .filter(|&k| {
+                    let p = content[k];
+                    t.from <= p.from && p.to <= t.to && (p.from, p.to) != (t.from, t.to)
+                })
+                .collect();
+            if !parts.is_empty() {
+                for i in 0..n {
+                    m.any[i] |= parts.iter().all(|&k| matches[k].any[i]);
+                }
+            }
             // "科技卷": a Han word that is part of a name the question names, once folded
             // (卷 → 券), is a word of that scheme even though no scheme writes it so.
             if t.text.chars().all(crate::text::is_han) {
@@ -717,6 +734,7 @@ impl Engine {
                 idf /= 3.0;
             }
             total += idf;
+            tracing::trace!(token = %t.text, df, idf, "content word");
             if df == 0 {
                 unknown += idf;
             }

@@ -164,7 +164,12 @@ impl Plan {
             // Chinese numerals ("五百萬", "三成") are figures too.
             let bare_number = t.text.chars().all(|c| c.is_ascii_digit())
                 || (t.han && t.text.chars().all(is_chinese_numeral));
-            let role = if is_part || (role == Role::Topic && (all_filler_chars || bare_number)) {
+            // A word of a concept group is meant, whatever its characters ("一比一" is a
+            // matching ratio, not a number).
+            let plain = lexicon.synonyms(&t.text).is_empty();
+            let role = if is_part
+                || (role == Role::Topic && plain && (all_filler_chars || bare_number))
+            {
                 Role::Filler
             } else if role == Role::Topic && t.han && composed_of_non_topic(&spans, t.from, t.to) {
                 Role::Generic

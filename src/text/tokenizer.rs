@@ -129,6 +129,11 @@ impl DictionaryLoad {
     }
 }
 
+/// Whether jieba cuts `word`, standing alone, as one word.
+fn cut_whole(jieba: &Jieba, word: &str) -> bool {
+    matches!(jieba.cut(word, false).as_slice(), [only] if only.word == word)
+}
+
 impl std::fmt::Debug for DictionaryLoad {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DictionaryLoad")
@@ -179,8 +184,11 @@ impl Analyzer {
             })
             .collect();
         let mut jieba = load.finish();
+        // A word jieba already knows may still be cut apart when it stands alone (its own
+        // frequency is lower than its characters': "中大" → "中" "大"); raising it to the
+        // suggested frequency keeps every lexicon, vocabulary and corpus word whole.
         for run in &runs {
-            if !jieba.has_word(run) {
+            if !jieba.has_word(run) || !cut_whole(&jieba, run) {
                 jieba.add_word(run, None, None);
             }
         }

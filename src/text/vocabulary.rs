@@ -150,8 +150,10 @@ pub struct Stated {
     pub applicants: Vec<&'static str>,
     /// Need keys stated, e.g. `["hiring"]`.
     pub needs: Vec<&'static str>,
-    /// Byte spans of the question covered by the phrases found.
+    /// Byte spans of the question covered by the applicant phrases found.
     pub spans: Vec<(usize, usize)>,
+    /// Byte spans of the question covered by the need phrases found.
+    pub need_spans: Vec<(usize, usize)>,
 }
 
 impl Vocabulary {
@@ -227,8 +229,13 @@ impl Vocabulary {
             } else {
                 stated.applicants.push(self.applicants[e].key);
             }
+            let spans = if need {
+                &mut stated.need_spans
+            } else {
+                &mut stated.spans
+            };
             for t in tokens.iter().filter(|t| phrase.iter().any(|w| w == t.0)) {
-                stated.spans.push((t.1, t.2));
+                spans.push((t.1, t.2));
             }
         }
         stated
