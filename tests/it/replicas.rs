@@ -63,8 +63,8 @@ async fn execute(url: &str, sql: &str) {
     let _ = task.await;
 }
 
-/// A replica: `serve` in webhook mode on the shared database, with its own data and index
-/// folders in `own`.
+/// A replica: `serve` in webhook mode on the shared database, at the default rate (30 a
+/// second), with its own data and index folders in `own`.
 fn replica(setup: &Setup, fake: &FakeApi, database: &str, own: &tempfile::TempDir) -> BotProcess {
     let (index, data) = (own.path().join("index"), own.path().join("data"));
     let mut cmd = serve_with(
@@ -79,8 +79,6 @@ fn replica(setup: &Setup, fake: &FakeApi, database: &str, own: &tempfile::TempDi
             "https://bot.example.org/hook",
             "--listen",
             "127.0.0.1:0",
-            "--notify-rate",
-            "29",
         ],
     );
     cmd.env("SCHEMEBOT_WEBHOOK_SECRET", SECRET);
