@@ -595,6 +595,90 @@ impl Store {
     }
 }
 
+/// Passes a call to the backend, whichever it is.
+macro_rules! on_backend {
+    ($store:expr, $b:ident => $call:expr) => {
+        match &$store.backend {
+            Backend::Sqlite($b) => $call,
+            Backend::Postgres($b) => $call,
+        }
+    };
+}
+
+/// A chat's stored context: its schemes (ids separated by spaces), intent, last question, the
+/// gaps row of a 👎 awaiting a comment, and when it was written (ms since the epoch).
+type ContextRow = (String, Option<String>, Option<String>, Option<i64>, i64);
+
+/// An API session's stored context: schemes, intent, when it was written (ms).
+type SessionRow = (String, Option<String>, i64);
+
+/// The scheme ids of a stored context, `None` when it holds none.
+fn stored_context(schemes: &str, intent: Option<String>) -> Option<Context> {
+    let schemes: Vec<String> = schemes.split_whitespace().map(str::to_owned).collect();
+    (!schemes.is_empty()).then_some(Context { schemes, intent })
+}
+
+impl Store {
+    /// Subscribes a chat to a topic and marks the chat active (a chat that subscribes can be
+    /// written to), leaving its notice language and forum topic as they were. Returns `false`
+    /// if it was already subscribed.
+    pub fn subscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError> {
+        on_backend!(self, b => b.subscribe_with(chat, topic, None))
+    }
+
+    /// Subscribes a chat to a topic as a person does it, in one transaction: the chat is
+    /// (re)activated, its notices will be in `lang` and go to forum topic `thread` (`None`: the
+    /// chat's main thread). Returns `false` if it was already subscribed to the topic. Nothing is
+    /// written if any part fails.
+    pub fn subscribe_from(
+        &self,
+        chat: ChatId,
+        topic: &Topic,
+        lang: Lang,
+        thread: Option<i32>,
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, b => b.subscribe_with(chat, topic, Some((lang, thread))))
+    }
+
+    /// What `chat` said last, if less than `ttl_ms` before `now_ms`: the context of its last
+    /// answer, the question, and a 👎 awaiting a comment.
+    pub fn conversation(
+        &self,
+        chat: ChatId,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Conversation, StoreError> {
+        Ok(match on_backend!(self, b => b.context_row(chat))? {
+            Some((schemes, intent, question, feedback_gap, at))
+                if now_ms.saturating_sub(at) < ttl_ms =>
+            {
+                Conversation {
+                    context: stored_context(&schemes, intent),
+                    question,
+                    feedback_gap,
+                }
+            }
+            _ => Conversation::default(),
+        })
+    }
+
+    /// What API session `session` asked last, if less than `ttl_ms` before `now_ms`: the
+    /// context of its last answer (`None` also for an unknown or expired session).
+    pub fn session(
+        &self,
+        session: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<Option<Context>, StoreError> {
+        Ok(match on_backend!(self, b => b.session_row(session))? {
+            Some((schemes, intent, at)) if now_ms.saturating_sub(at) < ttl_ms => {
+                stored_context(&schemes, intent)
+            }
+            _ => None,
+        })
+    }
+}
+
 /// Writes `Store`'s methods once, with their contract as documentation, each passing its
 /// arguments to the backend's method of the same name.
 macro_rules! delegate {
@@ -603,10 +687,7 @@ macro_rules! delegate {
             $(
                 $(#[$meta])*
                 pub fn $name(&self $(, $arg: $ty)*) -> $ret {
-                    match &self.backend {
-                        Backend::Sqlite(b) => b.$name($($arg),*),
-                        Backend::Postgres(b) => b.$name($($arg),*),
-                    }
+                    on_backend!(self, b => b.$name($($arg),*))
                 }
             )*
         }
@@ -642,17 +723,6 @@ delegate! {
 
     /// Whether the bot can write to a chat; an unknown chat is active.
     fn is_active(&self, chat: ChatId) -> Result<bool, StoreError>;
-
-    /// Subscribes a chat to a topic and marks the chat active (a chat that subscribes can be
-    /// written to), leaving its notice language and forum topic as they were. Returns `false`
-    /// if it was already subscribed.
-    fn subscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError>;
-
-    /// Subscribes a chat to a topic as a person does it, in one transaction: the chat is
-    /// (re)activated, its notices will be in `lang` and go to forum topic `thread` (`None`: the
-    /// chat's main thread). Returns `false` if it was already subscribed to the topic. Nothing is
-    /// written if any part fails.
-    fn subscribe_from(&self, chat: ChatId, topic: &Topic, lang: Lang, thread: Option<i32>) -> Result<bool, StoreError>;
 
     /// Unsubscribes a chat from a topic. Returns `false` if it was not subscribed.
     fn unsubscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError>;
@@ -765,20 +835,12 @@ delegate! {
     /// unknown, already taken, or belongs to another admin (whose broadcast stays).
     fn take_broadcast(&self, id: i64, admin: i64) -> Result<Option<String>, StoreError>;
 
-    /// What `chat` said last, if less than `ttl_ms` before `now_ms`: the context of its last
-    /// answer, the question, and a 👎 awaiting a comment.
-    fn conversation(&self, chat: ChatId, now_ms: i64, ttl_ms: i64) -> Result<Conversation, StoreError>;
-
     /// Saves one question's turn at once: the comment it makes on an earlier 👎 (`comment_on`),
     /// its gaps-log entry, and the chat's new context. Best effort: it waits at most
     /// [`TURN_BUSY_TIMEOUT`] for a lock held elsewhere (a backup, `schemebot publish`) rather
     /// than holding the writer for the full busy timeout, since a lost context only costs a
     /// follow-up its scheme.
     fn save_turn(&self, turn: &Turn<'_>) -> Result<(), StoreError>;
-
-    /// What API session `session` asked last, if less than `ttl_ms` before `now_ms`: the
-    /// context of its last answer (`None` also for an unknown or expired session).
-    fn session(&self, session: &str, now_ms: i64, ttl_ms: i64) -> Result<Option<Context>, StoreError>;
 
     /// Saves one API question's turn at once: its gaps-log entry and the session's new
     /// context, deleting sessions silent for longer than the time to live. Best effort, like
@@ -812,18 +874,12 @@ delegate! {
 impl Store {
     /// Counts the rows of `table`, whatever the backend (tests only).
     fn raw_count(&self, table: &str) -> i64 {
-        match &self.backend {
-            Backend::Sqlite(b) => b.raw_count(table),
-            Backend::Postgres(b) => b.raw_count(table),
-        }
+        on_backend!(self, b => b.raw_count(table))
     }
 
     /// The first column of each row `sql` returns, as text, whatever the backend (tests only).
     fn raw_texts(&self, sql: &str) -> Vec<String> {
-        match &self.backend {
-            Backend::Sqlite(b) => b.raw_texts(sql),
-            Backend::Postgres(b) => b.raw_texts(sql),
-        }
+        on_backend!(self, b => b.raw_texts(sql))
     }
 }
 

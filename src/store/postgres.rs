@@ -29,9 +29,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::{NoTls, Transaction};
 
 use super::{
-    CLAIM_MS, ChatId, Conversation, GAPS_RETENTION_MS, GapGroup, MAX_SCHEDULE_AHEAD_MS, NewGap,
-    NewMessage, OutboxCounts, OutboxItem, Published, SessionTurn, Stats, StoreError, Topic, Turn,
-    count, parse_stored, redact, wall_clock_ms,
+    CLAIM_MS, ChatId, ContextRow, GAPS_RETENTION_MS, GapGroup, MAX_SCHEDULE_AHEAD_MS, NewGap,
+    NewMessage, OutboxCounts, OutboxItem, Published, SessionRow, SessionTurn, Stats, StoreError,
+    Topic, Turn, count, parse_stored, redact, wall_clock_ms,
 };
 use crate::answer::Context;
 use crate::text::Lang;
@@ -441,21 +441,7 @@ impl Postgres {
 
     // ---- subscriptions ----
 
-    pub fn subscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError> {
-        self.subscribe_with(chat, topic, None)
-    }
-
-    pub fn subscribe_from(
-        &self,
-        chat: ChatId,
-        topic: &Topic,
-        lang: Lang,
-        thread: Option<i32>,
-    ) -> Result<bool, StoreError> {
-        self.subscribe_with(chat, topic, Some((lang, thread)))
-    }
-
-    fn subscribe_with(
+    pub fn subscribe_with(
         &self,
         chat: ChatId,
         topic: &Topic,
@@ -1039,14 +1025,8 @@ impl Postgres {
 
     // ---- conversations, API sessions and the gaps log ----
 
-    pub fn conversation(
-        &self,
-        chat: ChatId,
-        now_ms: i64,
-        ttl_ms: i64,
-    ) -> Result<Conversation, StoreError> {
-        type Row = (String, Option<String>, Option<String>, Option<i64>, i64);
-        let row: Option<Row> =
+    pub fn context_row(&self, chat: ChatId) -> Result<Option<ContextRow>, StoreError> {
+        let row: Option<ContextRow> =
             self.run("reading the conversation context", move |c| async move {
                 let stmt = c
                     .prepare_cached(
@@ -1058,19 +1038,7 @@ impl Postgres {
                     .await?
                     .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))))
             })?;
-        Ok(match row {
-            Some((schemes, intent, question, feedback_gap, at))
-                if now_ms.saturating_sub(at) < ttl_ms =>
-            {
-                let schemes: Vec<String> = schemes.split_whitespace().map(str::to_owned).collect();
-                Conversation {
-                    context: (!schemes.is_empty()).then_some(Context { schemes, intent }),
-                    question,
-                    feedback_gap,
-                }
-            }
-            _ => Conversation::default(),
-        })
+        Ok(row)
     }
 
     pub fn save_turn(&self, turn: &Turn<'_>) -> Result<(), StoreError> {
@@ -1111,31 +1079,17 @@ impl Postgres {
         })
     }
 
-    pub fn session(
-        &self,
-        session: &str,
-        now_ms: i64,
-        ttl_ms: i64,
-    ) -> Result<Option<Context>, StoreError> {
+    pub fn session_row(&self, session: &str) -> Result<Option<SessionRow>, StoreError> {
         let session = session.to_owned();
-        let row: Option<(String, Option<String>, i64)> =
-            self.run("reading an API session", move |c| async move {
-                let stmt = c
-                    .prepare_cached(
-                        "SELECT schemes, intent, updated_at FROM sessions WHERE id = $1",
-                    )
-                    .await?;
-                Ok(c.query_opt(&stmt, &[&session])
-                    .await?
-                    .map(|row| (row.get(0), row.get(1), row.get(2))))
-            })?;
-        Ok(match row {
-            Some((schemes, intent, at)) if now_ms.saturating_sub(at) < ttl_ms => {
-                let schemes: Vec<String> = schemes.split_whitespace().map(str::to_owned).collect();
-                (!schemes.is_empty()).then_some(Context { schemes, intent })
-            }
-            _ => None,
-        })
+        let row: Option<SessionRow> = self.run("reading an API session", move |c| async move {
+            let stmt = c
+                .prepare_cached("SELECT schemes, intent, updated_at FROM sessions WHERE id = $1")
+                .await?;
+            Ok(c.query_opt(&stmt, &[&session])
+                .await?
+                .map(|row| (row.get(0), row.get(1), row.get(2))))
+        })?;
+        Ok(row)
     }
 
     pub fn save_session_turn(&self, turn: &SessionTurn<'_>) -> Result<(), StoreError> {

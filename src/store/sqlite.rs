@@ -14,8 +14,8 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    CLAIM_MS, ChatId, Conversation, GAPS_RETENTION_MS, GapGroup, MAX_SCHEDULE_AHEAD_MS, NewGap,
-    NewMessage, OutboxCounts, OutboxItem, Published, SessionTurn, Stats, StoreError,
+    CLAIM_MS, ChatId, ContextRow, GAPS_RETENTION_MS, GapGroup, MAX_SCHEDULE_AHEAD_MS, NewGap,
+    NewMessage, OutboxCounts, OutboxItem, Published, SessionRow, SessionTurn, Stats, StoreError,
     TURN_BUSY_TIMEOUT, Topic, Turn, count, parse_stored, wall_clock_ms,
 };
 use crate::answer::Context;
@@ -389,23 +389,9 @@ impl Sqlite {
 
     // ---- subscriptions ----
 
-    pub fn subscribe(&self, chat: ChatId, topic: &Topic) -> Result<bool, StoreError> {
-        self.subscribe_with(chat, topic, None)
-    }
-
-    pub fn subscribe_from(
-        &self,
-        chat: ChatId,
-        topic: &Topic,
-        lang: Lang,
-        thread: Option<i32>,
-    ) -> Result<bool, StoreError> {
-        self.subscribe_with(chat, topic, Some((lang, thread)))
-    }
-
     /// One transaction: the chat row (active, and with `notices` its notice language and forum
     /// topic), then the subscription.
-    fn subscribe_with(
+    pub fn subscribe_with(
         &self,
         chat: ChatId,
         topic: &Topic,
@@ -948,14 +934,8 @@ impl Sqlite {
 
     // ---- helpers ----
 
-    pub fn conversation(
-        &self,
-        chat: ChatId,
-        now_ms: i64,
-        ttl_ms: i64,
-    ) -> Result<Conversation, StoreError> {
-        type Row = (String, Option<String>, Option<String>, Option<i64>, i64);
-        let row: Option<Row> = self
+    pub fn context_row(&self, chat: ChatId) -> Result<Option<ContextRow>, StoreError> {
+        let row: Option<ContextRow> = self
             .reader()
             .query_row(
                 "SELECT schemes, intent, question, feedback_gap, updated_at
@@ -973,19 +953,7 @@ impl Sqlite {
             )
             .optional()
             .map_err(self.fail("reading the conversation context"))?;
-        Ok(match row {
-            Some((schemes, intent, question, feedback_gap, at))
-                if now_ms.saturating_sub(at) < ttl_ms =>
-            {
-                let schemes: Vec<String> = schemes.split_whitespace().map(str::to_owned).collect();
-                Conversation {
-                    context: (!schemes.is_empty()).then_some(Context { schemes, intent }),
-                    question,
-                    feedback_gap,
-                }
-            }
-            _ => Conversation::default(),
-        })
+        Ok(row)
     }
 
     pub fn save_turn(&self, turn: &Turn<'_>) -> Result<(), StoreError> {
@@ -1027,13 +995,8 @@ impl Sqlite {
         Ok(value)
     }
 
-    pub fn session(
-        &self,
-        session: &str,
-        now_ms: i64,
-        ttl_ms: i64,
-    ) -> Result<Option<Context>, StoreError> {
-        let row: Option<(String, Option<String>, i64)> = self
+    pub fn session_row(&self, session: &str) -> Result<Option<SessionRow>, StoreError> {
+        let row: Option<SessionRow> = self
             .reader()
             .query_row(
                 "SELECT schemes, intent, updated_at FROM sessions WHERE id = ?1",
@@ -1042,13 +1005,7 @@ impl Sqlite {
             )
             .optional()
             .map_err(self.fail("reading an API session"))?;
-        Ok(match row {
-            Some((schemes, intent, at)) if now_ms.saturating_sub(at) < ttl_ms => {
-                let schemes: Vec<String> = schemes.split_whitespace().map(str::to_owned).collect();
-                (!schemes.is_empty()).then_some(Context { schemes, intent })
-            }
-            _ => None,
-        })
+        Ok(row)
     }
 
     pub fn save_session_turn(&self, turn: &SessionTurn<'_>) -> Result<(), StoreError> {
@@ -1387,17 +1344,7 @@ fn classify(path: &Path, op: &'static str, source: rusqlite::Error) -> StoreErro
 mod tests {
     use super::*;
     use crate::corpus::Category;
-
-    fn msg(chat: ChatId, payload: &str) -> NewMessage {
-        NewMessage {
-            chat,
-            payload: payload.to_owned(),
-        }
-    }
-
-    fn scheme(id: &str) -> Topic {
-        Topic::Scheme(id.to_owned())
-    }
+    use crate::store::tests::{msg, scheme};
 
     fn raw_count(store: &Sqlite, table: &str) -> i64 {
         store
@@ -1593,7 +1540,7 @@ mod tests {
         let path = dir.path().join("bot.db");
         {
             let store = Sqlite::open(&path).unwrap();
-            store.subscribe(1, &scheme("techtas")).unwrap();
+            store.subscribe_with(1, &scheme("techtas"), None).unwrap();
             store.set_lang(1, Some(Lang::ZhHant)).unwrap();
             store.set_active(2, false).unwrap();
             store
@@ -1618,7 +1565,7 @@ mod tests {
         store.set_active(9, false).unwrap();
         assert!(
             store
-                .subscribe_from(9, &Topic::All, Lang::ZhHans, Some(42))
+                .subscribe_with(9, &Topic::All, Some((Lang::ZhHans, Some(42))))
                 .unwrap()
         );
         assert!(store.is_active(9).unwrap());
@@ -1628,7 +1575,11 @@ mod tests {
         let other = Connection::open(&path).unwrap();
         other.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let topic = Topic::Category(Category::Talent);
-        assert!(store.subscribe_from(9, &topic, Lang::En, None).is_err());
+        assert!(
+            store
+                .subscribe_with(9, &topic, Some((Lang::En, None)))
+                .is_err()
+        );
         // The send log is best effort: it gives up after the short wait, not the busy timeout.
         let started = std::time::Instant::now();
         assert!(store.record_sends(&[(1, 9)]).is_err());
@@ -1639,7 +1590,11 @@ mod tests {
         assert_eq!(store.thread(9).unwrap(), Some(42));
         // The writer waits the full busy timeout again afterwards.
         store.record_sends(&[(1, 9)]).unwrap();
-        assert!(store.subscribe_from(9, &topic, Lang::En, None).unwrap());
+        assert!(
+            store
+                .subscribe_with(9, &topic, Some((Lang::En, None)))
+                .unwrap()
+        );
     }
 
     #[test]
@@ -1655,7 +1610,7 @@ mod tests {
             assert!(result.is_err());
         });
         assert!(store.conn.is_poisoned());
-        assert!(store.subscribe(1, &Topic::All).unwrap());
+        assert!(store.subscribe_with(1, &Topic::All, None).unwrap());
         store.check_writable().unwrap();
     }
 }

@@ -89,14 +89,14 @@ fn outbox_row(store: &Store, id: i64) -> String {
         .join("")
 }
 
-fn msg(chat: ChatId, payload: &str) -> NewMessage {
+pub(super) fn msg(chat: ChatId, payload: &str) -> NewMessage {
     NewMessage {
         chat,
         payload: payload.to_owned(),
     }
 }
 
-fn scheme(id: &str) -> Topic {
+pub(super) fn scheme(id: &str) -> Topic {
     Topic::Scheme(id.to_owned())
 }
 

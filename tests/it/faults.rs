@@ -166,7 +166,7 @@ async fn replies_and_notices_share_one_budget() {
 }
 
 /// The most calls in any half-open one-second window (calls are in arrival order).
-fn max_in_any_second(at: &[Instant]) -> usize {
+pub(crate) fn max_in_any_second(at: &[Instant]) -> usize {
     let mut most = 0;
     let mut start = 0;
     for end in 0..at.len() {

@@ -111,19 +111,6 @@ async fn post(addr: SocketAddr, update: &serde_json::Value) -> u16 {
         .0
 }
 
-/// The most calls in any one-second window.
-fn most_in_a_second(at: &[Instant]) -> usize {
-    let mut most = 0;
-    let mut start = 0;
-    for end in 0..at.len() {
-        while at[end].duration_since(at[start]) >= Duration::from_secs(1) {
-            start += 1;
-        }
-        most = most.max(end + 1 - start);
-    }
-    most
-}
-
 /// A change published by two replicas on one database to 120 subscribers, the delivering
 /// replica killed after 30 notices when `kill` is set; checks what the fake Bot API received.
 async fn broadcast_from_two_replicas(kill: bool) {
@@ -198,7 +185,7 @@ async fn broadcast_from_two_replicas(kill: bool) {
         .filter(|c: &&Call| c.is("sendmessage"))
         .map(|c| c.at)
         .collect();
-    let most = most_in_a_second(&sends);
+    let most = crate::faults::max_in_any_second(&sends);
     assert!(most <= 30, "{most} messages in one second");
     drop(store);
     drop(bots);
