@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[allow(dead_code)]
 #[path = "support/common.rs"]
 mod common;
 use common::*;
@@ -44,14 +45,6 @@ async fn ask(addr: SocketAddr, body: &serde_json::Value) -> (u16, String) {
     )
     .await
     .unwrap_or((0, String::new()))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
 }
 
 struct Run {

@@ -28,6 +28,7 @@ use schemebot::corpus::Corpus;
 use schemebot::notify::publish;
 use schemebot::store::{Store, Topic};
 
+#[allow(dead_code)]
 #[path = "support/common.rs"]
 mod common;
 use common::*;
@@ -53,35 +54,6 @@ const RTT_SUBSCRIBERS: usize = 300;
 /// How often the benchmark looks at progress: coarse, so the bench competes little with the bot
 /// for the machine's two cores.
 const POLL: Duration = Duration::from_millis(500);
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-/// A copy of the repository corpus (its scheme files) that can be edited.
-fn corpus_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(repo_corpus()).expect("corpus folder") {
-        let path = entry.expect("corpus entry").path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
-        }
-    }
-    dir
-}
-
-/// Changes one scheme's English summary in a corpus copy (one change: one notice per chat).
-fn edit_one_scheme(corpus: &Path) {
-    let path = corpus.join("ess.toml");
-    let text = std::fs::read_to_string(&path).expect("ess.toml");
-    assert!(text.contains("summary = \""), "ess.toml has a summary");
-    std::fs::write(
-        &path,
-        text.replacen("summary = \"", "summary = \"(Updated) ", 1),
-    )
-    .expect("write ess.toml");
-}
 
 /// Seeds `n` chats subscribed to everything (chat ids from `first`).
 fn seed(store: &Store, first: i64, n: usize) {

@@ -54,18 +54,6 @@ const LEADS: &str = "this replica now delivers the outbox";
 /// The overall limit the goals are about (the default `--notify-rate`).
 const RATE: usize = 30;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn mb(kib: u64) -> String {
-    format!("{:.1} MB", kib as f64 / 1024.0)
-}
-
 fn seconds(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
@@ -152,30 +140,6 @@ async fn execute(url: &str, sql: &str) {
 
 // ---------------------------------------------------------------------------------------------
 // The corpus and the replicas
-
-/// A copy of the repository corpus (its scheme files) that can be edited.
-fn corpus_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(repo_corpus()).expect("corpus folder") {
-        let path = entry.expect("corpus entry").path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
-        }
-    }
-    dir
-}
-
-/// Changes one scheme's English summary in a corpus copy (one change: one notice per chat).
-fn edit_one_scheme(corpus: &Path) {
-    let path = corpus.join("ess.toml");
-    let text = std::fs::read_to_string(&path).expect("ess.toml");
-    assert!(text.contains("summary = \""), "ess.toml has a summary");
-    std::fs::write(
-        &path,
-        text.replacen("summary = \"", "summary = \"(Updated) ", 1),
-    )
-    .expect("write ess.toml");
-}
 
 /// One `schemebot serve` in webhook mode on the shared database, with its own index and data
 /// folders, logging at info (as in production) to `serve.log` in its data folder. Killed with

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[allow(dead_code)]
 #[path = "support/common.rs"]
 mod common;
 use common::*;
@@ -79,18 +80,6 @@ const POLL: Duration = Duration::from_millis(500);
 const SAMPLE: Duration = Duration::from_millis(200);
 /// The whole load phase (intake and replies) gives up after this.
 const LIMIT: Duration = Duration::from_secs(300);
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn mb(kib: u64) -> String {
-    format!("{:.1} MB", kib as f64 / 1024.0)
-}
 
 /// `schemebot serve` in webhook mode with a clean environment, logging at info (as in
 /// production) to a file.

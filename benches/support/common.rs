@@ -95,3 +95,41 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     };
     field(11) + field(12)
 }
+
+/// The value at quantile `p` (0 to 1) of sorted durations; zero for none.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+/// Kibibytes (as /proc gives them) in megabytes, for tables.
+pub fn mb(kib: u64) -> String {
+    format!("{:.1} MB", kib as f64 / 1024.0)
+}
+
+/// A copy of the repository corpus (its scheme files) that can be edited.
+pub fn corpus_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(repo_corpus()).expect("corpus folder") {
+        let path = entry.expect("corpus entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    dir
+}
+
+/// Changes one scheme's English summary in a corpus copy (one change: one notice per chat).
+pub fn edit_one_scheme(corpus: &Path) {
+    let path = corpus.join("ess.toml");
+    let text = std::fs::read_to_string(&path).expect("ess.toml");
+    assert!(text.contains("summary = \""), "ess.toml has a summary");
+    std::fs::write(
+        &path,
+        text.replacen("summary = \"", "summary = \"(Updated) ", 1),
+    )
+    .expect("write ess.toml");
+}
