@@ -261,6 +261,21 @@ pub fn answer_in(
         return reply(found, intents, false);
     }
 
+    // "can a Cyberport incubatee apply?" after PSTS: the programme named describes the asker,
+    // and nothing else is named to apply to, so the question is about the last scheme.
+    if about.named.len() == 1
+        && cue.member_asks
+        && let Some(&before) = last.first()
+        && before != about.named[0]
+    {
+        let hit = Hit {
+            scheme: before,
+            score: 0.0,
+            named: false,
+        };
+        return reply(Found::Schemes(vec![hit]), intents, true);
+    }
+
     if about.named.is_empty() && (!about.list || cue.refers_back) {
         // "How much?", "is it still open?", "个人可以申请吗？" after an answer about a scheme;
         // also a short question nothing else answers ("can a company lead?").
@@ -273,7 +288,10 @@ pub fn answer_in(
             let moves_on = cue.continues && about.topical && about.evidence;
             // "我有60个员工可以吗？": the asker describes themselves and asks whether they
             // qualify; their words describe them, not another scheme.
-            let qualifies = cue.describes_self && cue.asks_eligibility && is_short(&question);
+            // So does "can HKSTP tenants apply?": members of a programme asking to take part.
+            let qualifies = (cue.describes_self || cue.member_asks)
+                && cue.asks_eligibility
+                && is_short(&question);
             // "每家企业最多能拿多少？": an amount per unit; the unit is not a new subject.
             let per_unit =
                 cue.per_unit && intents.first() == Some(&Intent::Money) && is_short(&question);

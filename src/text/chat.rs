@@ -113,6 +113,7 @@ struct CuesFile {
     self_: Phrases,
     pay: Phrases,
     per: Phrases,
+    member: Phrases,
     eligibility: Phrases,
     when: Phrases,
     apply: Phrases,
@@ -172,6 +173,7 @@ struct Cues {
     self_: CueSet,
     pay: CueSet,
     per: CueSet,
+    member: CueSet,
     eligibility: CueSet,
     when: CueSet,
     apply: CueSet,
@@ -201,6 +203,7 @@ fn cues() -> &'static Cues {
             self_: CueSet::new(keys(c.self_.en.iter().chain(&c.self_.zh))),
             pay: CueSet::new(keys(c.pay.en.iter().chain(&c.pay.zh))),
             per: CueSet::new(keys(c.per.en.iter().chain(&c.per.zh))),
+            member: CueSet::new(keys(c.member.en.iter().chain(&c.member.zh))),
             eligibility: CueSet::new(keys(c.eligibility.en.iter().chain(&c.eligibility.zh))),
             when: CueSet::new(keys(c.when.en.iter().chain(&c.when.zh))),
             apply: CueSet::new(keys(c.apply.en.iter().chain(&c.apply.zh))),
@@ -335,6 +338,10 @@ pub struct Cue {
     pub asks_gives: bool,
     /// Counts an amount per unit ("每家企业", "per company", "each project").
     pub per_unit: bool,
+    /// Describes the asker as a member of a programme ("a Cyberport incubatee", "科學園租戶")
+    /// and ends by asking whether they may take part, naming nothing to apply to ("…apply?",
+    /// "…可唔可以申請？"): a scheme named in it describes the asker.
+    pub member_asks: bool,
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
@@ -429,6 +436,34 @@ fn asks_gives(text: &str) -> bool {
     })
 }
 
+/// Words closing a question that asks whether the asker may take part, with nothing after
+/// them ("can a Cyberport incubatee apply?", "科學園租戶可唔可以申請？"), folded, particles
+/// removed.
+const TAKE_PART_END: [&str; 13] = [
+    "apply",
+    "join",
+    "participate",
+    "qualify",
+    "eligible",
+    "申请",
+    "参加",
+    "资格",
+    "可以",
+    "得唔得",
+    "得不得",
+    "行唔行",
+    "用唔用得",
+];
+
+/// Whether `text` (folded) ends with a take-part word, after closing particles.
+fn ends_taking_part(text: &str) -> bool {
+    let trimmed = text.trim_end_matches(|c: char| c == ' ' || PARTICLES.contains(c) || c == '吗');
+    TAKE_PART_END.iter().any(|w| {
+        trimmed.ends_with(w)
+            && (!w.is_ascii() || on_boundaries(trimmed, trimmed.len() - w.len(), w))
+    })
+}
+
 /// "Used for" in Chinese (folded): "可以用嚟…" asks what the money may buy, so its "可以用" is
 /// not an eligibility phrase.
 const USE_FOR: [&str; 6] = ["用嚟", "用来", "用於", "用于", "用在", "用喺"];
@@ -476,6 +511,7 @@ pub fn cue(question: &str) -> Cue {
         asks_pay: any(&c.pay),
         asks_gives: asks_gives(&text),
         per_unit: any(&c.per),
+        member_asks: any(&c.member) && ends_taking_part(&text),
     }
 }
 
@@ -590,6 +626,15 @@ mod tests {
         assert!(cue("咁我哋要點做？").asks_apply);
         assert!(cue("how many labs are there?").asks_count);
         assert!(!cue("你係真人嚟㗎？").asks_match);
+        assert!(cue("what can the money be used for?").refers_back);
+        assert!(cue("呢筆錢可以用嚟做咩？").refers_back);
+        assert!(cue("how can I get a research job at one?").refers_back);
+        assert!(cue("can a Cyberport incubatee apply?").member_asks);
+        assert!(cue("科學園租戶可唔可以申請？").member_asks);
+        assert!(!cue("can a Cyberport incubatee apply for CCMF?").member_asks);
+        assert!(!cue("can a start-up apply?").member_asks);
+        assert!(cue("嫦娥八號個中心請唔請人？").asks_eligibility);
+        assert!(!cue("subsidy for hiring interns").asks_eligibility);
     }
 
     #[test]
