@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use schemebot::store::{Store, Topic};
 use serde_json::json;
 
-use crate::subscriptions::{Setup, delivered, logged};
+use crate::subscriptions::{Setup, all_notified, delivered, logged};
 use crate::support::fake_api::{self as tg, Call, FakeApi, Fault};
 use crate::support::harness::*;
 
@@ -195,16 +195,7 @@ async fn a_broadcast_killed_midway_keeps_the_rate_across_the_restart() {
     bot.child.kill().unwrap();
     bot.child.wait().unwrap();
     let _restarted = setup.serve(&fake, &rate, "");
-    let calls = fake
-        .wait_for(
-            |c| {
-                chats
-                    .iter()
-                    .all(|&chat| delivered(c, chat, "Scheme update") >= 1)
-            },
-            Duration::from_secs(30),
-        )
-        .await;
+    let calls = all_notified(&fake, &chats, "Scheme update", Duration::from_secs(30)).await;
     let sends: Vec<Instant> = calls
         .iter()
         .filter(|c| c.is("sendmessage"))

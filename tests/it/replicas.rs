@@ -14,7 +14,7 @@ use schemebot::corpus::Corpus;
 use schemebot::store::{Store, Topic};
 use serde_json::json;
 
-use crate::subscriptions::{Setup, delivered};
+use crate::subscriptions::{Setup, all_notified, delivered};
 use crate::support::fake_api::{self as tg, Call, FakeApi};
 use crate::support::harness::*;
 
@@ -149,16 +149,7 @@ async fn broadcast_from_two_replicas(kill: bool) {
         dead.child.kill().unwrap();
         dead.child.wait().unwrap();
     }
-    let calls = fake
-        .wait_for(
-            |c| {
-                chats
-                    .iter()
-                    .all(|&chat| delivered(c, chat, "Scheme update") >= 1)
-            },
-            Duration::from_secs(40),
-        )
-        .await;
+    let calls = all_notified(&fake, &chats, "Scheme update", Duration::from_secs(40)).await;
     let delivering = bots
         .iter()
         .filter(|b| b.log().contains("this replica now delivers the outbox"))

@@ -90,6 +90,21 @@ pub(crate) fn delivered(calls: &[Call], chat: i64, needle: &str) -> usize {
         .count()
 }
 
+/// Waits (at most `within`) until every chat in `chats` has received a notice containing
+/// `needle`; every call the fake received by then.
+pub(crate) async fn all_notified(
+    fake: &FakeApi,
+    chats: &[i64],
+    needle: &str,
+    within: Duration,
+) -> Vec<Call> {
+    fake.wait_for(
+        |c| chats.iter().all(|&chat| delivered(c, chat, needle) >= 1),
+        within,
+    )
+    .await
+}
+
 /// Waits until the bot has logged `needle` `n` times in all.
 pub(crate) async fn logged(bot: &BotProcess, needle: &str, n: usize) {
     bot.wait_log(|l| l.matches(needle).count() >= n).await;
@@ -197,16 +212,7 @@ async fn a_change_reaches_exactly_its_subscribers_once_naming_the_field() {
     );
     signal(&bot, "-HUP");
     let needle = "Minimum project cost: HK$150 million → HK$120 million";
-    let calls = fake
-        .wait_for(
-            |c| {
-                [201, 202, 203, 205]
-                    .iter()
-                    .all(|&chat| delivered(c, chat, needle) >= 1)
-            },
-            STEP,
-        )
-        .await;
+    let calls = all_notified(&fake, &[201, 202, 203, 205], needle, STEP).await;
     let notice = calls.iter().find(|c| c.ok && is_reply_to(c, 201)).unwrap();
     assert!(
         notice
@@ -346,16 +352,7 @@ async fn a_broadcast_killed_midway_resumes_after_a_restart() {
     );
 
     let _restarted = setup.serve(&fake, &["--notify-rate", "100"], "");
-    let calls = fake
-        .wait_for(
-            |c| {
-                chats
-                    .iter()
-                    .all(|&chat| delivered(c, chat, "Scheme update") >= 1)
-            },
-            Duration::from_secs(30),
-        )
-        .await;
+    let calls = all_notified(&fake, &chats, "Scheme update", Duration::from_secs(30)).await;
     let doubled: Vec<i64> = chats
         .iter()
         .copied()
@@ -384,15 +381,7 @@ async fn several_in_flight_still_deliver_each_notice_once() {
         &["--notify-in-flight", "8", "--notify-rate", "200"],
         "",
     );
-    fake.wait_for(
-        |c| {
-            chats
-                .iter()
-                .all(|&chat| delivered(c, chat, "Scheme update") >= 1)
-        },
-        STEP,
-    )
-    .await;
+    all_notified(&fake, &chats, "Scheme update", STEP).await;
     // A clean stop waits for the sends in flight; then count.
     let (status, _) = bot.terminate().await;
     assert_eq!(status.code(), Some(0));
