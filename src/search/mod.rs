@@ -694,9 +694,22 @@ impl Engine {
         let content: Vec<&QueryToken> = plan
             .tokens
             .iter()
-            .filter(|t| matches!(t.role, Role::Topic | Role::Category))
+            .filter(|t| matches!(t.role, Role::Topic | Role::Category) && !t.stand_in)
             .collect();
-        let matches: Vec<Matches> = content.iter().map(|t| self.docs_matching(t)).collect();
+        // A word of a synonym phrase ("secondary school") also matches where the word standing
+        // for the phrase ("中学") does.
+        let matches: Vec<Matches> = content
+            .iter()
+            .map(|t| {
+                let mut m = self.docs_matching(t);
+                for s in plan.tokens.iter().filter(|s| s.stand_in && t.within(s)) {
+                    let alt = self.docs_matching(s);
+                    or_into(&mut m.any, &alt.any);
+                    or_into(&mut m.tags, &alt.tags);
+                }
+                m
+            })
+            .collect();
         for (j, &t) in content.iter().enumerate() {
             let mut m = matches[j].clone();
             // "做研發", "中學老師": search mode cuts a compound and its parts. A scheme that has

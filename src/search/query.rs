@@ -5,10 +5,12 @@
 //! User text is never parsed as tantivy query syntax: `:`, `"`, `AND`, `*` and friends are just
 //! characters the analyzer drops or keeps as words. The query is a boolean OR of term queries,
 //! boosted by field and by token role, plus fuzzy term queries for English words the index does
-//! not know (typos).
+//! not know (typos). A word with smaller words inside it (jieba's search mode gives "智能製造"
+//! and "智能", "製造"; a synonym phrase "secondary school" gets a stand-in word "中学" from its
+//! concept group) is one disjunction-max clause: the better of the whole and its parts.
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
 use super::index::Fields;
@@ -56,9 +58,21 @@ pub struct QueryToken {
     pub to: usize,
     /// How many characters the word had as written (before stemming).
     pub written_chars: usize,
+    /// Whether the token stands for a synonym phrase of the question ("secondary school" →
+    /// "中学") rather than being written in it: it is an alternative way for the words it spans
+    /// to match, not a word of its own.
+    pub stand_in: bool,
 }
 
 impl QueryToken {
+    /// Whether this token lies inside `other`'s span (and is not `other`).
+    #[must_use]
+    pub fn within(&self, other: &QueryToken) -> bool {
+        other.from <= self.from
+            && self.to <= other.to
+            && (self.from, self.to) != (other.from, other.to)
+    }
+
     /// Whether the token is a single Han character: mostly particles and function words, so it
     /// weighs little as evidence either way.
     #[must_use]
@@ -95,7 +109,29 @@ impl Plan {
     ) -> Plan {
         let mut plan = Plan::default();
         let shouting = !question.chars().any(char::is_lowercase);
-        let tokens = analyzer.analyze(question);
+        let mut tokens = analyzer.analyze(question);
+        // "secondary school", "bring in": a synonym phrase written in the question stands for
+        // a word of its group ("中学"), added as a token spanning the phrase, so English meets
+        // Chinese text; the phrase's own words stay.
+        let mut stand_ins = Vec::new();
+        for (phrase, word) in lexicon.phrases() {
+            for run in tokens.windows(phrase.len()) {
+                let taken = stand_ins.iter().any(|s: &crate::text::Token| {
+                    s.from < run[run.len() - 1].to && run[0].from < s.to
+                });
+                if !taken && run.iter().zip(phrase).all(|(t, p)| !t.han && &t.text == p) {
+                    stand_ins.push(crate::text::Token {
+                        text: word.clone(),
+                        from: run[0].from,
+                        to: run[run.len() - 1].to,
+                        position: run[0].position,
+                        han: word.chars().all(crate::text::is_han),
+                    });
+                }
+            }
+        }
+        let first_stand_in = tokens.len();
+        tokens.extend(stand_ins);
         // Spans of hyphenated English words whose joined form the index or lexicon knows
         // ("start-ups" → "startup"): their parts ("start", "up") are then noise.
         let joined: Vec<(usize, usize)> = tokens
@@ -105,7 +141,8 @@ impl Plan {
             .map(|t| (t.from, t.to))
             .collect();
         let mut spans: Vec<(usize, usize, Role)> = Vec::new();
-        for t in tokens {
+        for (k, t) in tokens.into_iter().enumerate() {
+            let stand_in = k >= first_stand_in;
             if plan.tokens.iter().any(|q| q.text == t.text) {
                 continue;
             }
@@ -184,6 +221,7 @@ impl Plan {
                 from: t.from,
                 to: t.to,
                 written_chars,
+                stand_in,
             });
         }
         plan
@@ -206,7 +244,6 @@ impl Plan {
         typos: impl Fn(&QueryToken) -> Vec<String>,
         present: impl Fn(&str, tantivy::schema::Field) -> bool,
     ) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let fields = [
             (f.names, 3.0),
             (f.keywords, 2.0),
@@ -214,7 +251,7 @@ impl Plan {
             (f.details, 0.6),
             (f.asked, ASKED_BOOST),
         ];
-        let mut push = |field, term: &str, boost: f32| {
+        let push = |clauses: &mut Vec<(Occur, Box<dyn Query>)>, field, term: &str, boost: f32| {
             if !present(term, field) {
                 return;
             }
@@ -227,34 +264,76 @@ impl Plan {
                 Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
             ));
         };
-        for t in &self.tokens {
+        let token_clauses = |clauses: &mut Vec<(Occur, Box<dyn Query>)>, t: &QueryToken| {
             // Every word, whatever its role, against all of a scheme's text: the plain BM25 a
             // question and the example questions share ("我哋想請人" ~ "我哋公司想請人").
             let w = t.role.weight();
             if w == 0.0 {
                 // Filler words count only here, with no synonyms: what a question and the
                 // example questions share ("想請", "我哋公司").
-                push(f.all, &t.text, ALL_BOOST);
-                continue;
+                push(clauses, f.all, &t.text, ALL_BOOST);
+                return;
             }
             let syn = lexicon.synonyms(&t.text);
-            push(f.all, &t.text, ALL_BOOST);
+            push(clauses, f.all, &t.text, ALL_BOOST);
             for (i, term) in std::iter::once(&t.text).chain(syn).enumerate() {
                 // A synonym counts a little less than the word itself.
                 let w = if i == 0 { w } else { w * 0.8 };
                 for (field, boost) in fields {
-                    push(field, term, boost * w);
+                    push(clauses, field, term, boost * w);
                 }
             }
             for term in typos(t) {
                 for (field, boost) in &fields[..2] {
-                    push(*field, &term, boost * w * 0.8);
+                    push(clauses, *field, &term, boost * w * 0.8);
                 }
+            }
+        };
+        // A word and the smaller words inside it (jieba's search mode cuts "智能製造" and also
+        // "智能", "製造"; a synonym phrase "secondary school" and the word standing for it,
+        // "中学") score as the better of the two readings, so one meaning is not counted twice.
+        fn reading<'t>(
+            t: &'t QueryToken,
+            tokens: &'t [QueryToken],
+            token_clauses: &dyn Fn(&mut Clauses, &QueryToken),
+        ) -> Option<Box<dyn Query>> {
+            let mut whole = Vec::new();
+            token_clauses(&mut whole, t);
+            let inner: Vec<&QueryToken> = tokens
+                .iter()
+                .filter(|p| p.within(t) && !tokens.iter().any(|q| p.within(q) && q.within(t)))
+                .collect();
+            let mut parts = Vec::new();
+            for p in inner {
+                if let Some(q) = reading(p, tokens, token_clauses) {
+                    parts.push((Occur::Should, q));
+                }
+            }
+            let alternatives: Vec<Box<dyn Query>> = [whole, parts]
+                .into_iter()
+                .filter(|c| !c.is_empty())
+                .map(|c| Box::new(BooleanQuery::new(c)) as Box<dyn Query>)
+                .collect();
+            match alternatives.len() {
+                0 => None,
+                _ => Some(Box::new(DisjunctionMaxQuery::new(alternatives))),
+            }
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in &self.tokens {
+            if self.tokens.iter().any(|q| t.within(q)) {
+                continue;
+            }
+            if let Some(q) = reading(t, &self.tokens, &token_clauses) {
+                clauses.push((Occur::Should, q));
             }
         }
         Box::new(BooleanQuery::new(clauses))
     }
 }
+
+/// The clauses of a boolean query.
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
 
 /// The boost of every question word, whatever its role, against all of a scheme's text.
 pub const ALL_BOOST: f32 = 1.5;

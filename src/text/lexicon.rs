@@ -103,6 +103,9 @@ pub struct Lexicon {
     generic: HashSet<String>,
     categories: HashMap<String, Vec<Category>>,
     synonyms: HashMap<String, Vec<String>>,
+    /// Synonym entries of several tokens ("secondary school", "bring in"), analysed, each with
+    /// a one-token word of its group that stands for it ("中学"); longest first.
+    phrases: Vec<(Vec<String>, String)>,
 }
 
 /// The cross-language concept groups of `data/concepts.toml` (pay / salary / 人工 / 工资; internship
@@ -214,12 +217,27 @@ impl Lexicon {
             }
         }
         for group in file.synonyms.groups.iter().chain(&concept_groups()) {
-            let singles: Vec<String> = group
+            let analysed: Vec<Vec<String>> = group.iter().map(|w| one(w)).collect();
+            let singles: Vec<String> = analysed
                 .iter()
-                .map(|w| one(w))
                 .filter(|t| t.len() == 1)
-                .map(|mut t| t.remove(0))
+                .map(|t| t[0].clone())
                 .collect();
+            // A phrase stands for the group's first Han word (what Chinese scheme text
+            // writes), else its first one-token word; its synonyms are then the group's.
+            let stand_in = singles
+                .iter()
+                .find(|w| w.chars().all(crate::text::is_han))
+                .or(singles.first());
+            if let Some(stand_in) = stand_in {
+                for w in group.iter().filter(|w| w.is_ascii()) {
+                    let tokens: Vec<String> =
+                        analyzer.analyze(w).into_iter().map(|t| t.text).collect();
+                    if tokens.len() > 1 && !lex.phrases.iter().any(|(p, _)| *p == tokens) {
+                        lex.phrases.push((tokens, stand_in.clone()));
+                    }
+                }
+            }
             for w in &singles {
                 let v = lex.synonyms.entry(w.clone()).or_default();
                 for s in &singles {
@@ -229,7 +247,16 @@ impl Lexicon {
                 }
             }
         }
+        lex.phrases
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         lex
+    }
+
+    /// Synonym phrases of several tokens, each with the one-token word standing for it, longest
+    /// first: ("secondary", "school") → "中学".
+    #[must_use]
+    pub fn phrases(&self) -> &[(Vec<String>, String)] {
+        &self.phrases
     }
 
     /// Whether the lexicon gives the token any role.

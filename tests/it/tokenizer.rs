@@ -113,3 +113,30 @@ fn filler_words_do_not_drive_the_ranking() {
         );
     }
 }
+
+#[test]
+fn a_synonym_phrase_stands_for_a_word_of_its_group() {
+    // concepts.toml: ["secondary school", "high school", "中學", "中学"].
+    let plan = engine().plan("funding for a secondary school coding club");
+    let stand_in = plan
+        .tokens
+        .iter()
+        .find(|t| t.stand_in)
+        .expect("a stand-in for \"secondary school\"");
+    assert_eq!(stand_in.text, "中学");
+    let parts: Vec<&str> = plan
+        .tokens
+        .iter()
+        .filter(|t| t.within(stand_in))
+        .map(|t| t.text.as_str())
+        .collect();
+    assert_eq!(parts, ["secondari", "school"], "the phrase's own words stay");
+    // Words that merely sit next to each other in another order stand for nothing.
+    assert!(
+        !engine()
+            .plan("school for secondary students")
+            .tokens
+            .iter()
+            .any(|t| t.stand_in)
+    );
+}
