@@ -112,13 +112,23 @@ pub struct Lexicon {
 /// / 實習; factory / 工廠 …): more synonym groups, kept in their own file because they are about
 /// what scheme text says rather than about question words.
 fn concept_groups() -> Vec<Vec<String>> {
-    #[derive(Deserialize)]
-    struct Concepts {
-        groups: Vec<Vec<String>>,
-    }
+    concepts().groups
+}
+
+/// `data/concepts.toml`: the groups, and the narrower words of a broad one.
+#[derive(Deserialize)]
+struct Concepts {
+    groups: Vec<Vec<String>>,
+    /// A broad word (a word of some group) → narrower words that are cases of it (内地 → 上海,
+    /// 北京; 公營機構 → 醫管局). A narrower word also matches what the broad word does; not the
+    /// reverse, so a question about the Mainland does not match text naming Shanghai.
+    #[serde(default)]
+    broader: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+fn concepts() -> Concepts {
     toml::from_str::<Concepts>(include_str!("data/concepts.toml"))
         .expect("text/data/concepts.toml is valid")
-        .groups
 }
 
 impl Lexicon {
@@ -149,7 +159,9 @@ impl Lexicon {
             .into_iter()
             .flatten(),
         );
-        words.extend(concept_groups().into_iter().flatten());
+        let concepts = concepts();
+        words.extend(concepts.groups.into_iter().flatten());
+        words.extend(concepts.broader.into_values().flatten());
         words
     }
 
@@ -244,6 +256,35 @@ impl Lexicon {
                     if s != w && !v.contains(s) {
                         v.push(s.clone());
                     }
+                }
+            }
+        }
+        // Narrower words: each gets the broad word and its synonyms; an English phrase of
+        // several words stands for the broad word.
+        for (broad, narrower) in concepts().broader {
+            let Some(broad) = one(&broad).into_iter().next() else {
+                continue;
+            };
+            let mut meanings = vec![broad.clone()];
+            meanings.extend(lex.synonyms(&broad).iter().cloned());
+            for w in &narrower {
+                let tokens: Vec<String> = analyzer.analyze(w).into_iter().map(|t| t.text).collect();
+                match tokens.as_slice() {
+                    [single] => {
+                        let v = lex.synonyms.entry(single.clone()).or_default();
+                        for m in &meanings {
+                            if m != single && !v.contains(m) {
+                                v.push(m.clone());
+                            }
+                        }
+                    }
+                    [] => {}
+                    _ if w.is_ascii() => {
+                        if !lex.phrases.iter().any(|(p, _)| *p == tokens) {
+                            lex.phrases.push((tokens, broad.clone()));
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
