@@ -279,10 +279,8 @@ impl Lexicon {
                         }
                     }
                     [] => {}
-                    _ if w.is_ascii() => {
-                        if !lex.phrases.iter().any(|(p, _)| *p == tokens) {
-                            lex.phrases.push((tokens, broad.clone()));
-                        }
+                    _ if w.is_ascii() && !lex.phrases.iter().any(|(p, _)| *p == tokens) => {
+                        lex.phrases.push((tokens, broad.clone()));
                     }
                     _ => {}
                 }
