@@ -28,7 +28,7 @@ const FLOOR: &[(&str, f64)] = &[
     ("short", 93.0),
     ("structured", 65.0),
     ("typo", 90.0),
-    ("zh-hans", 91.0),
+    ("zh-hans", 87.0),
     ("zh-hant", 94.0),
 ];
 
