@@ -208,6 +208,14 @@ pub fn answer_in(
     } else if cue.asks_eligibility || asks_which_applicant || intents.contains(&Intent::Eligibility)
     {
         Some(Intent::Eligibility)
+    } else if (cue.asks_if_may || (cue.asks_yes_no && !about.applicants.is_empty()))
+        && intents.is_empty()
+        && !cue.asks_summary
+        && !cue.continues
+    {
+        // "我哋得三個人嘅初創，報唔報得？", "could a spin-off join?": a yes/no question asking
+        // nothing else asks whether the asker may take part.
+        Some(Intent::Eligibility)
     } else {
         None
     };
@@ -284,8 +292,13 @@ pub fn answer_in(
                 matches!(outcome.found, Found::Schemes(_)) && about.topical && about.evidence;
             let unanswered = matches!(outcome.found, Found::Nothing | Found::Suggestions(_))
                 && is_short(&question);
-            // "那科学园的呢？" moves on to another subject, even when it names no scheme.
-            let moves_on = cue.continues && about.topical && about.evidence;
+            // "那科学园的呢？" moves on to another subject, even when it names no scheme; "and can
+            // I still use it?" points back, and "那初创企业呢？" only says who is asking.
+            let moves_on = cue.continues
+                && about.topical
+                && about.evidence
+                && !cue.refers_back
+                && !about.asker_only;
             // "我有60个员工可以吗？": the asker describes themselves and asks whether they
             // qualify; their words describe them, not another scheme.
             // So does "can HKSTP tenants apply?": members of a programme asking to take part.
@@ -297,6 +310,7 @@ pub fn answer_in(
                 cue.per_unit && intents.first() == Some(&Intent::Money) && is_short(&question);
             let follows = !moves_on
                 && (!about.topical
+                    || about.asker_only
                     || cue.refers_back
                     || unanswered
                     || qualifies

@@ -208,6 +208,9 @@ pub struct About {
     pub applicants: Vec<&'static str>,
     /// Needs the asker states, vocabulary keys.
     pub needs: Vec<&'static str>,
+    /// Whether every content word is part of a stated applicant kind ("那初创企业呢？", "the cap
+    /// for R&D centres?"): the question says who asks, not what about.
+    pub asker_only: bool,
 }
 
 /// A scheme named in a question.
@@ -675,6 +678,12 @@ impl Engine {
             .tokens
             .iter()
             .any(|t| matches!(t.role, Role::Topic | Role::Category));
+        about.asker_only = about.topical
+            && plan
+                .tokens
+                .iter()
+                .filter(|t| matches!(t.role, Role::Topic | Role::Category))
+                .all(|t| stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b));
         if named.is_empty()
             && let Some(filter) = self.structured_request(plan, &stated)
         {

@@ -342,6 +342,13 @@ pub struct Cue {
     /// and ends by asking whether they may take part, naming nothing to apply to ("…apply?",
     /// "…可唔可以申請？"): a scheme named in it describes the asker.
     pub member_asks: bool,
+    /// A yes/no question: an A-not-A verb ("報唔報得", "算不算"), a final 嗎/吗, 可否 / 能否 /
+    /// 是否, or English opening with an auxiliary ("can we…", "is it…", "would that…").
+    pub asks_yes_no: bool,
+    /// A yes/no question about the asker taking part: it speaks of the asker ("我哋…報唔報得？",
+    /// "can we join without…?") or asks with a taking-part verb ("佢報唔報得？", "計唔計？").
+    /// "Does it cover AI tools?" is a yes/no question about the scheme, not this.
+    pub asks_if_may: bool,
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
@@ -512,7 +519,52 @@ pub fn cue(question: &str) -> Cue {
         asks_gives: asks_gives(&text),
         per_unit: any(&c.per),
         member_asks: any(&c.member) && ends_taking_part(&text),
+        asks_yes_no: yes_no(&text),
+        asks_if_may: yes_no(&text) && (first_person(&text) || take_part_a_not_a(&text)),
     }
+}
+
+/// Whether folded `text` speaks of the asker: 我 (我哋, 我们) or an English first-person word.
+fn first_person(text: &str) -> bool {
+    text.contains('我')
+        || text.split(|c: char| !c.is_alphanumeric()).any(|w| {
+            matches!(
+                w,
+                "i" | "im" | "ive" | "we" | "were" | "weve" | "my" | "our" | "us" | "me"
+            )
+        })
+}
+
+/// Verbs of taking part whose A-not-A form asks whether one may ("報唔報得", "參不參加").
+const TAKE_PART_VERBS: &str = "报申参得计算合用入";
+
+/// Whether folded `text` has an A-not-A form of a taking-part verb.
+fn take_part_a_not_a(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    chars
+        .windows(3)
+        .any(|w| w[0] == w[2] && matches!(w[1], '不' | '唔') && TAKE_PART_VERBS.contains(w[0]))
+}
+
+/// English auxiliaries that open a yes/no question.
+const AUXILIARIES: [&str; 13] = [
+    "can", "could", "may", "do", "does", "did", "is", "are", "am", "would", "will", "should",
+    "must",
+];
+
+/// Whether folded `text` is a yes/no question (see [`Cue::asks_yes_no`]).
+fn yes_no(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let a_not_a = chars
+        .windows(3)
+        .any(|w| super::is_han(w[0]) && w[0] == w[2] && matches!(w[1], '不' | '唔'));
+    let particle = text.trim_end().ends_with('吗')
+        || ["可否", "能否", "是否"].iter().any(|p| text.contains(p));
+    let auxiliary = text
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| AUXILIARIES.contains(&w));
+    a_not_a || particle || auxiliary
 }
 
 /// The kind of small talk `message` is, or `None` when it says anything else.
@@ -678,6 +730,30 @@ mod tests {
         // What a scheme gives is money; "give me" asks for information.
         assert!(cue("What does CCMF give?").asks_gives);
         assert!(!cue("give me details of TVP").asks_gives);
+    }
+
+    #[test]
+    fn yes_no_questions_about_the_asker_taking_part() {
+        for q in [
+            "我哋得三個人嘅初創，報唔報得？",
+            "佢報唔報得？",
+            "can we join without a Hong Kong office?",
+            "我们公司可以参加吗",
+        ] {
+            assert!(cue(q).asks_if_may, "{q}");
+        }
+        // Yes/no questions about the scheme itself, or not yes/no at all.
+        for q in [
+            "Does DTSPP cover AI tools now?",
+            "會唔會有AI方案？",
+            "how much can we get?",
+            "我哋想知點樣申請",
+        ] {
+            assert!(!cue(q).asks_if_may, "{q}");
+        }
+        assert!(cue("Does DTSPP cover AI tools now?").asks_yes_no);
+        assert!(cue("自資專上院校可否參與？").asks_yes_no);
+        assert!(!cue("what is TVP").asks_yes_no);
     }
 
     #[test]

@@ -237,3 +237,33 @@ fn a_structured_request_wins_over_the_words_around_it() {
         }
     }
 }
+
+#[test]
+fn a_follow_up_that_only_says_who_asks_or_points_back_stays_on_the_scheme() {
+    use schemebot::answer::{Context, Remember, answer_in};
+    let corpus = engine().corpus();
+    for (first, then) in [
+        (
+            "數碼港的人工智能超算中心算力補貼多少？",
+            "那初创企业呢？也可以申请吗？",
+        ),
+        (
+            "What was the funding ratio under the Technology Voucher Programme?",
+            "And can I still use it?",
+        ),
+    ] {
+        let a = answer(engine(), first, None, DEFAULT_LIMIT);
+        let Remember::Set(context) = Context::after(&a, corpus) else {
+            panic!("{first}: no scheme remembered");
+        };
+        let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
+        let Found::Schemes(hits) = &b.found else {
+            panic!("{then}: {:?}", b.found);
+        };
+        assert_eq!(
+            corpus.schemes[hits[0].scheme].id, context.schemes[0],
+            "{then}"
+        );
+        assert!(b.follow_up, "{then}");
+    }
+}
