@@ -774,7 +774,8 @@ impl Engine {
         }
 
         // A figure quoted in the question that is one of a scheme's money figures is evidence
-        // for that scheme.
+        // for that scheme; so is a project at or above a scheme's minimum project cost ("投资约
+        // 3亿港元" fits a scheme for projects of HK$150 million and up).
         let quoted = amount::amounts(&normalize(question).text());
         let money_match: Vec<bool> = self
             .corpus
@@ -782,9 +783,10 @@ impl Engine {
             .iter()
             .map(|s| {
                 let figures = s.money.figures();
-                quoted
-                    .iter()
-                    .any(|&q| figures.iter().flatten().any(|&f| amount::same_amount(q, f)))
+                quoted.iter().any(|&q| {
+                    figures.iter().flatten().any(|&f| amount::same_amount(q, f))
+                        || s.money.min_project_cost.is_some_and(|min| q >= min)
+                })
             })
             .collect();
         has_topic |= money_match.contains(&true);

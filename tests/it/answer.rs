@@ -267,3 +267,22 @@ fn a_follow_up_that_only_says_who_asks_or_points_back_stays_on_the_scheme() {
         assert!(b.follow_up, "{then}");
     }
 }
+
+#[test]
+fn a_project_above_a_schemes_minimum_cost_is_evidence_for_it() {
+    // nias: projects of HK$150 million and up; nifs: the smaller production lines.
+    let a = answer(
+        engine(),
+        "内地企业赴港建智能工厂，总投资三亿港元，政府能补贴多少？",
+        None,
+        DEFAULT_LIMIT,
+    );
+    let ids: Vec<&str> = match &a.found {
+        Found::Schemes(hits) | Found::Suggestions(hits) => hits
+            .iter()
+            .map(|h| engine().corpus().schemes[h.scheme].id.as_str())
+            .collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ids.first(), Some(&"nias"), "{ids:?}");
+}
