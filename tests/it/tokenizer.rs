@@ -130,7 +130,11 @@ fn a_synonym_phrase_stands_for_a_word_of_its_group() {
         .filter(|t| t.within(stand_in))
         .map(|t| t.text.as_str())
         .collect();
-    assert_eq!(parts, ["secondari", "school"], "the phrase's own words stay");
+    assert_eq!(
+        parts,
+        ["secondari", "school"],
+        "the phrase's own words stay"
+    );
     // Words that merely sit next to each other in another order stand for nothing.
     assert!(
         !engine()
