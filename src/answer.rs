@@ -187,7 +187,14 @@ pub fn answer_in(
     }
     // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
-    if cue.asks_summary && !cue.asks_amount {
+    // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.
+    let first = question
+        .split_inclusive(['?', '？', '。'])
+        .next()
+        .filter(|f| f.len() < question.trim_end().len())
+        .map(chat::cue);
+    let first_asks_summary = first.is_some_and(|f| f.asks_summary && !f.asks_amount);
+    if (cue.asks_summary && !cue.asks_amount) || first_asks_summary {
         intents.retain(|&i| i != Intent::Money);
     }
     // "點解寫2比1？": a ratio is a matching term; "our own money" is the asker's share.
@@ -317,7 +324,7 @@ pub fn answer_in(
                     || per_unit
                     || (!intents.is_empty() && !elsewhere));
             if follows {
-                if intents.is_empty() && cue.continues {
+                if intents.is_empty() && cue.continues && !cue.asks_summary {
                     intents.extend(last_intent);
                 }
                 let hit = Hit {
@@ -353,7 +360,8 @@ pub fn answer_in(
             && about.topical
             && about.evidence
             && matches!(outcome.found, Found::Schemes(_)));
-    if intents.is_empty() && cue.continues && one_subject {
+    // "另外…科技人才入境计划是怎么回事？" asks what the scheme is: it carries nothing over.
+    if intents.is_empty() && cue.continues && one_subject && !cue.asks_summary {
         intents.extend(last_intent);
     }
     reply(found, intents, false)
