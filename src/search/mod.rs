@@ -13,10 +13,11 @@
 //!    puts its scheme first; a longer name beats a shorter one it contains, an earlier mention
 //!    beats a later one.
 //! 4. *BM25* over all of a scheme's text, every question word alike (the larger part of the
-//!    score, `query::ALL_BOOST`), plus the boosted fields (names > keywords > summary > asked_as
-//!    > details), each token weighted by its role (topic > category > intent > generic; filler
-//!    and list words not at all); evidence in names and keywords, and the asker's stated applicant kind and need
-//!    fitting the scheme's, raise a score; a stated applicant the scheme excludes lowers it.
+//!    score, `query::ALL_BOOST`), plus the boosted fields (names, then keywords, summary,
+//!    asked_as, details), each token weighted by its role (topic, category, intent, generic;
+//!    filler and list words not at all); evidence in names and keywords, and the asker's stated
+//!    applicant kind and need fitting the scheme's, raise a score; a stated applicant the scheme
+//!    excludes lowers it.
 //! 5. *The decision* ([`decision`]): a logistic regression over features of the best candidate
 //!    (its coverage of the question's content weight, the share of words the corpus never saw,
 //!    the margin over the runner-up, …) answers, suggests, or says nothing matched.

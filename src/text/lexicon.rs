@@ -149,16 +149,8 @@ impl Lexicon {
         words.extend(file.dictionary.words);
         words.extend(file.category.into_values().flatten());
         words.extend(file.synonyms.groups.into_iter().flatten());
-        words.extend(
-            [
-                file.structured.open,
-                file.structured.money,
-                file.structured.deadline,
-                file.structured.fits,
-            ]
-            .into_iter()
-            .flatten(),
-        );
+        // Structured phrases ("最近有什么截止", "有哪些项目可以") are not words: they match when
+        // all their words are in a question, so jieba must cut them as it cuts questions.
         let concepts = concepts();
         words.extend(concepts.groups.into_iter().flatten());
         words.extend(concepts.broader.into_values().flatten());
