@@ -59,6 +59,11 @@ pub const EVIDENCE_WEIGHT: f32 = 0.25;
 /// it (−1) moves its score, as a share.
 pub const FIT_WEIGHT: f32 = 0.2;
 
+/// A browse request with at least this many topic words the corpus knows describes a situation
+/// (chosen on the dev half: 3 cost a category question, 4 did not):
+/// it asks which scheme fits, not for a category's list.
+pub const DESCRIPTION_WORDS: usize = 4;
+
 /// At most this many "did you mean…?" suggestions.
 pub const SUGGESTIONS: usize = 3;
 
@@ -802,7 +807,21 @@ impl Engine {
             && named
                 .iter()
                 .all(|(&i, h)| !h.official && Some(self.corpus.schemes[i].category) == category);
-        if plan.list_words && category.is_some() && only_examples {
+        // "香港中学开展人工智能课外活动，有什么拨款？": a browse word and a category word in a
+        // question that describes a situation (several topic words the corpus knows) ask which
+        // scheme fits it, not for the category (ranked below; two best matches sharing a
+        // category still list it).
+        let described = content
+            .iter()
+            .filter(|t| {
+                t.role == Role::Topic
+                    && !t.is_single_han()
+                    && !content.iter().any(|q| t.within(q))
+                    && self.docs_matching(t).any.contains(&true)
+            })
+            .count()
+            >= DESCRIPTION_WORDS;
+        if plan.list_words && category.is_some() && only_examples && !described {
             return Ok((Found::List(category), None));
         }
         if named.is_empty() && !has_topic {
@@ -939,6 +958,7 @@ impl Engine {
         // matches share a category lists that category.
         if plan.list_words
             && named.is_empty()
+            && !described
             && confidence != Confidence::None
             && let [a, b, ..] = hits.as_slice()
         {
