@@ -309,7 +309,9 @@ pub fn answer_in(
             // "我有60个员工可以吗？": the asker describes themselves and asks whether they
             // qualify; their words describe them, not another scheme.
             // So does "can HKSTP tenants apply?": members of a programme asking to take part.
-            let qualifies = (cue.describes_self || cue.member_asks)
+            // So does "can a Mainland-registered company apply?": an applicant kind with what
+            // describes it.
+            let qualifies = (cue.describes_self || cue.member_asks || !about.applicants.is_empty())
                 && cue.asks_eligibility
                 && is_short(&question);
             // "每家企业最多能拿多少？": an amount per unit; the unit is not a new subject.
