@@ -1130,7 +1130,12 @@ impl Engine {
                 continue;
             }
             let position = q.text[..start].chars().count() as f32;
-            let bonus = 1000.0 + 10.0 * chars as f32 - 0.05 * position;
+            // A character further into the question costs 2: enough to order two names whose
+            // text scores are alike ("NIAS and NIFS"), not to put a name that only describes
+            // the asker before the one asked about ("我哋已經喺數碼港培育計劃畢業，公營機構試用
+            // 計劃仲申請唔申請到？"). Raised from 0.05 with `query::ALL_BOOST`, which made text
+            // scores about eight times larger.
+            let bonus = 1000.0 + 10.0 * chars as f32 - 2.0 * position;
             let hit = NameHit {
                 bonus,
                 official,
