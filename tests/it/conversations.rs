@@ -123,6 +123,7 @@ fn follow_ups_switches_comparisons_and_small_talk_in_both_splits() {
         ("conversations.tsv", include_str!("conversations.tsv")),
         ("conversations-2.tsv", include_str!("conversations-2.tsv")),
         ("conversations-3.tsv", include_str!("conversations-3.tsv")),
+        ("conversations-4.tsv", include_str!("conversations-4.tsv")),
     ] {
         let (tally, failures) = run(file, set);
         all_failures.extend(failures);
