@@ -98,6 +98,20 @@ impl Context {
     }
 }
 
+/// The first of several questions in one message ("係咩嚟？有幾多 computing power？", "What is
+/// X, and how much…?"), or `None` for a single question.
+fn first_question(question: &str) -> Option<&str> {
+    let trimmed = question.trim_end();
+    let end = trimmed
+        .char_indices()
+        .find(|&(_, c)| matches!(c, '?' | '？' | '。'))
+        .map(|(i, c)| i + c.len_utf8())
+        .into_iter()
+        .chain(trimmed.find(", and ").map(|i| i + 1))
+        .min()?;
+    (end < trimmed.len()).then(|| &trimmed[..end])
+}
+
 /// A runner-up scoring at least this share of the best is a tie, which the conversation's
 /// scheme wins when a follow-up names no scheme.
 const CONTEXT_TIE: f32 = 0.7;
@@ -188,11 +202,7 @@ pub fn answer_in(
     // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
     // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.
-    let first = question
-        .split_inclusive(['?', '？', '。'])
-        .next()
-        .filter(|f| f.len() < question.trim_end().len())
-        .map(chat::cue);
+    let first = first_question(&question).map(chat::cue);
     let first_asks_summary = first.is_some_and(|f| f.asks_summary && !f.asks_amount);
     if (cue.asks_summary && !cue.asks_amount) || first_asks_summary {
         intents.retain(|&i| i != Intent::Money);
@@ -206,13 +216,32 @@ pub fn answer_in(
     }
     // "which universities?": which kind of asker may take part.
     let asks_which_applicant = cue.asks_which && !about.applicants.is_empty() && is_bare(&question);
-    let lead = if cue.asks_when {
+    // Several questions at once: the first one's phrases choose what leads ("Apply 要去邊個網站？
+    // 有冇截止日？" leads with the steps; "What is X, and how much…?" with what it is).
+    let phrases = first
+        .as_ref()
+        .filter(|f| {
+            f.asks_when || f.asks_apply || f.asks_pay || f.asks_eligibility || f.asks_summary
+        })
+        .unwrap_or(&cue);
+    if phrases.asks_summary
+        && !(phrases.asks_when
+            || phrases.asks_apply
+            || phrases.asks_eligibility
+            || phrases.asks_amount)
+        && first.is_some()
+    {
+        intents.clear();
+    }
+    let lead = if phrases.asks_when {
         Some(Intent::When)
-    } else if cue.asks_apply {
+    } else if phrases.asks_apply {
         Some(Intent::Apply)
-    } else if cue.asks_pay {
+    } else if phrases.asks_pay {
         Some(Intent::Money)
-    } else if cue.asks_eligibility || asks_which_applicant || intents.contains(&Intent::Eligibility)
+    } else if phrases.asks_eligibility
+        || asks_which_applicant
+        || intents.contains(&Intent::Eligibility)
     {
         Some(Intent::Eligibility)
     } else if (cue.asks_if_may || (cue.asks_yes_no && !about.applicants.is_empty()))
@@ -367,4 +396,23 @@ pub fn answer_in(
         intents.extend(last_intent);
     }
     reply(found, intents, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_question;
+
+    #[test]
+    fn the_first_of_several_questions() {
+        assert_eq!(
+            first_question("Apply 要去邊個網站？有冇截止日？"),
+            Some("Apply 要去邊個網站？")
+        );
+        assert_eq!(
+            first_question("What is the centre, and how much power does it have?"),
+            Some("What is the centre,")
+        );
+        assert_eq!(first_question("幾時截止？"), None);
+        assert_eq!(first_question("how much?  "), None);
+    }
 }
