@@ -64,12 +64,34 @@ pub struct Structured {
     pub money: Vec<String>,
     pub deadline: Vec<String>,
     pub fits: Vec<String>,
+    /// Phrases made of one word from each slot ("currently" + "accepting"), for open, money and
+    /// deadline: `combine.open = [[now words], [open words]]`.
+    #[serde(default)]
+    pub combine: HashMap<String, Vec<Vec<String>>>,
 }
 
-/// The structured-request phrases as written in lexicon.toml.
+/// The structured-request phrases of lexicon.toml, each kind's combined phrases (one word from
+/// each slot, joined by a space) added to its list.
 #[must_use]
 pub fn structured_phrases() -> Structured {
-    parse().structured
+    let mut s = parse().structured;
+    for (kind, slots) in std::mem::take(&mut s.combine) {
+        let list = match kind.as_str() {
+            "open" => &mut s.open,
+            "money" => &mut s.money,
+            "deadline" => &mut s.deadline,
+            other => panic!("lexicon.toml: unknown structured.combine kind {other:?}"),
+        };
+        let mut phrases = vec![String::new()];
+        for slot in &slots {
+            phrases = phrases
+                .iter()
+                .flat_map(|p| slot.iter().map(move |w| format!("{p} {w}")))
+                .collect();
+        }
+        list.extend(phrases.into_iter().map(|p| p.trim().to_owned()));
+    }
+    s
 }
 
 #[derive(Deserialize)]
@@ -340,4 +362,18 @@ impl Lexicon {
 fn parse() -> LexiconFile {
     // The file is compiled in and covered by tests, so a parse failure is a build-time bug.
     toml::from_str(SOURCE).expect("text/data/lexicon.toml is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::structured_phrases;
+
+    #[test]
+    fn combined_structured_phrases_take_one_word_from_each_slot() {
+        let s = structured_phrases();
+        assert!(s.open.iter().any(|p| p == "目前 受理"));
+        assert!(s.money.iter().any(|p| p == "highest subsidy"));
+        assert!(s.deadline.iter().any(|p| p == "soon deadline"));
+        assert!(s.combine.is_empty(), "expanded into the lists");
+    }
 }
