@@ -78,6 +78,8 @@ fn main() {
     for (file, set) in [
         ("a", include_str!("../tests/it/conversations.tsv")),
         ("b", include_str!("../tests/it/conversations-2.tsv")),
+        ("c", include_str!("../tests/it/conversations-3.tsv")),
+        ("d", include_str!("../tests/it/conversations-4.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();
