@@ -764,8 +764,19 @@ impl Engine {
             }
             total += idf;
             tracing::trace!(token = %t.text, df, idf, "content word");
+            // A compound no scheme has whole ("海外华人") is unknown only as far as its parts
+            // are: a part the corpus knows is a word it understands.
             if df == 0 {
-                unknown += idf;
+                let parts_known = if parts.is_empty() {
+                    0.0
+                } else {
+                    parts
+                        .iter()
+                        .filter(|&&k| matches[k].any.contains(&true))
+                        .count() as f32
+                        / parts.len() as f32
+                };
+                unknown += idf * (1.0 - parts_known);
             }
             has_topic |= t.role == Role::Topic;
             for i in 0..n {
