@@ -202,7 +202,8 @@ pub fn answer_in(
     // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
     // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.
-    let first = first_question(&question).map(chat::cue);
+    let first_text = first_question(&question);
+    let first = first_text.map(chat::cue);
     let first_asks_summary = first.is_some_and(|f| f.asks_summary && !f.asks_amount);
     if (cue.asks_summary && !cue.asks_amount) || first_asks_summary {
         intents.retain(|&i| i != Intent::Money);
@@ -218,12 +219,19 @@ pub fn answer_in(
     let asks_which_applicant = cue.asks_which && !about.applicants.is_empty() && is_bare(&question);
     // Several questions at once: the first one's phrases choose what leads ("Apply 要去邊個網站？
     // 有冇截止日？" leads with the steps; "What is X, and how much…?" with what it is).
-    let phrases = first
-        .as_ref()
-        .filter(|f| {
-            f.asks_when || f.asks_apply || f.asks_pay || f.asks_eligibility || f.asks_summary
-        })
-        .unwrap_or(&cue);
+    let first_leads = first.as_ref().filter(|f| {
+        f.asks_when || f.asks_apply || f.asks_pay || f.asks_eligibility || f.asks_summary
+    });
+    // Without a phrase of its own, the first question's own intent words lead.
+    let first_intent = match (first_text, first_leads) {
+        (Some(text), None) => engine.plan(text).intents.first().copied(),
+        _ => None,
+    };
+    let phrases = if first_intent.is_some() {
+        &chat::Cue::default()
+    } else {
+        first_leads.unwrap_or(&cue)
+    };
     if phrases.asks_summary
         && !(phrases.asks_when
             || phrases.asks_apply
@@ -233,7 +241,9 @@ pub fn answer_in(
     {
         intents.clear();
     }
-    let lead = if phrases.asks_when {
+    let lead = if first_intent.is_some() {
+        first_intent
+    } else if phrases.asks_when {
         Some(Intent::When)
     } else if phrases.asks_apply {
         Some(Intent::Apply)
