@@ -540,10 +540,15 @@ const TAKE_PART_VERBS: &str = "报申参得计算合用入";
 
 /// Whether folded `text` has an A-not-A form of a taking-part verb.
 fn take_part_a_not_a(text: &str) -> bool {
+    a_not_a(text, |c| TAKE_PART_VERBS.contains(c))
+}
+
+/// Whether folded `text` has an A-not-A form ("報唔報", "算不算") of a verb `verb` accepts.
+fn a_not_a(text: &str, verb: impl Fn(char) -> bool) -> bool {
     let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     chars
         .windows(3)
-        .any(|w| w[0] == w[2] && matches!(w[1], '不' | '唔') && TAKE_PART_VERBS.contains(w[0]))
+        .any(|w| w[0] == w[2] && matches!(w[1], '不' | '唔') && verb(w[0]))
 }
 
 /// English auxiliaries that open a yes/no question.
@@ -554,17 +559,13 @@ const AUXILIARIES: [&str; 13] = [
 
 /// Whether folded `text` is a yes/no question (see [`Cue::asks_yes_no`]).
 fn yes_no(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let a_not_a = chars
-        .windows(3)
-        .any(|w| super::is_han(w[0]) && w[0] == w[2] && matches!(w[1], '不' | '唔'));
     let particle = text.trim_end().ends_with('吗')
         || ["可否", "能否", "是否"].iter().any(|p| text.contains(p));
     let auxiliary = text
         .split_whitespace()
         .next()
         .is_some_and(|w| AUXILIARIES.contains(&w));
-    a_not_a || particle || auxiliary
+    a_not_a(text, super::is_han) || particle || auxiliary
 }
 
 /// The kind of small talk `message` is, or `None` when it says anything else.
