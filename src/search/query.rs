@@ -251,7 +251,7 @@ impl Plan {
             (f.details, 0.6),
             (f.asked, ASKED_BOOST),
         ];
-        let push = |clauses: &mut Vec<(Occur, Box<dyn Query>)>, field, term: &str, boost: f32| {
+        let push = |clauses: &mut Clauses, field, term: &str, boost: f32| {
             if !present(term, field) {
                 return;
             }
@@ -264,7 +264,7 @@ impl Plan {
                 Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
             ));
         };
-        let token_clauses = |clauses: &mut Vec<(Occur, Box<dyn Query>)>, t: &QueryToken| {
+        let token_clauses = |clauses: &mut Clauses, t: &QueryToken| {
             // Every word, whatever its role, against all of a scheme's text: the plain BM25 a
             // question and the example questions share ("我哋想請人" ~ "我哋公司想請人").
             let w = t.role.weight();
@@ -309,17 +309,18 @@ impl Plan {
                     parts.push((Occur::Should, q));
                 }
             }
-            let alternatives: Vec<Box<dyn Query>> = [whole, parts]
+            let mut alternatives: Vec<Box<dyn Query>> = [whole, parts]
                 .into_iter()
                 .filter(|c| !c.is_empty())
                 .map(|c| Box::new(BooleanQuery::new(c)) as Box<dyn Query>)
                 .collect();
             match alternatives.len() {
                 0 => None,
+                1 => alternatives.pop(),
                 _ => Some(Box::new(DisjunctionMaxQuery::new(alternatives))),
             }
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Clauses = Vec::new();
         for t in &self.tokens {
             if self.tokens.iter().any(|q| t.within(q)) {
                 continue;
