@@ -824,11 +824,12 @@ impl Engine {
         // category still list it).
         let described = content
             .iter()
-            .filter(|t| {
+            .zip(&matches)
+            .filter(|(t, m)| {
                 t.role == Role::Topic
                     && !t.is_single_han()
                     && !content.iter().any(|q| t.within(q))
-                    && self.docs_matching(t).any.contains(&true)
+                    && m.any.contains(&true)
             })
             .count()
             >= DESCRIPTION_WORDS;

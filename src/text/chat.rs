@@ -496,6 +496,7 @@ pub fn cue(question: &str) -> Cue {
     let ends = c.end.iter().any(|p| text.ends_with(p.as_str()));
     // "可以用嚟買咩？" asks what it may be used for, not who may use it.
     let without_use_for = USE_FOR.iter().fold(text.clone(), |t, p| t.replace(p, " "));
+    let asks_yes_no = yes_no(&text);
     Cue {
         compare: any(&c.compare),
         compare_weak: any(&c.compare_weak),
@@ -519,8 +520,8 @@ pub fn cue(question: &str) -> Cue {
         asks_gives: asks_gives(&text),
         per_unit: any(&c.per),
         member_asks: any(&c.member) && ends_taking_part(&text),
-        asks_yes_no: yes_no(&text),
-        asks_if_may: yes_no(&text) && (first_person(&text) || take_part_a_not_a(&text)),
+        asks_yes_no,
+        asks_if_may: asks_yes_no && (first_person(&text) || take_part_a_not_a(&text)),
     }
 }
 

@@ -130,14 +130,10 @@ pub struct Lexicon {
     phrases: Vec<(Vec<String>, String)>,
 }
 
-/// The cross-language concept groups of `data/concepts.toml` (pay / salary / 人工 / 工资; internship
-/// / 實習; factory / 工廠 …): more synonym groups, kept in their own file because they are about
-/// what scheme text says rather than about question words.
-fn concept_groups() -> Vec<Vec<String>> {
-    concepts().groups
-}
-
-/// `data/concepts.toml`: the groups, and the narrower words of a broad one.
+/// `data/concepts.toml`: the cross-language concept groups (pay / salary / 人工 / 工资;
+/// internship / 實習; factory / 工廠 …), more synonym groups kept in their own file because they
+/// are about what scheme text says rather than about question words; and the narrower words of
+/// a broad one.
 #[derive(Deserialize)]
 struct Concepts {
     groups: Vec<Vec<String>>,
@@ -242,12 +238,13 @@ impl Lexicon {
                 }
             }
         }
-        for group in file.synonyms.groups.iter().chain(&concept_groups()) {
-            let analysed: Vec<Vec<String>> = group.iter().map(|w| one(w)).collect();
-            let singles: Vec<String> = analysed
+        let concepts = concepts();
+        for group in file.synonyms.groups.iter().chain(&concepts.groups) {
+            let singles: Vec<String> = group
                 .iter()
+                .map(|w| one(w))
                 .filter(|t| t.len() == 1)
-                .map(|t| t[0].clone())
+                .map(|mut t| t.remove(0))
                 .collect();
             // A phrase stands for the group's first Han word (what Chinese scheme text
             // writes), else its first one-token word; its synonyms are then the group's.
@@ -275,14 +272,21 @@ impl Lexicon {
         }
         // Narrower words: each gets the broad word and its synonyms; an English phrase of
         // several words stands for the broad word.
-        for (broad, narrower) in concepts().broader {
+        for (broad, narrower) in concepts.broader {
             let Some(broad) = one(&broad).into_iter().next() else {
                 continue;
             };
             let mut meanings = vec![broad.clone()];
             meanings.extend(lex.synonyms(&broad).iter().cloned());
             for w in &narrower {
-                let tokens: Vec<String> = analyzer.analyze(w).into_iter().map(|t| t.text).collect();
+                // A word is the token spanning all of it ("廣東省", not also "廣東"); an English
+                // entry of several words is a phrase.
+                let whole = one(w);
+                let tokens: Vec<String> = if whole.len() == 1 || !w.is_ascii() {
+                    whole
+                } else {
+                    analyzer.analyze(w).into_iter().map(|t| t.text).collect()
+                };
                 match tokens.as_slice() {
                     [single] => {
                         let v = lex.synonyms.entry(single.clone()).or_default();
