@@ -123,9 +123,14 @@ pub struct FitArgs {
     /// Where to write the model.
     #[arg(long, default_value = "src/search/decision.toml")]
     pub out: PathBuf,
-    /// The share of out-of-domain dev questions that may still get a "did you mean…?".
+    /// The share of all out-of-domain dev questions that may get something other than the
+    /// no-match reply, counting those a list or structured request already answers wrongly.
     #[arg(long, default_value_t = 0.03)]
     pub ood_slack: f32,
+    /// Also write each dev example's features, expected id, best id and probability under the
+    /// refitted model, as TSV, to this file (for reading why questions are refused).
+    #[arg(long)]
+    pub features: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -402,6 +407,9 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
     let set = std::fs::read_to_string(&args.questions)
         .with_context(|| format!("reading {}", args.questions.display()))?;
     let mut examples = Vec::new();
+    let mut rows = Vec::new();
+    // Out-of-domain dev questions, and those answered before the model sees them (as a list).
+    let (mut ood_total, mut ood_lost) = (0usize, 0usize);
     for line in set
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -416,12 +424,36 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
         if !is_dev(question) || expected.starts_with("list:") {
             continue;
         }
-        if let Some((top, features)) = engine.decision_features(question) {
-            let right = engine.corpus().schemes[top].id == expected;
+        let features = engine.decision_features(question);
+        if expected == "none" {
+            ood_total += 1;
+            let found = engine.search(question, 3).found;
+            if features.is_none() && !matches!(found, crate::search::Found::Nothing) {
+                ood_lost += 1;
+            }
+        }
+        if let Some((top, features)) = features {
+            let best = &engine.corpus().schemes[top].id;
+            let right = best == expected;
             examples.push((features, right, expected == "none"));
+            rows.push((expected.to_owned(), best.clone(), question.to_owned()));
         }
     }
-    let model = Model::fit(&examples, args.ood_slack);
+    let allowed = ((args.ood_slack * ood_total as f32).floor() as usize).saturating_sub(ood_lost);
+    let model = Model::fit(&examples, allowed);
+    if let Some(path) = &args.features {
+        let mut out = String::from(
+            "expected\tbest\tprobability\tnamed\tscore\tmargin\tcoverage\tunknown\tevidence\telsewhere\tapplicant_fit\tneed_fit\tasks_support\tquestion\n",
+        );
+        for ((f, _, _), (expected, best, question)) in examples.iter().zip(&rows) {
+            let v = f.vector().map(|x| format!("{x:.3}")).join("\t");
+            out.push_str(&format!(
+                "{expected}\t{best}\t{:.3}\t{v}\t{question}\n",
+                model.probability(f)
+            ));
+        }
+        std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
+    }
     let mut counts = std::collections::BTreeMap::new();
     for (f, right, ood) in &examples {
         let kind = match (model.decide(f), right, ood) {
@@ -438,7 +470,7 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
     let header = format!(
         "# The answer / suggest / no-match model (src/search/decision.rs), written by\n\
          # `schemebot fit-decision` from {} ({} dev examples). Weights in the order: named, score,\n\
-         # margin, coverage, unknown, evidence, elsewhere, applicant_fit, need_fit.\n",
+         # margin, coverage, unknown, evidence, elsewhere, applicant_fit, need_fit, asks_support.\n",
         args.questions.display(),
         examples.len()
     );

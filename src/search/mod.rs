@@ -209,6 +209,9 @@ pub struct About {
     /// names or keywords, or one of its money figures. A follow-up ("每間最多資助幾多？")
     /// that merely shares prose words with another scheme has none.
     pub evidence: bool,
+    /// The best-ranked schemes (at most [`SUGGESTIONS`], best first), whatever the no-match
+    /// decision made of them; empty when no scheme shares a word with the question.
+    pub ranked: Vec<Hit>,
     /// Whether the question asks to browse ("list", "有哪些").
     pub list: bool,
     /// Applicant kinds the asker states ("I'm a student" → `["student"]`), vocabulary keys.
@@ -353,6 +356,19 @@ impl Vocabulary {
 struct Matches {
     any: Vec<bool>,
     tags: Vec<bool>,
+}
+
+/// Whether a question asks for money or support for someone it describes: a funding word or
+/// a money intent, and a stated applicant kind or a first-person word.
+fn asks_support(plan: &Plan, stated: &crate::text::vocabulary::Stated) -> bool {
+    let wants =
+        plan.categories.contains(&Category::Funding) || plan.intents.contains(&Intent::Money);
+    let someone = !stated.applicants.is_empty()
+        || plan
+            .tokens
+            .iter()
+            .any(|t| FIRST_PERSON.contains(&t.text.as_str()));
+    wants && someone
 }
 
 /// A name of a scheme in folded form.
@@ -954,6 +970,7 @@ impl Engine {
             elsewhere: f32::from(u8::from(elsewhere)),
             applicant_fit,
             need_fit,
+            asks_support: f32::from(u8::from(asks_support(plan, &stated))),
         };
         let confidence = self.model.decide(&features);
         tracing::debug!(
@@ -966,6 +983,7 @@ impl Engine {
         if let Some(best) = hits.first().map(|h| text_score[h.scheme]) {
             hits.retain(|h| h.named || text_score[h.scheme] >= ALTERNATIVE_RATIO * best);
         }
+        about.ranked = hits.iter().take(SUGGESTIONS).cloned().collect();
         // "Which incubation programmes can a start-up join?": a browse request whose two best
         // matches share a category lists that category.
         if plan.list_words
