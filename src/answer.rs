@@ -378,10 +378,24 @@ pub fn answer_in(
         }
     }
 
+    // "那科学园的呢？" after an answer: a continuation that moves on to a subject with evidence
+    // in a scheme's names or keywords asks about that scheme, even where the same words alone
+    // would be too thin to answer; the conversation says it is about our schemes.
+    let mut found = outcome.found.clone();
+    if about.named.is_empty()
+        && cue.continues
+        && about.topical
+        && about.evidence
+        && !last.is_empty()
+        && matches!(found, Found::Nothing | Found::Suggestions(_))
+        && !about.ranked.is_empty()
+    {
+        found = Found::Schemes(about.ranked.clone());
+    }
+
     // "and the Incubation Programme?" after Cyberport's micro fund: in a follow-up (a
     // continuation, or a short question) naming no scheme, words that fit two schemes about
     // equally mean the one the conversation is about.
-    let mut found = outcome.found.clone();
     if about.named.is_empty()
         && (cue.continues || is_short(&question))
         && let Some(&before) = last.first()
@@ -400,7 +414,7 @@ pub fn answer_in(
         || (about.named.is_empty()
             && about.topical
             && about.evidence
-            && matches!(outcome.found, Found::Schemes(_)));
+            && matches!(found, Found::Schemes(_)));
     // "另外…科技人才入境计划是怎么回事？" asks what the scheme is: it carries nothing over.
     if intents.is_empty() && cue.continues && one_subject && !cue.asks_summary {
         intents.extend(last_intent);
