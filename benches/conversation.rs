@@ -80,6 +80,7 @@ fn main() {
         ("b", include_str!("../tests/it/conversations-2.tsv")),
         ("c", include_str!("../tests/it/conversations-3.tsv")),
         ("d", include_str!("../tests/it/conversations-4.tsv")),
+        ("e", include_str!("../tests/it/conversations-5.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();
