@@ -502,7 +502,7 @@ pub fn cue(question: &str) -> Cue {
         compare_weak: any(&c.compare_weak),
         refers_back,
         continues: starts || ends,
-        asks_match: any(&c.match_),
+        asks_match: any(&c.match_) || asks_what_to_apply_for(question),
         asks_eligibility: c.eligibility.any_in(&without_use_for) || can_take_part(&text),
         asks_when: any(&c.when) || still_a_not_a(&text),
         asks_apply: any(&c.apply),
@@ -524,6 +524,44 @@ pub fn cue(question: &str) -> Cue {
         asks_if_may: asks_yes_no && (first_person(&text) || take_part_a_not_a(&text)),
     }
 }
+
+/// Whether one sentence of `question` asks what there is to apply for, by its shape rather
+/// than a fixed phrase: "what can a 6-person start-up actually apply for?", "anything we can
+/// apply for?", "有冇其他嘢可以申請？", "还有啥别的能申请的？", "有咩計劃我可以申請？". The
+/// question word must be the object ("what … apply for", "咩計劃…可以申請"), not the applicant
+/// ("which companies can apply?", "咩人可以申請？") or a condition ("有咩條件可以申請？").
+fn asks_what_to_apply_for(question: &str) -> bool {
+    static SHAPES: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
+    let [en, zh] = SHAPES.get_or_init(|| {
+        [
+            regex::Regex::new(
+                r"\b(what|which|anything)\b.*\b(can|could)\b.*\bapply (for|to)( now| today)?$",
+            )
+            .expect("English shape"),
+            regex::Regex::new(
+                r"(什么|甚么|咩|乜|啥|哪些|边啲|其他|别的)(.{0,6}?)(可以|能|能够|可)(申请|申|报名|报|参加|参与)(的|嘅)?(吗|呢|啊|呀|㗎|架)?$",
+            )
+            .expect("Chinese shape"),
+        ]
+    });
+    question
+        .split(['?', '？', '.', '。', '!', '！', ',', '，', ';', '；'])
+        .map(name_key)
+        .any(|s| {
+            en.is_match(&s)
+                || zh.captures(&s).is_some_and(|c| {
+                    let gap = &c[2];
+                    !NOT_A_SCHEME.iter().any(|w| gap.contains(w))
+                })
+        })
+}
+
+/// Words between a question word and "可以申請" that make the question about something other
+/// than schemes: conditions, documents, ways, or who ("有咩條件可以申請", "咩人可以申請").
+const NOT_A_SCHEME: [&str; 14] = [
+    "条件", "资格", "要求", "文件", "手续", "资料", "步骤", "方法", "时候", "时间", "人", "公司",
+    "企业", "类",
+];
 
 /// Whether folded `text` speaks of the asker: 我 (我哋, 我们) or an English first-person word.
 fn first_person(text: &str) -> bool {
@@ -721,6 +759,15 @@ mod tests {
         assert!(cue("which universities?").asks_which);
         // "有咩資助可以申請" is "what can I apply for" with a noun between.
         assert!(cue("有什么资助可以申请？").asks_match);
+        assert!(cue("ok so what CAN a 6-person medtech startup actually apply for?").asks_match);
+        assert!(
+            cue("ok, I run a small design studio, 5 ppl. anything we can apply for?").asks_match
+        );
+        assert!(cue("有冇其他嘢可以申請？我哋做零售").asks_match);
+        assert!(cue("那现在还有啥别的能申请的？").asks_match);
+        assert!(!cue("which companies can apply?").asks_match);
+        assert!(!cue("咩人可以申請？").asks_match);
+        assert!(!cue("有咩方法可以申請？").asks_match);
         assert!(cue("what grants can I apply for?").asks_match);
         assert!(!cue("有咩條件可以申請？").asks_match);
         // How to get it is how to apply.
