@@ -112,6 +112,87 @@ fn first_question(question: &str) -> Option<&str> {
     (end < trimmed.len()).then(|| &trimmed[..end])
 }
 
+/// The clause that asks, when a message has several clauses and an earlier one only sets the
+/// scene ("如果經大學申請，一個項目最多攞到幾多錢？", "back when the voucher was running, what was
+/// the max?", "…, what is it?"): the first clause with a question word or particle, or the one a
+/// question mark closes. `None` for a message of one clause, or one where no clause asks.
+fn asking_clause(question: &str) -> Option<&str> {
+    let mut clauses = Vec::new();
+    let mut start = 0;
+    let mut chars = question.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let ends = match c {
+            '?' | '？' | '。' | '，' | '；' | '！' | '—' => true,
+            ',' | ';' | '!' | '.' => next.is_none_or(char::is_whitespace),
+            '-' | '–' => i > 0 && question[..i].ends_with(' ') && next == Some(' '),
+            _ => false,
+        };
+        if ends {
+            clauses.push((&question[start..i], matches!(c, '?' | '？')));
+            start = i + c.len_utf8();
+        }
+    }
+    clauses.push((&question[start..], false));
+    clauses.retain(|(c, _)| c.chars().any(char::is_alphanumeric));
+    if clauses.len() < 2 {
+        return None;
+    }
+    clauses
+        .iter()
+        .find(|&&(clause, closed)| closed || asks(clause))
+        .map(|&(clause, _)| clause.trim())
+}
+
+/// Whether a clause has a question word or particle: an English question word first, or a
+/// Chinese one anywhere.
+fn asks(clause: &str) -> bool {
+    const EN: [&str; 32] = [
+        "what", "whats", "what's", "how", "which", "who", "whom", "whose", "when", "where", "why",
+        "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
+        "may", "might", "any", "anything", "has", "have", "shall", "isn't", "aren't",
+    ];
+    const ZH: [&str; 30] = [
+        "幾多",
+        "几多",
+        "多少",
+        "咩",
+        "乜",
+        "什麼",
+        "什么",
+        "甚麼",
+        "甚么",
+        "啥",
+        "點",
+        "点",
+        "怎",
+        "哪",
+        "邊",
+        "边",
+        "嗎",
+        "吗",
+        "呢",
+        "未",
+        "可否",
+        "是否",
+        "有冇",
+        "有沒有",
+        "有没有",
+        "幾時",
+        "几时",
+        "幾耐",
+        "几耐",
+        "定係",
+    ];
+    let first = clause
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .find(|w| !w.is_empty())
+        .map(str::to_lowercase);
+    first.is_some_and(|w| EN.contains(&w.as_str()))
+        || ZH.iter().any(|w| clause.contains(w))
+        || chat::a_not_a_any(clause)
+}
+
 /// A runner-up scoring at least this share of the best is a tie, which the conversation's
 /// scheme wins when a follow-up names no scheme.
 const CONTEXT_TIE: f32 = 0.7;
@@ -202,7 +283,7 @@ pub fn answer_in(
     // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
     // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.
-    let first_text = first_question(&question);
+    let first_text = asking_clause(&question).or_else(|| first_question(&question));
     let first = first_text.map(chat::cue);
     let first_asks_summary = first.is_some_and(|f| f.asks_summary && !f.asks_amount);
     if (cue.asks_summary && !cue.asks_amount) || first_asks_summary {
@@ -424,7 +505,28 @@ pub fn answer_in(
 
 #[cfg(test)]
 mod tests {
-    use super::first_question;
+    use super::{asking_clause, first_question};
+
+    #[test]
+    fn the_clause_that_asks() {
+        assert_eq!(
+            asking_clause("如果經大學申請，一個項目最多攞到幾多錢？"),
+            Some("一個項目最多攞到幾多錢")
+        );
+        assert_eq!(
+            asking_clause("back when the tech voucher was running, what was the max per company?"),
+            Some("what was the max per company")
+        );
+        assert_eq!(
+            asking_clause("our IT panel plans AI clubs - whats the per-school amount?"),
+            Some("whats the per-school amount")
+        );
+        assert_eq!(asking_clause("幾時截止？"), None);
+        assert_eq!(
+            asking_clause("HK$1.5 million, is that right"),
+            Some("is that right")
+        );
+    }
 
     #[test]
     fn the_first_of_several_questions() {

@@ -582,6 +582,12 @@ fn take_part_a_not_a(text: &str) -> bool {
     a_not_a(text, |c| TAKE_PART_VERBS.contains(c))
 }
 
+/// Whether `text` has an A-not-A question form of any verb ("得唔得", "可不可以", "係唔係").
+#[must_use]
+pub fn a_not_a_any(text: &str) -> bool {
+    a_not_a(text, crate::text::is_han)
+}
+
 /// Whether folded `text` has an A-not-A form ("報唔報", "算不算") of a verb `verb` accepts.
 fn a_not_a(text: &str, verb: impl Fn(char) -> bool) -> bool {
     let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
