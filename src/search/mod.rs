@@ -1077,6 +1077,25 @@ impl Engine {
         }) {
             return None;
         }
+        // "香港的电费补贴现在还有吗", "Is there an electricity subsidy…": a word no scheme has,
+        // right before a money word, names some other subsidy; ranked instead, where the
+        // no-match decision can refuse it.
+        let money_word = |t: &QueryToken| {
+            self.lexicon.categories(&t.text).contains(&Category::Funding)
+                || self.lexicon.intents(&t.text).contains(&Intent::Money)
+        };
+        if plan.tokens.iter().any(|t| {
+            t.role == Role::Topic
+                && !t.is_single_han()
+                && !explained(t)
+                && !self.docs_matching(t).any.contains(&true)
+                && plan
+                    .tokens
+                    .iter()
+                    .any(|n| n.from >= t.to && n.from <= t.to + 1 && money_word(n))
+        }) {
+            return None;
+        }
         // "List start-up schemes" browses a category; "we're a start-up, what can we apply
         // for?" says who is asking. Without a first-person word, a named category wins.
         let first_person = plan
