@@ -125,7 +125,10 @@ pub struct FitArgs {
     pub out: PathBuf,
     /// The share of all out-of-domain dev questions that may get something other than the
     /// no-match reply, counting those a list or structured request already answers wrongly.
-    #[arg(long, default_value_t = 0.03)]
+    /// Below the 3% the product allows, since a threshold set at the edge of ~200 dev examples
+    /// needs a margin to hold on unseen questions; of 0.015, 0.025 and 0.03, 0.025 gave the
+    /// most right dev answers (and 97.9% of dev out-of-domain refused).
+    #[arg(long, default_value_t = 0.025)]
     pub ood_slack: f32,
     /// Also write each dev example's features, expected id, best id and probability under the
     /// refitted model, as TSV, to this file (for reading why questions are refused).

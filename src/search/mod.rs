@@ -1081,7 +1081,9 @@ impl Engine {
         // right before a money word, names some other subsidy; ranked instead, where the
         // no-match decision can refuse it.
         let money_word = |t: &QueryToken| {
-            self.lexicon.categories(&t.text).contains(&Category::Funding)
+            self.lexicon
+                .categories(&t.text)
+                .contains(&Category::Funding)
                 || self.lexicon.intents(&t.text).contains(&Intent::Money)
         };
         if plan.tokens.iter().any(|t| {

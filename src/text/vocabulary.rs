@@ -226,7 +226,9 @@ impl Vocabulary {
         // "本人是在读研究生": "myself" says only that a person asks; a more specific kind stated
         // beside it ("student") comes first.
         let mut found: Vec<_> = best.iter().collect();
-        found.sort_by_key(|&(&(need, e), _)| (need, !need && self.applicants[e].key == "individual", e));
+        found.sort_by_key(|&(&(need, e), _)| {
+            (need, !need && self.applicants[e].key == "individual", e)
+        });
         for (&(need, e), &(_, phrase)) in found {
             if need {
                 stated.needs.push(self.needs[e].key);
