@@ -140,57 +140,8 @@ fn asking_clause(question: &str) -> Option<&str> {
     }
     clauses
         .iter()
-        .find(|&&(clause, closed)| closed || asks(clause))
+        .find(|&&(clause, closed)| closed || chat::has_question_word(clause))
         .map(|&(clause, _)| clause.trim())
-}
-
-/// Whether a clause has a question word or particle: an English question word first, or a
-/// Chinese one anywhere.
-fn asks(clause: &str) -> bool {
-    const EN: [&str; 32] = [
-        "what", "whats", "what's", "how", "which", "who", "whom", "whose", "when", "where", "why",
-        "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
-        "may", "might", "any", "anything", "has", "have", "shall", "isn't", "aren't",
-    ];
-    const ZH: [&str; 30] = [
-        "幾多",
-        "几多",
-        "多少",
-        "咩",
-        "乜",
-        "什麼",
-        "什么",
-        "甚麼",
-        "甚么",
-        "啥",
-        "點",
-        "点",
-        "怎",
-        "哪",
-        "邊",
-        "边",
-        "嗎",
-        "吗",
-        "呢",
-        "未",
-        "可否",
-        "是否",
-        "有冇",
-        "有沒有",
-        "有没有",
-        "幾時",
-        "几时",
-        "幾耐",
-        "几耐",
-        "定係",
-    ];
-    let first = clause
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .find(|w| !w.is_empty())
-        .map(str::to_lowercase);
-    first.is_some_and(|w| EN.contains(&w.as_str()))
-        || ZH.iter().any(|w| clause.contains(w))
-        || chat::a_not_a_any(clause)
 }
 
 /// A runner-up scoring at least this share of the best is a tie, which the conversation's

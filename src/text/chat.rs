@@ -582,10 +582,54 @@ fn take_part_a_not_a(text: &str) -> bool {
     a_not_a(text, |c| TAKE_PART_VERBS.contains(c))
 }
 
-/// Whether `text` has an A-not-A question form of any verb ("得唔得", "可不可以", "係唔係").
+/// Whether a clause has a question word or particle: an English question word first, or a
+/// Chinese one anywhere.
 #[must_use]
-pub fn a_not_a_any(text: &str) -> bool {
-    a_not_a(text, crate::text::is_han)
+pub fn has_question_word(clause: &str) -> bool {
+    const EN: [&str; 32] = [
+        "what", "whats", "what's", "how", "which", "who", "whom", "whose", "when", "where", "why",
+        "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
+        "may", "might", "any", "anything", "has", "have", "shall", "isn't", "aren't",
+    ];
+    const ZH: [&str; 30] = [
+        "幾多",
+        "几多",
+        "多少",
+        "咩",
+        "乜",
+        "什麼",
+        "什么",
+        "甚麼",
+        "甚么",
+        "啥",
+        "點",
+        "点",
+        "怎",
+        "哪",
+        "邊",
+        "边",
+        "嗎",
+        "吗",
+        "呢",
+        "未",
+        "可否",
+        "是否",
+        "有冇",
+        "有沒有",
+        "有没有",
+        "幾時",
+        "几时",
+        "幾耐",
+        "几耐",
+        "定係",
+    ];
+    let first = clause
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .find(|w| !w.is_empty())
+        .map(str::to_lowercase);
+    first.is_some_and(|w| EN.contains(&w.as_str()))
+        || ZH.iter().any(|w| clause.contains(w))
+        || a_not_a(clause, crate::text::is_han)
 }
 
 /// Whether folded `text` has an A-not-A form ("報唔報", "算不算") of a verb `verb` accepts.
