@@ -406,6 +406,8 @@ pub struct Engine {
     name_words: Vec<HashSet<String>>,
     /// The phrases of structured requests: open now, most money, deadline soon.
     structured: [crate::text::vocabulary::PhraseSet; 4],
+    /// Words that only order or scope such a request ("in order of", "top 5", "everything").
+    arrange: crate::text::vocabulary::PhraseSet,
 }
 
 /// What [`Engine::read_index`] reads from the index.
@@ -480,15 +482,20 @@ impl Engine {
             let asker = scope.spawn(|| crate::text::vocabulary::Vocabulary::new(&analyzer));
             let structured = scope.spawn(|| {
                 let phrases = crate::text::lexicon::structured_phrases();
-                [
+                let sets = [
                     &phrases.open,
                     &phrases.money,
                     &phrases.deadline,
                     &phrases.fits,
                 ]
-                .map(|p| crate::text::vocabulary::PhraseSet::new(&analyzer, p))
+                .map(|p| crate::text::vocabulary::PhraseSet::new(&analyzer, p));
+                let arrange = crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.arrange);
+                (sets, arrange)
             });
             let parts = Engine::read_index(&corpus, &analyzer, &index)?;
+            let structured = structured
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
             Ok(Engine {
                 lexicon: lexicon
                     .join()
@@ -496,9 +503,8 @@ impl Engine {
                 asker: asker
                     .join()
                     .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                structured: structured
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                structured: structured.0,
+                arrange: structured.1,
                 model: Model::shipped(),
                 elsewhere: aho_corasick::AhoCorasick::new(
                     include_str!("../text/data/elsewhere.txt")
@@ -1059,6 +1065,7 @@ impl Engine {
             self.structured
                 .iter()
                 .any(|set| set.explains(&present, &t.text))
+                || (structured && self.arrange.explains(&present, &t.text))
                 || stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b)
         };
         // A word in some scheme's names or keywords ("incubation", "visa") asks about those

@@ -64,6 +64,10 @@ pub struct Structured {
     pub money: Vec<String>,
     pub deadline: Vec<String>,
     pub fits: Vec<String>,
+    /// Words that only order or scope a structured request ("order", "top", "everything",
+    /// "排序"): with an open / money / deadline phrase, they ask nothing of a scheme.
+    #[serde(default)]
+    pub arrange: Vec<String>,
     /// Phrases made of one word from each slot ("currently" + "accepting"), for open, money and
     /// deadline: `combine.open = [[now words], [open words]]`.
     #[serde(default)]
