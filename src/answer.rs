@@ -286,6 +286,10 @@ pub fn answer_in(
         || intents.contains(&Intent::Eligibility)
     {
         Some(Intent::Eligibility)
+    } else if phrases.asks_amount && intents.contains(&Intent::Money) {
+        // "申請簽證要俾幾多錢手續費？": an amount phrase asks how much, whatever other intent
+        // words ("申請") come first.
+        Some(Intent::Money)
     } else if (cue.asks_if_may || (cue.asks_yes_no && !about.applicants.is_empty()))
         && intents.is_empty()
         && !cue.asks_summary
