@@ -213,7 +213,10 @@ impl Analyzer {
                 }
                 let (run, origin) = fold_colloquial(&n.chars[start..i], &n.origin[start..i]);
                 let run: String = run.into_iter().collect();
-                for t in self.jieba.cut_for_search(&run, true) {
+                // Without jieba's HMM guesses for words outside its dictionary: they glue a
+                // particle to the next character ("做電競室" → 做电 / 竞室, "單程證嚟咗" →
+                // 证来), inventing words no scheme has; single characters weigh little.
+                for t in self.jieba.cut_for_search(&run, false) {
                     out.push(Token {
                         text: t.word.to_owned(),
                         from: origin[t.start].0,
