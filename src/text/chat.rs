@@ -535,7 +535,7 @@ fn asks_what_to_apply_for(question: &str) -> bool {
     let [en, zh] = SHAPES.get_or_init(|| {
         [
             regex::Regex::new(
-                r"\b(what|which|anything)\b.*\b(can|could)\b.*\bapply (for|to)( now| today)?$",
+                r"\b(what|which|anything)\b.*(\b(can|could|may)\b.*\bapply (for|to)|\beligible (for|to)( apply( for| to)?)?|\bqualify for|\bthere for (me|us))( now| today)?$",
             )
             .expect("English shape"),
             regex::Regex::new(

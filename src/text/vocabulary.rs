@@ -143,6 +143,10 @@ pub struct Vocabulary {
     by_first: HashMap<String, Vec<(bool, usize, usize)>>,
 }
 
+/// Applicant kinds that every more specific kind is a case of: stated beside a specific kind,
+/// they come after it.
+const GENERIC_APPLICANTS: [&str; 2] = ["individual", "company"];
+
 /// What a question says about the asker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stated {
@@ -223,11 +227,13 @@ impl Vocabulary {
             }
         }
         let mut stated = Stated::default();
-        // "本人是在读研究生": "myself" says only that a person asks; a more specific kind stated
-        // beside it ("student") comes first.
+        // "本人是在读研究生", "我们是一家初创公司": "myself" and "company" say only that a person
+        // or a firm asks; a more specific kind stated beside them ("student", "start-up") comes
+        // first.
         let mut found: Vec<_> = best.iter().collect();
         found.sort_by_key(|&(&(need, e), _)| {
-            (need, !need && self.applicants[e].key == "individual", e)
+            let generic = !need && GENERIC_APPLICANTS.contains(&self.applicants[e].key);
+            (need, generic, e)
         });
         for (&(need, e), &(_, phrase)) in found {
             if need {
