@@ -274,4 +274,31 @@ mod tests {
         assert!(!is_a("company", "manufacturer"));
         assert!(!is_a("unknown", "company"));
     }
+
+    /// A phrase that is only chatter once analysed ("我哋間u" loses its "u" and keeps 我们 间;
+    /// "讀u" keeps one character) would be found in nearly every question.
+    #[test]
+    fn every_phrase_keeps_a_telling_word() {
+        let corpus = crate::corpus::Corpus::load(std::path::Path::new("corpus")).unwrap();
+        let analyzer = crate::search::Engine::analyzer_for(&corpus);
+        let lexicon = crate::text::Lexicon::new(&analyzer);
+        let f = file();
+        let mut bad = Vec::new();
+        for (key, w) in f.applicants.iter().chain(&f.needs) {
+            for p in
+                w.en.iter()
+                    .chain(&w.zh_hant)
+                    .chain(&w.yue)
+                    .chain(&w.zh_hans)
+            {
+                let toks = analyzer.analyze(p);
+                let chatter = toks.len() > 1 && toks.iter().all(|t| lexicon.is_filler(&t.text));
+                let one_char = toks.iter().all(|t| t.han && t.text.chars().count() == 1);
+                if chatter || one_char {
+                    bad.push(format!("{key}: {p:?}"));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "phrases of chatter only: {bad:?}");
+    }
 }
