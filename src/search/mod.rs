@@ -1119,7 +1119,9 @@ impl Engine {
             return None;
         }
         Some(Filter {
-            open_only: open.is_some(),
+            // A deadline list holds only schemes whose deadline is still ahead: "closing this
+            // month" needs no separate "open now".
+            open_only: open.is_some() && deadline.is_none(),
             applicant,
             sort: if money.is_some() {
                 SortBy::Money
