@@ -18,7 +18,7 @@ use crate::support::engine::engine;
 /// the decision model was last fitted; BENCHMARKS.md gives those figures. (Issue 9's targets are
 /// higher: 95% in every in-domain group; where a floor is lower, that target is not met yet.)
 const FLOOR: &[(&str, f64)] = &[
-    ("cantonese", 87.0),
+    ("cantonese", 90.0),
     ("eligibility", 95.0),
     ("en", 92.0),
     ("list", 80.0),
@@ -26,9 +26,9 @@ const FLOOR: &[(&str, f64)] = &[
     ("money", 95.0),
     ("ood", 96.0),
     ("short", 95.0),
-    ("structured", 70.0),
+    ("structured", 75.0),
     ("typo", 95.0),
-    ("zh-hans", 91.0),
+    ("zh-hans", 94.0),
     ("zh-hant", 96.0),
 ];
 
