@@ -363,12 +363,14 @@ struct Matches {
 fn asks_support(plan: &Plan, stated: &crate::text::vocabulary::Stated) -> bool {
     let wants =
         plan.categories.contains(&Category::Funding) || plan.intents.contains(&Intent::Money);
-    let someone = !stated.applicants.is_empty()
-        || plan
-            .tokens
-            .iter()
-            .any(|t| FIRST_PERSON.contains(&t.text.as_str()));
-    wants && someone
+    wants && (!stated.applicants.is_empty() || speaks_of_self(plan))
+}
+
+/// Whether a question has a first-person word ("I", "我哋", "本人").
+fn speaks_of_self(plan: &Plan) -> bool {
+    plan.tokens
+        .iter()
+        .any(|t| FIRST_PERSON.contains(&t.text.as_str()))
 }
 
 /// A name of a scheme in folded form.
@@ -1107,10 +1109,7 @@ impl Engine {
         }
         // "List start-up schemes" browses a category; "we're a start-up, what can we apply
         // for?" says who is asking. Without a first-person word, a named category wins.
-        let first_person = plan
-            .tokens
-            .iter()
-            .any(|t| FIRST_PERSON.contains(&t.text.as_str()));
+        let first_person = speaks_of_self(plan);
         let applicant =
             stated.applicants.first().copied().filter(|_| {
                 first_person || plan.categories.iter().all(|&c| c == Category::Funding)
