@@ -286,9 +286,9 @@ pub fn answer_in(
         || intents.contains(&Intent::Eligibility)
     {
         Some(Intent::Eligibility)
-    } else if phrases.asks_amount && intents.contains(&Intent::Money) {
-        // "申請簽證要俾幾多錢手續費？": an amount phrase asks how much, whatever other intent
-        // words ("申請") come first.
+    } else if phrases.asks_amount && (intents.contains(&Intent::Money) || !cue.asks_count) {
+        // "申請簽證要俾幾多錢手續費？", "用咗幾多公帑？": an amount phrase asks how much,
+        // whatever other intent words ("申請") come first, unless it counts things.
         Some(Intent::Money)
     } else if (cue.asks_if_may || (cue.asks_yes_no && !about.applicants.is_empty()))
         && intents.is_empty()
