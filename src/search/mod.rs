@@ -60,8 +60,8 @@ pub const EVIDENCE_WEIGHT: f32 = 0.25;
 pub const FIT_WEIGHT: f32 = 0.2;
 
 /// A browse request with at least this many topic words the corpus knows describes a situation
-/// (chosen on the dev half: 3 cost a category question, 4 did not):
-/// it asks which scheme fits, not for a category's list.
+/// (chosen on the dev half: 3 cost a category question, 4 did not; a first-person word counts
+/// as one, "我们公司计划…有什么政府资助？"): it asks which scheme fits, not for a category's list.
 pub const DESCRIPTION_WORDS: usize = 4;
 
 /// At most this many "did you mean…?" suggestions.
@@ -856,6 +856,7 @@ impl Engine {
                     && m.any.contains(&true)
             })
             .count()
+            + usize::from(speaks_of_self(plan))
             >= DESCRIPTION_WORDS;
         if plan.list_words && category.is_some() && only_examples && !described {
             return Ok((Found::List(category), None));
