@@ -117,24 +117,7 @@ fn first_question(question: &str) -> Option<&str> {
 /// the max?", "…, what is it?"): the first clause with a question word or particle, or the one a
 /// question mark closes. `None` for a message of one clause, or one where no clause asks.
 fn asking_clause(question: &str) -> Option<&str> {
-    let mut clauses = Vec::new();
-    let mut start = 0;
-    let mut chars = question.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next = chars.peek().map(|&(_, n)| n);
-        let ends = match c {
-            '?' | '？' | '。' | '，' | '；' | '！' | '—' => true,
-            ',' | ';' | '!' | '.' => next.is_none_or(char::is_whitespace),
-            '-' | '–' => i > 0 && question[..i].ends_with(' ') && next == Some(' '),
-            _ => false,
-        };
-        if ends {
-            clauses.push((&question[start..i], matches!(c, '?' | '？')));
-            start = i + c.len_utf8();
-        }
-    }
-    clauses.push((&question[start..], false));
-    clauses.retain(|(c, _)| c.chars().any(char::is_alphanumeric));
+    let clauses = chat::clauses(question);
     if clauses.len() < 2 {
         return None;
     }

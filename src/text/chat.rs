@@ -91,6 +91,15 @@ struct Continues {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Question {
+    /// Words that open an English question.
+    start: Vec<String>,
+    /// Chinese question words and particles, anywhere.
+    zh: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Match {
     en: Vec<String>,
     zh: Vec<String>,
@@ -104,6 +113,7 @@ struct CuesFile {
     compare: Compare,
     refer: Phrases,
     continues: Continues,
+    question: Question,
     #[serde(rename = "match")]
     match_: Match,
     summary: Phrases,
@@ -166,6 +176,8 @@ struct Cues {
     refer: CueSet,
     start: CueSet,
     end: CueSet,
+    question_start: CueSet,
+    question: CueSet,
     match_: CueSet,
     summary: CueSet,
     amount: CueSet,
@@ -193,6 +205,8 @@ fn cues() -> &'static Cues {
                 c.continues.start_en.iter().chain(&c.continues.start_zh),
             )),
             end: CueSet::new(keys(&c.continues.end_zh)),
+            question_start: CueSet::new(keys(&c.question.start)),
+            question: CueSet::new(keys(&c.question.zh)),
             match_: CueSet::new(keys(&expand(
                 c.match_.en.iter().chain(&c.match_.zh),
                 &c.match_.nouns,
@@ -489,10 +503,7 @@ pub fn cue(question: &str) -> Cue {
                     .split(|ch: char| !ch.is_alphanumeric())
                     .any(|w| w == "it" || w == "It")
         });
-    let starts = c.start.iter().any(|p| {
-        text.strip_prefix(p.as_str())
-            .is_some_and(|rest| on_boundaries(&text, 0, p) && !rest.is_empty())
-    });
+    let starts = opens_with(&c.start, &text);
     let ends = c.end.iter().any(|p| text.ends_with(p.as_str()));
     // "可以用嚟買咩？" asks what it may be used for, not who may use it.
     let without_use_for = USE_FOR.iter().fold(text.clone(), |t, p| t.replace(p, " "));
@@ -544,9 +555,9 @@ fn asks_what_to_apply_for(question: &str) -> bool {
             .expect("Chinese shape"),
         ]
     });
-    question
-        .split(['?', '？', '.', '。', '!', '！', ',', '，', ';', '；'])
-        .map(name_key)
+    clauses(question)
+        .into_iter()
+        .map(|(clause, _)| name_key(clause))
         .any(|s| {
             en.is_match(&s)
                 || zh.captures(&s).is_some_and(|c| {
@@ -582,54 +593,50 @@ fn take_part_a_not_a(text: &str) -> bool {
     a_not_a(text, |c| TAKE_PART_VERBS.contains(c))
 }
 
-/// Whether a clause has a question word or particle: an English question word first, or a
-/// Chinese one anywhere.
+/// Whether folded `text` opens with one of `set`'s phrases, with more after it.
+fn opens_with(set: &CueSet, text: &str) -> bool {
+    set.iter().any(|p| {
+        text.strip_prefix(p.as_str())
+            .is_some_and(|rest| on_boundaries(text, 0, p) && !rest.is_empty())
+    })
+}
+
+/// Whether a clause asks something: it opens with an English question word, or has a Chinese
+/// question word or particle, or an A-not-A form (`[cues.question]` in chat.toml).
 #[must_use]
 pub fn has_question_word(clause: &str) -> bool {
-    const EN: [&str; 32] = [
-        "what", "whats", "what's", "how", "which", "who", "whom", "whose", "when", "where", "why",
-        "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
-        "may", "might", "any", "anything", "has", "have", "shall", "isn't", "aren't",
-    ];
-    const ZH: [&str; 30] = [
-        "幾多",
-        "几多",
-        "多少",
-        "咩",
-        "乜",
-        "什麼",
-        "什么",
-        "甚麼",
-        "甚么",
-        "啥",
-        "點",
-        "点",
-        "怎",
-        "哪",
-        "邊",
-        "边",
-        "嗎",
-        "吗",
-        "呢",
-        "未",
-        "可否",
-        "是否",
-        "有冇",
-        "有沒有",
-        "有没有",
-        "幾時",
-        "几时",
-        "幾耐",
-        "几耐",
-        "定係",
-    ];
-    let first = clause
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .find(|w| !w.is_empty())
-        .map(str::to_lowercase);
-    first.is_some_and(|w| EN.contains(&w.as_str()))
-        || ZH.iter().any(|w| clause.contains(w))
-        || a_not_a(clause, crate::text::is_han)
+    let text = name_key(clause);
+    let c = cues();
+    // A clause of one question word ("why?") asks too: `opens_with` wants more after it.
+    opens_with(&c.question_start, &format!("{text} ?"))
+        || c.question.iter().any(|w| text.contains(w.as_str()))
+        || a_not_a(&text, crate::text::is_han)
+}
+
+/// The clauses of a message, each with whether a question mark closes it: split at sentence
+/// and clause punctuation (a Latin full stop or comma only before a space or the end, so
+/// "HK$1.5" stays whole) and at a spaced dash; clauses without a letter or digit are dropped.
+#[must_use]
+pub fn clauses(question: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = question.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let ends = match c {
+            '?' | '？' | '。' | '，' | '；' | '！' | '—' => true,
+            ',' | ';' | '!' | '.' => next.is_none_or(char::is_whitespace),
+            '-' | '–' => i > 0 && question[..i].ends_with(' ') && next == Some(' '),
+            _ => false,
+        };
+        if ends {
+            out.push((&question[start..i], matches!(c, '?' | '？')));
+            start = i + c.len_utf8();
+        }
+    }
+    out.push((&question[start..], false));
+    out.retain(|(c, _)| c.chars().any(char::is_alphanumeric));
+    out
 }
 
 /// Whether folded `text` has an A-not-A form ("報唔報", "算不算") of a verb `verb` accepts.
