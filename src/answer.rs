@@ -98,20 +98,6 @@ impl Context {
     }
 }
 
-/// The first of several questions in one message ("係咩嚟？有幾多 computing power？", "What is
-/// X, and how much…?"), or `None` for a single question.
-fn first_question(question: &str) -> Option<&str> {
-    let trimmed = question.trim_end();
-    let end = trimmed
-        .char_indices()
-        .find(|&(_, c)| matches!(c, '?' | '？' | '。'))
-        .map(|(i, c)| i + c.len_utf8())
-        .into_iter()
-        .chain(trimmed.find(", and ").map(|i| i + 1))
-        .min()?;
-    (end < trimmed.len()).then(|| &trimmed[..end])
-}
-
 /// The clause that asks, when a message has several clauses and an earlier one only sets the
 /// scene ("如果經大學申請，一個項目最多攞到幾多錢？", "back when the voucher was running, what was
 /// the max?", "…, what is it?"): the first clause with a question word or particle, or the one a
@@ -217,7 +203,7 @@ pub fn answer_in(
     // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
     // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.
-    let first_text = asking_clause(&question).or_else(|| first_question(&question));
+    let first_text = asking_clause(&question);
     let first = first_text.map(chat::cue);
     let first_asks_summary = first.is_some_and(|f| f.asks_summary && !f.asks_amount);
     if (cue.asks_summary && !cue.asks_amount) || first_asks_summary {
@@ -443,7 +429,7 @@ pub fn answer_in(
 
 #[cfg(test)]
 mod tests {
-    use super::{asking_clause, first_question};
+    use super::asking_clause;
 
     #[test]
     fn the_clause_that_asks() {
@@ -469,14 +455,13 @@ mod tests {
     #[test]
     fn the_first_of_several_questions() {
         assert_eq!(
-            first_question("Apply 要去邊個網站？有冇截止日？"),
-            Some("Apply 要去邊個網站？")
+            asking_clause("Apply 要去邊個網站？有冇截止日？"),
+            Some("Apply 要去邊個網站")
         );
         assert_eq!(
-            first_question("What is the centre, and how much power does it have?"),
-            Some("What is the centre,")
+            asking_clause("What is the centre, and how much power does it have?"),
+            Some("What is the centre")
         );
-        assert_eq!(first_question("幾時截止？"), None);
-        assert_eq!(first_question("how much?  "), None);
+        assert_eq!(asking_clause("how much?  "), None);
     }
 }
