@@ -297,7 +297,12 @@ pub fn answer_in(
             set.insert(0, before);
         }
         set.truncate(MAX_COMPARED);
-        if set.len() >= 2 {
+        // "CCMF vs CIP", or "和创意微型基金比有什么不同？" after the Incubation Programme: two
+        // programmes of one scheme, compared within its card.
+        let within = set.len() == 1
+            && cue.compare
+            && (about.named_apart.contains(&set[0]) || last.first() == Some(&set[0]));
+        if set.len() >= 2 || within {
             return reply(Found::Compare(set), intents, false);
         }
     }

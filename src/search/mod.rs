@@ -203,6 +203,9 @@ pub struct About {
     /// Schemes named in the question (indexes into `corpus.schemes`), in the order they are
     /// first mentioned.
     pub named: Vec<usize>,
+    /// Of `named`, those named by two different names in separate places: two programmes of
+    /// one scheme ("CCMF and CIP", "Incu-Tech 同 Incu-App").
+    pub named_apart: Vec<usize>,
     /// Whether the question has a content word (a topic or category word) or quotes a figure.
     pub topical: bool,
     /// Whether the best candidate has evidence beyond its prose: a word of the question in its
@@ -231,6 +234,8 @@ struct NameHit {
     official: bool,
     /// Where the first mention starts, in characters of the folded question.
     position: usize,
+    /// Named twice, by two different names in separate places ("CCMF and CIP").
+    apart: bool,
 }
 
 impl NameHit {
@@ -238,6 +243,7 @@ impl NameHit {
         self.bonus = self.bonus.max(other.bonus);
         self.official |= other.official;
         self.position = self.position.min(other.position);
+        self.apart |= other.apart;
     }
 }
 
@@ -690,6 +696,12 @@ impl Engine {
         let named = self.name_hits(question);
         about.named = named.keys().copied().collect();
         about.named.sort_by_key(|i| (named[i].position, *i));
+        about.named_apart = about
+            .named
+            .iter()
+            .copied()
+            .filter(|i| named[i].apart)
+            .collect();
         about.list = plan.list_words;
         // A question naming someone else's programme ("持續進修基金", "public housing") and none
         // of ours is not a request to browse ours either.
@@ -1189,6 +1201,11 @@ impl Engine {
             if inside_longer {
                 continue;
             }
+            // Two programmes of one scheme ("CCMF vs CIP", "Incu-Tech和Incu-App"): another name of
+            // the same scheme that does not overlap this one.
+            let apart = spans.iter().any(|&(s2, a, b, _, _)| {
+                s2 == scheme && (b <= start || end <= a) && q.text[a..b] != q.text[start..end]
+            });
             let position = q.text[..start].chars().count() as f32;
             // A character further into the question costs 2: enough to order two names whose
             // text scores are alike ("NIAS and NIFS"), not to put a name that only describes
@@ -1200,6 +1217,7 @@ impl Engine {
                 bonus,
                 official,
                 position: position as usize,
+                apart,
             };
             best.entry(scheme).or_insert(hit).merge(hit);
         }
@@ -1228,6 +1246,7 @@ impl Engine {
                     official: n.official,
                     // Where a fuzzy match starts is not tracked; it ranks after exact mentions.
                     position: usize::MAX,
+                    apart: false,
                 };
                 best.entry(n.scheme).or_insert(hit).merge(hit);
             }

@@ -300,7 +300,7 @@ fn sentence_ends(text: &str) -> Vec<usize> {
 
 /// `text` cut to at most `max` characters at a sentence end (or, when even the first sentence
 /// is too long, at a character with "…"), and whether anything was cut.
-fn cut_sentences(text: &str, max: usize) -> (String, bool) {
+pub(super) fn cut_sentences(text: &str, max: usize) -> (String, bool) {
     let text = text.trim();
     if text.chars().count() <= max {
         return (text.to_owned(), false);

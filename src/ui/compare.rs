@@ -1,7 +1,10 @@
 //! The compare card: two or three schemes side by side, field by field (who can apply, money
 //! and matching, status and dates, responsible body), one line per scheme under each field so
-//! it reads on a phone. Every value comes from the corpus's structured fields.
+//! it reads on a phone. Every value comes from the corpus's structured fields. Two programmes
+//! of one scheme ("CCMF vs CIP") share those fields, so their comparison is the scheme's own
+//! words: what each programme is and who may apply to it.
 
+use super::brief::{budget, cut_sentences};
 use super::i18n::t;
 use super::{
     Para, Reply, applicant_label, corpus_text, details_button, display_name, money_facts,
@@ -10,9 +13,13 @@ use super::{
 use crate::corpus::{Corpus, Scheme};
 use crate::text::Lang;
 
-/// A compare card of `schemes` (indexes into `corpus.schemes`, in the order asked).
+/// A compare card of `schemes` (indexes into `corpus.schemes`, in the order asked); of one
+/// scheme, its programmes compared ([`within`]).
 #[must_use]
 pub fn compare(corpus: &Corpus, schemes: &[usize], lang: Lang) -> Reply {
+    if let [one] = schemes {
+        return within(&corpus.schemes[*one], lang);
+    }
     let picked: Vec<&Scheme> = schemes.iter().map(|&i| &corpus.schemes[i]).collect();
     let short = |s: &Scheme| s.acronym.clone().unwrap_or_else(|| display_name(s, lang));
     let title = picked
@@ -46,6 +53,28 @@ pub fn compare(corpus: &Corpus, schemes: &[usize], lang: Lang) -> Reply {
     paras.push(Para::default().italic(t!(lang, "compare-footer")));
     let buttons = vec![picked.iter().map(|s| details_button(s, lang)).collect()];
     Reply::from_paras(&paras, buttons)
+}
+
+/// The programmes of one scheme compared: its summary (what each programme is) and who may
+/// apply (where they differ most), each cut at a sentence end to fit a short answer's budget.
+fn within(s: &Scheme, lang: Lang) -> Reply {
+    let name = display_name(s, lang);
+    let room = budget(lang).saturating_sub(name.chars().count() + 80) / 2;
+    let (summary, _) = cut_sentences(&corpus_text(lang, &s.en.summary, &s.zh.summary), room);
+    let (who, _) = cut_sentences(
+        &corpus_text(lang, &s.en.eligibility, &s.zh.eligibility),
+        room,
+    );
+    let paras = vec![
+        Para::default().bold(format!("⚖️ {name}")),
+        Para::default().italic(t!(lang, "compare-within")),
+        Para::default().text(summary),
+        Para::default()
+            .bold(t!(lang, "compare-who"))
+            .text(format!("\n{who}")),
+        Para::default().italic(t!(lang, "compare-footer")),
+    ];
+    Reply::from_paras(&paras, vec![vec![details_button(s, lang)]])
 }
 
 /// Who applies, from the structured applicant kinds.

@@ -178,6 +178,40 @@ fn a_comparison_is_a_compare_card_with_a_button_per_scheme() {
 }
 
 #[test]
+fn two_programmes_of_one_scheme_are_compared_in_its_own_words() {
+    for q in [
+        "what's the difference between CCMF and CIP?",
+        "Incu-Tech 同 Incu-App 有咩分別？",
+    ] {
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        let Found::Compare(schemes) = &a.found else {
+            panic!("{q}: {:?}", a.found);
+        };
+        assert_eq!(schemes.len(), 1, "{q}");
+    }
+    let r = reply("what's the difference between CCMF and CIP?");
+    assert!(r.plain.contains("👥 Who can apply"), "{}", r.plain);
+    assert!(r.plain.contains("individuals cannot apply to CIP"), "{}", r.plain);
+    // One scheme named once, with a compare word, and nothing to compare it with: its answer.
+    let a = answer(engine(), "is TVP better?", None, DEFAULT_LIMIT);
+    assert!(matches!(a.found, Found::Schemes(_)), "{:?}", a.found);
+}
+
+#[test]
+fn every_compare_card_within_one_scheme_fits_a_short_answers_budget() {
+    use schemebot::ui::{budget, compare};
+    let corpus = engine().corpus();
+    for i in 0..corpus.schemes.len() {
+        for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {
+            let r = compare(corpus, &[i], lang);
+            assert_sendable(&r);
+            let chars = r.plain.chars().count();
+            assert!(chars <= budget(lang), "{}: {chars}\n{}", corpus.schemes[i].id, r.plain);
+        }
+    }
+}
+
+#[test]
 fn every_short_answer_of_every_scheme_fits_its_budget_and_telegrams_rules() {
     use schemebot::ui::{Section, brief, budget};
     let corpus = engine().corpus();

@@ -287,6 +287,7 @@ compare-who = 👥 Who can apply
 compare-money = 💰 Money and matching
 compare-status = 📅 Status and dates
 compare-body = 🏛 Responsible body
+compare-within = Its programmes differ in what they fund and who may apply:
 compare-footer = Tap a scheme for its details; check each official page before applying.
 compare-no-applications = no applications (not a grant scheme)
 compare-individuals = {"; "}individuals can apply

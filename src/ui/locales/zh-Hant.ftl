@@ -261,6 +261,7 @@ compare-who = 👥 申請者
 compare-money = 💰 金額及配對
 compare-status = 📅 狀況及日期
 compare-body = 🏛 負責機構
+compare-within = 旗下各計劃的分別在於資助什麼及誰可以申請：
 compare-footer = 按下計劃查看詳情；申請前請查閱各官方網頁。
 compare-no-applications = 不設申請（並非資助計劃）
 compare-individuals = ；個人可申請
