@@ -81,6 +81,7 @@ fn main() {
         ("c", include_str!("../tests/it/conversations-3.tsv")),
         ("d", include_str!("../tests/it/conversations-4.tsv")),
         ("e", include_str!("../tests/it/conversations-5.tsv")),
+        ("f", include_str!("../tests/it/conversations-6.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();

@@ -124,6 +124,7 @@ fn follow_ups_switches_comparisons_and_small_talk_in_both_splits() {
         ("conversations-3.tsv", include_str!("conversations-3.tsv")),
         ("conversations-4.tsv", include_str!("conversations-4.tsv")),
         ("conversations-5.tsv", include_str!("conversations-5.tsv")),
+        ("conversations-6.tsv", include_str!("conversations-6.tsv")),
     ] {
         let (tally, failures) = run(file, set);
         all_failures.extend(failures);
