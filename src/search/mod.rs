@@ -714,7 +714,7 @@ impl Engine {
             .iter()
             .map(|t| (t.text.as_str(), t.from, t.to))
             .collect();
-        let stated = self.asker.detect(&tokens);
+        let stated = self.asker.detect(question, &tokens);
         about.applicants.clone_from(&stated.applicants);
         about.needs.clone_from(&stated.needs);
         about.topical = plan

@@ -34,6 +34,66 @@ struct Words {
 struct File {
     applicants: BTreeMap<String, Words>,
     needs: BTreeMap<String, Words>,
+    negation: Negation,
+}
+
+/// Words that, just before an applicant phrase, say the asker is not that kind ("not a
+/// company", "冇開公司").
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Negation {
+    /// English words, within [`NEGATION_WORDS`] words before the phrase.
+    en: Vec<String>,
+    /// Chinese words, within [`NEGATION_CHARS`] characters before the phrase.
+    zh: Vec<String>,
+    /// Characters that, just before a Chinese negation word, make it a question ("有冇",
+    /// "是不是", "係唔係").
+    question_before: String,
+}
+
+/// How many words before an English applicant phrase a negation word may stand ("not a big
+/// company").
+const NEGATION_WORDS: usize = 3;
+
+/// How many characters before a Chinese applicant phrase a negation word may start ("不代表任何
+/// 公司").
+const NEGATION_CHARS: usize = 6;
+
+/// Whether the applicant phrase starting at byte `from` of `question` is negated: a negation
+/// word of the vocabulary file in the few words (or characters) before it.
+fn negated(question: &str, from: usize) -> bool {
+    let negation = &file().negation;
+    let before = &question[..from];
+    let words: Vec<String> = before
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    // English words count only while no Chinese stands between them and the phrase.
+    let tail_ascii = before
+        .chars()
+        .rev()
+        .take_while(|c| !crate::text::is_han(*c))
+        .count();
+    if tail_ascii > 0
+        && words
+            .iter()
+            .rev()
+            .take(NEGATION_WORDS)
+            .any(|w| negation.en.iter().any(|n| n == w))
+        && before.chars().rev().take(tail_ascii).any(char::is_alphabetic)
+    {
+        return true;
+    }
+    let chars: Vec<char> = before.chars().collect();
+    let start = chars.len().saturating_sub(NEGATION_CHARS);
+    let window: String = chars[start..].iter().collect();
+    negation.zh.iter().any(|n| {
+        window.match_indices(n.as_str()).any(|(at, _)| {
+            let at = start + window[..at].chars().count();
+            at == 0 || !negation.question_before.contains(chars[at - 1])
+        })
+    })
 }
 
 fn file() -> &'static File {
@@ -207,9 +267,10 @@ impl Vocabulary {
     }
 
     /// The applicant and need keys whose phrases appear in a question's tokens
-    /// (`(text, from, to)` triples).
+    /// (`(text, from, to)` triples, byte ranges of `question`). An applicant phrase with a
+    /// negation word just before one of its words ("not a company", "冇開公司") is not stated.
     #[must_use]
-    pub fn detect(&self, tokens: &[(&str, usize, usize)]) -> Stated {
+    pub fn detect(&self, question: &str, tokens: &[(&str, usize, usize)]) -> Stated {
         let present: HashSet<&str> = tokens.iter().map(|t| t.0).collect();
         // The longest phrase found per (kind, entry); among equals the first in the file, so
         // the result does not depend on the set's iteration order.
@@ -236,6 +297,15 @@ impl Vocabulary {
             (need, generic, e)
         });
         for (&(need, e), &(_, phrase)) in found {
+            // Phrases are bags of tokens, so any of its words negated negates it ("a private
+            // individual, not a company" has the words of "private company").
+            if !need
+                && tokens
+                    .iter()
+                    .any(|t| phrase.iter().any(|w| w == t.0) && negated(question, t.1))
+            {
+                continue;
+            }
             if need {
                 stated.needs.push(self.needs[e].key);
             } else {
@@ -257,6 +327,22 @@ impl Vocabulary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negation_just_before_an_applicant_phrase() {
+        let at = |q: &str, w: &str| q.find(w).unwrap();
+        let q = "what can a private individual apply for, not a company";
+        assert!(negated(q, at(q, "company")));
+        assert!(!negated(q, at(q, "individual")));
+        let q = "我自己一個人，冇開公司，有咩可以申請？";
+        assert!(negated(q, at(q, "公司")));
+        let q = "有冇俾公司申請嘅資助？";
+        assert!(!negated(q, at(q, "公司")));
+        let q = "是不是公司才可以申請？";
+        assert!(!negated(q, at(q, "公司")));
+        let q = "I have no idea whether my company qualifies";
+        assert!(!negated(q, at(q, "company")));
+    }
 
     #[test]
     fn broader_kinds_are_applicant_keys_and_not_circular() {
