@@ -1064,8 +1064,19 @@ impl Engine {
         plan: &Plan,
         stated: &crate::text::vocabulary::Stated,
     ) -> Option<Filter> {
-        let present: std::collections::HashSet<&str> =
-            plan.tokens.iter().map(|t| t.text.as_str()).collect();
+        // "open to me", "open to start-ups" says who may apply, not that applications are open
+        // ("open to applications" does).
+        let open_to = |i: usize| {
+            let word = |k: usize| plan.tokens.get(k).map(|t| t.text.as_str());
+            word(i) == Some("open") && word(i + 1) == Some("to") && word(i + 2) != Some("applic")
+        };
+        let present: std::collections::HashSet<&str> = plan
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| !open_to(i))
+            .map(|(_, t)| t.text.as_str())
+            .collect();
         let [open, money, deadline, fits] = self.structured.each_ref().map(|p| p.find(&present));
         let asks = plan.list_words
             || fits.is_some()
@@ -1132,8 +1143,10 @@ impl Engine {
         }
         Some(Filter {
             // A deadline list holds only schemes whose deadline is still ahead: "closing this
-            // month" needs no separate "open now".
-            open_only: open.is_some() && deadline.is_none(),
+            // month" needs no separate "open now". A list for the asker already leaves out
+            // what has closed and marks what waits for a new round, so "我们是初创公司，目前能
+            // 申请哪些计划？" is the list for start-ups.
+            open_only: open.is_some() && deadline.is_none() && applicant.is_none(),
             applicant,
             sort: if money.is_some() {
                 SortBy::Money
