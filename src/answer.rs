@@ -375,7 +375,7 @@ pub fn answer_in(
                     || per_unit
                     || (!intents.is_empty() && !elsewhere));
             if follows {
-                if intents.is_empty() && cue.continues && !cue.asks_summary {
+                if intents.is_empty() && cue.continues && !cue.asks_summary && !cue.asks_own {
                     intents.extend(last_intent);
                 }
                 let hit = Hit {
@@ -426,7 +426,8 @@ pub fn answer_in(
             && about.evidence
             && matches!(found, Found::Schemes(_)));
     // "另外…科技人才入境计划是怎么回事？" asks what the scheme is: it carries nothing over.
-    if intents.is_empty() && cue.continues && one_subject && !cue.asks_summary {
+    // "那第三个平台研究什么方向？" asks a question of its own.
+    if intents.is_empty() && cue.continues && one_subject && !cue.asks_summary && !cue.asks_own {
         intents.extend(last_intent);
     }
     reply(found, intents, false)

@@ -322,6 +322,9 @@ pub struct Cue {
     pub refers_back: bool,
     /// Continues the last question with another subject ("and TechTAS?", "咁科技券呢？").
     pub continues: bool,
+    /// Asks a question of its own beside the continuation's words ("那第三个平台研究什么方向？"
+    /// asks what; "咁科技券呢？" only moves the last question on).
+    pub asks_own: bool,
     /// Asks what the asker can apply for ("what can I apply for?", "我可以申請咩").
     pub asks_match: bool,
     /// Asks who may apply ("who can apply?", "可唔可以申請", "can my start-up apply?"),
@@ -505,6 +508,22 @@ pub fn cue(question: &str) -> Cue {
         });
     let starts = opens_with(&c.start, &text);
     let ends = c.end.iter().any(|p| text.ends_with(p.as_str()));
+    // A clause asks a question of its own when, without the continuation's opening and closing
+    // words ("那…呢"), it still has a question word.
+    let asks_own = clauses(question).into_iter().any(|(clause, _)| {
+        let clause = name_key(clause);
+        let clause = c
+            .start
+            .iter()
+            .filter(|p| clause.starts_with(p.as_str()) && on_boundaries(&clause, 0, p))
+            .fold(clause.as_str(), |t, p| &t[p.len()..]);
+        let clause = c
+            .end
+            .iter()
+            .filter(|p| clause.trim_end().ends_with(p.as_str()))
+            .fold(clause.trim_end(), |t, p| &t[..t.len() - p.len()]);
+        has_question_word(clause)
+    });
     // "可以用嚟買咩？" asks what it may be used for, not who may use it.
     let without_use_for = USE_FOR.iter().fold(text.clone(), |t, p| t.replace(p, " "));
     let asks_yes_no = yes_no(&text);
@@ -513,6 +532,7 @@ pub fn cue(question: &str) -> Cue {
         compare_weak: any(&c.compare_weak),
         refers_back,
         continues: starts || ends,
+        asks_own,
         asks_match: any(&c.match_) || asks_what_to_apply_for(question),
         asks_eligibility: c.eligibility.any_in(&without_use_for) || can_take_part(&text),
         asks_when: any(&c.when) || still_a_not_a(&text),
@@ -760,6 +780,10 @@ mod tests {
         assert!(cue("那RAISe+呢").continues);
         assert!(cue("what about ITSP").continues);
         assert!(!cue("android app funding").continues);
+        assert!(cue("那第三个平台研究什么方向？").asks_own);
+        assert!(!cue("咁科技券呢？").asks_own);
+        assert!(!cue("what about ITSP?").asks_own);
+        assert!(cue("那高才通C类呢？可以申请吗").asks_own);
         assert!(cue("Which schemes can I apply for?").asks_match);
         assert!(cue("我係學生有咩可以申請").asks_match);
         assert!(!cue("how do I apply for TVP?").asks_match);
