@@ -1239,8 +1239,9 @@ impl Engine {
 }
 
 impl Engine {
-    /// Long English names typed with a few mistakes ("enterprize suport scheme"): a name of at
-    /// least [`FUZZY_NAME_CHARS`] letters found with at most one edit per eight letters.
+    /// Long names typed with a few mistakes ("enterprize suport scheme", "新型工業加數計劃"): an
+    /// English name of at least [`FUZZY_NAME_CHARS`] letters found with at most one edit per
+    /// eight letters; a Chinese one with one character wrong.
     fn fuzzy_name_hits(&self, compact_question: &str, best: &mut HashMap<usize, NameHit>) {
         let text: Vec<char> = compact_question.chars().collect();
         if text.len() > FUZZY_NAME_MAX_QUESTION {
@@ -1264,8 +1265,35 @@ impl Engine {
                 best.entry(n.scheme).or_insert(hit).merge(hit);
             }
         }
+        // Chinese names typed with one wrong character, most often one that sounds the same
+        // ("新型工業加數計劃" for 加速): a name of at least [`FUZZY_HAN_NAME_CHARS`] characters
+        // with every character but one in place.
+        for n in self
+            .names
+            .iter()
+            .filter(|n| n.chars >= FUZZY_HAN_NAME_CHARS && n.key.chars().all(crate::text::is_han))
+        {
+            let name: Vec<char> = n.key.chars().collect();
+            let found = text.windows(name.len()).any(|w| {
+                w.iter().zip(&name).filter(|(a, b)| a != b).count() <= 1
+                    && w[0] == name[0]
+                    && w.iter().all(|&c| crate::text::is_han(c))
+            });
+            if found {
+                let hit = NameHit {
+                    bonus: 500.0 + 10.0 * n.chars as f32 - 30.0,
+                    official: n.official,
+                    position: usize::MAX,
+                    apart: false,
+                };
+                best.entry(n.scheme).or_insert(hit).merge(hit);
+            }
+        }
     }
 }
+
+/// Chinese names shorter than this are only matched exactly.
+const FUZZY_HAN_NAME_CHARS: usize = 7;
 
 /// Names shorter than this are only matched exactly: a typo in a short name makes another word.
 const FUZZY_NAME_CHARS: usize = 10;

@@ -81,7 +81,11 @@ fn negated(question: &str, from: usize) -> bool {
             .rev()
             .take(NEGATION_WORDS)
             .any(|w| negation.en.iter().any(|n| n == w))
-        && before.chars().rev().take(tail_ascii).any(char::is_alphabetic)
+        && before
+            .chars()
+            .rev()
+            .take(tail_ascii)
+            .any(char::is_alphabetic)
     {
         return true;
     }

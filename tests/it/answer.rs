@@ -191,7 +191,11 @@ fn two_programmes_of_one_scheme_are_compared_in_its_own_words() {
     }
     let r = reply("what's the difference between CCMF and CIP?");
     assert!(r.plain.contains("👥 Who can apply"), "{}", r.plain);
-    assert!(r.plain.contains("individuals cannot apply to CIP"), "{}", r.plain);
+    assert!(
+        r.plain.contains("individuals cannot apply to CIP"),
+        "{}",
+        r.plain
+    );
     // One scheme named once, with a compare word, and nothing to compare it with: its answer.
     let a = answer(engine(), "is TVP better?", None, DEFAULT_LIMIT);
     assert!(matches!(a.found, Found::Schemes(_)), "{:?}", a.found);
@@ -206,7 +210,12 @@ fn every_compare_card_within_one_scheme_fits_a_short_answers_budget() {
             let r = compare(corpus, &[i], lang);
             assert_sendable(&r);
             let chars = r.plain.chars().count();
-            assert!(chars <= budget(lang), "{}: {chars}\n{}", corpus.schemes[i].id, r.plain);
+            assert!(
+                chars <= budget(lang),
+                "{}: {chars}\n{}",
+                corpus.schemes[i].id,
+                r.plain
+            );
         }
     }
 }
@@ -319,4 +328,18 @@ fn a_project_above_a_schemes_minimum_cost_is_evidence_for_it() {
         other => panic!("{other:?}"),
     };
     assert_eq!(ids.first(), Some(&"nias"), "{ids:?}");
+}
+
+#[test]
+fn a_long_name_with_one_wrong_character_is_still_named() {
+    let corpus = engine().corpus();
+    let top = |q: &str| match answer(engine(), q, None, DEFAULT_LIMIT).found {
+        Found::Schemes(hits) => Some(corpus.schemes[hits[0].scheme].id.clone()),
+        _ => None,
+    };
+    // 加數 sounds like 加速 in Cantonese.
+    assert_eq!(top("新型工業加數計劃點申請").as_deref(), Some("nias"));
+    assert_eq!(top("enterprize suport scheme").as_deref(), Some("ess"));
+    // The first character must be right: 優秀人才入境計劃 is another scheme than 科技人才入境計劃.
+    assert_ne!(top("優秀人才入境計劃點申請").as_deref(), Some("techtas"));
 }
