@@ -145,6 +145,22 @@ pub fn raw_words() -> Vec<&'static str> {
         .collect()
 }
 
+/// A phrase's tokens without the Chinese ones that are part of a longer one: jieba cuts the
+/// parts of a compound differently alone and in a sentence ("小公司" alone gives 小, 公司 and
+/// 小公司; in "做贸易的小公司" only 公司 and 小公司), and the compound says it all.
+fn maximal(tokens: &[String]) -> Vec<String> {
+    tokens
+        .iter()
+        .filter(|t| {
+            !(t.chars().all(super::is_han)
+                && tokens
+                    .iter()
+                    .any(|o| o.len() > t.len() && o.contains(t.as_str())))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Phrases in analysed form, each a bag of tokens: a phrase is in a question when all of its
 /// tokens are.
 #[derive(Debug, Clone, Default)]
@@ -190,11 +206,12 @@ impl PhraseSet {
     }
 }
 
-/// One key's phrases, each as the set of its analysed tokens.
+/// One key's phrases, each as the tokens a question must have (see [`maximal`]) and all of
+/// its analysed tokens (which the phrase explains where they occur).
 #[derive(Debug, Clone)]
 struct Entry {
     key: &'static str,
-    phrases: Vec<Vec<String>>,
+    phrases: Vec<(Vec<String>, Vec<String>)>,
 }
 
 /// The applicant and need phrases in analysed form.
@@ -245,6 +262,7 @@ impl Vocabulary {
                             toks
                         })
                         .filter(|t| !t.is_empty())
+                        .map(|toks| (maximal(&toks), toks))
                         .collect(),
                 })
                 .collect()
@@ -255,9 +273,9 @@ impl Vocabulary {
         let mut by_first: HashMap<String, Vec<(bool, usize, usize)>> = HashMap::new();
         for (need, list) in [(false, &applicants), (true, &needs)] {
             for (e, entry) in list.iter().enumerate() {
-                for (p, phrase) in entry.phrases.iter().enumerate() {
+                for (p, (required, _)) in entry.phrases.iter().enumerate() {
                     by_first
-                        .entry(phrase[0].clone())
+                        .entry(required[0].clone())
                         .or_default()
                         .push((need, e, p));
                 }
@@ -282,11 +300,12 @@ impl Vocabulary {
         for first in &present {
             for &(need, e, p) in self.by_first.get(*first).map_or(&[][..], Vec::as_slice) {
                 let list = if need { &self.needs } else { &self.applicants };
-                let phrase = list[e].phrases[p].as_slice();
+                let (required, phrase) = &list[e].phrases[p];
+                let phrase = phrase.as_slice();
                 let better = best.get(&(need, e)).is_none_or(|&(q, b)| {
                     b.len() < phrase.len() || (b.len() == phrase.len() && p < q)
                 });
-                if better && phrase.iter().all(|t| present.contains(t.as_str())) {
+                if better && required.iter().all(|t| present.contains(t.as_str())) {
                     best.insert((need, e), (p, phrase));
                 }
             }
