@@ -1113,11 +1113,11 @@ impl Engine {
         // "香港的电费补贴现在还有吗", "Is there an electricity subsidy…": a word no scheme has,
         // right before a money word, names some other subsidy; ranked instead, where the
         // no-match decision can refuse it.
+        // (A funding word names a kind of support; "最多" after "搵錢" only asks how much.)
         let money_word = |t: &QueryToken| {
             self.lexicon
                 .categories(&t.text)
                 .contains(&Category::Funding)
-                || self.lexicon.intents(&t.text).contains(&Intent::Money)
         };
         if plan.tokens.iter().any(|t| {
             t.role == Role::Topic
