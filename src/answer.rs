@@ -200,6 +200,9 @@ pub fn answer_in(
     if cue.asks_count && !cue.asks_money {
         intents.retain(|&i| i != Intent::Money);
     }
+    if cue.asks_still_fits {
+        intents.retain(|&i| i != Intent::When);
+    }
     // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
     // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.

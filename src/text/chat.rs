@@ -325,6 +325,9 @@ pub struct Cue {
     /// Asks a question of its own beside the continuation's words ("那第三个平台研究什么方向？"
     /// asks what; "咁科技券呢？" only moves the last question on).
     pub asks_own: bool,
+    /// Asks whether the asker still qualifies ("still OK?", "still eligible?"): not a date
+    /// question, though it says "still".
+    pub asks_still_fits: bool,
     /// Asks what the asker can apply for ("what can I apply for?", "我可以申請咩").
     pub asks_match: bool,
     /// Asks who may apply ("who can apply?", "可唔可以申請", "can my start-up apply?"),
@@ -490,7 +493,28 @@ fn ends_taking_part(text: &str) -> bool {
 
 /// "Used for" in Chinese (folded): "可以用嚟…" asks what the money may buy, so its "可以用" is
 /// not an eligibility phrase.
-const USE_FOR: [&str; 6] = ["用嚟", "用来", "用於", "用于", "用在", "用喺"];
+/// So does "可以用幾多錢" (how much may be used): an amount, not who may use it.
+const USE_FOR: [&str; 8] = [
+    "用嚟",
+    "用来",
+    "用於",
+    "用于",
+    "用在",
+    "用喺",
+    "用几多",
+    "用多少",
+];
+
+/// "Still" in these asks whether the asker still qualifies ("we graduated last year, still
+/// OK?"), not about dates.
+const STILL_FITS: [&str; 6] = [
+    "still ok",
+    "still okay",
+    "still eligible",
+    "still qualify",
+    "still count",
+    "still fine",
+];
 
 /// Reads the conversation cues of `question`.
 #[must_use]
@@ -526,6 +550,9 @@ pub fn cue(question: &str) -> Cue {
     });
     // "可以用嚟買咩？" asks what it may be used for, not who may use it.
     let without_use_for = USE_FOR.iter().fold(text.clone(), |t, p| t.replace(p, " "));
+    let without_still_fits = STILL_FITS
+        .iter()
+        .fold(text.clone(), |t, p| t.replace(p, " "));
     let asks_yes_no = yes_no(&text);
     Cue {
         compare: any(&c.compare),
@@ -533,9 +560,12 @@ pub fn cue(question: &str) -> Cue {
         refers_back,
         continues: starts || ends,
         asks_own,
+        asks_still_fits: without_still_fits != text,
         asks_match: any(&c.match_) || asks_what_to_apply_for(question),
-        asks_eligibility: c.eligibility.any_in(&without_use_for) || can_take_part(&text),
-        asks_when: any(&c.when) || still_a_not_a(&text),
+        asks_eligibility: c.eligibility.any_in(&without_use_for)
+            || can_take_part(&text)
+            || without_still_fits != text,
+        asks_when: c.when.any_in(&without_still_fits) || still_a_not_a(&text),
         asks_apply: any(&c.apply),
         asks_count: any(&c.count) || counts_other(&text),
         asks_money: any(&c.money),
@@ -570,7 +600,7 @@ fn asks_what_to_apply_for(question: &str) -> bool {
             )
             .expect("English shape"),
             regex::Regex::new(
-                r"(什么|甚么|咩|乜|啥|哪些|边啲|其他|别的)(.{0,6}?)(可以|能|能够|可)(申请|申|报名|报|参加|参与)(的|嘅)?(吗|呢|啊|呀|㗎|架)?$",
+                r"(什么|甚么|咩|乜|啥|哪些|边啲|其他|别的)(.{0,10}?)(可以|能|能够|可)(申请|申|报名|报|参加|参与)(的|嘅)?(吗|呢|啊|呀|㗎|架)?$",
             )
             .expect("Chinese shape"),
         ]
@@ -780,6 +810,12 @@ mod tests {
         assert!(cue("那RAISe+呢").continues);
         assert!(cue("what about ITSP").continues);
         assert!(!cue("android app funding").continues);
+        assert!(cue("We graduated last year. Still OK?").asks_still_fits);
+        assert!(!cue("We graduated last year. Still OK?").asks_when);
+        assert!(cue("Is it still open?").asks_when);
+        assert!(!cue("三個學年加埋可以用幾多錢？").asks_eligibility);
+        assert!(cue("對申請公司有什麼要求？").asks_eligibility);
+        assert!(cue("有哪些创科相关的计划我可以参加？").asks_match);
         assert!(cue("那第三个平台研究什么方向？").asks_own);
         assert!(!cue("咁科技券呢？").asks_own);
         assert!(!cue("what about ITSP?").asks_own);
