@@ -304,6 +304,7 @@ pub fn answer_in(
         // programmes of one scheme, compared within its card.
         let within = set.len() == 1
             && cue.compare
+            && about.named.contains(&set[0])
             && (about.named_apart.contains(&set[0]) || last.first() == Some(&set[0]));
         if set.len() >= 2 || within {
             return reply(Found::Compare(set), intents, false);

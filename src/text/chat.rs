@@ -412,7 +412,8 @@ fn counts_other(text: &str) -> bool {
     })
 }
 
-/// "仲申唔申請到？", "还能不能申请": "still" followed by an A-not-A question.
+/// "仲申唔申請到？", "还能不能申请": "still" followed by an A-not-A question. Not "仲使唔使請埋
+/// 本地人？" ("do we still have to…"), which asks what is required.
 fn still_a_not_a(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
     chars.iter().enumerate().any(|(i, &c)| {
@@ -422,9 +423,13 @@ fn still_a_not_a(text: &str) -> bool {
                     && (chars[j + 1] == '唔' || chars[j + 1] == '不')
                     && chars[j] == chars[j + 2]
                     && super::is_han(chars[j])
+                    && !MUST_VERBS.contains(chars[j])
             })
     })
 }
+
+/// Verbs of needing and having to (folded): in an A-not-A form they ask what is required.
+const MUST_VERBS: &str = "使要需";
 
 /// "2比1", "1:1", "2 to 1": two numbers joined as a ratio.
 fn quotes_ratio(question: &str) -> bool {
