@@ -45,6 +45,20 @@ fn colloquial() -> &'static Colloquial {
     })
 }
 
+/// Common English misspellings and chat abbreviations ("aplly", "goverment", "mch") and the
+/// word meant, from `data/spelling.tsv` (lower case).
+fn spelling() -> &'static HashMap<String, String> {
+    static TABLE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("data/spelling.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(from, to)| (from.trim().to_lowercase(), to.trim().to_lowercase()))
+            .collect()
+    })
+}
+
 /// Folds colloquial Cantonese in a run of Han characters to standard written Chinese, in one
 /// pass from left to right taking the longest entry at each position. Each output character
 /// keeps the origin span of what it replaced, so offsets still point into the question.
@@ -277,6 +291,7 @@ impl Analyzer {
         if word.chars().count() < 2 && !word.chars().all(|c| c.is_ascii_digit()) {
             return;
         }
+        let word = spelling().get(word).map_or(word, String::as_str);
         let text = if word.chars().all(|c| c.is_ascii_alphabetic()) {
             self.stemmer.stem(word).into_owned()
         } else {

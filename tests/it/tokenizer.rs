@@ -144,3 +144,13 @@ fn a_synonym_phrase_stands_for_a_word_of_its_group() {
             .any(|t| t.stand_in)
     );
 }
+
+#[test]
+fn common_misspellings_are_read_as_the_word_meant() {
+    assert_eq!(texts("how to aply"), texts("how to apply"));
+    assert_eq!(texts("Goverment fundng"), texts("government funding"));
+    assert_eq!(texts("cyberprot"), texts("cyberport"));
+    // Offsets still point at what was typed.
+    let t = &engine().analyzer().analyze("pls aply")[1];
+    assert_eq!((t.from, t.to), (4, 8));
+}
