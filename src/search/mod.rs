@@ -374,9 +374,11 @@ fn asks_support(plan: &Plan, stated: &crate::text::vocabulary::Stated) -> bool {
 
 /// Whether a question has a first-person word ("I", "我哋", "本人").
 fn speaks_of_self(plan: &Plan) -> bool {
-    plan.tokens
-        .iter()
-        .any(|t| FIRST_PERSON.contains(&t.text.as_str()))
+    plan.says_i
+        || plan
+            .tokens
+            .iter()
+            .any(|t| FIRST_PERSON.contains(&t.text.as_str()))
 }
 
 /// A name of a scheme in folded form.

@@ -96,6 +96,9 @@ pub struct Plan {
     /// Categories named, in order of first mention.
     pub categories: Vec<Category>,
     pub list_words: bool,
+    /// Whether the question has the word "I", which the analyzer drops with every one-letter
+    /// word.
+    pub says_i: bool,
 }
 
 impl Plan {
@@ -107,7 +110,12 @@ impl Plan {
         lexicon: &Lexicon,
         known: impl Fn(&str) -> bool,
     ) -> Plan {
-        let mut plan = Plan::default();
+        let mut plan = Plan {
+            says_i: question
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "i" || w == "I"),
+            ..Plan::default()
+        };
         let shouting = !question.chars().any(char::is_lowercase);
         let mut tokens = analyzer.analyze(question);
         // "secondary school", "bring in": a synonym phrase written in the question stands for
