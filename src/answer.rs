@@ -352,13 +352,6 @@ pub fn answer_in(
                 matches!(outcome.found, Found::Schemes(_)) && about.topical && about.evidence;
             let unanswered = matches!(outcome.found, Found::Nothing | Found::Suggestions(_))
                 && is_short(&question);
-            // "那科学园的呢？" moves on to another subject, even when it names no scheme; "and can
-            // I still use it?" points back, and "那初创企业呢？" only says who is asking.
-            let moves_on = cue.continues
-                && about.topical
-                && about.evidence
-                && !cue.refers_back
-                && !about.asker_only;
             // "我有60个员工可以吗？": the asker describes themselves and asks whether they
             // qualify; their words describe them, not another scheme.
             // So does "can HKSTP tenants apply?": members of a programme asking to take part.
@@ -367,6 +360,15 @@ pub fn answer_in(
             let qualifies = (cue.describes_self || cue.member_asks || !about.applicants.is_empty())
                 && cue.asks_eligibility
                 && is_short(&question);
+            // "那科学园的呢？" moves on to another subject, even when it names no scheme; "and can
+            // I still use it?" points back, "那初创企业呢？" only says who is asking, and "那我们
+            //这种刚起步的AI公司能报吗？" asks whether the asker qualifies for the last scheme.
+            let moves_on = cue.continues
+                && about.topical
+                && about.evidence
+                && !cue.refers_back
+                && !about.asker_only
+                && !qualifies;
             // "每家企业最多能拿多少？": an amount per unit; the unit is not a new subject.
             let per_unit =
                 cue.per_unit && intents.first() == Some(&Intent::Money) && is_short(&question);
