@@ -362,7 +362,7 @@ pub fn answer_in(
                 && is_short(&question);
             // "那科学园的呢？" moves on to another subject, even when it names no scheme; "and can
             // I still use it?" points back, "那初创企业呢？" only says who is asking, and "那我们
-            //这种刚起步的AI公司能报吗？" asks whether the asker qualifies for the last scheme.
+            // 这种刚起步的AI公司能报吗？" asks whether the asker qualifies for the last scheme.
             let moves_on = cue.continues
                 && about.topical
                 && about.evidence
