@@ -510,6 +510,9 @@ const USE_FOR: [&str; 8] = [
     "用多少",
 ];
 
+/// "Still" in these asks whether an amount still holds ("is it still up to 1M per school?").
+const STILL_AMOUNT: [&str; 3] = ["still up to", "still capped", "still at most"];
+
 /// "Still" in these asks whether the asker still qualifies ("we graduated last year, still
 /// OK?"), not about dates.
 const STILL_FITS: [&str; 6] = [
@@ -558,6 +561,9 @@ pub fn cue(question: &str) -> Cue {
     let without_still_fits = STILL_FITS
         .iter()
         .fold(text.clone(), |t, p| t.replace(p, " "));
+    let for_when = STILL_AMOUNT
+        .iter()
+        .fold(without_still_fits.clone(), |t, p| t.replace(p, " "));
     let asks_yes_no = yes_no(&text);
     Cue {
         compare: any(&c.compare),
@@ -570,7 +576,7 @@ pub fn cue(question: &str) -> Cue {
         asks_eligibility: c.eligibility.any_in(&without_use_for)
             || can_take_part(&text)
             || without_still_fits != text,
-        asks_when: c.when.any_in(&without_still_fits) || still_a_not_a(&text),
+        asks_when: c.when.any_in(&for_when) || still_a_not_a(&text),
         asks_apply: any(&c.apply),
         asks_count: any(&c.count) || counts_other(&text),
         asks_money: any(&c.money),
@@ -818,6 +824,7 @@ mod tests {
         assert!(cue("We graduated last year. Still OK?").asks_still_fits);
         assert!(!cue("We graduated last year. Still OK?").asks_when);
         assert!(cue("Is it still open?").asks_when);
+        assert!(!cue("is it still up to 1M per school?").asks_when);
         assert!(!cue("三個學年加埋可以用幾多錢？").asks_eligibility);
         assert!(cue("對申請公司有什麼要求？").asks_eligibility);
         assert!(cue("有哪些创科相关的计划我可以参加？").asks_match);
