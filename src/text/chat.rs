@@ -389,9 +389,13 @@ fn can_take_part(text: &str) -> bool {
 }
 
 /// Characters that, right after "多少" / "几多" (folded "幾多"), say the quantity is money or a
-/// share of it ("幾多錢", "多少成", "几多万", "幾多一個月"); any other Han character names
-/// something counted ("幾多算力", "多少名额", "幾多人").
+/// share of it ("幾多錢", "多少成", "几多万", "幾多一個月"; also [`MONEY_WORDS_AFTER`]); any
+/// other Han character names something counted ("幾多算力", "多少名额", "幾多人").
 const MONEY_AFTER: &str = "钱蚊成资津补拨万亿元港金经费薪倍比预奖租一每";
+
+/// Money words (folded) whose first character alone does not say money ("幾多人工" but "幾多人";
+/// "幾多公帑" but "幾多公司").
+const MONEY_WORDS_AFTER: [&str; 2] = ["人工", "公帑"];
 
 /// Particles that may follow "幾多" at the end of a question ("幾多呀？").
 const PARTICLES: &str = "呀啊呢吗嘅啦㗎喇咧嘛吖啫架先";
@@ -404,7 +408,9 @@ fn counts_other(text: &str) -> bool {
             let mut chars = rest.chars();
             match chars.next() {
                 Some(c) if super::is_han(c) => {
-                    !MONEY_AFTER.contains(c) && !PARTICLES.contains(c) && !rest.starts_with("人工")
+                    !MONEY_AFTER.contains(c)
+                        && !PARTICLES.contains(c)
+                        && !MONEY_WORDS_AFTER.iter().any(|w| rest.starts_with(w))
                 }
                 _ => false,
             }
