@@ -567,6 +567,7 @@ pub fn cue(question: &str) -> Cue {
     let without_still_fits = STILL_FITS
         .iter()
         .fold(text.clone(), |t, p| t.replace(p, " "));
+    let asks_still_fits = without_still_fits != text;
     let for_when = STILL_AMOUNT
         .iter()
         .fold(without_still_fits.clone(), |t, p| t.replace(p, " "));
@@ -577,11 +578,11 @@ pub fn cue(question: &str) -> Cue {
         refers_back,
         continues: starts || ends,
         asks_own,
-        asks_still_fits: without_still_fits != text,
+        asks_still_fits,
         asks_match: any(&c.match_) || asks_what_to_apply_for(question),
         asks_eligibility: c.eligibility.any_in(&without_use_for)
             || can_take_part(&text)
-            || without_still_fits != text,
+            || asks_still_fits,
         asks_when: c.when.any_in(&for_when) || still_a_not_a(&text),
         asks_apply: any(&c.apply),
         asks_count: any(&c.count) || counts_other(&text),
