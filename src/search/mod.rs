@@ -113,6 +113,12 @@ pub enum SortBy {
     Deadline,
 }
 
+/// Words (analysed) that link a list word to the applicant kind it asks about ("which schemes
+/// are *for* manufacturers", "哪些计划*适合*科研人员").
+const FOR_KIND: &[&str] = &[
+    "for", "to", "avail", "open", "适合", "啱", "给", "帮到", "可以",
+];
+
 /// Words (analysed) by which askers speak of themselves.
 const FIRST_PERSON: &[&str] = &[
     "i", "im", "me", "my", "we", "our", "us", "myself", "ourselv", "我", "我们", "本人", "自己",
@@ -1096,20 +1102,46 @@ impl Engine {
                 || (structured && self.arrange.explains(&present, &t.text))
                 || stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b)
         };
+        // "…, which schemes are for manufacturers?", "请问哪些计划适合科研人员？": the list asks
+        // for the schemes of an applicant kind named right after its list word, and last,
+        // whatever the asker said about themselves before.
+        // A scheme word must be among them: "科學園內有哪些餐廳？" asks which restaurants.
+        let for_kind = stated.spans.iter().any(|&(from, to)| {
+            // …and nothing after it says what for ("…to help companies hire or train staff").
+            let last = plan
+                .tokens
+                .iter()
+                .filter(|t| t.from >= to)
+                .all(|t| !matches!(t.role, Role::Topic | Role::Category));
+            last && plan.tokens.iter().any(|l| {
+                let between = |t: &&QueryToken| l.from <= t.from && t.to <= from;
+                l.role == Role::List
+                    && l.to <= from
+                    && plan.tokens.iter().filter(between).all(|t| {
+                        matches!(t.role, Role::Filler | Role::Generic | Role::List)
+                            || FOR_KIND.contains(&t.text.as_str())
+                    })
+                    && plan.tokens.iter().filter(between).any(|t| {
+                        t.role == Role::Generic || (t.role == Role::List && t.text.is_ascii())
+                    })
+            })
+        });
         // A word in some scheme's names or keywords ("incubation", "visa") asks about those
         // schemes, not for a list.
-        if plan.tokens.iter().any(|t| {
-            let broad = t.role == Role::Category
-                && self
-                    .lexicon
-                    .categories(&t.text)
-                    .iter()
-                    .all(|&c| c == Category::Funding);
-            matches!(t.role, Role::Topic | Role::Category)
-                && !broad
-                && !explained(t)
-                && self.docs_matching(t).tags.contains(&true)
-        }) {
+        if !for_kind
+            && plan.tokens.iter().any(|t| {
+                let broad = t.role == Role::Category
+                    && self
+                        .lexicon
+                        .categories(&t.text)
+                        .iter()
+                        .all(|&c| c == Category::Funding);
+                matches!(t.role, Role::Topic | Role::Category)
+                    && !broad
+                    && !explained(t)
+                    && self.docs_matching(t).tags.contains(&true)
+            })
+        {
             return None;
         }
         // "香港的电费补贴现在还有吗", "Is there an electricity subsidy…": a word no scheme has,
