@@ -314,7 +314,8 @@ pub fn answer_in(
     // "What can I apply for?": the /match steps, or straight to the list when the question
     // says who is asking ("I'm a PhD student, which schemes can I apply for?"). A structured
     // request in the same question ("…right now?", "…with the most money?") is that list.
-    if about.named.is_empty() && cue.asks_match {
+    // "哪些养老补贴现在能申请？" asks what there is to apply for, of some other support.
+    if about.named.is_empty() && cue.asks_match && !about.other_support {
         let found = match (&outcome.found, about.applicants.first()) {
             (Found::Filtered(f), _) if f.open_only || f.sort != SortBy::Category => {
                 outcome.found.clone()

@@ -223,6 +223,9 @@ pub struct About {
     pub ranked: Vec<Hit>,
     /// Whether the question asks to browse ("list", "有哪些").
     pub list: bool,
+    /// Whether the question names some other kind of support: a word no scheme has right
+    /// before a funding word ("养老补贴", "electricity subsidy").
+    pub other_support: bool,
     /// Applicant kinds the asker states ("I'm a student" → `["student"]`), vocabulary keys.
     pub applicants: Vec<&'static str>,
     /// Needs the asker states, vocabulary keys.
@@ -740,6 +743,9 @@ impl Engine {
         {
             return Ok((Found::Filtered(filter), None));
         }
+        about.other_support = self.names_other_support(plan, &|t: &QueryToken| {
+            stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b)
+        });
         let searcher = self.reader.searcher();
 
         // Content weight: topic and category words, each by its inverse document frequency
@@ -1064,6 +1070,28 @@ impl Engine {
             .any(|m| q.starts_word[m.start()] && q.ends_word[m.end()])
     }
 
+    /// "香港的电费补贴现在还有吗", "Is there an electricity subsidy…": a word no scheme has,
+    /// right before a funding word, names some other kind of support. (A funding word, not an
+    /// amount word: "最多" after "搵錢" only asks how much.) Words `explained` (by the asker's
+    /// kind or a structured phrase) do not count.
+    fn names_other_support(&self, plan: &Plan, explained: &dyn Fn(&QueryToken) -> bool) -> bool {
+        let funding_word = |t: &QueryToken| {
+            self.lexicon
+                .categories(&t.text)
+                .contains(&Category::Funding)
+        };
+        plan.tokens.iter().any(|t| {
+            t.role == Role::Topic
+                && !t.is_single_han()
+                && !explained(t)
+                && !self.docs_matching(t).any.contains(&true)
+                && plan
+                    .tokens
+                    .iter()
+                    .any(|n| n.from >= t.to && n.from <= t.to + 1 && funding_word(n))
+        })
+    }
+
     /// A browse request answered from structured fields: it asks for a list (list words, or
     /// "which can I apply for"), states who is asking or asks for open / largest / soonest, and
     /// says nothing else a scheme would have to match.
@@ -1144,25 +1172,9 @@ impl Engine {
         {
             return None;
         }
-        // "香港的电费补贴现在还有吗", "Is there an electricity subsidy…": a word no scheme has,
-        // right before a money word, names some other subsidy; ranked instead, where the
-        // no-match decision can refuse it.
-        // (A funding word names a kind of support; "最多" after "搵錢" only asks how much.)
-        let money_word = |t: &QueryToken| {
-            self.lexicon
-                .categories(&t.text)
-                .contains(&Category::Funding)
-        };
-        if plan.tokens.iter().any(|t| {
-            t.role == Role::Topic
-                && !t.is_single_han()
-                && !explained(t)
-                && !self.docs_matching(t).any.contains(&true)
-                && plan
-                    .tokens
-                    .iter()
-                    .any(|n| n.from >= t.to && n.from <= t.to + 1 && money_word(n))
-        }) {
+        // "香港的电费补贴现在还有吗": some other subsidy; ranked instead, where the no-match
+        // decision can refuse it.
+        if self.names_other_support(plan, &explained) {
             return None;
         }
         // "List start-up schemes" browses a category; "we're a start-up, what can we apply
