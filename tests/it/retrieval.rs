@@ -17,7 +17,9 @@ use crate::support::engine::engine;
 /// fails the test. They guard against regressions, set a little under the figures measured when
 /// the decision model was last fitted; BENCHMARKS.md gives those figures. (Issue 9's targets are
 /// higher: 95% in every in-domain group; where a floor is lower, that target is not met yet.)
-/// Mixed and out-of-domain went down a point when set 7, written by a sixth helper, was added.
+/// Mixed and out-of-domain went down a point when set 7, written by a sixth helper, was added;
+/// structured and out-of-domain (test 73.7% and 91.2%) fell further with set 8, a seventh
+/// helper's structured requests and near misses in deliberately varied phrasing.
 const FLOOR: &[(&str, f64)] = &[
     ("cantonese", 90.0),
     ("eligibility", 95.0),
@@ -25,9 +27,9 @@ const FLOOR: &[(&str, f64)] = &[
     ("list", 80.0),
     ("mixed", 92.0),
     ("money", 95.0),
-    ("ood", 95.0),
+    ("ood", 90.0),
     ("short", 95.0),
-    ("structured", 77.0),
+    ("structured", 72.0),
     ("typo", 95.0),
     ("zh-hans", 94.0),
     ("zh-hant", 96.0),
