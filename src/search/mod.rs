@@ -113,12 +113,6 @@ pub enum SortBy {
     Deadline,
 }
 
-/// Words (analysed) that link a list word to the applicant kind it asks about ("which schemes
-/// are *for* manufacturers", "哪些计划*适合*科研人员").
-const FOR_KIND: &[&str] = &[
-    "for", "to", "avail", "open", "适合", "啱", "给", "帮到", "可以",
-];
-
 /// Words (analysed) by which askers speak of themselves.
 const FIRST_PERSON: &[&str] = &[
     "i", "im", "me", "my", "we", "our", "us", "myself", "ourselv", "我", "我们", "本人", "自己",
@@ -427,6 +421,8 @@ pub struct Engine {
     structured: [crate::text::vocabulary::PhraseSet; 4],
     /// Words that only order or scope such a request ("in order of", "top 5", "everything").
     arrange: crate::text::vocabulary::PhraseSet,
+    /// Words linking a list word to an applicant kind ("for", "适合").
+    for_kind: crate::text::vocabulary::PhraseSet,
 }
 
 /// What [`Engine::read_index`] reads from the index.
@@ -509,7 +505,9 @@ impl Engine {
                 ]
                 .map(|p| crate::text::vocabulary::PhraseSet::new(&analyzer, p));
                 let arrange = crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.arrange);
-                (sets, arrange)
+                let for_kind =
+                    crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.for_kind);
+                (sets, arrange, for_kind)
             });
             let parts = Engine::read_index(&corpus, &analyzer, &index)?;
             let structured = structured
@@ -524,6 +522,7 @@ impl Engine {
                     .unwrap_or_else(|p| std::panic::resume_unwind(p)),
                 structured: structured.0,
                 arrange: structured.1,
+                for_kind: structured.2,
                 model: Model::shipped(),
                 elsewhere: aho_corasick::AhoCorasick::new(
                     include_str!("../text/data/elsewhere.txt")
@@ -1130,46 +1129,50 @@ impl Engine {
                 || (structured && self.arrange.explains(&present, &t.text))
                 || stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b)
         };
-        // "…, which schemes are for manufacturers?", "请问哪些计划适合科研人员？": the list asks
-        // for the schemes of an applicant kind named right after its list word, and last,
-        // whatever the asker said about themselves before.
-        // A scheme word must be among them: "科學園內有哪些餐廳？" asks which restaurants.
-        let for_kind = stated.spans.iter().any(|&(from, to)| {
-            // …and nothing after it says what for ("…to help companies hire or train staff").
-            let last = plan
-                .tokens
-                .iter()
-                .filter(|t| t.from >= to)
-                .all(|t| !matches!(t.role, Role::Topic | Role::Category));
-            last && plan.tokens.iter().any(|l| {
-                let between = |t: &&QueryToken| l.from <= t.from && t.to <= from;
-                l.role == Role::List
-                    && l.to <= from
-                    && plan.tokens.iter().filter(between).all(|t| {
-                        matches!(t.role, Role::Filler | Role::Generic | Role::List)
-                            || FOR_KIND.contains(&t.text.as_str())
-                    })
-                    && plan.tokens.iter().filter(between).any(|t| {
-                        t.role == Role::Generic || (t.role == Role::List && t.text.is_ascii())
-                    })
+        // "…, which schemes are for manufacturers?", "请问哪些计划适合科研人员？": an applicant
+        // kind named last (nothing after it says what for: "…to help companies hire staff"),
+        // after a list word with a scheme word ("科學園內有哪些餐廳？" asks which restaurants)
+        // and only linking words between, asks for that kind's list, whatever the asker said
+        // about themselves before.
+        let for_kind = || {
+            // Every word counts here, "open" of "open to" included.
+            let words: std::collections::HashSet<&str> =
+                plan.tokens.iter().map(|t| t.text.as_str()).collect();
+            stated.spans.iter().any(|&(from, to)| {
+                let last = plan
+                    .tokens
+                    .iter()
+                    .filter(|t| t.from >= to)
+                    .all(|t| !matches!(t.role, Role::Topic | Role::Category));
+                last && plan.tokens.iter().any(|l| {
+                    let between = |t: &&QueryToken| l.from <= t.from && t.to <= from;
+                    l.role == Role::List
+                        && l.to <= from
+                        && plan.tokens.iter().filter(between).all(|t| {
+                            matches!(t.role, Role::Filler | Role::Generic | Role::List)
+                                || self.for_kind.explains(&words, &t.text)
+                        })
+                        && plan.tokens.iter().filter(between).any(|t| {
+                            t.role == Role::Generic || (t.role == Role::List && t.text.is_ascii())
+                        })
+                })
             })
-        });
+        };
         // A word in some scheme's names or keywords ("incubation", "visa") asks about those
         // schemes, not for a list.
-        if !for_kind
-            && plan.tokens.iter().any(|t| {
-                let broad = t.role == Role::Category
-                    && self
-                        .lexicon
-                        .categories(&t.text)
-                        .iter()
-                        .all(|&c| c == Category::Funding);
-                matches!(t.role, Role::Topic | Role::Category)
-                    && !broad
-                    && !explained(t)
-                    && self.docs_matching(t).tags.contains(&true)
-            })
-        {
+        let about_schemes = plan.tokens.iter().any(|t| {
+            let broad = t.role == Role::Category
+                && self
+                    .lexicon
+                    .categories(&t.text)
+                    .iter()
+                    .all(|&c| c == Category::Funding);
+            matches!(t.role, Role::Topic | Role::Category)
+                && !broad
+                && !explained(t)
+                && self.docs_matching(t).tags.contains(&true)
+        });
+        if about_schemes && !for_kind() {
             return None;
         }
         // "香港的电费补贴现在还有吗": some other subsidy; ranked instead, where the no-match

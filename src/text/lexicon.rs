@@ -68,6 +68,10 @@ pub struct Structured {
     /// "排序"): with an open / money / deadline phrase, they ask nothing of a scheme.
     #[serde(default)]
     pub arrange: Vec<String>,
+    /// Words that link a list word to the applicant kind it asks about ("which schemes are
+    /// *for* manufacturers", "哪些计划*适合*科研人员").
+    #[serde(default)]
+    pub for_kind: Vec<String>,
     /// Phrases made of one word from each slot ("currently" + "accepting"), for open, money and
     /// deadline: `combine.open = [[now words], [open words]]`.
     #[serde(default)]
