@@ -1172,6 +1172,7 @@ impl Engine {
                 && !explained(t)
                 && self.docs_matching(t).tags.contains(&true)
         });
+        tracing::debug!(?stated, about_schemes, "structured request");
         if about_schemes && !for_kind() {
             return None;
         }

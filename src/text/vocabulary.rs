@@ -297,15 +297,25 @@ impl Vocabulary {
         // The longest phrase found per (kind, entry); among equals the first in the file, so
         // the result does not depend on the set's iteration order.
         let mut best: BTreeMap<(bool, usize), (usize, &[String])> = BTreeMap::new();
+        // Every word of every phrase found per (kind, entry): "Fresh grad here. Which schemes
+        // are for recent graduates?" states one kind twice, and both mentions are the asker's.
+        let mut words: BTreeMap<(bool, usize), HashSet<&str>> = BTreeMap::new();
         for first in &present {
             for &(need, e, p) in self.by_first.get(*first).map_or(&[][..], Vec::as_slice) {
                 let list = if need { &self.needs } else { &self.applicants };
                 let (required, phrase) = &list[e].phrases[p];
+                if !required.iter().all(|t| present.contains(t.as_str())) {
+                    continue;
+                }
                 let phrase = phrase.as_slice();
+                words
+                    .entry((need, e))
+                    .or_default()
+                    .extend(phrase.iter().map(String::as_str));
                 let better = best.get(&(need, e)).is_none_or(|&(q, b)| {
                     b.len() < phrase.len() || (b.len() == phrase.len() && p < q)
                 });
-                if better && required.iter().all(|t| present.contains(t.as_str())) {
+                if better {
                     best.insert((need, e), (p, phrase));
                 }
             }
@@ -339,7 +349,8 @@ impl Vocabulary {
             } else {
                 &mut stated.spans
             };
-            for t in tokens.iter().filter(|t| phrase.iter().any(|w| w == t.0)) {
+            let words = &words[&(need, e)];
+            for t in tokens.iter().filter(|t| words.contains(t.0)) {
                 spans.push((t.1, t.2));
             }
         }
