@@ -82,6 +82,7 @@ fn main() {
         ("d", include_str!("../tests/it/conversations-4.tsv")),
         ("e", include_str!("../tests/it/conversations-5.tsv")),
         ("f", include_str!("../tests/it/conversations-6.tsv")),
+        ("g", include_str!("../tests/it/conversations-7.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();

@@ -23,9 +23,9 @@ use crate::support::engine::engine;
 const FLOOR: &[(&str, f64)] = &[
     ("cantonese", 90.0),
     ("eligibility", 95.0),
-    ("en", 92.0),
+    ("en", 91.0),
     ("list", 80.0),
-    ("mixed", 92.0),
+    ("mixed", 91.0),
     ("money", 95.0),
     ("ood", 90.0),
     ("short", 95.0),
