@@ -374,18 +374,23 @@ pub struct Cue {
 /// Verbs that make "can … <verb>" a question about who may take part.
 const TAKE_PART: [&str; 6] = ["apply", "join", "use", "lead", "participate", "qualify"];
 
-/// "can my start-up apply", "can a professor who already works in HK lead a project": "can"
-/// followed, within eight words, by a verb of taking part.
+/// "can my start-up apply", "could my company apply for it?", "can a professor who already
+/// works in HK lead a project": "can" or "could" followed, within eight words, by a verb of
+/// taking part; in mixed text a Chinese modal right before one ("都可以apply").
 fn can_take_part(text: &str) -> bool {
+    let mixed = ["可以", "能"]
+        .iter()
+        .any(|m| TAKE_PART.iter().any(|v| text.contains(&format!("{m}{v}"))));
     let words: Vec<&str> = text.split(' ').collect();
-    words.iter().enumerate().any(|(i, w)| {
-        *w == "can"
-            && words[i + 1..]
-                .iter()
-                .take(9)
-                .skip(1)
-                .any(|v| TAKE_PART.contains(v))
-    })
+    mixed
+        || words.iter().enumerate().any(|(i, w)| {
+            matches!(*w, "can" | "could")
+                && words[i + 1..]
+                    .iter()
+                    .take(9)
+                    .skip(1)
+                    .any(|v| TAKE_PART.contains(v))
+        })
 }
 
 /// Characters that, right after "多少" / "几多" (folded "幾多"), say the quantity is money or a
