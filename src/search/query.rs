@@ -149,12 +149,27 @@ impl Plan {
             .map(|t| (t.from, t.to))
             .collect();
         let mut spans: Vec<(usize, usize, Role)> = Vec::new();
+        // "my kid's school wants to start a robotics club": a verb of dates after "to" (not
+        // "how to" / "when to") is what the asker will do, not a question about dates.
+        let words: Vec<String> = tokens[..first_stand_in]
+            .iter()
+            .map(|t| t.text.clone())
+            .collect();
+        let infinitive = |k: usize| {
+            k >= 1
+                && k < first_stand_in
+                && words[k - 1] == "to"
+                && !(k >= 2 && matches!(words[k - 2].as_str(), "how" | "when" | "what" | "where"))
+        };
         for (k, t) in tokens.into_iter().enumerate() {
             let stand_in = k >= first_stand_in;
             if plan.tokens.iter().any(|q| q.text == t.text) {
                 continue;
             }
             let mut intents = lexicon.intents(&t.text);
+            if infinitive(k) && intents.contains(&Intent::When) {
+                intents = &[];
+            }
             // "how do i aplly?": an English word that neither the index nor the lexicon knows,
             // one edit from an intent word, asks what that word asks.
             if intents.is_empty() && !known(&t.text) && !lexicon.is_known(&t.text) {
