@@ -345,12 +345,19 @@ pub fn answer_in(
         return reply(Found::Schemes(vec![hit]), intents, true);
     }
 
+    // "how big is the new round" after RMGS: "big" is evidence for a scheme about big data,
+    // but it is part of the asking phrase "how big", so the question has no subject of its own.
+    let asking = chat::asking_phrases(&question);
+    let evidence = about.money_evidence
+        || about
+            .evidence_words
+            .iter()
+            .any(|w| !asking.iter().any(|p| p.contains(w.as_str())));
     if about.named.is_empty() && (!about.list || cue.refers_back) {
         // "How much?", "is it still open?", "个人可以申请吗？" after an answer about a scheme;
         // also a short question nothing else answers ("can a company lead?").
         if let Some(&before) = last.first() {
-            let elsewhere =
-                matches!(outcome.found, Found::Schemes(_)) && about.topical && about.evidence;
+            let elsewhere = matches!(outcome.found, Found::Schemes(_)) && about.topical && evidence;
             let unanswered = matches!(outcome.found, Found::Nothing | Found::Suggestions(_))
                 && is_short(&question);
             // "我有60个员工可以吗？": the asker describes themselves and asks whether they
@@ -366,7 +373,7 @@ pub fn answer_in(
             // 这种刚起步的AI公司能报吗？" asks whether the asker qualifies for the last scheme.
             let moves_on = cue.continues
                 && about.topical
-                && about.evidence
+                && evidence
                 && !cue.refers_back
                 && !about.asker_only
                 && !qualifies;
@@ -402,7 +409,7 @@ pub fn answer_in(
     if about.named.is_empty()
         && cue.continues
         && about.topical
-        && about.evidence
+        && evidence
         && !last.is_empty()
         && matches!(found, Found::Nothing | Found::Suggestions(_))
         && !about.ranked.is_empty()

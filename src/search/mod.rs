@@ -215,6 +215,10 @@ pub struct About {
     /// The best-ranked schemes (at most [`SUGGESTIONS`], best first), whatever the no-match
     /// decision made of them; empty when no scheme shares a word with the question.
     pub ranked: Vec<Hit>,
+    /// The words (folded) that gave the best candidate its evidence in names or keywords.
+    pub evidence_words: Vec<String>,
+    /// Whether a money figure of the best candidate is quoted.
+    pub money_evidence: bool,
     /// Whether the question asks to browse ("list", "有哪些").
     pub list: bool,
     /// Whether the question names some other kind of support: a word no scheme has right
@@ -976,6 +980,11 @@ impl Engine {
             return Ok((Found::Nothing, None));
         };
         about.evidence = !strong[top].is_empty() || money_match[top];
+        about.evidence_words = strong[top]
+            .iter()
+            .map(|&(a, b)| name_key(&question[a..b]))
+            .collect();
+        about.money_evidence = money_match[top];
         let weighted = |h: &Hit| {
             if h.named {
                 h.score - named[&h.scheme].bonus

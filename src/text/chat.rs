@@ -535,6 +535,26 @@ const STILL_FITS: [&str; 6] = [
     "still fine",
 ];
 
+/// The phrases of `question` (folded) that ask what is wanted: how much, who may, when, how
+/// to apply, what it pays for. A word inside one ("how big", "要准备什么材料") is part of the
+/// asking, not a subject, though a scheme may have it as a keyword ("big data", "materials").
+#[must_use]
+pub fn asking_phrases(question: &str) -> Vec<String> {
+    let text = name_key(question);
+    let c = cues();
+    [
+        &c.amount,
+        &c.eligibility,
+        &c.when,
+        &c.apply,
+        &c.pay,
+        &c.count,
+    ]
+    .into_iter()
+    .flat_map(|set| set.found(&text).map(str::to_owned).collect::<Vec<_>>())
+    .collect()
+}
+
 /// Reads the conversation cues of `question`.
 #[must_use]
 pub fn cue(question: &str) -> Cue {
