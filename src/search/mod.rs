@@ -1249,6 +1249,37 @@ impl Engine {
     /// puts longer names first and, among equals, earlier mentions. Names are compared without
     /// spaces ("Inno HK" is "InnoHK"), but must start and end on word boundaries ("ess" is not
     /// in "business").
+    /// "数码港创意微型基金和培育计划": after a name, the rest of another name of the same scheme
+    /// that shares its opening ("数码港" + "培育计划") names the second programme with the
+    /// opening left out ("Cyberport micro fund and incubation"). The rest must be at least two
+    /// characters and start a word; in English the opening must be whole words.
+    fn names_rest_later(&self, scheme: usize, q: &Compact, start: usize, end: usize) -> bool {
+        let said = &q.text[start..end];
+        let later = &q.text[end..];
+        self.names
+            .iter()
+            .filter(|n| n.scheme == scheme && n.key != said)
+            .any(|n| {
+                let shared: usize = said
+                    .chars()
+                    .zip(n.key.chars())
+                    .take_while(|(a, b)| a == b)
+                    .map(|(a, _)| a.len_utf8())
+                    .sum();
+                let rest = &n.key[shared..];
+                // In English the shared opening is whole words ("cyberport " + "micro fund").
+                let whole =
+                    rest.starts_with(|c: char| !c.is_ascii()) || q.starts_word[start + shared];
+                shared >= 2 * '数'.len_utf8()
+                    && whole
+                    && rest.chars().count() >= 2
+                    && !said.contains(rest)
+                    && later
+                        .match_indices(rest)
+                        .any(|(i, _)| q.starts_word[end + i])
+            })
+    }
+
     fn name_hits(&self, question: &str) -> HashMap<usize, NameHit> {
         let q = Compact::new(&name_key(question));
         let mut spans: Vec<(usize, usize, usize, usize, bool)> = Vec::new(); // scheme, start, end, chars, official
@@ -1277,7 +1308,7 @@ impl Engine {
             // the same scheme that does not overlap this one.
             let apart = spans.iter().any(|&(s2, a, b, _, _)| {
                 s2 == scheme && (b <= start || end <= a) && q.text[a..b] != q.text[start..end]
-            });
+            }) || self.names_rest_later(scheme, &q, start, end);
             let position = q.text[..start].chars().count() as f32;
             // A character further into the question costs 2: enough to order two names whose
             // text scores are alike ("NIAS and NIFS"), not to put a name that only describes

@@ -182,6 +182,9 @@ fn two_programmes_of_one_scheme_are_compared_in_its_own_words() {
     for q in [
         "what's the difference between CCMF and CIP?",
         "Incu-Tech 同 Incu-App 有咩分別？",
+        // The second name with the opening both share left out.
+        "數碼港創意微型基金同培育計劃有咩分別？",
+        "Cyberport micro fund vs incubation programme",
     ] {
         let a = answer(engine(), q, None, DEFAULT_LIMIT);
         let Found::Compare(schemes) = &a.found else {
