@@ -1192,10 +1192,22 @@ impl Engine {
         }
         // "List start-up schemes" browses a category; "we're a start-up, what can we apply
         // for?" says who is asking. Without a first-person word, a named category wins.
+        // A category word inside a longer applicant word ("研究" of "研究人员") is that
+        // applicant, not a category named.
+        let named_categories = plan
+            .tokens
+            .iter()
+            .filter(|t| t.role == Role::Category)
+            .filter(|t| {
+                !plan.tokens.iter().any(|u| {
+                    t.within(u) && stated.spans.iter().any(|&(a, b)| a <= u.from && u.to <= b)
+                })
+            })
+            .flat_map(|t| self.lexicon.categories(&t.text).iter().copied());
         let first_person = speaks_of_self(plan);
         let applicant =
             stated.applicants.first().copied().filter(|_| {
-                first_person || plan.categories.iter().all(|&c| c == Category::Funding)
+                first_person || named_categories.clone().all(|c| c == Category::Funding)
             });
         if !structured && applicant.is_none() {
             return None;
