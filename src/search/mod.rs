@@ -427,6 +427,8 @@ pub struct Engine {
     arrange: crate::text::vocabulary::PhraseSet,
     /// Words linking a list word to an applicant kind ("for", "适合").
     for_kind: crate::text::vocabulary::PhraseSet,
+    /// Words that name schemes in general ("schemes", "計劃").
+    scheme_nouns: crate::text::vocabulary::PhraseSet,
 }
 
 /// What [`Engine::read_index`] reads from the index.
@@ -511,7 +513,9 @@ impl Engine {
                 let arrange = crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.arrange);
                 let for_kind =
                     crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.for_kind);
-                (sets, arrange, for_kind)
+                let scheme_nouns =
+                    crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.scheme_nouns);
+                (sets, arrange, for_kind, scheme_nouns)
             });
             let parts = Engine::read_index(&corpus, &analyzer, &index)?;
             let structured = structured
@@ -527,6 +531,7 @@ impl Engine {
                 structured: structured.0,
                 arrange: structured.1,
                 for_kind: structured.2,
+                scheme_nouns: structured.3,
                 model: Model::shipped(),
                 elsewhere: aho_corasick::AhoCorasick::new(
                     include_str!("../text/data/elsewhere.txt")
@@ -1042,6 +1047,29 @@ impl Engine {
             if ca == cb {
                 return Ok((Found::List(Some(ca)), None));
             }
+        }
+        // "我喺海外做嘢，想過嚟香港發展，有咩計劃可以揀？": a browse request for schemes by
+        // someone who says who they are, whose description fits no one scheme well enough to
+        // answer, lists what that kind of applicant can apply to rather than nothing.
+        let words: std::collections::HashSet<&str> =
+            plan.tokens.iter().map(|t| t.text.as_str()).collect();
+        if confidence != Confidence::Answer
+            && plan.list_words
+            && named.is_empty()
+            && !elsewhere
+            && !about.other_support
+            && let Some(&applicant) = stated.applicants.first()
+            && plan
+                .tokens
+                .iter()
+                .any(|t| self.scheme_nouns.explains(&words, &t.text))
+        {
+            let filter = Filter {
+                open_only: false,
+                applicant: Some(applicant),
+                sort: SortBy::Category,
+            };
+            return Ok((Found::Filtered(filter), Some((top, features))));
         }
         let found = match confidence {
             Confidence::Answer => {

@@ -72,6 +72,10 @@ pub struct Structured {
     /// *for* manufacturers", "哪些计划*适合*科研人员").
     #[serde(default)]
     pub for_kind: Vec<String>,
+    /// Words that name schemes in general ("schemes", "計劃", "funding"): a browse request
+    /// with one asks about our schemes, not some other thing to list.
+    #[serde(default)]
+    pub scheme_nouns: Vec<String>,
     /// Phrases made of one word from each slot ("currently" + "accepting"), for open, money and
     /// deadline: `combine.open = [[now words], [open words]]`.
     #[serde(default)]
