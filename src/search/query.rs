@@ -84,6 +84,20 @@ impl QueryToken {
 
 /// Whether `c` writes a number in Chinese (digits, units and the Simplified forms the
 /// normaliser produces): 零一二两三四五六七八九十百千万亿 and 兩.
+/// "四年", "三個", "兩間": a Chinese numeral and a unit, a count or duration rather than a
+/// subject ("做咗四年嘢" says how long, not what about).
+fn counted(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    match chars.split_last() {
+        Some((unit, number)) => {
+            !number.is_empty()
+                && number.iter().all(|&c| is_chinese_numeral(c))
+                && "年月日天个個人间間家岁歲位名项項次".contains(*unit)
+        }
+        None => false,
+    }
+}
+
 fn is_chinese_numeral(c: char) -> bool {
     "零〇一二两兩三四五六七八九十百千万萬亿億".contains(c)
 }
@@ -223,7 +237,8 @@ impl Plan {
             // "1+" on its own (figures are matched as amounts, separately).
             // Chinese numerals ("五百萬", "三成") are figures too.
             let bare_number = t.text.chars().all(|c| c.is_ascii_digit())
-                || (t.han && t.text.chars().all(is_chinese_numeral));
+                || (t.han && t.text.chars().all(is_chinese_numeral))
+                || (t.han && counted(&t.text));
             // A word of a concept group is meant, whatever its characters ("一比一" is a
             // matching ratio, not a number).
             let plain = lexicon.synonyms(&t.text).is_empty();
