@@ -635,8 +635,8 @@ pub fn cue(question: &str) -> Cue {
 /// question word must be the object ("what … apply for", "咩計劃…可以申請"), not the applicant
 /// ("which companies can apply?", "咩人可以申請？") or a condition ("有咩條件可以申請？").
 fn asks_what_to_apply_for(question: &str) -> bool {
-    static SHAPES: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
-    let [en, zh] = SHAPES.get_or_init(|| {
+    static SHAPES: std::sync::OnceLock<[regex::Regex; 3]> = std::sync::OnceLock::new();
+    let [en, zh, zh_object_last] = SHAPES.get_or_init(|| {
         [
             regex::Regex::new(
                 r"\b(what|which|anything)\b.*(\b(can|could|may)\b.*\bapply (for|to)|\beligible (for|to)( apply( for| to)?)?|\bqualify for|\bthere for (me|us))( now| today)?$",
@@ -646,6 +646,11 @@ fn asks_what_to_apply_for(question: &str) -> bool {
                 r"(什么|甚么|咩|乜|啥|哪些|边啲|其他|别的)(.{0,10}?)(可以|能|能够|可)(申请|申|报名|报|参加|参与)(的|嘅)?(吗|呢|啊|呀|㗎|架)?$",
             )
             .expect("Chinese shape"),
+            // Mainland order, the object after the verb: "能申请啥计划？", "可以申请什么资助".
+            regex::Regex::new(
+                r"(可以|能|能够)(申请|报名|参加|参与)(什么|甚么|啥|哪些)(计划|资助|基金|项目|补贴)?(呢|啊|呀|吗)?$",
+            )
+            .expect("Chinese shape, object last"),
         ]
     });
     clauses(question)
@@ -653,6 +658,7 @@ fn asks_what_to_apply_for(question: &str) -> bool {
         .map(|(clause, _)| name_key(clause))
         .any(|s| {
             en.is_match(&s)
+                || zh_object_last.is_match(&s)
                 || zh.captures(&s).is_some_and(|c| {
                     let gap = &c[2];
                     !NOT_A_SCHEME.iter().any(|w| gap.contains(w))
