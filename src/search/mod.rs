@@ -1150,7 +1150,16 @@ impl Engine {
             .map(|(_, t)| t.text.as_str())
             .collect();
         let [open, money, deadline, fits] = self.structured.each_ref().map(|p| p.find(&present));
+        // "What support is there for manufacturers?": "what" or "which" before a word naming
+        // schemes in general browses them, like a list word.
+        let browses = |k: usize| {
+            plan.tokens[k].role == Role::List
+                || (k >= 1
+                    && matches!(plan.tokens[k - 1].text.as_str(), "what" | "which")
+                    && self.scheme_nouns.explains(&present, &plan.tokens[k].text))
+        };
         let asks = plan.list_words
+            || (0..plan.tokens.len()).any(browses)
             || fits.is_some()
             || open.is_some()
             || money.is_some()
@@ -1181,9 +1190,9 @@ impl Engine {
                     .iter()
                     .filter(|t| t.from >= to)
                     .all(|t| !matches!(t.role, Role::Topic | Role::Category));
-                last && plan.tokens.iter().any(|l| {
+                last && plan.tokens.iter().enumerate().any(|(k, l)| {
                     let between = |t: &&QueryToken| l.from <= t.from && t.to <= from;
-                    l.role == Role::List
+                    browses(k)
                         && l.to <= from
                         && plan.tokens.iter().filter(between).all(|t| {
                             matches!(t.role, Role::Filler | Role::Generic | Role::List)
