@@ -429,6 +429,8 @@ pub struct Engine {
     for_kind: crate::text::vocabulary::PhraseSet,
     /// Words that name schemes in general ("schemes", "計劃").
     scheme_nouns: crate::text::vocabulary::PhraseSet,
+    /// Words opening and closing examples ("like", "之类"): see [`example_spans`].
+    examples: (Vec<String>, Vec<String>),
 }
 
 /// What [`Engine::read_index`] reads from the index.
@@ -515,7 +517,8 @@ impl Engine {
                     crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.for_kind);
                 let scheme_nouns =
                     crate::text::vocabulary::PhraseSet::new(&analyzer, &phrases.scheme_nouns);
-                (sets, arrange, for_kind, scheme_nouns)
+                let examples = (phrases.examples_after, phrases.examples_before);
+                (sets, arrange, for_kind, scheme_nouns, examples)
             });
             let parts = Engine::read_index(&corpus, &analyzer, &index)?;
             let structured = structured
@@ -532,6 +535,7 @@ impl Engine {
                 arrange: structured.1,
                 for_kind: structured.2,
                 scheme_nouns: structured.3,
+                examples: structured.4,
                 model: Model::shipped(),
                 elsewhere: aho_corasick::AhoCorasick::new(
                     include_str!("../text/data/elsewhere.txt")
@@ -867,7 +871,23 @@ impl Engine {
             .collect();
         has_topic |= money_match.contains(&true);
 
-        let category = choose_category(&plan.categories);
+        // "What research infrastructure is there, like institutes and supercomputers?": words
+        // given as examples of a category say neither which category nor what situation.
+        let examples = example_spans(question, &self.examples.0, &self.examples.1);
+        let in_examples = |t: &QueryToken| examples.iter().any(|&(a, b)| a <= t.from && t.to <= b);
+        let category = if examples.is_empty() {
+            choose_category(&plan.categories)
+        } else {
+            let mut outside: Vec<Category> = Vec::new();
+            for t in plan.tokens.iter().filter(|t| !in_examples(t)) {
+                for &c in self.lexicon.categories(&t.text) {
+                    if !outside.contains(&c) {
+                        outside.push(c);
+                    }
+                }
+            }
+            choose_category(&outside)
+        };
         // "Which venture capital or fund-of-funds schemes are there?": a browse request that
         // names a category is one even when it mentions an alias of a scheme of that category
         // as an example. An official name or acronym, or a question about money, eligibility,
@@ -885,6 +905,7 @@ impl Engine {
             .zip(&matches)
             .filter(|(t, m)| {
                 t.role == Role::Topic
+                    && !in_examples(t)
                     && !t.is_single_han()
                     && !content.iter().any(|q| t.within(q))
                     && m.any.contains(&true)
@@ -1531,6 +1552,36 @@ impl Compact {
 /// The category a browse request means: the last named, as the head of a compound comes last
 /// in English and Chinese alike ("research infrastructure", "科研基建"), preferring any other
 /// over the broad "funding" ("funding for start-ups" browses start-up schemes).
+/// Byte ranges of `question` that give examples: from a word of `after` ("like", "such as",
+/// "例如") to the end of the sentence, and from the start of the clause to a word of `before`
+/// ("算力中心、研发平台之类"). Empty when lower-casing changes the question's length (offsets
+/// would not line up).
+fn example_spans(question: &str, after: &[String], before: &[String]) -> Vec<(usize, usize)> {
+    const ENDS: &[char] = &['?', '？', '.', '。', '!', '！', ';', '；', '\n'];
+    const CLAUSE: &[char] = &['?', '？', '.', '。', '!', '！', ';', '；', ',', '，', '\n'];
+    let lower = question.to_lowercase();
+    if lower.len() != question.len() {
+        return Vec::new();
+    }
+    let mut spans = Vec::new();
+    for marker in after {
+        for (at, _) in lower.match_indices(marker.as_str()) {
+            let end = lower[at..].find(ENDS).map_or(lower.len(), |e| at + e);
+            spans.push((at, end));
+        }
+    }
+    for marker in before {
+        for (at, _) in lower.match_indices(marker.as_str()) {
+            let start = lower[..at]
+                .char_indices()
+                .rfind(|&(_, c)| CLAUSE.contains(&c))
+                .map_or(0, |(s, c)| s + c.len_utf8());
+            spans.push((start, at));
+        }
+    }
+    spans
+}
+
 fn choose_category(categories: &[Category]) -> Option<Category> {
     categories
         .iter()
@@ -1542,7 +1593,21 @@ fn choose_category(categories: &[Category]) -> Option<Category> {
 
 #[cfg(test)]
 mod tests {
-    use super::approximate_find;
+    use super::{approximate_find, example_spans};
+
+    #[test]
+    fn examples_run_to_the_end_of_the_sentence_or_from_the_clause_start() {
+        let after = vec![" like ".to_owned()];
+        let before = vec!["之类".to_owned()];
+        let q = "What infrastructure is there, like institutes? And labs";
+        let spans = example_spans(q, &after, &before);
+        assert_eq!(spans, vec![(29, 45)]);
+        assert_eq!(&q[spans[0].0..spans[0].1], " like institutes");
+        let q = "有哪些设施？算力中心、研发平台之类都列出来";
+        let spans = example_spans(q, &after, &before);
+        assert_eq!(&q[spans[0].0..spans[0].1], "算力中心、研发平台");
+        assert!(example_spans("TVP 有咩用", &after, &before).is_empty());
+    }
 
     fn find(p: &str, t: &str, k: usize) -> Option<usize> {
         approximate_find(p.as_bytes(), &t.chars().collect::<Vec<_>>(), k)

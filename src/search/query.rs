@@ -262,6 +262,18 @@ impl Plan {
                 stand_in,
             });
         }
+        // "what tech infrastructure does HK have?": "what" or "which" before a category word
+        // (general words such as "tech" may stand between) browses that category.
+        let tokens = &plan.tokens;
+        if (0..tokens.len()).any(|k| {
+            matches!(tokens[k].text.as_str(), "what" | "which")
+                && tokens[k + 1..]
+                    .iter()
+                    .find(|t| t.role != Role::Generic)
+                    .is_some_and(|t| t.role == Role::Category)
+        }) {
+            plan.list_words = true;
+        }
         plan
     }
 

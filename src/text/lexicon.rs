@@ -76,6 +76,13 @@ pub struct Structured {
     /// with one asks about our schemes, not some other thing to list.
     #[serde(default)]
     pub scheme_nouns: Vec<String>,
+    /// Words that open examples, to the end of the sentence ("like", "such as", "例如"):
+    /// the examples say neither which category is asked for nor the asker's situation.
+    #[serde(default)]
+    pub examples_after: Vec<String>,
+    /// Words that close examples, back to the start of the clause ("之类", "等等").
+    #[serde(default)]
+    pub examples_before: Vec<String>,
     /// Phrases made of one word from each slot ("currently" + "accepting"), for open, money and
     /// deadline: `combine.open = [[now words], [open words]]`.
     #[serde(default)]
