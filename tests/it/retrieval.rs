@@ -19,17 +19,19 @@ use crate::support::engine::engine;
 /// higher: 95% in every in-domain group; where a floor is lower, that target is not met yet.)
 /// Mixed and out-of-domain went down a point when set 7, written by a sixth helper, was added;
 /// structured and out-of-domain (test 73.7% and 91.2%) fell further with set 8, a seventh
-/// helper's structured requests and near misses in deliberately varied phrasing.
+/// helper's structured requests and near misses in deliberately varied phrasing. Set 9 (an
+/// eighth helper) lowered English and mixed a point; the floors below are a little under the
+/// figures measured after it (test structured 82.8%, out-of-domain 92.3%).
 const FLOOR: &[(&str, f64)] = &[
-    ("cantonese", 90.0),
+    ("cantonese", 92.0),
     ("eligibility", 95.0),
-    ("en", 91.0),
+    ("en", 92.0),
     ("list", 80.0),
-    ("mixed", 91.0),
+    ("mixed", 92.0),
     ("money", 95.0),
-    ("ood", 90.0),
+    ("ood", 91.0),
     ("short", 95.0),
-    ("structured", 72.0),
+    ("structured", 81.0),
     ("typo", 95.0),
     ("zh-hans", 94.0),
     ("zh-hant", 96.0),
