@@ -100,6 +100,32 @@ fn negated(question: &str, from: usize) -> bool {
     })
 }
 
+/// Whether a phrase mixes Chinese and English words ("做fund", "揸fund"): jieba never joins
+/// them into one token, so the bag of its words would also match "做 R&D，有咩 funding".
+fn mixed(words: &[String]) -> bool {
+    let han = words
+        .iter()
+        .filter(|w| w.chars().any(crate::text::is_han))
+        .count();
+    han > 0 && han < words.len()
+}
+
+/// Whether `words` occur one right after another in `question` (only spaces between), in order.
+fn adjacent(question: &str, tokens: &[(&str, usize, usize)], words: &[String]) -> bool {
+    let Some((first, rest)) = words.split_first() else {
+        return true;
+    };
+    tokens.iter().filter(|t| t.0 == first).any(|start| {
+        let mut end = start.2;
+        rest.iter().all(|w| {
+            let next = tokens.iter().find(|t| {
+                t.0 == w && t.1 >= end && question[end..t.1].chars().all(char::is_whitespace)
+            });
+            next.map(|t| end = t.2).is_some()
+        })
+    })
+}
+
 fn file() -> &'static File {
     static FILE: OnceLock<File> = OnceLock::new();
     FILE.get_or_init(|| toml::from_str(SOURCE).expect("text/data/vocabulary.toml is valid"))
@@ -304,7 +330,9 @@ impl Vocabulary {
             for &(need, e, p) in self.by_first.get(*first).map_or(&[][..], Vec::as_slice) {
                 let list = if need { &self.needs } else { &self.applicants };
                 let (required, phrase) = &list[e].phrases[p];
-                if !required.iter().all(|t| present.contains(t.as_str())) {
+                if !required.iter().all(|t| present.contains(t.as_str()))
+                    || (mixed(required) && !adjacent(question, tokens, required))
+                {
                     continue;
                 }
                 let phrase = phrase.as_slice();
@@ -376,6 +404,19 @@ mod tests {
         assert!(!negated(q, at(q, "公司")));
         let q = "I have no idea whether my company qualifies";
         assert!(!negated(q, at(q, "company")));
+    }
+
+    #[test]
+    fn a_mixed_phrase_needs_its_words_side_by_side() {
+        let words = vec!["做".to_owned(), "fund".to_owned()];
+        assert!(mixed(&words));
+        assert!(!mixed(&["fund".to_owned(), "manag".to_owned()]));
+        let q = "我做fund嘅";
+        let tokens = [("我", 0, 3), ("做", 3, 6), ("fund", 6, 10), ("嘅", 10, 13)];
+        assert!(adjacent(q, &tokens, &words));
+        let q = "想做 R&D，有咩 funding";
+        let tokens = [("想", 0, 3), ("做", 3, 6), ("r&d", 7, 10), ("fund", 20, 27)];
+        assert!(!adjacent(q, &tokens, &words));
     }
 
     #[test]
