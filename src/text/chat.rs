@@ -646,9 +646,10 @@ fn asks_what_to_apply_for(question: &str) -> bool {
                 r"(什么|甚么|咩|乜|啥|哪些|边啲|其他|别的)(.{0,10}?)(可以|能|能够|可)(申请|申|报名|报|参加|参与)(的|嘅)?(吗|呢|啊|呀|㗎|架)?$",
             )
             .expect("Chinese shape"),
-            // Mainland order, the object after the verb: "能申请啥计划？", "可以申请什么资助".
+            // Mainland order, the object after the verb: "能申请啥计划？", "可以申请什么资助";
+            // in Cantonese only with a scheme noun ("可以用咩計劃？", not a bare "可以申請咩？").
             regex::Regex::new(
-                r"(可以|能|能够)(申请|报名|参加|参与)(什么|甚么|啥|哪些)(计划|资助|基金|项目|补贴)?(呢|啊|呀|吗)?$",
+                r"(可以|能|能够)(申请|报名|参加|参与|用)((什么|甚么|啥|哪些)(计划|资助|基金|项目|补贴)?|(咩|乜|边啲)(计划|资助|基金|项目|补贴))(呢|啊|呀|吗)?$",
             )
             .expect("Chinese shape, object last"),
         ]
