@@ -200,8 +200,11 @@ pub fn answer_in(
     if cue.asks_count && !cue.asks_money {
         intents.retain(|&i| i != Intent::Money);
     }
-    if cue.asks_still_fits {
+    if cue.asks_still_fits || cue.asks_still_amount {
         intents.retain(|&i| i != Intent::When);
+    }
+    if cue.asks_still_amount && !intents.contains(&Intent::Money) {
+        intents.insert(0, Intent::Money);
     }
     // "what can the money be used for?", "個資助係咩嚟？": the money word names the thing asked
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
@@ -228,7 +231,13 @@ pub fn answer_in(
     });
     // Without a phrase of its own, the first question's own intent words lead.
     let first_intent = match (first_text, first_leads) {
-        (Some(text), None) => engine.plan(text).intents.first().copied(),
+        // "Still" there asks about an amount or fit, not dates, as in the whole question.
+        (Some(text), None) => engine
+            .plan(text)
+            .intents
+            .iter()
+            .copied()
+            .find(|&i| i != Intent::When || !(cue.asks_still_amount || cue.asks_still_fits)),
         _ => None,
     };
     let phrases = if first_intent.is_some() {

@@ -328,6 +328,9 @@ pub struct Cue {
     /// Asks whether the asker still qualifies ("still OK?", "still eligible?"): not a date
     /// question, though it says "still".
     pub asks_still_fits: bool,
+    /// Asks whether an amount still holds ("is it still up to 1M per school?"): a money
+    /// question, not a date question, though it says "still".
+    pub asks_still_amount: bool,
     /// Asks what the asker can apply for ("what can I apply for?", "我可以申請咩").
     pub asks_match: bool,
     /// Asks who may apply ("who can apply?", "可唔可以申請", "can my start-up apply?"),
@@ -604,6 +607,7 @@ pub fn cue(question: &str) -> Cue {
         continues: starts || ends,
         asks_own,
         asks_still_fits,
+        asks_still_amount: for_when != without_still_fits,
         asks_match: any(&c.match_) || asks_what_to_apply_for(question),
         asks_eligibility: c.eligibility.any_in(&without_use_for)
             || can_take_part(&text)
