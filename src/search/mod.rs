@@ -388,6 +388,11 @@ fn speaks_of_self(plan: &Plan) -> bool {
             .any(|t| FIRST_PERSON.contains(&t.text.as_str()))
 }
 
+/// The shortest opening (bytes) two names of a scheme must share for the second to be named by
+/// its rest alone: two Chinese characters ("数码港") or six letters ("cyberport "), so that
+/// "SEAM@InnoHK" does not read "seam" + "innohk" as two names.
+const MIN_SHARED_OPENING: usize = 6;
+
 /// A name of a scheme in folded form.
 #[derive(Debug)]
 struct NameKey {
@@ -1072,18 +1077,19 @@ impl Engine {
         // "我喺海外做嘢，想過嚟香港發展，有咩計劃可以揀？": a browse request for schemes by
         // someone who says who they are, whose description fits no one scheme well enough to
         // answer, lists what that kind of applicant can apply to rather than nothing.
-        let words: std::collections::HashSet<&str> =
-            plan.tokens.iter().map(|t| t.text.as_str()).collect();
         if confidence != Confidence::Answer
             && plan.list_words
             && named.is_empty()
             && !elsewhere
             && !about.other_support
             && let Some(&applicant) = stated.applicants.first()
-            && plan
-                .tokens
-                .iter()
-                .any(|t| self.scheme_nouns.explains(&words, &t.text))
+            && {
+                let words: std::collections::HashSet<&str> =
+                    plan.tokens.iter().map(|t| t.text.as_str()).collect();
+                plan.tokens
+                    .iter()
+                    .any(|t| self.scheme_nouns.explains(&words, &t.text))
+            }
         {
             let filter = Filter {
                 open_only: false,
@@ -1108,7 +1114,7 @@ impl Engine {
 
     /// The features the decision model saw for a question's best candidate, and that
     /// candidate (an index into the corpus), or `None` when no scheme is a candidate or the
-    /// question is a browse request. Used to fit the model.
+    /// question is a browse request recognised before ranking. Used to fit the model.
     #[must_use]
     pub fn decision_features(&self, question: &str) -> Option<(usize, Features)> {
         let plan = self.plan(question);
@@ -1340,7 +1346,7 @@ impl Engine {
                 // In English the shared opening is whole words ("cyberport " + "micro fund").
                 let whole =
                     rest.starts_with(|c: char| !c.is_ascii()) || q.starts_word[start + shared];
-                shared >= 2 * '数'.len_utf8()
+                shared >= MIN_SHARED_OPENING
                     && whole
                     && rest.chars().count() >= 2
                     && !said.contains(rest)

@@ -84,6 +84,10 @@ impl QueryToken {
 
 /// Whether `c` writes a number in Chinese (digits, units and the Simplified forms the
 /// normaliser produces): 零一二两三四五六七八九十百千万亿 and 兩.
+fn is_chinese_numeral(c: char) -> bool {
+    "零〇一二两兩三四五六七八九十百千万萬亿億".contains(c)
+}
+
 /// "四年", "三個", "兩間": a Chinese numeral and a unit, a count or duration rather than a
 /// subject ("做咗四年嘢" says how long, not what about).
 fn counted(word: &str) -> bool {
@@ -96,10 +100,6 @@ fn counted(word: &str) -> bool {
         }
         None => false,
     }
-}
-
-fn is_chinese_numeral(c: char) -> bool {
-    "零〇一二两兩三四五六七八九十百千万萬亿億".contains(c)
 }
 
 /// A question, analysed.
