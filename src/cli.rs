@@ -568,11 +568,14 @@ fn ask(
                 .iter()
                 .map(|t| format!("{}:{:?}", t.text, t.role))
                 .collect();
+            let stated = engine.stated(question);
             eprintln!(
-                "{question}\n  tokens: {}\n  intents: {:?} categories: {:?}",
+                "{question}\n  tokens: {}\n  intents: {:?} categories: {:?}\n  asker: {:?} needs: {:?}",
                 tokens.join(" "),
                 plan.intents,
-                plan.categories
+                plan.categories,
+                stated.applicants,
+                stated.needs
             );
         }
         let a = answer_in(

@@ -1112,6 +1112,20 @@ impl Engine {
         Ok((found, Some((top, features))))
     }
 
+    /// Who the asker says they are and what they need, as vocabulary keys
+    /// (`text/data/vocabulary.toml`): what ranking and structured requests read from
+    /// `question`, shown by `ask --explain`.
+    #[must_use]
+    pub fn stated(&self, question: &str) -> crate::text::vocabulary::Stated {
+        let plan = self.plan(question);
+        let tokens: Vec<(&str, usize, usize)> = plan
+            .tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.from, t.to))
+            .collect();
+        self.asker.detect(question, &tokens)
+    }
+
     /// The features the decision model saw for a question's best candidate, and that
     /// candidate (an index into the corpus), or `None` when no scheme is a candidate or the
     /// question is a browse request recognised before ranking. Used to fit the model.

@@ -78,6 +78,30 @@ fn ask_works_on_a_fresh_clone_without_an_index() {
 }
 
 #[test]
+fn ask_explain_shows_the_analysis_and_who_is_asking() {
+    let index = tempfile::tempdir().unwrap();
+    let o = schemebot(
+        &corpus_dir(),
+        index.path(),
+        &[
+            "ask",
+            "--explain",
+            "I'm a PhD student, which schemes can I apply for?",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("  tokens: "), "{err}");
+    let asker = err
+        .lines()
+        .find(|l| l.starts_with("  asker: "))
+        .unwrap_or("");
+    assert!(asker.contains("\"student\""), "{err}");
+    assert!(!stdout(&o).is_empty(), "the answer still goes to stdout");
+}
+
+#[test]
 fn ask_json_answers_each_line_of_stdin() {
     let index = tempfile::tempdir().unwrap();
     let o = schemebot(
