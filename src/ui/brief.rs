@@ -1,7 +1,8 @@
 //! Short answers: the first message about a scheme answers what was asked — the figures for a
 //! money question, who can apply for an eligibility question, the steps for "how do I apply",
 //! else a two-to-three-sentence summary with the key figure and the status — within
-//! [`MAX_BRIEF_CHARS_EN`] / [`MAX_BRIEF_CHARS_ZH`] characters. Section buttons under it
+//! [`MAX_BRIEF_CHARS_EN`] / [`MAX_BRIEF_CHARS_ZH`] characters; about a scheme between rounds
+//! or not yet open, any section starts with its status line. Section buttons under it
 //! (`sec:<id>:<section>`) show another section, or the full card, in place.
 
 use super::action::Action;
@@ -161,6 +162,15 @@ fn feedback_row(s: &Scheme, lang: Lang) -> Vec<Button> {
     ]
 }
 
+/// "📅 next round not announced since 2025-05, as of 2026-02-25": the status label without its
+/// brackets, as a line of its own.
+fn status_line(s: &Scheme, lang: Lang) -> String {
+    format!(
+        "📅 {}",
+        status_label(s, lang).trim_matches(|c| c == '(' || c == ')' || c == '（' || c == '）')
+    )
+}
+
 fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -> Vec<Para> {
     // The corpus's prose in the reader's language.
     let z = |pick: fn(&crate::corpus::Text) -> &str| corpus_text(lang, pick(&s.en), pick(&s.zh));
@@ -172,6 +182,14 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -
     head.push(Para::default().bold(display_name(s, lang)));
     if s.scope == Scope::Related {
         head.push(Para::default().italic(t!(lang, "brief-related")));
+    }
+    // A money, eligibility or how-to answer about a scheme between rounds, or not yet open,
+    // says so first ("how much can my restaurant get?" about a pilot whose round has ended);
+    // the summary and status sections carry the status line themselves.
+    if matches!(s.status, Status::NotAnnounced | Status::Upcoming)
+        && !matches!(section, Section::Overview | Section::Status)
+    {
+        head.push(Para::default().text(status_line(s, lang)));
     }
     let foot = Para::default().italic(format!(
         "{}{}",
@@ -186,11 +204,7 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -
             if let Some(first) = money_facts(&s.money, lang).into_iter().next() {
                 lines.push(format!("💰 {}", first.trim_start_matches("• ")));
             }
-            lines.push(format!(
-                "📅 {}",
-                status_label(s, lang)
-                    .trim_matches(|c| c == '(' || c == ')' || c == '（' || c == '）')
-            ));
+            lines.push(status_line(s, lang));
             (
                 String::new(),
                 lines,

@@ -346,3 +346,16 @@ fn a_long_name_with_one_wrong_character_is_still_named() {
     // The first character must be right: 優秀人才入境計劃 is another scheme than 科技人才入境計劃.
     assert_ne!(top("優秀人才入境計劃點申請").as_deref(), Some("techtas"));
 }
+
+#[test]
+fn a_money_answer_about_a_scheme_between_rounds_says_so_first() {
+    // DTSPP's first round has ended and the next is not announced (corpus status).
+    let r = reply("how much can my restaurant get from the DTSPP?");
+    let status = r.plain.find("📅").expect("a status line");
+    let money = r.plain.find("💰").expect("the money section");
+    assert!(status < money, "{}", r.plain);
+    assert!(r.plain.contains("not announced"), "{}", r.plain);
+    // An open scheme's money answer has no such line.
+    let r = reply("how much can a company get from TechTAS?");
+    assert!(!r.plain.contains("📅"), "{}", r.plain);
+}
