@@ -359,7 +359,9 @@ fn gaps(settings: &Settings, args: &GapsArgs) -> anyhow::Result<()> {
     let db = settings.data_dir.join(crate::bot::DATABASE);
     if settings.database.is_none() && !db.exists() {
         anyhow::bail!(
-            "no database at {}: run `schemebot serve` (or pass --data-dir) first",
+            "no database at {}: the gaps log is kept by the bot (`schemebot serve`) or the HTTP \
+             API (`schemebot api`, no token needed) as people ask; run one first, or pass the \
+             --data-dir it uses",
             db.display()
         );
     }
@@ -597,6 +599,9 @@ fn ask(
         };
         if args.json {
             writeln!(out, "{}", json_line(&a, &reply.plain, engine.corpus()))?;
+        } else if args.conversation {
+            // A transcript: each turn's question above its reply.
+            writeln!(out, "› {question}\n\n{}\n", reply.plain)?;
         } else {
             writeln!(out, "{}\n", reply.plain)?;
         }

@@ -102,6 +102,26 @@ fn ask_explain_shows_the_analysis_and_who_is_asking() {
 }
 
 #[test]
+fn ask_conversation_prints_a_transcript_that_follows_up() {
+    let index = tempfile::tempdir().unwrap();
+    let o = schemebot(
+        &corpus_dir(),
+        index.path(),
+        &["ask", "--conversation"],
+        Some("What is TechTAS?\nhow much does it cost?\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    let first = out.find("› What is TechTAS?").expect("the first question");
+    let second = out
+        .find("› how much does it cost?")
+        .expect("the second question");
+    assert!(first < second, "{out}");
+    // The follow-up is answered about TechTAS, not refused.
+    assert!(out[second..].contains("TechTAS"), "{out}");
+}
+
+#[test]
 fn ask_json_answers_each_line_of_stdin() {
     let index = tempfile::tempdir().unwrap();
     let o = schemebot(
