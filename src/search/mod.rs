@@ -737,12 +737,7 @@ impl Engine {
         if elsewhere && named.is_empty() {
             return Ok((Found::Nothing, None));
         }
-        let tokens: Vec<(&str, usize, usize)> = plan
-            .tokens
-            .iter()
-            .map(|t| (t.text.as_str(), t.from, t.to))
-            .collect();
-        let stated = self.asker.detect(question, &tokens);
+        let stated = self.stated_in(question, plan);
         about.applicants.clone_from(&stated.applicants);
         about.needs.clone_from(&stated.needs);
         about.topical = plan
@@ -1117,7 +1112,11 @@ impl Engine {
     /// `question`, shown by `ask --explain`.
     #[must_use]
     pub fn stated(&self, question: &str) -> crate::text::vocabulary::Stated {
-        let plan = self.plan(question);
+        self.stated_in(question, &self.plan(question))
+    }
+
+    /// [`Engine::stated`] for a question already analysed into `plan`.
+    fn stated_in(&self, question: &str, plan: &Plan) -> crate::text::vocabulary::Stated {
         let tokens: Vec<(&str, usize, usize)> = plan
             .tokens
             .iter()
