@@ -1117,10 +1117,16 @@ impl Engine {
 
     /// [`Engine::stated`] for a question already analysed into `plan`.
     fn stated_in(&self, question: &str, plan: &Plan) -> crate::text::vocabulary::Stated {
+        // A narrower word also says what its broad word says ("I live in Canada" is
+        // "overseas"), over the same span.
         let tokens: Vec<(&str, usize, usize)> = plan
             .tokens
             .iter()
-            .map(|t| (t.text.as_str(), t.from, t.to))
+            .flat_map(|t| {
+                std::iter::once(t.text.as_str())
+                    .chain(self.lexicon.broader(&t.text).iter().map(String::as_str))
+                    .map(|w| (w, t.from, t.to))
+            })
             .collect();
         self.asker.detect(question, &tokens)
     }

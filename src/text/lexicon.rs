@@ -147,6 +147,9 @@ pub struct Lexicon {
     /// Synonym entries of several tokens ("secondary school", "bring in"), analysed, each with
     /// a one-token word of its group that stands for it ("中学"); longest first.
     phrases: Vec<(Vec<String>, String)>,
+    /// A narrower word of `concepts.toml` → its broad word and the broad word's group
+    /// ("加拿大" → "海外", "overseas", …).
+    broader: HashMap<String, Vec<String>>,
 }
 
 /// `data/concepts.toml`: the cross-language concept groups (pay / salary / 人工 / 工资;
@@ -314,6 +317,12 @@ impl Lexicon {
                                 v.push(m.clone());
                             }
                         }
+                        let b = lex.broader.entry(single.clone()).or_default();
+                        for m in &meanings {
+                            if m != single && !b.contains(m) {
+                                b.push(m.clone());
+                            }
+                        }
                     }
                     [] => {}
                     _ if w.is_ascii() && !lex.phrases.iter().any(|(p, _)| *p == tokens) => {
@@ -379,6 +388,13 @@ impl Lexicon {
     #[must_use]
     pub fn synonyms(&self, token: &str) -> &[String] {
         self.synonyms.get(token).map_or(&[], Vec::as_slice)
+    }
+
+    /// The broad words a narrower word of `concepts.toml` is a case of, with the broad word's
+    /// synonyms ("加拿大" → "海外", "overseas", …); empty for other words.
+    #[must_use]
+    pub fn broader(&self, token: &str) -> &[String] {
+        self.broader.get(token).map_or(&[], Vec::as_slice)
     }
 }
 
