@@ -83,6 +83,7 @@ fn main() {
         ("e", include_str!("../tests/it/conversations-5.tsv")),
         ("f", include_str!("../tests/it/conversations-6.tsv")),
         ("g", include_str!("../tests/it/conversations-7.tsv")),
+        ("h", include_str!("../tests/it/conversations-8.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();
