@@ -207,7 +207,17 @@ impl Plan {
                 && original.len() >= 2
                 && original.chars().all(|c| c.is_ascii_uppercase());
             let surface = original.to_lowercase();
-            let role = if lexicon.is_list(&t.text, &surface) {
+            // "B類", "A类人才": a kind word right after a letter or digit names a category of
+            // some scheme (TTPS Category B), not a request to list kinds.
+            let labels = original.starts_with(crate::text::is_han) && {
+                let run: Vec<char> = question[..t.from]
+                    .chars()
+                    .rev()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                run.len() == 1 || (!run.is_empty() && run.iter().all(char::is_ascii_digit))
+            };
+            let role = if lexicon.is_list(&t.text, &surface) && !labels {
                 plan.list_words = true;
                 Role::List
             } else if !categories.is_empty() {
