@@ -258,11 +258,12 @@ pub fn answer_in(
         first_intent
     } else if phrases.asks_when {
         Some(Intent::When)
-    } else if phrases.asks_apply {
+    } else if phrases.asks_apply && !phrases.asks_permission {
         Some(Intent::Apply)
     } else if phrases.asks_pay {
         Some(Intent::Money)
     } else if phrases.asks_eligibility
+        || phrases.asks_permission
         || asks_which_applicant
         || intents.contains(&Intent::Eligibility)
     {

@@ -372,6 +372,48 @@ pub struct Cue {
     /// "can we join without…?") or asks with a taking-part verb ("佢報唔報得？", "計唔計？").
     /// "Does it cover AI tools?" is a yes/no question about the scheme, not this.
     pub asks_if_may: bool,
+    /// An English yes/no question asking permission: opened by an auxiliary, with "can",
+    /// "could" or "may" before anyone but the bot ("could we submit it ourselves?", "Could I
+    /// sign up personally?", "is it something I can apply to?"); not how, where or by what
+    /// means ("can I apply online?").
+    pub asks_permission: bool,
+}
+
+/// Words that make a permission-shaped question one about the way of doing it.
+const MEANS: [&str; 9] = [
+    "how", "where", "online", "email", "post", "person", "form", "website", "portal",
+];
+
+/// Verbs of asking for information: "can I ask …", "could we know …" request an answer, not
+/// permission to take part.
+const INFORMATION_VERBS: [&str; 8] = [
+    "ask",
+    "know",
+    "check",
+    "see",
+    "find",
+    "learn",
+    "hear",
+    "understand",
+];
+
+/// Whether folded `text` asks permission (see [`Cue::asks_permission`]).
+fn asks_permission(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let opens = words.first().is_some_and(|w| AUXILIARIES.contains(w));
+    opens
+        && !words.iter().any(|w| MEANS.contains(w))
+        && words.windows(3).any(|w| {
+            matches!(w[0], "can" | "could" | "may")
+                && !matches!(
+                    w[1],
+                    "you" | "u" | "ya" | "someone" | "somebody" | "anyone" | "anybody"
+                )
+                && !INFORMATION_VERBS.contains(&w[2])
+        })
 }
 
 /// Verbs that make "can … <verb>" a question about who may take part.
@@ -630,6 +672,7 @@ pub fn cue(question: &str) -> Cue {
         member_asks: any(&c.member) && ends_taking_part(&text),
         asks_yes_no,
         asks_if_may: asks_yes_no && (first_person(&text) || take_part_a_not_a(&text)),
+        asks_permission: asks_permission(&text),
     }
 }
 
@@ -944,6 +987,11 @@ mod tests {
         assert!(!cue("有咩條件可以申請？").asks_match);
         // How to get it is how to apply.
         assert!(cue("how can I get one?").asks_apply);
+        assert!(cue("Could I sign up for it personally?").asks_permission);
+        assert!(cue("is the new institute something we can apply to?").asks_permission);
+        assert!(!cue("can I apply online?").asks_permission);
+        assert!(!cue("can someone explain the scheme to me").asks_permission);
+        assert!(!cue("could I ask who runs it?").asks_permission);
         assert!(cue("數碼轉型點樣申？").asks_apply);
         // Requirements and restrictions are eligibility.
         assert!(cue("does it need private investment?").asks_eligibility);
