@@ -363,7 +363,11 @@ pub fn answer_in(
             .evidence_words
             .iter()
             .any(|w| !asking.iter().any(|p| p.contains(w.as_str())));
-    if about.named.is_empty() && (!about.list || cue.refers_back) {
+    // "what kinds of solutions can I pick from?", "可以选哪些类型的方案？": a list word about
+    // something other than schemes asks about the scheme talked about.
+    let browses =
+        about.list && (about.browses_schemes || matches!(outcome.found, Found::Filtered(_)));
+    if about.named.is_empty() && (!browses || cue.refers_back) {
         // "How much?", "is it still open?", "个人可以申请吗？" after an answer about a scheme;
         // also a short question nothing else answers ("can a company lead?").
         if let Some(&before) = last.first() {
@@ -392,6 +396,7 @@ pub fn answer_in(
                 cue.per_unit && intents.first() == Some(&Intent::Money) && is_short(&question);
             let follows = !moves_on
                 && (!about.topical
+                    || (about.list && !browses)
                     || about.asker_only
                     || cue.refers_back
                     || unanswered

@@ -221,6 +221,10 @@ pub struct About {
     pub money_evidence: bool,
     /// Whether the question asks to browse ("list", "有哪些").
     pub list: bool,
+    /// Whether what it asks to browse is schemes: a word naming schemes in general
+    /// ("schemes", "計劃") or a browsing category; "what kinds of solutions can I pick?" browses
+    /// something of the scheme talked about.
+    pub browses_schemes: bool,
     /// Whether the question names some other kind of support: a word no scheme has right
     /// before a funding word ("养老补贴", "electricity subsidy").
     pub other_support: bool,
@@ -392,6 +396,10 @@ fn speaks_of_self(plan: &Plan) -> bool {
 /// its rest alone: two Chinese characters ("数码港") or six letters ("cyberport "), so that
 /// "SEAM@InnoHK" does not read "seam" + "innohk" as two names.
 const MIN_SHARED_OPENING: usize = 6;
+
+/// Words of an English scheme name that people leave out when they name it ("the Digital
+/// Transformation pilot" for the "… Support Pilot Programme").
+const GENERIC_NAME_WORDS: [&str; 6] = ["support", "scheme", "programme", "program", "the", "for"];
 
 /// A name of a scheme in folded form.
 #[derive(Debug)]
@@ -623,6 +631,35 @@ impl Engine {
                 }
             }
         }
+        // "the digital transformation pilot", "the Technology Talent Admission": an English name
+        // without its generic words, when what is left is at least two words and in no other
+        // scheme's names, names the scheme too (as an alias).
+        for (i, s) in corpus.schemes.iter().enumerate() {
+            let words: Vec<&str> = s
+                .name_en
+                .split_whitespace()
+                .filter(|w| !GENERIC_NAME_WORDS.contains(&w.to_lowercase().as_str()))
+                .collect();
+            let short = name_key(&words.join(" "));
+            let key = short.replace(' ', "");
+            let shared =
+                corpus.schemes.iter().enumerate().any(|(j, o)| {
+                    j != i && o.names().any(|n| name_key(n).contains(short.as_str()))
+                });
+            if words.len() >= 2
+                && !shared
+                && !names
+                    .iter()
+                    .any(|n: &NameKey| n.scheme == i && n.key == key)
+            {
+                names.push(NameKey {
+                    scheme: i,
+                    chars: key.chars().count(),
+                    key,
+                    official: false,
+                });
+            }
+        }
         let name_words = corpus
             .schemes
             .iter()
@@ -733,6 +770,12 @@ impl Engine {
         about.list = plan.list_words;
         // A question naming someone else's programme ("持續進修基金", "public housing") and none
         // of ours is not a request to browse ours either.
+        about.browses_schemes = !plan.categories.is_empty() || {
+            let words: HashSet<&str> = plan.tokens.iter().map(|t| t.text.as_str()).collect();
+            plan.tokens
+                .iter()
+                .any(|t| self.scheme_nouns.explains(&words, &t.text))
+        };
         let elsewhere = self.names_elsewhere(question);
         if elsewhere && named.is_empty() {
             return Ok((Found::Nothing, None));
