@@ -1329,6 +1329,21 @@ impl Engine {
                     t.within(u) && stated.spans.iter().any(|&(a, b)| a <= u.from && u.to <= b)
                 })
             })
+            // "What support is there for manufacturers?", "初创企业能拿到哪些支持？": an
+            // applicant word that is also a category word names who is to receive, unless a
+            // word naming schemes follows it ("start-up schemes", "初創支援計劃").
+            .filter(|t| {
+                let applicant = stated.spans.contains(&(t.from, t.to));
+                let next = plan
+                    .tokens
+                    .iter()
+                    .filter(|u| u.from >= t.to && !u.stand_in && u.role != Role::Filler)
+                    .min_by_key(|u| u.from);
+                !applicant
+                    || next.is_some_and(|u| {
+                        u.role == Role::List || self.scheme_nouns.explains(&present, &u.text)
+                    })
+            })
             .flat_map(|t| self.lexicon.categories(&t.text).iter().copied());
         let first_person = speaks_of_self(plan);
         let applicant =
