@@ -38,6 +38,147 @@ pub fn same_amount(a: u64, b: u64) -> bool {
     (a - b).abs() <= 0.01 * a.max(b)
 }
 
+/// A matching ratio quoted in a question: the Government's share to the other side's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quoted {
+    pub government: u32,
+    pub partner: u32,
+    /// Whether the order is known ("政府出四分三" is the Government's share); "2:1 funding"
+    /// may be written either way round.
+    pub ordered: bool,
+}
+
+impl Quoted {
+    /// Whether a scheme's `government : partner` matching is this ratio.
+    #[must_use]
+    pub fn fits(&self, government: u32, partner: u32) -> bool {
+        let same = |g: u32, p: u32| {
+            u64::from(g) * u64::from(partner) == u64::from(p) * u64::from(government)
+        };
+        same(self.government, self.partner)
+            || (!self.ordered && same(self.partner, self.government))
+    }
+}
+
+/// Words naming the Government's side, and the applicant's, before a share ("政府出四分三",
+/// "我哋出四分一").
+const GOVERNMENT_WORDS: [&str; 4] = ["政府", "government", "gov", "港府"];
+const PARTNER_WORDS: [&str; 9] = [
+    "我", "公司", "自己", "企业", "we ", "our ", "company", "us ", "学校",
+];
+
+/// Matching ratios quoted in normalised `text` (lower case, Simplified): "2:1", "3 比 1",
+/// "一对一", "四分三" / "四分之三" (a share), "一半" / "half" / "dollar for dollar" (1:1),
+/// "三分之一" / "one third" (1:2). A share belongs to the Government unless the applicant's
+/// side is named just before it.
+#[must_use]
+pub fn ratios(text: &str) -> Vec<Quoted> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let side = |at: usize| -> Option<bool> {
+        let before: String = chars[at.saturating_sub(8)..at].iter().collect();
+        let gov = GOVERNMENT_WORDS
+            .iter()
+            .filter_map(|w| before.rfind(w))
+            .max();
+        let own = PARTNER_WORDS.iter().filter_map(|w| before.rfind(w)).max();
+        match (gov, own) {
+            (Some(g), Some(o)) => Some(g > o),
+            (Some(_), None) => Some(true),
+            (None, Some(_)) => Some(false),
+            (None, None) => None,
+        }
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let Some((a, next)) = number(&chars, i) else {
+            i += 1;
+            continue;
+        };
+        let mut j = next;
+        while chars.get(j) == Some(&' ') {
+            j += 1;
+        }
+        let rest: String = chars[j..].iter().take(4).collect();
+        // "a : b", "a 比 b", "a 对 b" ("2 to 3 years" is a range, so not "to")
+        let sep = [":", "：", "比", "对"]
+            .iter()
+            .find(|p| rest.starts_with(**p))
+            .map(|p| p.chars().count());
+        // "四分三", "四分之三": b parts of a
+        let share = ["分之", "分"]
+            .iter()
+            .find(|p| rest.starts_with(**p))
+            .map(|p| p.chars().count());
+        if let Some(n) = sep {
+            let mut k = j + n;
+            while chars.get(k) == Some(&' ') {
+                k += 1;
+            }
+            if k < chars.len()
+                && let Some((b, after)) = number(&chars, k)
+                && (1.0..=20.0).contains(&a)
+                && (1.0..=20.0).contains(&b)
+                && a.fract() == 0.0
+                && b.fract() == 0.0
+            {
+                out.push(Quoted {
+                    government: a as u32,
+                    partner: b as u32,
+                    ordered: false,
+                });
+                i = after;
+                continue;
+            }
+        }
+        if let Some(n) = share
+            && j + n < chars.len()
+            && let Some((part, after)) = number(&chars, j + n)
+            && a.fract() == 0.0
+            && part.fract() == 0.0
+            && part < a
+            && a <= 10.0
+        {
+            let (whole, part) = (a as u32, part as u32);
+            let government = side(i).unwrap_or(true);
+            let (g, p) = if government {
+                (part, whole - part)
+            } else {
+                (whole - part, part)
+            };
+            out.push(Quoted {
+                government: g,
+                partner: p,
+                ordered: true,
+            });
+            i = after;
+            continue;
+        }
+        i = next;
+    }
+    for (phrase, g, p) in [
+        ("一半", 1, 1),
+        ("half", 1, 1),
+        ("dollar for dollar", 1, 1),
+        ("dollar-for-dollar", 1, 1),
+        ("one third", 1, 2),
+        ("a third", 1, 2),
+        ("two thirds", 2, 1),
+    ] {
+        if let Some(at) = text.find(phrase) {
+            let at = text[..at].chars().count();
+            let government = side(at).unwrap_or(true);
+            let (g, p) = if government { (g, p) } else { (p, g) };
+            out.push(Quoted {
+                government: g,
+                partner: p,
+                ordered: true,
+            });
+        }
+    }
+    out
+}
+
 fn number(chars: &[char], i: usize) -> Option<(f64, usize)> {
     if chars[i].is_ascii_digit() {
         // Do not start inside a word such as "rth2".
@@ -205,6 +346,26 @@ mod tests {
         assert_eq!(amounts("六十万"), vec![600_000]);
         assert_eq!(amounts("十亿"), vec![1_000_000_000]);
         assert_eq!(amounts("一百五十万"), vec![1_500_000]);
+    }
+
+    #[test]
+    fn reads_matching_ratios() {
+        let r = ratios("以前政府出四分三、公司自己出四分一");
+        assert!(r.iter().all(|q| q.fits(3, 1)), "{r:?}");
+        assert_eq!(r.len(), 2);
+        assert!(
+            ratios("got 2:1 funding")
+                .iter()
+                .any(|q| q.fits(2, 1) && q.fits(1, 2))
+        );
+        assert!(ratios("政府可唔可以出一半钱").iter().any(|q| q.fits(1, 1)));
+        assert!(
+            ratios("三分之二")
+                .iter()
+                .any(|q| q.fits(2, 1) && !q.fits(1, 2))
+        );
+        assert!(ratios("in 2024 we had 3 staff").is_empty());
+        assert!(ratios("24 months").is_empty());
     }
 
     #[test]

@@ -899,7 +899,10 @@ impl Engine {
         // A figure quoted in the question that is one of a scheme's money figures is evidence
         // for that scheme; so is a project at or above a scheme's minimum project cost ("投资约
         // 3亿港元" fits a scheme for projects of HK$150 million and up).
-        let quoted = amount::amounts(&normalize(question).text());
+        // So is a matching ratio it quotes ("政府出四分三、我哋出四分一" is 3 : 1).
+        let normalised = normalize(question).text();
+        let quoted = amount::amounts(&normalised);
+        let ratios = amount::ratios(&normalised);
         let money_match: Vec<bool> = self
             .corpus
             .schemes
@@ -909,6 +912,11 @@ impl Engine {
                 quoted.iter().any(|&q| {
                     figures.iter().flatten().any(|&f| amount::same_amount(q, f))
                         || s.money.min_project_cost.is_some_and(|min| q >= min)
+                }) || ratios.iter().any(|r| {
+                    s.money
+                        .matching
+                        .iter()
+                        .any(|m| r.fits(m.government, m.partner))
                 })
             })
             .collect();
