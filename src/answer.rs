@@ -227,7 +227,12 @@ pub fn answer_in(
     // Several questions at once: the first one's phrases choose what leads ("Apply 要去邊個網站？
     // 有冇截止日？" leads with the steps; "What is X, and how much…?" with what it is).
     let first_leads = first.as_ref().filter(|f| {
-        f.asks_when || f.asks_apply || f.asks_pay || f.asks_eligibility || f.asks_summary
+        f.asks_when
+            || f.asks_apply
+            || f.asks_pay
+            || f.asks_eligibility
+            || f.asks_summary
+            || f.asks_permission
     });
     // Without a phrase of its own, the first question's own intent words lead.
     let first_intent = match (first_text, first_leads) {
