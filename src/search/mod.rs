@@ -967,7 +967,10 @@ impl Engine {
         if plan.list_words && category.is_some() && only_examples && !described {
             return Ok((Found::List(category), None));
         }
-        if named.is_empty() && !has_topic {
+        // "我们想做自己的研发项目，有配对资助吗？": a stated need with no browse word is ranked
+        // (the schemes serving that need come first), not listed by category.
+        let needs_ranking = !stated.needs.is_empty() && !plan.list_words;
+        if named.is_empty() && !has_topic && !needs_ranking {
             // "有冇俾個人申請嘅資助？": browsing with a stated applicant kind lists what that
             // applicant can apply to.
             if let Some(&applicant) = stated.applicants.first()
