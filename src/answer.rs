@@ -41,6 +41,10 @@ pub struct Answer {
     pub found: Found,
     /// Whether the scheme answered came from the conversation's context, not the question.
     pub follow_up: bool,
+    /// Programmes the question names that are not ours ("TTPS 同 QMAS": `["QMAS"]`), as
+    /// `text/data/elsewhere.txt` writes them; only beside an answer about our schemes, which
+    /// then says it has nothing on them. Empty otherwise.
+    pub not_covered: Vec<String>,
 }
 
 /// What a chat remembers of its last answer.
@@ -164,6 +168,24 @@ pub fn answer_in(
     limit: usize,
     context: Option<&Context>,
 ) -> Answer {
+    let mut answer = answer_core(engine, question, lang, limit, context);
+    if matches!(
+        answer.found,
+        Found::Schemes(_) | Found::Compare(_) | Found::Suggestions(_)
+    ) {
+        answer.not_covered = engine.not_ours(&answer.question);
+    }
+    answer
+}
+
+/// [`answer_in`] without the note on programmes that are not ours.
+fn answer_core(
+    engine: &Engine,
+    question: &str,
+    lang: Option<Lang>,
+    limit: usize,
+    context: Option<&Context>,
+) -> Answer {
     let question: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let lang = lang.unwrap_or_else(|| Lang::detect(&question));
     let reply = |found: Found, intents: Vec<Intent>, follow_up: bool| Answer {
@@ -172,6 +194,7 @@ pub fn answer_in(
         intents,
         found,
         follow_up,
+        not_covered: Vec::new(),
     };
     if !question.chars().any(char::is_alphanumeric) {
         return reply(Found::Nothing, Vec::new(), false);

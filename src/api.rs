@@ -132,6 +132,9 @@ pub struct Record {
     pub intents: Vec<&'static str>,
     /// Whether the scheme came from the context, not the question.
     pub follow_up: bool,
+    /// Programmes the question names that are not ours (e.g. `["QMAS"]`), which the reply
+    /// says it has nothing on; empty otherwise.
+    pub not_covered: Vec<String>,
     /// The small-talk kind, for `smalltalk` answers.
     pub small_talk: Option<&'static str>,
     /// The schemes of the answer, best first.
@@ -223,6 +226,7 @@ pub fn record(a: &Answer, reply: &str, corpus: &Corpus) -> Record {
         confidence,
         intents: a.intents.iter().map(|i| i.key()).collect(),
         follow_up: a.follow_up,
+        not_covered: a.not_covered.clone(),
         small_talk,
         results,
         reply: reply.to_owned(),

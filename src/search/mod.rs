@@ -397,6 +397,14 @@ fn speaks_of_self(plan: &Plan) -> bool {
 /// "SEAM@InnoHK" does not read "seam" + "innohk" as two names.
 const MIN_SHARED_OPENING: usize = 6;
 
+/// The names of `text/data/elsewhere.txt`, one a line, comments and blank lines skipped.
+fn elsewhere_lines() -> impl Iterator<Item = &'static str> {
+    include_str!("../text/data/elsewhere.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter(|l| !name_key(l).replace(' ', "").is_empty())
+}
+
 /// Words of an English scheme name that people leave out when they name it ("the Digital
 /// Transformation pilot" for the "… Support Pilot Programme").
 const GENERIC_NAME_WORDS: [&str; 6] = ["support", "scheme", "programme", "program", "the", "for"];
@@ -429,6 +437,8 @@ pub struct Engine {
     asker: crate::text::vocabulary::Vocabulary,
     /// Folded names of programmes that are not ours (`text/data/elsewhere.txt`).
     elsewhere: aho_corasick::AhoCorasick,
+    /// Those names as the file writes them, by pattern index of `elsewhere`.
+    elsewhere_names: Vec<String>,
     /// The answer / suggest / no-match model.
     model: Model,
     /// Per scheme, the analysed words of its names and aliases: an intent word inside a name
@@ -551,12 +561,9 @@ impl Engine {
                 examples: structured.4,
                 model: Model::shipped(),
                 elsewhere: aho_corasick::AhoCorasick::new(
-                    include_str!("../text/data/elsewhere.txt")
-                        .lines()
-                        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-                        .map(|l| name_key(l).replace(' ', ""))
-                        .filter(|k| !k.is_empty()),
+                    elsewhere_lines().map(|l| name_key(l).replace(' ', "")),
                 )?,
+                elsewhere_names: elsewhere_lines().map(|l| l.trim().to_owned()).collect(),
                 name_words: parts.name_words,
                 reader: parts.reader,
                 fields: parts.fields,
@@ -1199,11 +1206,44 @@ impl Engine {
     /// Whether the question names a programme, place or service that is not one of ours
     /// (`text/data/elsewhere.txt`), on word boundaries after folding.
     fn names_elsewhere(&self, question: &str) -> bool {
+        !self.not_ours(question).is_empty()
+    }
+
+    /// The programmes of `text/data/elsewhere.txt` (not Hong Kong I&T schemes) that `question`
+    /// names, as the file writes them, in order of first mention, each once; a name inside a
+    /// longer one named ("CIES" in "New CIES") is left out.
+    #[must_use]
+    pub fn not_ours(&self, question: &str) -> Vec<String> {
         let q = Compact::new(&name_key(question));
         // One pass of an automaton over the names, overlapping matches included.
-        self.elsewhere
+        let found: Vec<(usize, usize, usize)> = self
+            .elsewhere
             .find_overlapping_iter(&q.text)
-            .any(|m| q.starts_word[m.start()] && q.ends_word[m.end()])
+            .filter(|m| q.starts_word[m.start()] && q.ends_word[m.end()])
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        let mut found: Vec<(usize, usize, usize)> = found
+            .iter()
+            .copied()
+            .filter(|&(a, b, _)| {
+                !found
+                    .iter()
+                    .any(|&(c, d, _)| c <= a && b <= d && (c, d) != (a, b))
+            })
+            .collect();
+        found.sort_by_key(|&(a, b, _)| (a, std::cmp::Reverse(b)));
+        // Lines that fold alike (優才計劃, 优才计划) are one programme.
+        let mut names: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for (_, _, p) in found {
+            let name = &self.elsewhere_names[p];
+            let key = name_key(name).replace(' ', "");
+            if !keys.contains(&key) {
+                keys.push(key);
+                names.push(name.clone());
+            }
+        }
+        names
     }
 
     /// "香港的电费补贴现在还有吗", "Is there an electricity subsidy…": a word no scheme has,

@@ -159,6 +159,22 @@ pub fn render_full(answer: &Answer, corpus: &Corpus) -> Reply {
 }
 
 pub(crate) fn render_with(answer: &Answer, corpus: &Corpus, full: bool) -> Reply {
+    let mut reply = render_found(answer, corpus, full);
+    // "TTPS 同 QMAS 有咩分別？": say what is not ours rather than drop it silently.
+    if !answer.not_covered.is_empty() {
+        let names = answer.not_covered.join(&t!(answer.lang, "fact-separator"));
+        let note = t!(
+            answer.lang,
+            "not-covered",
+            names = names,
+            line = GOVERNMENT_LINE
+        );
+        super::prepend_note(&mut reply, &note);
+    }
+    reply
+}
+
+fn render_found(answer: &Answer, corpus: &Corpus, full: bool) -> Reply {
     let lang = answer.lang;
     match &answer.found {
         Found::Schemes(hits) => {

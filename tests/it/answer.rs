@@ -359,3 +359,43 @@ fn a_money_answer_about_a_scheme_between_rounds_says_so_first() {
     let r = reply("how much can a company get from TechTAS?");
     assert!(!r.plain.contains("📅"), "{}", r.plain);
 }
+
+#[test]
+fn a_programme_that_is_not_ours_is_said_so_beside_the_answer() {
+    // "TTPS vs QMAS": the answer is about TTPS, and says it has nothing on QMAS.
+    let a = answer(engine(), "TTPS vs QMAS", None, DEFAULT_LIMIT);
+    assert!(
+        matches!(a.found, Found::Schemes(_) | Found::Compare(_)),
+        "{:?}",
+        a.found
+    );
+    assert_eq!(a.not_covered, vec!["QMAS".to_owned()]);
+    let r = reply("TTPS vs QMAS");
+    assert!(
+        r.plain.starts_with("I cover only Hong Kong I&T schemes"),
+        "{}",
+        r.plain
+    );
+    assert!(r.plain.contains("QMAS") && r.plain.contains("1823"));
+    assert_sendable(&r);
+    // Traditional and Simplified spellings of one programme are named once.
+    let r = reply("優才計劃同科技人才入境計劃邊個好？");
+    assert!(
+        r.plain
+            .starts_with("我只解答香港創科計劃，沒有優才計劃的資料"),
+        "{}",
+        r.plain
+    );
+    // A question naming only our schemes gets no such line.
+    assert!(
+        answer(engine(), "TTPS vs TechTAS", None, DEFAULT_LIMIT)
+            .not_covered
+            .is_empty()
+    );
+    // Nothing matched: the no-match reply already points to 1823.
+    assert!(
+        answer(engine(), "what is QMAS", None, DEFAULT_LIMIT)
+            .not_covered
+            .is_empty()
+    );
+}

@@ -99,6 +99,7 @@ fn money_card(i: usize, lang: Lang) -> Reply {
             named: true,
         }]),
         follow_up: false,
+        not_covered: Vec::new(),
     };
     render(&answer, corpus())
 }

@@ -207,6 +207,8 @@ no-match-example-3 = • List talent schemes
 no-match-example-4 = • 科技券如何申請？
 no-match-browse = Or browse all schemes with /schemes: each one says whom to ask.
 no-match-elsewhere = For other government services, call the Government's enquiry line { $line }.
+# Above an answer whose question also names programmes that are not Hong Kong I&T schemes.
+not-covered = I cover only Hong Kong I&T schemes, so I have nothing on { $names }: for that, call the Government's enquiry line { $line }.
 
 ## Who applies (the applicant kinds of text/data/vocabulary.toml)
 

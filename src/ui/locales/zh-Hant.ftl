@@ -186,6 +186,7 @@ no-match-example-3 = • 有哪些人才計劃？
 no-match-example-4 = • How do I apply for TechTAS?
 no-match-browse = 或用 /schemes 瀏覽所有計劃，每個計劃都列明查詢方法。
 no-match-elsewhere = 其他政府服務可致電政府熱線{ $line }查詢。
+not-covered = 我只解答香港創科計劃，沒有{ $names }的資料；請致電政府熱線{ $line }查詢。
 
 ## Who applies (the applicant kinds of text/data/vocabulary.toml)
 
