@@ -920,6 +920,9 @@ mod tests {
         assert!(cue("那高才通C类呢？可以申请吗").asks_own);
         assert!(cue("Which schemes can I apply for?").asks_match);
         assert!(cue("我係學生有咩可以申請").asks_match);
+        // Asking for alternatives (after a closed scheme) is asking what else fits.
+        assert!(cue("咁有冇其他代替？").asks_match);
+        assert!(cue("any alternatives?").asks_match);
         assert!(!cue("how do I apply for TVP?").asks_match);
         assert!(cue("who can apply?").asks_eligibility);
         assert!(cue("個人可唔可以申請？").asks_eligibility);
