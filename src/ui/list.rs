@@ -74,9 +74,13 @@ pub fn filtered(corpus: &Corpus, filter: &crate::search::Filter, lang: Lang) -> 
     let mut buttons = Vec::new();
     for &i in &picked {
         let s = &corpus.schemes[i];
+        // "Open now" is only as fresh as each file's facts: say how fresh.
         let why = match filter.sort {
             SortBy::Money => s.money.headline().map(|m| hkd(m, lang)),
             SortBy::Deadline => s.deadline.clone(),
+            SortBy::Category if filter.open_only => {
+                Some(t!(lang, "filtered-open-as-of", date = s.as_of.clone()))
+            }
             SortBy::Category => None,
         };
         let mut p = one_line(s, lang);

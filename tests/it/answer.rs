@@ -399,3 +399,14 @@ fn a_programme_that_is_not_ours_is_said_so_beside_the_answer() {
             .is_empty()
     );
 }
+
+#[test]
+fn an_open_now_list_says_how_fresh_each_status_is() {
+    let r = reply("which schemes are open now?");
+    let items: Vec<&str> = r.plain.lines().filter(|l| l.starts_with('•')).collect();
+    assert!(!items.is_empty(), "{}", r.plain);
+    for line in items {
+        assert!(line.contains("status as of 20"), "{line}");
+    }
+    assert!(reply("哪些計劃現在可以申請？").plain.contains("狀況截至20"));
+}

@@ -196,6 +196,7 @@ filtered-open = Schemes open for applications now:
 filtered-for = Schemes { $who } can apply to:
 filtered-all = Schemes:
 filtered-none = None in the facts I hold right now. Browse every scheme with /schemes.
+filtered-open-as-of = status as of { $date }
 filtered-footer = From the facts I hold; check each official page before applying.
 suggestions-title = I'm not sure I understood. Did you mean one of these?
 suggestions-footer = Tap one to see it, or ask again in other words.

@@ -175,6 +175,7 @@ filtered-open = 現正接受申請的計劃：
 filtered-for = { $who }可以申請的計劃：
 filtered-all = 計劃：
 filtered-none = 我現有的資料中沒有符合的計劃。可用 /schemes 瀏覽所有計劃。
+filtered-open-as-of = 狀況截至{ $date }
 filtered-footer = 根據我現有的資料整理；申請前請查閱各官方網頁。
 suggestions-title = 我未能肯定你想問哪個計劃，你是指以下其中一個嗎？
 suggestions-footer = 按下計劃名稱查看，或換個說法再問。
