@@ -20,9 +20,10 @@ use crate::support::engine::engine;
 /// of the first two files reach it, the test halves do not (87–90%), so the cues read from the
 /// development misses do not yet cover how the test conversations ask. The later files, written
 /// by other helpers from the fact sheet alone, show how far: 73–89% on their test halves, and
-/// `conversations-8.tsv` 71.4% on arrival and 69.7% after this session's cues (its dev half
-/// went from 70.7% to 77.2%: the rules read from dev misses still do not carry over).
-const FLOOR: f64 = 69.0;
+/// `conversations-8.tsv` 71.4% on arrival and 71.4% again after the session that added it
+/// (its dev half went from 70.7% to 78.9%: the rules read from dev misses still do not carry
+/// over).
+const FLOOR: f64 = 70.0;
 
 /// The share of turns whose scheme (or small talk / list) must be right, per file and split.
 const SCHEME_FLOOR: f64 = 82.0;
