@@ -42,8 +42,9 @@ pub struct Answer {
     /// Whether the scheme answered came from the conversation's context, not the question.
     pub follow_up: bool,
     /// Programmes the question names that are not ours ("TTPS 同 QMAS": `["QMAS"]`), as
-    /// `text/data/elsewhere.txt` writes them; only beside an answer about our schemes, which
-    /// then says it has nothing on them. Empty otherwise.
+    /// `text/data/elsewhere.txt` writes them, when it sets them beside ours (a compare or
+    /// choice cue) and is answered about ours; the reply then says it has nothing on them.
+    /// Empty otherwise.
     pub not_covered: Vec<String>,
 }
 
@@ -169,11 +170,17 @@ pub fn answer_in(
     context: Option<&Context>,
 ) -> Answer {
     let mut answer = answer_core(engine, question, lang, limit, context);
+    // Only where the question sets one of ours beside the other ("TTPS vs QMAS", "優才計劃同
+    // 科技人才入境計劃邊個好？"): a service mentioned in passing ("未攞到永久居民身份證") is
+    // not something the asker wanted covered.
     if matches!(
         answer.found,
         Found::Schemes(_) | Found::Compare(_) | Found::Suggestions(_)
     ) {
-        answer.not_covered = engine.not_ours(&answer.question);
+        let cue = chat::cue(&answer.question);
+        if cue.compare || cue.compare_weak {
+            answer.not_covered = engine.not_ours(&answer.question);
+        }
     }
     answer
 }

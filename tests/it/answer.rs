@@ -392,6 +392,17 @@ fn a_programme_that_is_not_ours_is_said_so_beside_the_answer() {
             .not_covered
             .is_empty()
     );
+    // A service mentioned in passing is not set beside the scheme asked about.
+    assert!(
+        answer(
+            engine(),
+            "公司有個同事未攞到永久居民身份證，佢可唔可以用政府嗰個科技培訓資助去讀課程？",
+            None,
+            DEFAULT_LIMIT
+        )
+        .not_covered
+        .is_empty()
+    );
     // Nothing matched: the no-match reply already points to 1823.
     assert!(
         answer(engine(), "what is QMAS", None, DEFAULT_LIMIT)
