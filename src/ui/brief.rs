@@ -120,6 +120,15 @@ pub(super) fn brief_with(
     extra: Option<&Para>,
 ) -> Reply {
     let instead = alternatives_of(s, corpus);
+    // A closed scheme's short answer names where to go now in its text too (the buttons are
+    // not shown everywhere: the CLI, the API's plain text), in place of "you may also mean".
+    let where_now = (!instead.is_empty() && section != Section::Full).then(|| {
+        let names: Vec<String> = instead.iter().map(|a| display_name(a, lang)).collect();
+        Para::default()
+            .bold(t!(lang, "brief-instead"))
+            .text(names.join(&t!(lang, "fact-separator")))
+    });
+    let extra = where_now.as_ref().or(extra);
     let paras = if section == Section::Full {
         let mut paras = scheme_paras(s, &instead, lang, &[]);
         if let Some(p) = extra {
@@ -284,7 +293,12 @@ fn brief_paras(s: &Scheme, section: Section, lang: Lang, extra: Option<&Para>) -
 
 /// The first `n` sentences of `text`.
 fn first_sentences(text: &str, n: usize) -> String {
-    let ends = sentence_ends(text);
+    // A semicolon joins two halves of one thought ("本計劃規模較小；大型…應申請 NIAS"): cut
+    // there, the first half reads as a sentence broken off.
+    let ends: Vec<usize> = sentence_ends(text)
+        .into_iter()
+        .filter(|&e| !text[..e].ends_with(['；', ';']))
+        .collect();
     match ends.get(n.saturating_sub(1)) {
         Some(&end) => text[..end].trim().to_owned(),
         None => text.trim().to_owned(),

@@ -425,6 +425,7 @@ hkd-large = HK${ $figure } billion
 hkd-medium = HK${ $figure } million
 hkd-plain = HK${ $figure }
 money-fact = • { $label }: { $value }
+brief-instead = Where to look now:{" "}
 also-mean = You may also mean:{" "}
 card-related = ℹ️ Not an innovation and technology scheme: a related fund that people often ask about alongside them.
 card-policy-address = 🏛 2024 Policy Address

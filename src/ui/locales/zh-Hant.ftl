@@ -392,6 +392,7 @@ hkd-large = 港幣{ $figure }億元
 hkd-medium = 港幣{ $figure }萬元
 hkd-plain = 港幣{ $figure }元
 money-fact = • { $label }：{ $value }
+brief-instead = 現在可改為參考：
 also-mean = 你可能也想查詢：
 card-related = ℹ️ 這不是創新科技計劃，而是市民常一併查詢的相關基金。
 card-policy-address = 🏛 2024年施政報告
