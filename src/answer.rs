@@ -356,6 +356,23 @@ fn answer_core(
         }
     }
 
+    // "restaurant owner" right after "what can I apply for?" (whose first step asks who is
+    // asking) answers that step: the list for that kind of applicant, where the words alone
+    // would find nothing sure.
+    if context.is_some_and(|c| c.schemes.is_empty())
+        && last_intent == Some(Intent::Eligibility)
+        && about.named.is_empty()
+        && let Some(&applicant) = about.applicants.first()
+        && matches!(outcome.found, Found::Nothing | Found::Suggestions(_))
+    {
+        let filter = Filter {
+            open_only: false,
+            applicant: Some(applicant),
+            sort: SortBy::Category,
+        };
+        return reply(Found::Filtered(filter), intents, false);
+    }
+
     // "What can I apply for?": the /match steps, or straight to the list when the question
     // says who is asking ("I'm a PhD student, which schemes can I apply for?"). A structured
     // request in the same question ("…right now?", "…with the most money?") is that list.

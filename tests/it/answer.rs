@@ -421,3 +421,51 @@ fn an_open_now_list_says_how_fresh_each_status_is() {
     }
     assert!(reply("哪些計劃現在可以申請？").plain.contains("狀況截至20"));
 }
+
+#[test]
+fn a_closed_schemes_short_answer_names_where_to_go_now() {
+    let r = reply("What replaced the tech voucher?");
+    assert!(r.plain.contains("Where to look now:"), "{}", r.plain);
+    assert!(
+        r.plain.contains("(DTSPP)") && r.plain.contains("(NITTP)"),
+        "{}",
+        r.plain
+    );
+    assert!(
+        reply("科技券冇咗，有咩可以代替？")
+            .plain
+            .contains("現在可改為參考：")
+    );
+    // An open scheme's answer has no such line.
+    assert!(!reply("What is ESS?").plain.contains("Where to look now"));
+}
+
+#[test]
+fn who_is_asking_right_after_what_can_i_apply_for_answers_that_step() {
+    use schemebot::answer::{Context, Remember, answer_in};
+    let corpus = engine().corpus();
+    let first = answer_in(engine(), "What can I apply for?", None, DEFAULT_LIMIT, None);
+    assert_eq!(first.found, Found::Match);
+    let Remember::Set(context) = Context::after(&first, corpus) else {
+        panic!("the match step leaves a context");
+    };
+    let next = answer_in(
+        engine(),
+        "restaurant owner",
+        None,
+        DEFAULT_LIMIT,
+        Some(&context),
+    );
+    assert!(
+        matches!(&next.found, Found::Filtered(f) if f.applicant == Some("sme")),
+        "{:?}",
+        next.found
+    );
+    // Without that step before it, the same words find nothing sure.
+    let alone = answer(engine(), "restaurant owner", None, DEFAULT_LIMIT);
+    assert!(
+        !matches!(alone.found, Found::Filtered(_)),
+        "{:?}",
+        alone.found
+    );
+}
