@@ -647,12 +647,10 @@ impl Engine {
                 .split_whitespace()
                 .filter(|w| !GENERIC_NAME_WORDS.contains(&w.to_lowercase().as_str()))
                 .collect();
-            let short = name_key(&words.join(" "));
-            let key = short.replace(' ', "");
-            let shared =
-                corpus.schemes.iter().enumerate().any(|(j, o)| {
-                    j != i && o.names().any(|n| name_key(n).contains(short.as_str()))
-                });
+            let key = name_key(&words.join(" ")).replace(' ', "");
+            let shared = names
+                .iter()
+                .any(|n: &NameKey| n.scheme != i && n.key.contains(key.as_str()));
             if words.len() >= 2
                 && !shared
                 && !names
@@ -775,14 +773,14 @@ impl Engine {
             .filter(|i| named[i].apart)
             .collect();
         about.list = plan.list_words;
-        // A question naming someone else's programme ("持續進修基金", "public housing") and none
-        // of ours is not a request to browse ours either.
         about.browses_schemes = !plan.categories.is_empty() || {
             let words: HashSet<&str> = plan.tokens.iter().map(|t| t.text.as_str()).collect();
             plan.tokens
                 .iter()
                 .any(|t| self.scheme_nouns.explains(&words, &t.text))
         };
+        // A question naming someone else's programme ("持續進修基金", "public housing") and none
+        // of ours is not a request to browse ours either.
         let elsewhere = self.names_elsewhere(question);
         if elsewhere && named.is_empty() {
             return Ok((Found::Nothing, None));
@@ -1206,7 +1204,11 @@ impl Engine {
     /// Whether the question names a programme, place or service that is not one of ours
     /// (`text/data/elsewhere.txt`), on word boundaries after folding.
     fn names_elsewhere(&self, question: &str) -> bool {
-        !self.not_ours(question).is_empty()
+        let q = Compact::new(&name_key(question));
+        // One pass of an automaton over the names, overlapping matches included.
+        self.elsewhere
+            .find_overlapping_iter(&q.text)
+            .any(|m| q.starts_word[m.start()] && q.ends_word[m.end()])
     }
 
     /// The programmes of `text/data/elsewhere.txt` (not Hong Kong I&T schemes) that `question`
