@@ -41,7 +41,9 @@ pub fn same_amount(a: u64, b: u64) -> bool {
 /// A matching ratio quoted in a question: the Government's share to the other side's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quoted {
+    /// The Government's parts.
     pub government: u32,
+    /// The other side's parts (the applicant's, or the market's).
     pub partner: u32,
     /// Whether the order is known ("政府出四分三" is the Government's share); "2:1 funding"
     /// may be written either way round.
@@ -60,9 +62,10 @@ impl Quoted {
     }
 }
 
-/// Words naming the Government's side, and the applicant's, before a share ("政府出四分三",
-/// "我哋出四分一").
+/// Words naming the Government's side before a share ("政府出四分三").
 const GOVERNMENT_WORDS: [&str; 4] = ["政府", "government", "gov", "港府"];
+
+/// Words naming the applicant's side before a share ("我哋出四分一", "公司自己出").
 const PARTNER_WORDS: [&str; 9] = [
     "我", "公司", "自己", "企业", "we ", "our ", "company", "us ", "学校",
 ];
@@ -165,7 +168,17 @@ pub fn ratios(text: &str) -> Vec<Quoted> {
         ("a third", 1, 2),
         ("two thirds", 2, 1),
     ] {
-        if let Some(at) = text.find(phrase) {
+        // English phrases are whole words ("on behalf of" has no half).
+        let whole = |at: usize| {
+            !phrase.is_ascii()
+                || (!text[..at].ends_with(|c: char| c.is_ascii_alphanumeric())
+                    && !text[at + phrase.len()..].starts_with(|c: char| c.is_ascii_alphanumeric()))
+        };
+        if let Some(at) = text
+            .match_indices(phrase)
+            .map(|(at, _)| at)
+            .find(|&at| whole(at))
+        {
             let at = text[..at].chars().count();
             let government = side(at).unwrap_or(true);
             let (g, p) = if government { (g, p) } else { (p, g) };
@@ -365,6 +378,7 @@ mod tests {
                 .any(|q| q.fits(2, 1) && !q.fits(1, 2))
         );
         assert!(ratios("in 2024 we had 3 staff").is_empty());
+        assert!(ratios("applying on behalf of my company").is_empty());
         assert!(ratios("24 months").is_empty());
     }
 
