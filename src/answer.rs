@@ -122,6 +122,10 @@ fn asking_clause(question: &str) -> Option<&str> {
 /// scheme wins when a follow-up names no scheme.
 const CONTEXT_TIE: f32 = 0.7;
 
+/// A runner-up scoring at least this share of the best is the other side of a comparison
+/// whose two sides are both described ("Cyberport 同 科學園 嘅培育計劃有咩分別？").
+const COMPARE_TIE: f32 = 0.5;
+
 /// The most words (or, in Chinese, characters) a follow-up question has when nothing else
 /// marks it as one: a longer question is a new question.
 const SHORT_QUESTION: usize = 12;
@@ -336,6 +340,18 @@ fn answer_core(
             && let Some(top) = hits.first()
         {
             set.push(top.scheme);
+        }
+        // "Cyberport 同 科學園 嘅培育計劃有咩分別？" with no chat before it: both sides
+        // described, the two best-ranked schemes, when the second scores near the first.
+        if set.is_empty()
+            && cue.compare
+            && last.is_empty()
+            && about.topical
+            && about.evidence
+            && let [a, b, ..] = about.ranked.as_slice()
+            && b.score >= COMPARE_TIE * a.score
+        {
+            set.extend([a.scheme, b.scheme]);
         }
         if set.len() == 1
             && cue.compare

@@ -469,3 +469,22 @@ fn who_is_asking_right_after_what_can_i_apply_for_answers_that_step() {
         alone.found
     );
 }
+
+#[test]
+fn a_comparison_whose_two_sides_are_both_described_is_a_compare_card() {
+    let corpus = engine().corpus();
+    for q in [
+        "Cyberport 同 科學園 嘅培育計劃有咩分別？",
+        "数码港和科学园的孵化计划有什么区别",
+    ] {
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        let Found::Compare(set) = &a.found else {
+            panic!("{q}: {:?}", a.found);
+        };
+        let ids: Vec<&str> = set.iter().map(|&i| corpus.schemes[i].id.as_str()).collect();
+        assert!(
+            ids.contains(&"cyberport-incubation") && ids.contains(&"hkstp-incubation"),
+            "{q}: {ids:?}"
+        );
+    }
+}
