@@ -173,39 +173,30 @@ pub fn answer_in(
     limit: usize,
     context: Option<&Context>,
 ) -> Answer {
-    let mut answer = answer_core(engine, question, lang, limit, context);
-    // Only where the question sets one of ours beside the other ("TTPS vs QMAS", "優才計劃同
-    // 科技人才入境計劃邊個好？"): a service mentioned in passing ("未攞到永久居民身份證") is
-    // not something the asker wanted covered.
-    if matches!(
-        answer.found,
-        Found::Schemes(_) | Found::Compare(_) | Found::Suggestions(_)
-    ) {
-        let cue = chat::cue(&answer.question);
-        if cue.compare || cue.compare_weak {
-            answer.not_covered = engine.not_ours(&answer.question);
-        }
-    }
-    answer
-}
-
-/// [`answer_in`] without the note on programmes that are not ours.
-fn answer_core(
-    engine: &Engine,
-    question: &str,
-    lang: Option<Lang>,
-    limit: usize,
-    context: Option<&Context>,
-) -> Answer {
     let question: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let lang = lang.unwrap_or_else(|| Lang::detect(&question));
-    let reply = |found: Found, intents: Vec<Intent>, follow_up: bool| Answer {
-        question: question.clone(),
-        lang,
-        intents,
-        found,
-        follow_up,
-        not_covered: Vec::new(),
+    let cue = chat::cue(&question);
+    let reply = |found: Found, intents: Vec<Intent>, follow_up: bool| {
+        // Only where the question sets one of ours beside the other ("TTPS vs QMAS", "優才計劃
+        // 同科技人才入境計劃邊個好？"): a service mentioned in passing ("未攞到永久居民身份證")
+        // is not something the asker wanted covered.
+        let about_ours = matches!(
+            found,
+            Found::Schemes(_) | Found::Compare(_) | Found::Suggestions(_)
+        );
+        let not_covered = if about_ours && (cue.compare || cue.compare_weak) {
+            engine.not_ours(&question)
+        } else {
+            Vec::new()
+        };
+        Answer {
+            question: question.clone(),
+            lang,
+            intents,
+            found,
+            follow_up,
+            not_covered,
+        }
     };
     if !question.chars().any(char::is_alphanumeric) {
         return reply(Found::Nothing, Vec::new(), false);
@@ -225,7 +216,6 @@ fn answer_core(
     let last_intent = context
         .and_then(|c| c.intent.as_deref())
         .and_then(|k| Intent::ALL.into_iter().find(|i| i.key() == k));
-    let cue = chat::cue(&question);
     let outcome = engine.search(&question, limit);
     let about = &outcome.about;
     let mut intents = outcome.intents.clone();

@@ -311,16 +311,12 @@ impl Lexicon {
                 };
                 match tokens.as_slice() {
                     [single] => {
-                        let v = lex.synonyms.entry(single.clone()).or_default();
-                        for m in &meanings {
-                            if m != single && !v.contains(m) {
-                                v.push(m.clone());
-                            }
-                        }
-                        let b = lex.broader.entry(single.clone()).or_default();
-                        for m in &meanings {
-                            if m != single && !b.contains(m) {
-                                b.push(m.clone());
+                        for map in [&mut lex.synonyms, &mut lex.broader] {
+                            let v = map.entry(single.clone()).or_default();
+                            for m in &meanings {
+                                if m != single && !v.contains(m) {
+                                    v.push(m.clone());
+                                }
                             }
                         }
                     }
