@@ -118,6 +118,15 @@ pub enum Scope {
     Related,
 }
 
+/// Where applicants lodge their application when it is not with the funding body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplyThrough {
+    /// With the applicant's own university, on its form and by its deadline (TSSSU: "apply to
+    /// your university, not to ITC", schemes-facts.md).
+    University,
+}
+
 /// What the 2024 Policy Address did to a scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -346,6 +355,7 @@ struct SchemeFile {
     needs: Vec<String>,
     #[serde(default)]
     benefits: Vec<String>,
+    apply_through: Option<ApplyThrough>,
     category: Category,
     body_en: String,
     body_zh: String,
@@ -388,6 +398,10 @@ pub struct Scheme {
     /// researcher whose employer is subsidised): applicant keys of `text/data/vocabulary.toml`.
     /// `/match` lists the scheme for them with the reason "your university applies for you".
     pub benefits: Vec<String>,
+    /// Where `applicants` lodge their application when it is not with the funding body
+    /// (`None`: with the body itself). `/match` then says "you apply through your university"
+    /// instead of "you apply directly".
+    pub apply_through: Option<ApplyThrough>,
     pub category: Category,
     pub body_en: String,
     pub body_zh: String,
@@ -686,6 +700,7 @@ pub fn parse_scheme(path: &Path, text: &str) -> Result<Scheme, CorpusError> {
         applicants: file.applicants,
         needs: file.needs,
         benefits: file.benefits,
+        apply_through: file.apply_through,
         category: file.category,
         body_en: file.body_en,
         body_zh: file.body_zh,

@@ -10,7 +10,7 @@
 use super::action::{Action, MatchStep};
 use super::i18n::{message, t};
 use super::{Button, Para, Reply, details_button, display_name};
-use crate::corpus::{Category, Corpus, Scheme, Status};
+use crate::corpus::{ApplyThrough, Category, Corpus, Scheme, Status};
 use crate::text::Lang;
 
 /// Applicant kinds offered in step one, in button order (vocabulary keys).
@@ -210,6 +210,9 @@ pub fn match_result(corpus: &Corpus, applicant: &str, need: Option<&str>, lang: 
 /// Why a scheme is listed for `applicant`, from structured fields.
 fn reason(s: &Scheme, applicant: &str, fit: Fit, lang: Lang) -> String {
     let mut parts = vec![match fit {
+        Fit::Direct if s.apply_through == Some(ApplyThrough::University) => {
+            t!(lang, "match-via-university")
+        }
         Fit::Direct if applicant == "individual" => t!(lang, "match-direct-individual"),
         Fit::Direct => t!(lang, "match-direct"),
         Fit::Through => match s.applicants.first().map(String::as_str) {

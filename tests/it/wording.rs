@@ -522,3 +522,40 @@ fn conversation_screens_read_as_standard_chinese() {
         }
     }
 }
+
+/// A scheme whose applicants lodge with their university never says "you apply directly"
+/// (TSSSU: "apply to your university, not to ITC", schemes-facts.md).
+#[test]
+fn match_reasons_name_where_the_application_goes() {
+    use schemebot::corpus::ApplyThrough;
+    use schemebot::ui::match_result;
+    let corpus = corpus();
+    let via: Vec<_> = corpus
+        .schemes
+        .iter()
+        .filter(|s| s.apply_through == Some(ApplyThrough::University))
+        .collect();
+    assert!(!via.is_empty(), "the corpus marks at least TSSSU");
+    for s in via {
+        for who in &s.applicants {
+            for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {
+                let reply = match_result(corpus, who, None, lang);
+                let line = reply
+                    .html
+                    .iter()
+                    .flat_map(|h| h.lines())
+                    .find(|l| l.contains(s.acronym.as_deref().unwrap_or(&s.name_en)))
+                    .unwrap_or_else(|| panic!("{} listed for {who}", s.id))
+                    .to_owned();
+                assert!(
+                    !line.contains("directly") && !line.contains("直接申請") && !line.contains("直接申请"),
+                    "{line}"
+                );
+                assert!(
+                    line.contains("university") || line.contains("大學") || line.contains("大学"),
+                    "{line}"
+                );
+            }
+        }
+    }
+}

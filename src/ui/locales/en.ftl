@@ -330,6 +330,7 @@ match-again = ↩️ Start again
 match-narrow = 🎯 Narrow by what you need
 match-direct-individual = individuals apply directly
 match-direct = you apply directly
+match-via-university = you apply through your university, not to the funding body
 match-through-university = your university applies for you
 match-through-school = your school applies for you
 match-through-start-up = a start-up you found or join applies

@@ -302,6 +302,7 @@ match-again = ↩️ 重新選擇
 match-narrow = 🎯 按需要收窄
 match-direct-individual = 個人可直接申請
 match-direct = 你可直接申請
+match-via-university = 經你的大學申請，而非直接向資助機構申請
 match-through-university = 由你的大學代為申請
 match-through-school = 由你的學校申請
 match-through-start-up = 由你創辦或加入的初創企業申請
