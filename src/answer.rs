@@ -218,6 +218,14 @@ pub fn answer_in(
         .and_then(|k| Intent::ALL.into_iter().find(|i| i.key() == k));
     let outcome = engine.search(&question, limit);
     let about = &outcome.about;
+    // "We run a bakery… is there a subsidy for that?": asking whether support exists, naming
+    // no scheme and pointing at none, asks what fits; the answer leads with what it is.
+    let asks_what_fits = |c: chat::Cue| chat::Cue {
+        asks_summary: c.asks_summary
+            || (c.asks_exists && about.named.is_empty() && !c.refers_back && !c.continues),
+        ..c
+    };
+    let cue = asks_what_fits(cue);
     let mut intents = outcome.intents.clone();
     // Phrases say more than words: "who can apply?" says "apply" but asks who; "can I still
     // apply?" asks whether it is open.
@@ -234,7 +242,7 @@ pub fn answer_in(
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
     // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.
     let first_text = asking_clause(&question);
-    let first = first_text.map(chat::cue);
+    let first = first_text.map(|t| asks_what_fits(chat::cue(t)));
     let first_asks_summary = first.is_some_and(|f| f.asks_summary && !f.asks_amount);
     if (cue.asks_summary && !cue.asks_amount) || first_asks_summary {
         intents.retain(|&i| i != Intent::Money);

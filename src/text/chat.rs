@@ -100,7 +100,8 @@ struct Question {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Match {
+/// Phrases in which `*` stands for each of `nouns`.
+struct WithNouns {
     en: Vec<String>,
     zh: Vec<String>,
     /// What `*` in a phrase stands for.
@@ -115,8 +116,9 @@ struct CuesFile {
     continues: Continues,
     question: Question,
     #[serde(rename = "match")]
-    match_: Match,
+    match_: WithNouns,
     summary: Phrases,
+    exists: WithNouns,
     amount: Phrases,
     which: Phrases,
     #[serde(rename = "self")]
@@ -180,6 +182,7 @@ struct Cues {
     question: CueSet,
     match_: CueSet,
     summary: CueSet,
+    exists: CueSet,
     amount: CueSet,
     which: CueSet,
     self_: CueSet,
@@ -212,6 +215,10 @@ fn cues() -> &'static Cues {
                 &c.match_.nouns,
             ))),
             summary: CueSet::new(keys(c.summary.en.iter().chain(&c.summary.zh))),
+            exists: CueSet::new(keys(&expand(
+                c.exists.en.iter().chain(&c.exists.zh),
+                &c.exists.nouns,
+            ))),
             amount: CueSet::new(keys(c.amount.en.iter().chain(&c.amount.zh))),
             which: CueSet::new(keys(c.which.en.iter().chain(&c.which.zh))),
             self_: CueSet::new(keys(c.self_.en.iter().chain(&c.self_.zh))),
@@ -347,6 +354,9 @@ pub struct Cue {
     pub asks_money: bool,
     /// Asks what a scheme is or covers ("what can the money be used for?", "係咩嚟？").
     pub asks_summary: bool,
+    /// Asks whether any support exists ("is there a subsidy for that?", "有冇funding？",
+    /// "any government co-funding?"): with no scheme named, a question about what fits.
+    pub asks_exists: bool,
     /// Asks for an amount ("how much", "maximum", "幾多", "上限").
     pub asks_amount: bool,
     /// Asks which kind of asker ("which universities?", "哪些公司").
@@ -659,6 +669,7 @@ pub fn cue(question: &str) -> Cue {
         asks_count: any(&c.count) || counts_other(&text),
         asks_money: any(&c.money),
         asks_summary: any(&c.summary),
+        asks_exists: any(&c.exists),
         asks_amount: any(&c.amount),
         asks_which: any(&c.which),
         describes_self: c
@@ -970,6 +981,13 @@ mod tests {
         assert!(cue("what can the money be used for?").asks_summary);
         assert!(!cue("what can the money be used for?").asks_amount);
         assert!(cue("最高資助是什麼？").asks_amount);
+        // Whether any support exists for what the asker describes.
+        assert!(cue("I run a bakery. Is there a subsidy for that?").asks_exists);
+        assert!(cue("Any government co-funding?").asks_exists);
+        assert!(cue("我哋想加條生產線，有冇funding？").asks_exists);
+        assert!(cue("有政府补贴吗？").asks_exists);
+        assert!(!cue("how much is the subsidy?").asks_exists);
+        assert!(!cue("點樣申請？").asks_exists);
         // Who is asking, and which kind of asker.
         assert!(cue("我有60个员工可以吗？").describes_self);
         assert!(cue("I'm at HKBU, is my uni on the list?").describes_self);
