@@ -98,9 +98,9 @@ struct Question {
     zh: Vec<String>,
 }
 
+/// Phrases in which `*` stands for each of `nouns`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-/// Phrases in which `*` stands for each of `nouns`.
 struct WithNouns {
     en: Vec<String>,
     zh: Vec<String>,
