@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
 use crate::search::{Engine, Filter, Found, Hit, SortBy};
+use crate::text::normalize::normalize;
 use crate::text::{Intent, Lang, chat};
 
 /// Questions longer than this are cut before analysis: nobody asks about a scheme in a
@@ -249,7 +250,12 @@ pub fn answer_in(
     }
     // "點解寫2比1？": a ratio is a matching term; "our own money" is the asker's share.
     // "what does CCMF give?" asks what one receives.
-    if (cue.quotes_ratio || cue.asks_pay || (cue.asks_gives && intents.is_empty()))
+    // "以前是政府出三分之二，现在还是这样吗？": a share quoted is a matching term too.
+    let quotes_share = !crate::search::ratios(&normalize(&question).text()).is_empty();
+    if (cue.quotes_ratio
+        || quotes_share
+        || cue.asks_pay
+        || (cue.asks_gives && intents.is_empty()))
         && !intents.contains(&Intent::Money)
     {
         intents.push(Intent::Money);

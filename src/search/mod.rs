@@ -25,7 +25,7 @@
 
 mod amount;
 pub mod decision;
-pub use amount::amounts;
+pub use amount::{amounts, ratios};
 pub use decision::{Confidence, Features, Model};
 mod index;
 mod query;
