@@ -252,10 +252,7 @@ pub fn answer_in(
     // "what does CCMF give?" asks what one receives.
     // "以前是政府出三分之二，现在还是这样吗？": a share quoted is a matching term too.
     let quotes_share = !crate::search::ratios(&normalize(&question).text()).is_empty();
-    if (cue.quotes_ratio
-        || quotes_share
-        || cue.asks_pay
-        || (cue.asks_gives && intents.is_empty()))
+    if (cue.quotes_ratio || quotes_share || cue.asks_pay || (cue.asks_gives && intents.is_empty()))
         && !intents.contains(&Intent::Money)
     {
         intents.push(Intent::Money);

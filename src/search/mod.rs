@@ -6,7 +6,8 @@
 //!
 //! In order:
 //! 1. *Someone else's programme*: a question naming a programme that is not ours
-//!    (`text/data/elsewhere.txt`) and none of ours gets no scheme.
+//!    (`text/data/elsewhere.txt`), or a Mainland place giving the support asked about
+//!    ("前海對港青創業有咩補貼？"), and none of ours gets no scheme.
 //! 2. *Structured requests* ("which schemes are open now", "我係學生有咩可以申請", "biggest
 //!    funding") are answered from the corpus's fields ([`Filter`]).
 //! 3. *Name hits*: an official name, acronym or alias written in the question (after folding)
@@ -782,7 +783,12 @@ impl Engine {
         // A question naming someone else's programme ("持續進修基金", "public housing") and none
         // of ours is not a request to browse ours either.
         let elsewhere = self.names_elsewhere(question);
-        if elsewhere && named.is_empty() {
+        // "深圳前海對港青創業有咩補貼？": a Mainland place's own support is not ours either.
+        let mainland_gives = self.lexicon.mainland_gives(
+            &normalize(question).text(),
+            plan.tokens.iter().map(|t| t.text.as_str()),
+        );
+        if (elsewhere || mainland_gives) && named.is_empty() {
             return Ok((Found::Nothing, None));
         }
         let stated = self.stated_in(question, plan);

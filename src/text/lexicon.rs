@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
+use super::normalize::normalize;
 use super::tokenizer::Analyzer;
 use crate::corpus::Category;
 
@@ -54,6 +55,15 @@ struct LexiconFile {
     category: HashMap<String, Vec<String>>,
     synonyms: Synonyms,
     structured: Structured,
+    mainland_giver: Giver,
+}
+
+/// `[mainland_giver]` of lexicon.toml: what follows a Mainland place that gives support.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Giver {
+    suffixes: Vec<String>,
+    markers: Vec<String>,
 }
 
 /// Phrases of a structured browse request (see lexicon.toml's `[structured]`).
@@ -150,6 +160,8 @@ pub struct Lexicon {
     /// A narrower word of `concepts.toml` → its broad word and the broad word's group
     /// ("加拿大" → "海外", "overseas", …).
     broader: HashMap<String, Vec<String>>,
+    /// `[mainland_giver]`, normalised: suffixes then markers, each longest first.
+    giver: (Vec<String>, Vec<String>),
 }
 
 /// `data/concepts.toml`: the cross-language concept groups (pay / salary / 人工 / 工资;
@@ -234,6 +246,17 @@ impl Lexicon {
                 .map(|w| w.to_lowercase())
                 .collect(),
             generic: set(&file.generic.words),
+            giver: {
+                let fold = |words: &[String]| {
+                    let mut v: Vec<String> = words.iter().map(|w| normalize(w).text()).collect();
+                    v.sort_by_key(|w| std::cmp::Reverse(w.len()));
+                    v
+                };
+                (
+                    fold(&file.mainland_giver.suffixes),
+                    fold(&file.mainland_giver.markers),
+                )
+            },
             ..Lexicon::default()
         };
         let intents = [
@@ -391,6 +414,38 @@ impl Lexicon {
     #[must_use]
     pub fn broader(&self, token: &str) -> &[String] {
         self.broader.get(token).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether normalised `text` (see [`normalize`]) has a Mainland place giving the support
+    /// asked about: a token of `tokens` that is a narrower word of 内地, then any place words
+    /// or suffixes ("区", "市政府"), then a marker ("对", "有什么") — "深圳前海对港青创业有咩补贴",
+    /// not "我在深圳做研发". Words from `[mainland_giver]` of lexicon.toml.
+    #[must_use]
+    pub fn mainland_gives<'a>(
+        &self,
+        text: &str,
+        tokens: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        let places: Vec<&str> = tokens
+            .into_iter()
+            .filter(|t| self.broader(t).iter().any(|b| b == "内地"))
+            .collect();
+        let (suffixes, markers) = &self.giver;
+        places.iter().any(|place| {
+            text.match_indices(place).any(|(at, _)| {
+                let mut rest = &text[at + place.len()..];
+                // "深圳南山区对…": further places and suffixes run on to the marker.
+                while let Some(next) = places
+                    .iter()
+                    .copied()
+                    .chain(suffixes.iter().map(String::as_str))
+                    .find(|w| !w.is_empty() && rest.starts_with(w))
+                {
+                    rest = &rest[next.len()..];
+                }
+                markers.iter().any(|m| rest.starts_with(m.as_str()))
+            })
+        })
     }
 }
 

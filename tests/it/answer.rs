@@ -112,6 +112,24 @@ fn out_of_domain_questions_get_an_honest_no_match() {
     );
 }
 
+/// A Mainland place's own support is not ours; a Mainland place where the asker merely is, is
+/// no reason to refuse.
+#[test]
+fn a_mainland_place_giving_support_is_not_ours() {
+    for q in ["深圳前海對港青創業有咩補貼？", "南山区政府有什么人才补贴？"]
+    {
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        assert_eq!(a.found, Found::Nothing, "{q}");
+    }
+    for q in [
+        "我在深圳做研发，想来香港工作，有什么计划？",
+        "我哋喺前海有間公司，想喺香港請研發人員，有冇資助？",
+    ] {
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        assert!(matches!(a.found, Found::Schemes(_)), "{q}: {:?}", a.found);
+    }
+}
+
 #[test]
 fn user_text_is_never_query_syntax_and_never_breaks_html() {
     for q in [
