@@ -192,6 +192,58 @@ pub fn ratios(text: &str) -> Vec<Quoted> {
     out
 }
 
+/// Words for the people a firm employs, after a number ("20 staff", "十几个伙计"), in normalised
+/// text (lower case, Simplified).
+const STAFF_WORDS: [&str; 11] = [
+    "员工",
+    "伙计",
+    "伙记",
+    "同事",
+    "人",
+    "staff",
+    "employees",
+    "employee",
+    "people",
+    "workers",
+    "full-time",
+];
+
+/// The headcount a question states for the asker's firm, in normalised `text` (lower case,
+/// Simplified): "30 staff", "得十几个伙记" (a dozen or so: 15), "二十人", "4 full-time
+/// employees". `None` when no number is followed by a word for staff.
+#[must_use]
+pub fn headcount(text: &str) -> Option<u32> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let Some((v, mut j)) = number(&chars, i) else {
+            i += 1;
+            continue;
+        };
+        let mut v = v;
+        // "十几", "二十几": a few more than the tens.
+        if chars.get(j) == Some(&'几') {
+            v += 5.0;
+            j += 1;
+        }
+        while chars.get(j) == Some(&' ') {
+            j += 1;
+        }
+        if matches!(chars.get(j), Some('个' | '名' | '位')) {
+            j += 1;
+        }
+        let rest: String = chars[j..].iter().take(12).collect();
+        let rest = rest.trim_start();
+        if STAFF_WORDS.iter().any(|w| rest.starts_with(w)) && v >= 1.0 {
+            // Whole people: the cast saturates, which is right for absurd figures.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            return Some(v as u32);
+        }
+        i = j.max(i + 1);
+    }
+    None
+}
+
 fn number(chars: &[char], i: usize) -> Option<(f64, usize)> {
     if chars[i].is_ascii_digit() {
         // Do not start inside a word such as "rth2".
@@ -380,6 +432,16 @@ mod tests {
         assert!(ratios("in 2024 we had 3 staff").is_empty());
         assert!(ratios("applying on behalf of my company").is_empty());
         assert!(ratios("24 months").is_empty());
+    }
+
+    #[test]
+    fn reads_a_stated_headcount() {
+        assert_eq!(headcount("我喺观塘开咗间公司，得十几个伙记"), Some(15));
+        assert_eq!(headcount("we have 30 staff"), Some(30));
+        assert_eq!(headcount("我们是二十人的公司"), Some(20));
+        assert_eq!(headcount("a company of 1,200 employees"), Some(1200));
+        assert_eq!(headcount("funding up to 30 million"), None);
+        assert_eq!(headcount("成立咗三年"), None);
     }
 
     #[test]

@@ -65,6 +65,11 @@ pub const FIT_WEIGHT: f32 = 0.2;
 /// as one, "我们公司计划…有什么政府资助？"): it asks which scheme fits, not for a category's list.
 pub const DESCRIPTION_WORDS: usize = 4;
 
+/// A firm with fewer staff than this is a small one: DTSPP's test of a small enterprise is
+/// "fewer than 50 full-time employees" (schemes-facts.md, dtspp), which is also the Hong Kong
+/// Government's usual SME line outside manufacturing.
+pub const SME_STAFF: u32 = 50;
+
 /// At most this many "did you mean…?" suggestions.
 pub const SUGGESTIONS: usize = 3;
 
@@ -1193,7 +1198,20 @@ impl Engine {
                     .map(|w| (w, t.from, t.to))
             })
             .collect();
-        self.asker.detect(question, &tokens)
+        let mut stated = self.asker.detect(question, &tokens);
+        // "室內設計公司，得十幾個伙記": a firm with fewer than 50 staff is a small one (the
+        // Government's definition of an SME outside manufacturing).
+        if stated.applicants.contains(&"company")
+            && !stated.applicants.contains(&"sme")
+            && amount::headcount(&normalize(question).text()).is_some_and(|n| n < SME_STAFF)
+        {
+            for a in &mut stated.applicants {
+                if *a == "company" {
+                    *a = "sme";
+                }
+            }
+        }
+        stated
     }
 
     /// The features the decision model saw for a question's best candidate, and that
