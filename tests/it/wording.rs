@@ -548,7 +548,9 @@ fn match_reasons_name_where_the_application_goes() {
                     .unwrap_or_else(|| panic!("{} listed for {who}", s.id))
                     .to_owned();
                 assert!(
-                    !line.contains("directly") && !line.contains("直接申請") && !line.contains("直接申请"),
+                    !line.contains("directly")
+                        && !line.contains("直接申請")
+                        && !line.contains("直接申请"),
                     "{line}"
                 );
                 assert!(
