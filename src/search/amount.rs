@@ -282,6 +282,17 @@ fn number(chars: &[char], i: usize) -> Option<(f64, usize)> {
         }
         return Some((total + current, j));
     }
+    // "廿五萬", "卅": twenty and thirty in one character.
+    if let Some(tens) = match chars[i] {
+        '廿' => Some(20.0),
+        '卅' => Some(30.0),
+        _ => None,
+    } {
+        return Some(match chars.get(i + 1).and_then(|&c| chinese_digit(c)) {
+            Some(d) => (tens + d, i + 2),
+            None => (tens, i + 1),
+        });
+    }
     if chars[i] == '十' {
         let (rest, j) = match chars.get(i + 1).and_then(|&c| chinese_digit(c)) {
             Some(d) => (d, i + 2),
@@ -432,6 +443,12 @@ mod tests {
         assert!(ratios("in 2024 we had 3 staff").is_empty());
         assert!(ratios("applying on behalf of my company").is_empty());
         assert!(ratios("24 months").is_empty());
+    }
+
+    #[test]
+    fn reads_twenty_and_thirty_in_one_character() {
+        assert!(amounts("最多廿五万").contains(&250_000));
+        assert!(amounts("卅万").contains(&300_000));
     }
 
     #[test]
