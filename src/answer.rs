@@ -221,10 +221,17 @@ pub fn answer_in(
     let about = &outcome.about;
     // "We run a bakery… is there a subsidy for that?": asking whether support exists, naming
     // no scheme and pointing at none, asks what fits; the answer leads with what it is.
-    let asks_what_fits = |c: chat::Cue| chat::Cue {
-        asks_summary: c.asks_summary
-            || (c.asks_exists && about.named.is_empty() && !c.refers_back && !c.continues),
-        ..c
+    let asks_what_fits = |c: chat::Cue| {
+        if c.asks_exists && about.named.is_empty() && !c.refers_back && !c.continues {
+            // "Any government co-funding?": the funding word names the support asked about.
+            chat::Cue {
+                asks_summary: true,
+                asks_pay: false,
+                ..c
+            }
+        } else {
+            c
+        }
     };
     let cue = asks_what_fits(cue);
     let mut intents = outcome.intents.clone();
@@ -243,7 +250,20 @@ pub fn answer_in(
     // about; only an amount phrase ("what is the maximum grant?") asks how much.
     // In several questions at once ("係咩嚟？有幾多 computing power？"), the first one leads.
     let first_text = asking_clause(&question);
-    let first = first_text.map(|t| asks_what_fits(chat::cue(t)));
+    let first = first_text.map(|t| {
+        let f = asks_what_fits(chat::cue(t));
+        // "我哋公司成立咗三年，仲申唔申到？": the whole question asks whether the asker still
+        // qualifies, though its last clause alone reads as "is it still open?".
+        if cue.asks_still_fits {
+            chat::Cue {
+                asks_when: false,
+                asks_eligibility: true,
+                ..f
+            }
+        } else {
+            f
+        }
+    });
     let first_asks_summary = first.is_some_and(|f| f.asks_summary && !f.asks_amount);
     if (cue.asks_summary && !cue.asks_amount) || first_asks_summary {
         intents.retain(|&i| i != Intent::Money);

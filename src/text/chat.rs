@@ -652,19 +652,31 @@ pub fn cue(question: &str) -> Cue {
         .iter()
         .fold(without_still_fits.clone(), |t, p| t.replace(p, " "));
     let asks_yes_no = yes_no(&text);
+    let describes_self = c
+        .self_
+        .iter()
+        .any(|p| text.starts_with(p.as_str()) && on_boundaries(&text, 0, p));
+    // "我哋公司成立咗三年，仲申唔申到？": "still" after the asker describes themselves asks
+    // whether they still qualify, not whether the scheme is still open.
+    let still = still_a_not_a(&text);
+    let still_qualifies = still && describes_self && {
+        let parts = clauses(question);
+        parts.len() >= 2 && !still_a_not_a(&name_key(parts[0].0))
+    };
     Cue {
         compare: any(&c.compare),
         compare_weak: any(&c.compare_weak),
         refers_back,
         continues: starts || ends,
         asks_own,
-        asks_still_fits,
+        asks_still_fits: asks_still_fits || still_qualifies,
         asks_still_amount: for_when != without_still_fits,
         asks_match: any(&c.match_) || asks_what_to_apply_for(question),
         asks_eligibility: c.eligibility.any_in(&without_use_for)
             || can_take_part(&text)
-            || asks_still_fits,
-        asks_when: c.when.any_in(&for_when) || still_a_not_a(&text),
+            || asks_still_fits
+            || still_qualifies,
+        asks_when: c.when.any_in(&for_when) || (still && !still_qualifies),
         asks_apply: any(&c.apply),
         asks_count: any(&c.count) || counts_other(&text),
         asks_money: any(&c.money),
@@ -672,10 +684,7 @@ pub fn cue(question: &str) -> Cue {
         asks_exists: any(&c.exists),
         asks_amount: any(&c.amount),
         asks_which: any(&c.which),
-        describes_self: c
-            .self_
-            .iter()
-            .any(|p| text.starts_with(p.as_str()) && on_boundaries(&text, 0, p)),
+        describes_self,
         quotes_ratio: quotes_ratio(question),
         asks_pay: any(&c.pay),
         asks_gives: asks_gives(&text),
@@ -970,6 +979,10 @@ mod tests {
         assert!(cue("仲申唔申請到？").asks_when);
         assert!(cue("还能不能申请？").asks_when);
         assert!(!cue("能不能申请？").asks_when);
+        // After the asker describes themselves, "still" asks whether they still qualify.
+        let c = cue("我哋公司成立咗三年，仲申唔申到？");
+        assert!(c.asks_still_fits && c.asks_eligibility && !c.asks_when);
+        assert!(cue("我哋仲申唔申請到？").asks_when);
         // A ratio is about the matching terms.
         assert!(cue("點解寫2比1？").quotes_ratio);
         assert!(cue("is it 1:1?").quotes_ratio);
