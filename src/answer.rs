@@ -47,6 +47,10 @@ pub struct Answer {
     /// choice cue) and is answered about ours; the reply then says it has nothing on them.
     /// Empty otherwise.
     pub not_covered: Vec<String>,
+    /// The question asks something ("how much?", "點申請？") of no scheme, with none in the
+    /// conversation to carry over: the reply asks which scheme is meant rather than saying
+    /// nothing matches. Only with [`Found::Nothing`].
+    pub asks_which_scheme: bool,
 }
 
 /// What a chat remembers of its last answer.
@@ -197,6 +201,7 @@ pub fn answer_in(
             found,
             follow_up,
             not_covered,
+            asks_which_scheme: false,
         }
     };
     if !question.chars().any(char::is_alphanumeric) {
@@ -548,7 +553,14 @@ pub fn answer_in(
     if intents.is_empty() && cue.continues && one_subject && !cue.asks_summary && !cue.asks_own {
         intents.extend(last_intent);
     }
-    reply(found, intents, false)
+    let mut answer = reply(found, intents, false);
+    // "幾多錢？" as a first question: it asks about some scheme, not about nothing.
+    answer.asks_which_scheme = matches!(answer.found, Found::Nothing)
+        && !answer.intents.is_empty()
+        && !about.topical
+        && about.named.is_empty()
+        && last.is_empty();
+    answer
 }
 
 #[cfg(test)]

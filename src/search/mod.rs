@@ -785,6 +785,10 @@ impl Engine {
                 .iter()
                 .any(|t| self.scheme_nouns.explains(&words, &t.text))
         };
+        about.topical = plan
+            .tokens
+            .iter()
+            .any(|t| matches!(t.role, Role::Topic | Role::Category));
         // A question naming someone else's programme ("持續進修基金", "public housing") and none
         // of ours is not a request to browse ours either.
         let elsewhere = self.names_elsewhere(question);
@@ -799,10 +803,6 @@ impl Engine {
         let stated = self.stated_in(question, plan);
         about.applicants.clone_from(&stated.applicants);
         about.needs.clone_from(&stated.needs);
-        about.topical = plan
-            .tokens
-            .iter()
-            .any(|t| matches!(t.role, Role::Topic | Role::Category));
         about.asker_only = about.topical
             && plan
                 .tokens

@@ -8,7 +8,7 @@
 
 use super::action::{Action, MatchStep};
 use super::i18n::{message, t};
-use super::list::{filtered, list, no_match, suggestions};
+use super::list::{filtered, list, no_match, suggestions, which_scheme};
 use super::reply::{Button, Para, Reply};
 use super::{Section, brief, compare, match_result, match_who, small_talk};
 use crate::answer::Answer;
@@ -234,6 +234,7 @@ fn render_found(answer: &Answer, corpus: &Corpus, full: bool) -> Reply {
         }
         Found::Filtered(filter) => filtered(corpus, filter, lang),
         Found::Suggestions(hits) => suggestions(corpus, hits, lang),
+        Found::Nothing if answer.asks_which_scheme => which_scheme(lang),
         Found::Nothing => no_match(lang),
     }
 }

@@ -2,7 +2,7 @@
 //! answers to structured requests ("open now", "for individuals", "biggest funding"), "did you
 //! mean" suggestions, the no-match reply, and `/funding` (schemes by money).
 
-use super::action::Action;
+use super::action::{Action, MatchStep};
 use super::card::{GOVERNMENT_LINE, category_label, details_button, display_name, hkd, one_line};
 use super::i18n::{message, t};
 use super::reply::{Button, Para, Reply, line};
@@ -149,6 +149,32 @@ pub fn no_match(lang: Lang) -> Reply {
         Para::default().italic(t!(lang, "no-match-elsewhere", line = GOVERNMENT_LINE)),
     ];
     Reply::from_paras(&paras, vec![vec![browse_button(lang)]])
+}
+
+/// The reply to a question that asks something ("how much?", "點申請？") of no scheme, with
+/// none in the conversation: which scheme is meant? Examples of asking with a name or a
+/// situation, and buttons to browse or to find what fits.
+#[must_use]
+pub fn which_scheme(lang: Lang) -> Reply {
+    let paras = [
+        Para::default().text(t!(lang, "which-scheme")),
+        Para::default().bold(t!(lang, "no-match-try")).text(format!(
+            "\n{}\n{}",
+            t!(lang, "which-scheme-example-name"),
+            t!(lang, "which-scheme-example-situation")
+        )),
+    ];
+    Reply::from_paras(
+        &paras,
+        vec![vec![
+            browse_button(lang),
+            Button::action(
+                t!(lang, "button-what-can-i-apply-for"),
+                Action::Match(MatchStep::Who),
+                lang,
+            ),
+        ]],
+    )
 }
 
 /// `/schemes`: every scheme by category, with a button per category.

@@ -112,6 +112,34 @@ fn out_of_domain_questions_get_an_honest_no_match() {
     );
 }
 
+/// "How much?" as a first question asks which scheme is meant; someone else's programme still
+/// gets the no-match reply, and after an answer the same question is a follow-up.
+#[test]
+fn a_question_about_no_scheme_asks_which_scheme() {
+    for (q, lang) in [
+        ("幾多錢？", "哪個計劃"),
+        ("how do I apply?", "Which scheme"),
+        ("怎么申请？", "哪个计划"),
+    ] {
+        let a = answer(engine(), q, None, DEFAULT_LIMIT);
+        assert_eq!(a.found, Found::Nothing, "{q}");
+        assert!(a.asks_which_scheme, "{q}");
+        let r = reply(q);
+        assert!(r.plain.contains(lang), "{}", r.plain);
+        assert!(
+            !r.plain.contains("couldn't find") && !r.plain.contains("抱歉"),
+            "{}",
+            r.plain
+        );
+    }
+    for q in ["點樣申請公屋", "what's the weather tomorrow"] {
+        assert!(
+            !answer(engine(), q, None, DEFAULT_LIMIT).asks_which_scheme,
+            "{q}"
+        );
+    }
+}
+
 /// A Mainland place's own support is not ours; a Mainland place where the asker merely is, is
 /// no reason to refuse.
 #[test]

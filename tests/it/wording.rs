@@ -90,6 +90,7 @@ fn money_section(plain: &str) -> Vec<&str> {
 /// A scheme's card as the answer to a money question.
 fn money_card(i: usize, lang: Lang) -> Reply {
     let answer = Answer {
+        asks_which_scheme: false,
         question: String::new(),
         lang,
         intents: vec![Intent::Money],
@@ -489,6 +490,7 @@ fn conversation_screens_read_as_standard_chinese() {
             }
         }
         screens.push(("match step 1".to_owned(), match_who(lang)));
+        screens.push(("which scheme".to_owned(), schemebot::ui::which_scheme(lang)));
         for who in schemebot::text::vocabulary::applicant_keys() {
             screens.push((format!("match {who}"), match_need(corpus, who, lang)));
             screens.push((

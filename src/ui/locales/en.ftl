@@ -208,6 +208,9 @@ no-match-example-3 = • List talent schemes
 no-match-example-4 = • 科技券如何申請？
 no-match-browse = Or browse all schemes with /schemes: each one says whom to ask.
 no-match-elsewhere = For other government services, call the Government's enquiry line { $line }.
+which-scheme = Which scheme do you mean? Name it in your question, or tell me about your situation and I will find the ones that fit.
+which-scheme-example-name = • How much can my company get from the Enterprise Support Scheme?
+which-scheme-example-situation = • I run a small restaurant and want QR ordering: is there a subsidy?
 # Above an answer whose question also names programmes that are not Hong Kong I&T schemes.
 not-covered = I cover only Hong Kong I&T schemes, so I have nothing on { $names }: for that, call the Government's enquiry line { $line }.
 

@@ -187,6 +187,9 @@ no-match-example-3 = • 有哪些人才計劃？
 no-match-example-4 = • How do I apply for TechTAS?
 no-match-browse = 或用 /schemes 瀏覽所有計劃，每個計劃都列明查詢方法。
 no-match-elsewhere = 其他政府服務可致電政府熱線{ $line }查詢。
+which-scheme = 你想問哪個計劃？請在問題中寫出計劃名稱，或告訴我你的情況，我會找出合適的計劃。
+which-scheme-example-name = • 企業支援計劃最多資助多少？
+which-scheme-example-situation = • 我經營一間小餐廳，想用二維碼點餐，有沒有資助？
 not-covered = 我只解答香港創科計劃，沒有{ $names }的資料；請致電政府熱線{ $line }查詢。
 
 ## Who applies (the applicant kinds of text/data/vocabulary.toml)
