@@ -554,10 +554,11 @@ pub fn answer_in(
         intents.extend(last_intent);
     }
     let mut answer = reply(found, intents, false);
-    // "幾多錢？" as a first question: it asks about some scheme, not about nothing.
+    // "幾多錢？", "那个人可以申请吗？" as a first question: it asks about some scheme (its
+    // only words besides the asking say who asks), not about nothing.
     answer.asks_which_scheme = matches!(answer.found, Found::Nothing)
         && !answer.intents.is_empty()
-        && !about.topical
+        && (!about.topical || about.asker_only)
         && about.named.is_empty()
         && last.is_empty();
     answer

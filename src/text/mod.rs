@@ -96,7 +96,8 @@ impl Lang {
     #[must_use]
     pub fn script(self, traditional: &str) -> String {
         match self {
-            Lang::ZhHans => fast2s::convert(traditional),
+            // Character conversion keeps 甚麼 as 甚么; mainland usage writes 什么.
+            Lang::ZhHans => fast2s::convert(traditional).replace("甚么", "什么"),
             Lang::En | Lang::ZhHant => traditional.to_owned(),
         }
     }

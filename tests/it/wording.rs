@@ -269,9 +269,9 @@ fn no_chinese_reply_has_cantonese() {
             }
         }
     }
-    // The examples Simplified readers used to get.
+    // Standard written Chinese examples, about a scheme that is still open.
     let hans = no_match(Lang::ZhHans).plain;
-    assert!(hans.contains("科技券最多资助多少？"), "{hans}");
+    assert!(hans.contains("企业支援计划最多资助多少？"), "{hans}");
     assert!(hans.contains("谁可以申请"), "{hans}");
 }
 
@@ -559,6 +559,34 @@ fn match_reasons_name_where_the_application_goes() {
                     line.contains("university") || line.contains("大學") || line.contains("大学"),
                     "{line}"
                 );
+            }
+        }
+    }
+}
+
+/// The examples a reply offers never send people to a scheme that takes no applications.
+#[test]
+fn example_questions_never_name_a_closed_scheme() {
+    use schemebot::corpus::Status;
+    use schemebot::text::chat::SmallTalk;
+    use schemebot::ui::{no_match, small_talk, which_scheme};
+    for lang in [Lang::En, Lang::ZhHant, Lang::ZhHans] {
+        let mut texts = vec![no_match(lang).plain, which_scheme(lang).plain];
+        texts.extend(SmallTalk::ALL.map(|k| small_talk(k, lang).plain));
+        for s in corpus()
+            .schemes
+            .iter()
+            .filter(|s| s.status == Status::Closed)
+        {
+            let names = [&s.name_en, &s.name_zh]
+                .into_iter()
+                .chain(&s.acronym)
+                .chain(&s.aliases)
+                .filter(|n| n.chars().count() >= 3);
+            for n in names {
+                for t in &texts {
+                    assert!(!t.contains(n.as_str()), "{n} in {t}");
+                }
             }
         }
     }

@@ -202,14 +202,14 @@ suggestions-title = I'm not sure I understood. Did you mean one of these?
 suggestions-footer = Tap one to see it, or ask again in other words.
 no-match = Sorry, I couldn't find a Hong Kong I&T scheme that matches your question. I answer questions about innovation and technology funding, talent and industry schemes.
 no-match-try = Try asking:
-no-match-example-1 = • How much can a company get from the Technology Voucher Programme?
+no-match-example-1 = • How much can a company get from the Enterprise Support Scheme?
 no-match-example-2 = • Who can apply for TechTAS?
 no-match-example-3 = • List talent schemes
-no-match-example-4 = • 科技券如何申請？
+no-match-example-4 = • 企業支援計劃如何申請？
 no-match-browse = Or browse all schemes with /schemes: each one says whom to ask.
 no-match-elsewhere = For other government services, call the Government's enquiry line { $line }.
 which-scheme = Which scheme do you mean? Name it in your question, or tell me about your situation and I will find the ones that fit.
-which-scheme-example-name = • How much can my company get from the Enterprise Support Scheme?
+which-scheme-example-name = • Who can apply for TechTAS?
 which-scheme-example-situation = • I run a small restaurant and want QR ordering: is there a subsidy?
 # Above an answer whose question also names programmes that are not Hong Kong I&T schemes.
 not-covered = I cover only Hong Kong I&T schemes, so I have nothing on { $names }: for that, call the Government's enquiry line { $line }.
