@@ -562,6 +562,9 @@ fn ask(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut context: Option<crate::answer::Context> = None;
+    // In a conversation, Chinese that no character places in either script ("要多久？") keeps
+    // the script of the chat so far, as the bot keeps the user's app language.
+    let mut chat_lang: Option<crate::text::Lang> = None;
     let mut one = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
         if args.explain {
             let plan = engine.plan(question);
@@ -580,13 +583,19 @@ fn ask(
                 stated.needs
             );
         }
+        let lang = args.lang.or_else(|| {
+            chat_lang
+                .filter(|_| args.conversation)
+                .map(|hint| crate::text::Lang::detect_with(question, hint))
+        });
         let a = answer_in(
             &engine,
             question,
-            args.lang,
+            lang,
             args.limit,
             context.as_ref().filter(|_| args.conversation),
         );
+        chat_lang = Some(a.lang);
         match crate::answer::Context::after(&a, engine.corpus()) {
             Remember::Set(c) => context = Some(c),
             Remember::Keep => {}

@@ -121,6 +121,25 @@ fn ask_conversation_prints_a_transcript_that_follows_up() {
     assert!(out[second..].contains("TechTAS"), "{out}");
 }
 
+/// A follow-up whose characters are the same in both scripts ("要多久？") keeps the chat's
+/// script: a Simplified chat is not answered in Traditional.
+#[test]
+fn ask_conversation_keeps_the_chats_script() {
+    let index = tempfile::tempdir().unwrap();
+    let o = schemebot(
+        &corpus_dir(),
+        index.path(),
+        &["ask", "--conversation", "--json"],
+        Some("科技人才入境计划是什么？\n要多久？\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let langs: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["lang"].to_string())
+        .collect();
+    assert_eq!(langs, ["\"zh-hans\"", "\"zh-hans\""], "{}", stdout(&o));
+}
+
 #[test]
 fn ask_json_answers_each_line_of_stdin() {
     let index = tempfile::tempdir().unwrap();
