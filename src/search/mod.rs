@@ -792,15 +792,16 @@ impl Engine {
         // A question naming someone else's programme ("持續進修基金", "public housing") and none
         // of ours is not a request to browse ours either.
         let elsewhere = self.names_elsewhere(question);
+        // Lower case and Simplified, read for places, headcounts, figures and ratios.
+        let normalised = normalize(question).text();
         // "深圳前海對港青創業有咩補貼？": a Mainland place's own support is not ours either.
-        let mainland_gives = self.lexicon.mainland_gives(
-            &normalize(question).text(),
-            plan.tokens.iter().map(|t| t.text.as_str()),
-        );
+        let mainland_gives = self
+            .lexicon
+            .mainland_gives(&normalised, plan.tokens.iter().map(|t| t.text.as_str()));
         if (elsewhere || mainland_gives) && named.is_empty() {
             return Ok((Found::Nothing, None));
         }
-        let stated = self.stated_in(question, plan);
+        let stated = self.stated_in(question, &normalised, plan);
         about.applicants.clone_from(&stated.applicants);
         about.needs.clone_from(&stated.needs);
         about.asker_only = about.topical
@@ -916,7 +917,6 @@ impl Engine {
         // for that scheme; so is a project at or above a scheme's minimum project cost ("投资约
         // 3亿港元" fits a scheme for projects of HK$150 million and up).
         // So is a matching ratio it quotes ("政府出四分三、我哋出四分一" is 3 : 1).
-        let normalised = normalize(question).text();
         let quoted = amount::amounts(&normalised);
         let ratios = amount::ratios(&normalised);
         let money_match: Vec<bool> = self
@@ -1182,11 +1182,17 @@ impl Engine {
     /// `question`, shown by `ask --explain`.
     #[must_use]
     pub fn stated(&self, question: &str) -> crate::text::vocabulary::Stated {
-        self.stated_in(question, &self.plan(question))
+        self.stated_in(question, &normalize(question).text(), &self.plan(question))
     }
 
-    /// [`Engine::stated`] for a question already analysed into `plan`.
-    fn stated_in(&self, question: &str, plan: &Plan) -> crate::text::vocabulary::Stated {
+    /// [`Engine::stated`] for a question already analysed into `plan`, and already normalised
+    /// (`normalised`: lower case, Simplified).
+    fn stated_in(
+        &self,
+        question: &str,
+        normalised: &str,
+        plan: &Plan,
+    ) -> crate::text::vocabulary::Stated {
         // A narrower word also says what its broad word says ("I live in Canada" is
         // "overseas"), over the same span.
         let tokens: Vec<(&str, usize, usize)> = plan
@@ -1199,11 +1205,10 @@ impl Engine {
             })
             .collect();
         let mut stated = self.asker.detect(question, &tokens);
-        // "室內設計公司，得十幾個伙記": a firm with fewer than 50 staff is a small one (the
-        // Government's definition of an SME outside manufacturing).
+        // "室內設計公司，得十幾個伙記": a firm with fewer than `SME_STAFF` staff is a small one.
         if stated.applicants.contains(&"company")
             && !stated.applicants.contains(&"sme")
-            && amount::headcount(&normalize(question).text()).is_some_and(|n| n < SME_STAFF)
+            && amount::headcount(normalised).is_some_and(|n| n < SME_STAFF)
         {
             for a in &mut stated.applicants {
                 if *a == "company" {
