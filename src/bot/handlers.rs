@@ -513,10 +513,7 @@ async fn decide_question(
     if comment_on.is_some() {
         ui::prepend_note(&mut answer, &ui::comment_noted(a.lang));
     }
-    // Saved before the reply goes out: the person's next message, which may reach another
-    // replica, can only follow the reply, so it finds the conversation there. Saving is best
-    // effort; the reply goes out either way.
-    vec![change(Change::SaveTurn(turn)), reply(target, answer)]
+    vec![reply(target, answer), change(Change::SaveTurn(turn))]
 }
 
 /// What a command makes happen: one reply, after the store change it asks for (when the

@@ -229,11 +229,10 @@ async fn start_forgets_the_conversation_and_welcomes() {
 }
 
 #[tokio::test]
-async fn a_questions_turn_is_saved_then_it_is_answered() {
+async fn a_question_is_answered_then_its_turn_is_saved() {
     let store = store();
     let effects = on(&view(&store), &text("How much funding can TVP give?")).await;
-    // The turn first: a follow-up can only come after the reply, and must find it saved.
-    let [Effect::Store { change, .. }, Effect::Reply { to, reply }] = effects.as_slice() else {
+    let [Effect::Reply { to, reply }, Effect::Store { change, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     assert_eq!(*to, private_target());
