@@ -63,6 +63,33 @@ async fn execute(url: &str, sql: &str) {
     let _ = task.await;
 }
 
+/// Waits (up to 10 s) until the shared database holds a conversation for `chat`: a replica
+/// saves a turn just after sending its reply, and a person's follow-up comes seconds later,
+/// never within the same millisecond as the test's would.
+async fn wait_for_context(url: &str, chat: i64) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("the test database answers");
+    let task = tokio::spawn(connection);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = client
+            .query("SELECT 1 FROM contexts WHERE chat_id = $1", &[&chat])
+            .await
+            .unwrap();
+        if !rows.is_empty() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the first replica never saved the conversation of chat {chat}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(client);
+    let _ = task.await;
+}
+
 /// A replica: `serve` in webhook mode on the shared database, at the default rate (30 a
 /// second), with its own data and index folders in `own`.
 fn replica(setup: &Setup, fake: &FakeApi, database: &str, own: &tempfile::TempDir) -> BotProcess {
@@ -209,6 +236,7 @@ async fn a_follow_up_answered_by_the_other_replica_knows_the_scheme() {
     first["update_id"] = json!(1);
     assert_eq!(post(addr_a, &first).await, 200);
     replies(&fake, chat, 1).await;
+    wait_for_context(&schema.url, chat).await;
     let mut follow_up = tg::text(chat, "how much can we get?");
     follow_up["update_id"] = json!(2);
     assert_eq!(post(addr_b, &follow_up).await, 200);
