@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
 use crate::search::{Engine, Filter, Found, Hit, SortBy};
-use crate::text::normalize::normalize;
 use crate::text::{Intent, Lang, chat};
 
 /// Questions longer than this are cut before analysis: nobody asks about a scheme in a
@@ -276,8 +275,10 @@ pub fn answer_in(
     // "點解寫2比1？": a ratio is a matching term; "our own money" is the asker's share.
     // "what does CCMF give?" asks what one receives.
     // "以前是政府出三分之二，现在还是这样吗？": a share quoted is a matching term too.
-    let quotes_share = !crate::search::ratios(&normalize(&question).text()).is_empty();
-    if (cue.quotes_ratio || quotes_share || cue.asks_pay || (cue.asks_gives && intents.is_empty()))
+    if (cue.quotes_ratio
+        || about.quotes_ratio
+        || cue.asks_pay
+        || (cue.asks_gives && intents.is_empty()))
         && !intents.contains(&Intent::Money)
     {
         intents.push(Intent::Money);

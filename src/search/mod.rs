@@ -26,7 +26,7 @@
 
 mod amount;
 pub mod decision;
-pub use amount::{amounts, ratios};
+pub use amount::amounts;
 pub use decision::{Confidence, Features, Model};
 mod index;
 mod query;
@@ -225,6 +225,9 @@ pub struct About {
     pub evidence_words: Vec<String>,
     /// Whether a money figure of the best candidate is quoted.
     pub money_evidence: bool,
+    /// The question quotes a matching ratio or share ("2:1", "政府出三分之二";
+    /// `amount::ratios`): it asks about the matching terms.
+    pub quotes_ratio: bool,
     /// Whether the question asks to browse ("list", "有哪些").
     pub list: bool,
     /// Whether what it asks to browse is schemes: a word naming schemes in general
@@ -794,6 +797,8 @@ impl Engine {
         let elsewhere = self.names_elsewhere(question);
         // Lower case and Simplified, read for places, headcounts, figures and ratios.
         let normalised = normalize(question).text();
+        let ratios = amount::ratios(&normalised);
+        about.quotes_ratio = !ratios.is_empty();
         // "深圳前海對港青創業有咩補貼？": a Mainland place's own support is not ours either.
         let mainland_gives = self
             .lexicon
@@ -918,7 +923,6 @@ impl Engine {
         // 3亿港元" fits a scheme for projects of HK$150 million and up).
         // So is a matching ratio it quotes ("政府出四分三、我哋出四分一" is 3 : 1).
         let quoted = amount::amounts(&normalised);
-        let ratios = amount::ratios(&normalised);
         let money_match: Vec<bool> = self
             .corpus
             .schemes
