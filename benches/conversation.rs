@@ -85,6 +85,7 @@ fn main() {
         ("g", include_str!("../tests/it/conversations-7.tsv")),
         ("h", include_str!("../tests/it/conversations-8.tsv")),
         ("i", include_str!("../tests/it/conversations-9.tsv")),
+        ("j", include_str!("../tests/it/conversations-10.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();
