@@ -86,6 +86,7 @@ fn main() {
         ("h", include_str!("../tests/it/conversations-8.tsv")),
         ("i", include_str!("../tests/it/conversations-9.tsv")),
         ("j", include_str!("../tests/it/conversations-10.tsv")),
+        ("k", include_str!("../tests/it/conversations-11.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();
