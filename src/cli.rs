@@ -91,6 +91,10 @@ pub enum Command {
     /// Refits the answer / suggest / no-match model (src/search/decision.rs) on the development
     /// half of a question set and writes its weights and thresholds; rebuild to use them.
     FitDecision(FitArgs),
+    /// Refits the model that may overrule the phrase cues on which section a scheme answer
+    /// leads with (src/text/lead.rs) on the development half of the conversation files, and
+    /// writes its weights; rebuild to use them.
+    FitLead(FitLeadArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -134,6 +138,22 @@ pub struct FitArgs {
     /// refitted model, as TSV, to this file (for reading why questions are refused).
     #[arg(long)]
     pub features: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitLeadArgs {
+    /// The conversation files: chat<TAB>turn<TAB>scheme<TAB>intent<TAB>text lines (see
+    /// tests/it/conversations.tsv); every `conversations*.tsv` in this folder is read.
+    #[arg(long, default_value = "tests/it")]
+    pub conversations: PathBuf,
+    /// Where to write the model.
+    #[arg(long, default_value = "src/text/data/lead-model.tsv")]
+    pub out: PathBuf,
+    /// The probability at which the model overrules the cues. 0.6 led right most often on the
+    /// development half of conversations-10.tsv (0.5: 102 of 113, 0.6: 104, 0.7: 103, 0.8:
+    /// 102), with a model fitted on the other files' development halves.
+    #[arg(long, default_value_t = crate::text::lead::DEFAULT_THRESHOLD)]
+    pub threshold: f32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -289,6 +309,7 @@ impl Cli {
             | Command::Ask(_)
             | Command::Check(_)
             | Command::FitDecision(_)
+            | Command::FitLead(_)
             | Command::MigrateStore(_) => {}
         }
         Ok(flags)
@@ -303,6 +324,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Index => self::index(corpus, index),
         Command::Check(args) => check(corpus, &args),
         Command::FitDecision(args) => fit_decision(corpus, &args),
+        Command::FitLead(args) => fit_lead(corpus, &args),
         Command::Gaps(args) => gaps(&settings, &args),
         Command::MigrateStore(args) => migrate_store(&args),
         Command::Publish(_) => publish(&settings),
@@ -485,6 +507,82 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
     for (kind, n) in counts {
         println!("  {kind}: {n}");
     }
+    Ok(())
+}
+
+fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<()> {
+    use crate::answer::{Context, Remember, answer_in};
+    use crate::search::decision::is_dev;
+    use crate::text::lead::{CLASS_KEYS, LeadModel, features};
+    let corpus = Corpus::load(corpus_dir)?;
+    let engine = Engine::in_memory(corpus)?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.conversations)
+        .with_context(|| format!("reading {}", args.conversations.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("conversations") && n.ends_with(".tsv"))
+        })
+        .collect();
+    files.sort();
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no conversations*.tsv in {}",
+        args.conversations.display()
+    );
+    let mut examples = Vec::new();
+    for file in &files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let mut chats: std::collections::BTreeMap<&str, Vec<(&str, &str)>> = Default::default();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [chat, _, _, intent, question] = cols[..] else {
+                anyhow::bail!("{}: not 5 tab-separated columns: {line:?}", file.display());
+            };
+            chats.entry(chat).or_default().push((intent, question));
+        }
+        for (chat, turns) in chats.into_iter().filter(|(chat, _)| is_dev(chat)) {
+            let _ = chat;
+            let mut context: Option<Context> = None;
+            for (intent, question) in turns {
+                let a = answer_in(&engine, question, None, 3, context.as_ref());
+                let first = context.is_none();
+                match Context::after(&a, engine.corpus()) {
+                    Remember::Set(c) => context = Some(c),
+                    Remember::Keep => {}
+                    Remember::Forget => context = None,
+                }
+                let answered =
+                    matches!(&a.found, crate::search::Found::Schemes(h) if !h.is_empty());
+                if let (true, Some(class)) =
+                    (answered, CLASS_KEYS.iter().position(|k| *k == intent))
+                {
+                    examples.push((features(question, a.follow_up, first), class));
+                }
+            }
+        }
+    }
+    let model = LeadModel::fit(&examples, args.threshold, 0x5eed);
+    let header = format!(
+        "# The lead-section model (src/text/lead.rs), written by `schemebot fit-lead` from the\n\
+         # development halves of {} conversation files in {} ({} scheme answers).\n",
+        files.len(),
+        args.conversations.display(),
+        examples.len()
+    );
+    std::fs::write(&args.out, model.to_tsv(&header))
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "wrote {}: {} features from {} examples",
+        args.out.display(),
+        model.weights.len(),
+        examples.len()
+    );
     Ok(())
 }
 

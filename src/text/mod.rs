@@ -6,9 +6,11 @@
 //! - [`tokenizer`]: jieba for Han runs, word splitting and English stemming for the rest.
 //! - [`lexicon`]: what question words do (filler, intent, list, generic, category, synonyms).
 //! - [`chat`]: small talk and conversation cues ("is it open?", "A vs B").
+//! - [`lead`]: the learnt model that may overrule the cues on which section an answer leads with.
 //! - [`Lang`]: which language a reply should be in, from the question's script.
 
 pub mod chat;
+pub mod lead;
 pub mod lexicon;
 pub mod normalize;
 pub mod tokenizer;
