@@ -161,6 +161,17 @@ fn is_bare(question: &str) -> bool {
     words + han / 3 <= BARE_QUESTION
 }
 
+/// The scheme that continues `scheme` (an index into `corpus.schemes`): its only alternative,
+/// when it has closed ("RTTP" → "NITTP"); `None` for a scheme still running, or one that
+/// closed with several alternatives and so no one successor.
+fn successor(corpus: &Corpus, scheme: usize) -> Option<usize> {
+    let s = &corpus.schemes[scheme];
+    match s.alternatives.as_slice() {
+        [only] if s.status == crate::corpus::Status::Closed => corpus.position(only),
+        _ => None,
+    }
+}
+
 /// Answers `question` on its own. The reply language is `lang` when given, else the
 /// question's script.
 #[must_use]
@@ -520,6 +531,11 @@ pub fn answer_in(
                 if intents.is_empty() && cue.continues && !cue.asks_summary && !cue.asks_own {
                     intents.extend(last_intent);
                 }
+                // "现在每年最多能报销多少？" after RTTP: a scheme that closed and lives on under
+                // another name (its one alternative) is asked about today as that one.
+                let before = successor(corpus, before)
+                    .filter(|_| cue.speaks_of_now)
+                    .unwrap_or(before);
                 let hit = Hit {
                     scheme: before,
                     score: 0.0,

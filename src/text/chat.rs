@@ -131,6 +131,8 @@ struct CuesFile {
     apply: Phrases,
     count: Phrases,
     money: Phrases,
+    now: Phrases,
+    past: Phrases,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +196,8 @@ struct Cues {
     apply: CueSet,
     count: CueSet,
     money: CueSet,
+    now: CueSet,
+    past: CueSet,
 }
 
 fn cues() -> &'static Cues {
@@ -230,6 +234,8 @@ fn cues() -> &'static Cues {
             apply: CueSet::new(keys(c.apply.en.iter().chain(&c.apply.zh))),
             count: CueSet::new(keys(c.count.en.iter().chain(&c.count.zh))),
             money: CueSet::new(keys(c.money.en.iter().chain(&c.money.zh))),
+            now: CueSet::new(keys(c.now.en.iter().chain(&c.now.zh))),
+            past: CueSet::new(keys(c.past.en.iter().chain(&c.past.zh))),
         }
     })
 }
@@ -387,6 +393,9 @@ pub struct Cue {
     /// sign up personally?", "is it something I can apply to?"); not how, where or by what
     /// means ("can I apply online?").
     pub asks_permission: bool,
+    /// Speaks of today, and not against the past ("what's the current ratio?", "那新的计划…",
+    /// "改咗名之後…"; not "以前是三分之二，现在还是这样吗？").
+    pub speaks_of_now: bool,
 }
 
 /// Words that make a permission-shaped question one about the way of doing it.
@@ -693,6 +702,7 @@ pub fn cue(question: &str) -> Cue {
         asks_yes_no,
         asks_if_may: asks_yes_no && (first_person(&text) || take_part_a_not_a(&text)),
         asks_permission: asks_permission(&text),
+        speaks_of_now: any(&c.now) && !any(&c.past),
     }
 }
 

@@ -361,6 +361,35 @@ fn a_follow_up_that_only_says_who_asks_or_points_back_stays_on_the_scheme() {
 }
 
 #[test]
+fn a_follow_up_about_today_after_a_renamed_scheme_is_about_its_successor() {
+    use schemebot::answer::{Context, Remember, answer_in};
+    let corpus = engine().corpus();
+    let a = answer(
+        engine(),
+        "再工業化及科技培訓計劃係咩？",
+        None,
+        DEFAULT_LIMIT,
+    );
+    let Remember::Set(context) = Context::after(&a, corpus) else {
+        panic!("no scheme remembered");
+    };
+    assert_eq!(context.schemes, ["rttp"]);
+    for (then, expected) in [
+        ("现在公司每年最多能报销多少？", "nittp"),
+        ("咁改咗名之後嘅新計劃，上限係幾多？", "nittp"),
+        // The past set against today asks about the old terms; "still" asks about the old name.
+        ("以前是政府出三分之二，现在还是这样吗？", "rttp"),
+        ("仲有冇得報？", "rttp"),
+    ] {
+        let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
+        let Found::Schemes(hits) = &b.found else {
+            panic!("{then}: {:?}", b.found);
+        };
+        assert_eq!(corpus.schemes[hits[0].scheme].id, expected, "{then}");
+    }
+}
+
+#[test]
 fn a_project_above_a_schemes_minimum_cost_is_evidence_for_it() {
     // nias: projects of HK$150 million and up; nifs: the smaller production lines.
     let a = answer(
