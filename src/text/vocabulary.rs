@@ -404,6 +404,10 @@ mod tests {
         assert!(!negated(q, at(q, "公司")));
         let q = "I have no idea whether my company qualifies";
         assert!(!negated(q, at(q, "company")));
+        // Going it alone: "nothing to do with a university".
+        let q = "我哋公司想自己做研發，唔關大學事，有冇資助？";
+        assert!(negated(q, at(q, "大學")));
+        assert!(!negated(q, at(q, "公司")));
     }
 
     #[test]
