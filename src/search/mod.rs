@@ -12,7 +12,9 @@
 //!    funding") are answered from the corpus's fields ([`Filter`]).
 //! 3. *Name hits*: an official name, acronym or alias written in the question (after folding)
 //!    puts its scheme first; a longer name beats a shorter one it contains, an earlier mention
-//!    beats a later one.
+//!    beats a later one. A name that is part of another scheme's longer official name ("InnoHK"
+//!    of "第三個InnoHK研發平台") names that scheme too when the question's words fit it better
+//!    and it has evidence of its own ("the new InnoHK cluster on energy and materials").
 //! 4. *BM25* over all of a scheme's text, every question word alike (the larger part of the
 //!    score, `query::ALL_BOOST`), plus the boosted fields (names, then keywords, summary,
 //!    asked_as, details), each token weighted by its role (topic, category, intent, generic;
@@ -772,7 +774,7 @@ impl Engine {
         about: &mut About,
     ) -> tantivy::Result<(Found, Option<(usize, Features)>)> {
         let n = self.corpus.schemes.len();
-        let named = self.name_hits(question);
+        let mut named = self.name_hits(question);
         about.named = named.keys().copied().collect();
         about.named.sort_by_key(|i| (named[i].position, *i));
         about.named_apart = about
@@ -1033,6 +1035,29 @@ impl Engine {
             if let Some(&i) = self.by_address.get(&address) {
                 text_score[i] = score;
             }
+        }
+
+        // "the new InnoHK cluster on energy and materials": a name written in the question that
+        // is part of another scheme's longer name ("InnoHK" of "第三個InnoHK研發平台") names that
+        // scheme too, when the question's words fit it better than the one named.
+        // Evidence only it has: a topic word in its names or keywords that the named scheme's
+        // lack ("energy", "materials"), outside the name itself.
+        let own_evidence = |j: usize, i: usize| {
+            strong[j].iter().any(|&(a, b)| {
+                let word = name_key(&question[a..b]).replace(' ', "");
+                !strong[i].contains(&(a, b))
+                    && !self
+                        .names
+                        .iter()
+                        .any(|k| k.scheme == i && k.key.contains(&word))
+            })
+        };
+        let part_of_longer =
+            self.names_part_of_longer(question, &named, &text_score, &own_evidence);
+        for (j, hit) in part_of_longer {
+            named.insert(j, hit);
+            about.named.push(j);
+            about.named.sort_by_key(|i| (named[i].position, *i));
         }
 
         // Who is asking and what for (`stated`): schemes that fit rank higher, schemes the
@@ -1517,6 +1542,55 @@ impl Engine {
                         .match_indices(rest)
                         .any(|(i, _)| q.starts_word[end + i])
             })
+    }
+
+    /// Schemes not named in `question` whose longer official names (not aliases: "TechTAS-NIAS"
+    /// is a strand, not a scheme named after NIAS) contain a name it writes of a named scheme, whose text score beats that scheme's and with evidence of their own
+    /// (`own_evidence(other, named)`): each with the named scheme's hit.
+    fn names_part_of_longer(
+        &self,
+        question: &str,
+        named: &HashMap<usize, NameHit>,
+        text_score: &[f32],
+        own_evidence: &dyn Fn(usize, usize) -> bool,
+    ) -> Vec<(usize, NameHit)> {
+        let q = Compact::new(&name_key(question)).text;
+        let mut out: Vec<(usize, NameHit)> = Vec::new();
+        for (&i, hit) in named {
+            let written: Vec<&str> = self
+                .names
+                .iter()
+                .filter(|k| k.scheme == i && q.contains(&k.key))
+                .map(|k| k.key.as_str())
+                .collect();
+            for j in 0..self.corpus.schemes.len() {
+                if named.contains_key(&j)
+                    || text_score[j] <= text_score[i]
+                    || !own_evidence(j, i)
+                    || out.iter().any(|&(o, _)| o == j)
+                {
+                    continue;
+                }
+                let contains = self.names.iter().any(|k| {
+                    k.scheme == j
+                        && k.official
+                        && written
+                            .iter()
+                            .any(|w| k.key.len() > w.len() && k.key.contains(w))
+                });
+                if contains {
+                    out.push((
+                        j,
+                        NameHit {
+                            official: false,
+                            apart: false,
+                            ..*hit
+                        },
+                    ));
+                }
+            }
+        }
+        out
     }
 
     fn name_hits(&self, question: &str) -> HashMap<usize, NameHit> {

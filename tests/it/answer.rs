@@ -390,6 +390,36 @@ fn a_follow_up_about_today_after_a_renamed_scheme_is_about_its_successor() {
 }
 
 #[test]
+fn a_name_inside_a_longer_official_name_names_that_scheme_when_the_words_fit_it() {
+    // "InnoHK" is part of the third cluster's official names; its own words (energy,
+    // materials) make it the one asked about, and InnoHK alone stays InnoHK. An alias strand
+    // ("TechTAS-NIAS") does not make NIAS a name of TechTAS.
+    for (question, expected) in [
+        (
+            "Tell me about the new InnoHK cluster for energy and advanced materials",
+            "innohk-third-cluster",
+        ),
+        (
+            "InnoHK 新平台研究能源同材料，幾時公布？",
+            "innohk-third-cluster",
+        ),
+        ("What does InnoHK do?", "innohk"),
+        ("InnoHK有幾多間實驗室？", "innohk"),
+        ("Can a Mainland company apply to NIAS?", "nias"),
+    ] {
+        let a = answer(engine(), question, None, DEFAULT_LIMIT);
+        let Found::Schemes(hits) = &a.found else {
+            panic!("{question}: {:?}", a.found);
+        };
+        assert_eq!(
+            engine().corpus().schemes[hits[0].scheme].id,
+            expected,
+            "{question}"
+        );
+    }
+}
+
+#[test]
 fn a_project_above_a_schemes_minimum_cost_is_evidence_for_it() {
     // nias: projects of HK$150 million and up; nifs: the smaller production lines.
     let a = answer(
