@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
 use crate::search::{Engine, Filter, Found, Hit, SortBy};
-use crate::text::lead::{self, LeadModel};
+use crate::text::lead::LeadModel;
 use crate::text::{Intent, Lang, chat};
 
 /// Questions longer than this are cut before analysis: nobody asks about a scheme in a
@@ -203,18 +203,17 @@ pub fn answer_in(
         // The phrase cues chose the lead section; a sure learnt model overrules them
         // (`text::lead`).
         let mut intents = intents;
-        if matches!(&found, Found::Schemes(h) if !h.is_empty()) {
-            let features = lead::features(&question, follow_up, context.is_none());
-            if let Some(lead) = LeadModel::shipped().sure_lead(&features)
-                && intents.first().copied() != lead
-            {
-                match lead {
-                    Some(lead) => {
-                        intents.retain(|&i| i != lead);
-                        intents.insert(0, lead);
-                    }
-                    None => intents.clear(),
+        if matches!(&found, Found::Schemes(h) if !h.is_empty())
+            && let Some(lead) =
+                LeadModel::shipped().sure_lead(&question, follow_up, context.is_none())
+            && intents.first().copied() != lead
+        {
+            match lead {
+                Some(lead) => {
+                    intents.retain(|&i| i != lead);
+                    intents.insert(0, lead);
                 }
+                None => intents.clear(),
             }
         }
         let not_covered = if about_ours && (cue.compare || cue.compare_weak) {

@@ -44,15 +44,25 @@ pub const SOURCE: &str = include_str!("data/lead-model.tsv");
 /// (`first`). Each feature counts once per occurrence.
 #[must_use]
 pub fn features(question: &str, follow_up: bool, first: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_feature(question, follow_up, first, |f| out.push(f.to_owned()));
+    out
+}
+
+/// Calls `each` with every feature of [`features`], in the same order, written into one
+/// reused buffer (answering reads them without allocating one string each).
+fn for_each_feature(question: &str, follow_up: bool, first: bool, mut each: impl FnMut(&str)) {
     let text = super::normalize(question).text();
-    let mut out = vec![
-        format!("follow={}", u8::from(follow_up)),
-        format!("first={}", u8::from(first)),
-    ];
+    each(if follow_up { "follow=1" } else { "follow=0" });
+    each(if first { "first=1" } else { "first=0" });
+    let mut buffer = String::new();
     let han: Vec<char> = text.chars().filter(|&c| super::is_han(c)).collect();
     for n in 1..=3 {
         for window in han.windows(n) {
-            out.push(format!("h:{}", window.iter().collect::<String>()));
+            buffer.clear();
+            buffer.push_str("h:");
+            buffer.extend(window);
+            each(&buffer);
         }
     }
     let words: Vec<&str> = text
@@ -60,12 +70,19 @@ pub fn features(question: &str, follow_up: bool, first: bool) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .collect();
     for w in &words {
-        out.push(format!("w:{w}"));
+        buffer.clear();
+        buffer.push_str("w:");
+        buffer.push_str(w);
+        each(&buffer);
     }
     for pair in words.windows(2) {
-        out.push(format!("w:{}_{}", pair[0], pair[1]));
+        buffer.clear();
+        buffer.push_str("w:");
+        buffer.push_str(pair[0]);
+        buffer.push('_');
+        buffer.push_str(pair[1]);
+        each(&buffer);
     }
-    out
 }
 
 /// A fitted model: one weight per class for each feature, a bias per class, and the
@@ -141,11 +158,24 @@ impl LeadModel {
         softmax(z)
     }
 
-    /// The section the model is sure of, or `None` when no class reaches the threshold: the
-    /// cues' choice stands.
+    /// The section the model is sure of for `question` (see [`features`]), or `None` when no
+    /// class reaches the threshold: the cues' choice stands.
     #[must_use]
-    pub fn sure_lead(&self, features: &[String]) -> Option<Option<Intent>> {
-        let p = self.probabilities(features);
+    pub fn sure_lead(
+        &self,
+        question: &str,
+        follow_up: bool,
+        first: bool,
+    ) -> Option<Option<Intent>> {
+        let mut z = self.bias;
+        for_each_feature(question, follow_up, first, |f| {
+            if let Some(w) = self.weights.get(f) {
+                for (z, w) in z.iter_mut().zip(w) {
+                    *z += w;
+                }
+            }
+        });
+        let p = softmax(z);
         let (best, &pb) = p
             .iter()
             .enumerate()
