@@ -1039,8 +1039,8 @@ impl Engine {
 
         // "the new InnoHK cluster on energy and materials": a name written in the question that
         // is part of another scheme's longer name ("InnoHK" of "第三個InnoHK研發平台") names that
-        // scheme too, when the question's words fit it better than the one named.
-        // Evidence only it has: a topic word in its names or keywords that the named scheme's
+        // scheme too, when the question's words fit it better than the one named and it has
+        // evidence only it has: a topic word in its names or keywords that the named scheme's
         // lack ("energy", "materials"), outside the name itself.
         let own_evidence = |j: usize, i: usize| {
             strong[j].iter().any(|&(a, b)| {
@@ -1545,7 +1545,8 @@ impl Engine {
     }
 
     /// Schemes not named in `question` whose longer official names (not aliases: "TechTAS-NIAS"
-    /// is a strand, not a scheme named after NIAS) contain a name it writes of a named scheme, whose text score beats that scheme's and with evidence of their own
+    /// is a strand, not a scheme named after NIAS) contain a name it writes of a named scheme,
+    /// whose text score beats that scheme's, and with evidence of their own
     /// (`own_evidence(other, named)`): each with the named scheme's hit.
     fn names_part_of_longer(
         &self,
