@@ -24,11 +24,13 @@ use crate::support::engine::engine;
 /// (its dev half went from 70.7% to 78.9%: the rules read from dev misses still do not carry
 /// over). `conversations-9.tsv` scored 74.1% dev and 79.5% test on arrival; `conversations-10.tsv`
 /// 77.8% dev and 76.7% test; `conversations-11.tsv` 76.0% dev and 75.4% test (both before the
-/// learnt lead model, `text::lead`, which took them to 91.1 / 81.4 and 86.8 / 83.1).
-const FLOOR: f64 = 70.0;
+/// learnt lead model, `text::lead`, which took them to 91.1 / 81.4 and 86.8 / 83.1). With it,
+/// the lowest half reads 77.3%: the floor sits a little under.
+const FLOOR: f64 = 75.0;
 
-/// The share of turns whose scheme (or small talk / list) must be right, per file and split.
-const SCHEME_FLOOR: f64 = 82.0;
+/// The share of turns whose scheme (or small talk / list) must be right, per file and split
+/// (the lowest half reads 85.7%).
+const SCHEME_FLOOR: f64 = 84.0;
 
 /// What a turn got: (scheme or `none` / `list`, intent label).
 fn got(found: &Found, intents: &[schemebot::text::Intent]) -> (String, String) {
