@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
 use crate::search::{Engine, Filter, Found, Hit, SortBy};
-use crate::text::lead::LeadModel;
+use crate::text::lead::{self, LeadModel};
 use crate::text::{Intent, Lang, chat};
 
 /// Questions longer than this are cut before analysis: nobody asks about a scheme in a
@@ -203,7 +203,7 @@ pub fn answer_in(
         // The phrase cues chose the lead section; a sure learnt model overrules them
         // (`text::lead`).
         let mut intents = intents;
-        if matches!(&found, Found::Schemes(h) if !h.is_empty())
+        if lead::leads_with_a_section(&found)
             && let Some(lead) =
                 LeadModel::shipped().sure_lead(&question, follow_up, context.is_none())
             && intents.first().copied() != lead

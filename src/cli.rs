@@ -511,9 +511,9 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
 }
 
 fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<()> {
-    use crate::answer::{Context, Remember, answer_in};
+    use crate::answer::{Context, DEFAULT_LIMIT, Remember, answer_in};
     use crate::search::decision::is_dev;
-    use crate::text::lead::{CLASS_KEYS, LeadModel, features};
+    use crate::text::lead::{CLASS_KEYS, LeadModel, features, leads_with_a_section};
     let corpus = Corpus::load(corpus_dir)?;
     let engine = Engine::in_memory(corpus)?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.conversations)
@@ -546,22 +546,24 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
             };
             chats.entry(chat).or_default().push((intent, question));
         }
-        for (chat, turns) in chats.into_iter().filter(|(chat, _)| is_dev(chat)) {
-            let _ = chat;
+        for turns in chats
+            .into_iter()
+            .filter(|(chat, _)| is_dev(chat))
+            .map(|(_, turns)| turns)
+        {
             let mut context: Option<Context> = None;
             for (intent, question) in turns {
-                let a = answer_in(&engine, question, None, 3, context.as_ref());
+                let a = answer_in(&engine, question, None, DEFAULT_LIMIT, context.as_ref());
                 let first = context.is_none();
                 match Context::after(&a, engine.corpus()) {
                     Remember::Set(c) => context = Some(c),
                     Remember::Keep => {}
                     Remember::Forget => context = None,
                 }
-                let answered =
-                    matches!(&a.found, crate::search::Found::Schemes(h) if !h.is_empty());
-                if let (true, Some(class)) =
-                    (answered, CLASS_KEYS.iter().position(|k| *k == intent))
-                {
+                if let (true, Some(class)) = (
+                    leads_with_a_section(&a.found),
+                    CLASS_KEYS.iter().position(|k| *k == intent),
+                ) {
                     examples.push((features(question, a.follow_up, first), class));
                 }
             }

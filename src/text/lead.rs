@@ -85,6 +85,14 @@ fn for_each_feature(question: &str, follow_up: bool, first: bool, mut each: impl
     }
 }
 
+/// Whether an answer that found `found` leads with a section, so the model may choose it:
+/// an answer about one or more schemes (not a compare card, a list or small talk). The fit
+/// learns from these answers only.
+#[must_use]
+pub fn leads_with_a_section(found: &crate::search::Found) -> bool {
+    matches!(found, crate::search::Found::Schemes(hits) if !hits.is_empty())
+}
+
 /// A fitted model: one weight per class for each feature, a bias per class, and the
 /// probability at which its choice overrules the cues.
 #[derive(Clone, Debug, Default, PartialEq)]
