@@ -87,6 +87,7 @@ fn main() {
         ("i", include_str!("../tests/it/conversations-9.tsv")),
         ("j", include_str!("../tests/it/conversations-10.tsv")),
         ("k", include_str!("../tests/it/conversations-11.tsv")),
+        ("l", include_str!("../tests/it/conversations-12.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();

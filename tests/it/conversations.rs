@@ -137,6 +137,7 @@ fn follow_ups_switches_comparisons_and_small_talk_in_both_splits() {
         ("conversations-9.tsv", include_str!("conversations-9.tsv")),
         ("conversations-10.tsv", include_str!("conversations-10.tsv")),
         ("conversations-11.tsv", include_str!("conversations-11.tsv")),
+        ("conversations-12.tsv", include_str!("conversations-12.tsv")),
     ] {
         let (tally, failures) = run(file, set);
         all_failures.extend(failures);
