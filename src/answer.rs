@@ -490,7 +490,10 @@ pub fn answer_in(
     // something other than schemes asks about the scheme talked about.
     let browses =
         about.list && (about.browses_schemes || matches!(outcome.found, Found::Filtered(_)));
-    if about.named.is_empty() && (!browses || cue.refers_back) {
+    // Someone else's programme asked about ("順便問下，DSE報名費幾多錢？") is not a follow-up;
+    // one set as a condition ("小販都合資格？唔使商業登記？") is.
+    let elsewhere_asked = about.elsewhere && !cue.asks_eligibility;
+    if about.named.is_empty() && (!browses || cue.refers_back) && !elsewhere_asked {
         // "How much?", "is it still open?", "个人可以申请吗？" after an answer about a scheme;
         // also a short question nothing else answers ("can a company lead?").
         if let Some(&before) = last.first() {

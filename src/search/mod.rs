@@ -246,6 +246,10 @@ pub struct About {
     /// Whether every content word is part of a stated applicant kind ("那初创企业呢？", "the cap
     /// for R&D centres?"): the question says who asks, not what about.
     pub asker_only: bool,
+    /// Whether the question names someone else's programme (`text/data/elsewhere.txt`) or a
+    /// Mainland place giving the support asked about, and none of ours: it is not about our
+    /// schemes, even right after an answer about one ("順便問下，DSE報名費幾多錢？").
+    pub elsewhere: bool,
 }
 
 /// A scheme named in a question.
@@ -407,6 +411,19 @@ fn speaks_of_self(plan: &Plan) -> bool {
 /// its rest alone: two Chinese characters ("数码港") or six letters ("cyberport "), so that
 /// "SEAM@InnoHK" does not read "seam" + "innohk" as two names.
 const MIN_SHARED_OPENING: usize = 6;
+
+/// Whether "the … one" stands around content words ("Is the accelerator one still open?"):
+/// the question points at one scheme by what it is about, so it asks about that scheme, not
+/// for a list, and its words name the subject, not the asker.
+fn points_at_one(plan: &Plan) -> bool {
+    plan.tokens.windows(3).chain(plan.tokens.windows(4)).any(|w| {
+        w[0].text == "the"
+            && w[w.len() - 1].text == "one"
+            && w[1..w.len() - 1]
+                .iter()
+                .all(|t| matches!(t.role, Role::Topic | Role::Category | Role::Generic))
+    })
+}
 
 /// The names of `text/data/elsewhere.txt`, one a line, comments and blank lines skipped.
 fn elsewhere_lines() -> impl Iterator<Item = &'static str> {
@@ -806,6 +823,7 @@ impl Engine {
             .lexicon
             .mainland_gives(&normalised, plan.tokens.iter().map(|t| t.text.as_str()));
         if (elsewhere || mainland_gives) && named.is_empty() {
+            about.elsewhere = true;
             return Ok((Found::Nothing, None));
         }
         let stated = self.stated_in(question, &normalised, plan);
@@ -816,7 +834,8 @@ impl Engine {
                 .tokens
                 .iter()
                 .filter(|t| matches!(t.role, Role::Topic | Role::Category))
-                .all(|t| stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b));
+                .all(|t| stated.spans.iter().any(|&(a, b)| a <= t.from && t.to <= b))
+            && !points_at_one(plan);
         if named.is_empty()
             && let Some(filter) = self.structured_request(plan, &stated)
         {
@@ -1366,6 +1385,9 @@ impl Engine {
             || deadline.is_some();
         let structured = open.is_some() || money.is_some() || deadline.is_some();
         if !asks || (!structured && stated.applicants.is_empty()) {
+            return None;
+        }
+        if points_at_one(plan) {
             return None;
         }
         let explained = |t: &QueryToken| {
