@@ -266,6 +266,11 @@ pub fn answer_in(
         }
     };
     let cue = asks_what_fits(cue);
+    // A question the domain model is sure is about something else, asked outside a chat
+    // about one of ours ("How do I apply for the SME loan guarantee?"), gets the no-match reply.
+    if about.foreign && last.is_empty() {
+        return reply(Found::Nothing, Vec::new(), false);
+    }
     let mut intents = outcome.intents.clone();
     // Phrases say more than words: "who can apply?" says "apply" but asks who; "can I still
     // apply?" asks whether it is open.

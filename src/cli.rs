@@ -95,6 +95,9 @@ pub enum Command {
     /// leads with (src/text/lead.rs) on the development half of the conversation files, and
     /// writes its weights; rebuild to use them.
     FitLead(FitLeadArgs),
+    /// Refits the model that tells out-of-domain questions by their words (src/text/domain.rs)
+    /// on the development half of a question set, and writes its weights; rebuild to use them.
+    FitDomain(FitDomainArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -153,6 +156,26 @@ pub struct FitLeadArgs {
     /// development half of conversations-10.tsv (0.5: 102 of 113, 0.6: 104, 0.7: 103, 0.8:
     /// 102), with a model fitted on the other files' development halves.
     #[arg(long, default_value_t = crate::text::lead::DEFAULT_THRESHOLD)]
+    pub threshold: f32,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitDomainArgs {
+    /// The question set: group<TAB>expected<TAB>question lines (see tests/it/questions.tsv);
+    /// `none` marks an out-of-domain question.
+    #[arg(long, default_value = "tests/it/questions.tsv")]
+    pub questions: PathBuf,
+    /// Where to write the model.
+    #[arg(long, default_value = "src/text/data/domain-model.tsv")]
+    pub out: PathBuf,
+    /// The conversation files (see `fit-lead`): the first turn of each development-half chat
+    /// is an example too, out of domain when it expects the no-match reply (`none`, `none`);
+    /// small talk is left out.
+    #[arg(long, default_value = "tests/it")]
+    pub conversations: PathBuf,
+    /// The probability at which a question counts as out of domain. 0.5 refused most rightly
+    /// when each of the later question sets was held out of the fit in turn (BENCHMARKS.md).
+    #[arg(long, default_value_t = crate::text::domain::DEFAULT_THRESHOLD)]
     pub threshold: f32,
 }
 
@@ -310,6 +333,7 @@ impl Cli {
             | Command::Check(_)
             | Command::FitDecision(_)
             | Command::FitLead(_)
+            | Command::FitDomain(_)
             | Command::MigrateStore(_) => {}
         }
         Ok(flags)
@@ -325,6 +349,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Check(args) => check(corpus, &args),
         Command::FitDecision(args) => fit_decision(corpus, &args),
         Command::FitLead(args) => fit_lead(corpus, &args),
+        Command::FitDomain(args) => fit_domain(&args),
         Command::Gaps(args) => gaps(&settings, &args),
         Command::MigrateStore(args) => migrate_store(&args),
         Command::Publish(_) => publish(&settings),
@@ -516,21 +541,7 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
     use crate::text::lead::{CLASS_KEYS, LeadModel, features, leads_with_a_section};
     let corpus = Corpus::load(corpus_dir)?;
     let engine = Engine::in_memory(corpus)?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.conversations)
-        .with_context(|| format!("reading {}", args.conversations.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("conversations") && n.ends_with(".tsv"))
-        })
-        .collect();
-    files.sort();
-    anyhow::ensure!(
-        !files.is_empty(),
-        "no conversations*.tsv in {}",
-        args.conversations.display()
-    );
+    let files = conversation_files(&args.conversations)?;
     let mut examples = Vec::new();
     for file in &files {
         let text =
@@ -576,6 +587,94 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
         files.len(),
         args.conversations.display(),
         examples.len()
+    );
+    std::fs::write(&args.out, model.to_tsv(&header))
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "wrote {}: {} features from {} examples",
+        args.out.display(),
+        model.weights.len(),
+        examples.len()
+    );
+    Ok(())
+}
+
+/// Every `conversations*.tsv` in `dir`, sorted by name.
+///
+/// # Errors
+/// The folder cannot be read or holds no such file.
+fn conversation_files(dir: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("conversations") && n.ends_with(".tsv"))
+        })
+        .collect();
+    files.sort();
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no conversations*.tsv in {}",
+        dir.display()
+    );
+    Ok(files)
+}
+
+fn fit_domain(args: &FitDomainArgs) -> anyhow::Result<()> {
+    use crate::search::decision::is_dev;
+    use crate::text::domain::{DomainModel, features};
+    let set = std::fs::read_to_string(&args.questions)
+        .with_context(|| format!("reading {}", args.questions.display()))?;
+    let mut examples = Vec::new();
+    for line in set
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [_, expected, question] = cols[..] else {
+            anyhow::bail!(
+                "{}: not 3 tab-separated columns: {line:?}",
+                args.questions.display()
+            );
+        };
+        if is_dev(question) {
+            examples.push((features(question), expected == "none"));
+        }
+    }
+    let from_questions = examples.len();
+    for file in conversation_files(&args.conversations)? {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [chat, turn, scheme, intent, question] = cols[..] else {
+                anyhow::bail!("{}: not 5 tab-separated columns: {line:?}", file.display());
+            };
+            if turn == "1" && intent != "smalltalk" && is_dev(chat) {
+                examples.push((features(question), scheme == "none" && intent == "none"));
+            }
+        }
+    }
+    anyhow::ensure!(
+        examples.iter().any(|e| e.1) && examples.iter().any(|e| !e.1),
+        "{}: the development half needs questions in and out of domain",
+        args.questions.display()
+    );
+    let model = DomainModel::fit(&examples, args.threshold, 0x5eed);
+    let foreign = examples.iter().filter(|e| e.1).count();
+    let header = format!(
+        "# The domain model (src/text/domain.rs), written by `schemebot fit-domain` from the\n\
+         # development halves of {} ({from_questions} questions) and of the conversation files\n\
+         # in {} ({} first turns); {foreign} examples are out of domain.\n\
+         # Lines: threshold, bias, then feature<TAB>weight (towards out of domain).\n",
+        args.questions.display(),
+        args.conversations.display(),
+        examples.len() - from_questions,
     );
     std::fs::write(&args.out, model.to_tsv(&header))
         .with_context(|| format!("writing {}", args.out.display()))?;

@@ -250,6 +250,12 @@ pub struct About {
     /// Mainland place giving the support asked about, and none of ours: it is not about our
     /// schemes, even right after an answer about one ("順便問下，DSE報名費幾多錢？").
     pub elsewhere: bool,
+    /// Whether the learnt domain model (`text::domain`) is sure the question, which has content
+    /// words and names none of ours, is about some other subject ("How do I apply for the SME
+    /// loan guarantee?"). The search result is left as it is: outside a chat the answer is the
+    /// no-match reply; after an answer about a scheme, short follow-ups read as foreign too
+    /// ("how do I apply?"), so the chat's scheme stands.
+    pub foreign: bool,
 }
 
 /// A scheme named in a question.
@@ -416,13 +422,16 @@ const MIN_SHARED_OPENING: usize = 6;
 /// the question points at one scheme by what it is about, so it asks about that scheme, not
 /// for a list, and its words name the subject, not the asker.
 fn points_at_one(plan: &Plan) -> bool {
-    plan.tokens.windows(3).chain(plan.tokens.windows(4)).any(|w| {
-        w[0].text == "the"
-            && w[w.len() - 1].text == "one"
-            && w[1..w.len() - 1]
-                .iter()
-                .all(|t| matches!(t.role, Role::Topic | Role::Category | Role::Generic))
-    })
+    plan.tokens
+        .windows(3)
+        .chain(plan.tokens.windows(4))
+        .any(|w| {
+            w[0].text == "the"
+                && w[w.len() - 1].text == "one"
+                && w[1..w.len() - 1]
+                    .iter()
+                    .all(|t| matches!(t.role, Role::Topic | Role::Category | Role::Generic))
+        })
 }
 
 /// The names of `text/data/elsewhere.txt`, one a line, comments and blank lines skipped.
@@ -822,6 +831,12 @@ impl Engine {
         let mainland_gives = self
             .lexicon
             .mainland_gives(&normalised, plan.tokens.iter().map(|t| t.text.as_str()));
+        // "How do I apply for the SME loan guarantee?": words that the learnt domain model
+        // (`text::domain`) is sure belong to some other subject. The answer decides what to
+        // make of it, since in a chat about one of ours a short follow-up reads as foreign.
+        about.foreign = named.is_empty()
+            && about.topical
+            && crate::text::domain::DomainModel::shipped().is_foreign(question);
         if (elsewhere || mainland_gives) && named.is_empty() {
             about.elsewhere = true;
             return Ok((Found::Nothing, None));

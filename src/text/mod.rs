@@ -10,6 +10,7 @@
 //! - [`Lang`]: which language a reply should be in, from the question's script.
 
 pub mod chat;
+pub mod domain;
 pub mod lead;
 pub mod lexicon;
 pub mod normalize;

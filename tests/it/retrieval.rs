@@ -21,7 +21,8 @@ use crate::support::engine::engine;
 /// structured and out-of-domain (test 73.7% and 91.2%) fell further with set 8, a seventh
 /// helper's structured requests and near misses in deliberately varied phrasing. Set 9 (an
 /// eighth helper) lowered English and mixed a point; the floors below are a little under the
-/// figures measured after it (test structured 83.4%, out-of-domain 92.3%).
+/// figures measured after it (test structured 83.4%, out-of-domain 92.3%). The learnt domain
+/// model (`text::domain`) took test out-of-domain from 92.0% to 95.9%; its floor follows.
 const FLOOR: &[(&str, f64)] = &[
     ("cantonese", 92.0),
     ("eligibility", 95.0),
@@ -29,7 +30,7 @@ const FLOOR: &[(&str, f64)] = &[
     ("list", 80.0),
     ("mixed", 92.0),
     ("money", 95.0),
-    ("ood", 91.0),
+    ("ood", 94.0),
     ("short", 95.0),
     ("structured", 81.0),
     ("typo", 95.0),

@@ -1,0 +1,190 @@
+//! Whether a question is about something other than our schemes, learnt from the question set:
+//! a binary logistic regression over the question's character and word n-grams (the same
+//! features as the lead model, [`super::lead`]), fitted on the development half of
+//! `tests/it/questions.tsv` (out-of-domain questions against all others) and kept as data
+//! (`data/domain-model.tsv`).
+//!
+//! The no-match decision ([`crate::search::decision`]) judges how well the best scheme explains
+//! a question; it cannot tell a question that merely shares words with ours ("How do I apply for
+//! the SME loan guarantee?") from one of ours put in new words. The words themselves can: the
+//! out-of-domain questions people ask (other funds and subsidies, housing, tax, visas outside
+//! technology, jobs at the parks) have their own vocabulary. A question that names none of our
+//! schemes and that this model is sure is out of domain gets the no-match reply. `schemebot
+//! fit-domain` refits the weights; rebuild to use them.
+
+use std::collections::HashMap;
+
+/// The probability at or above which a question is out of domain, when the file does not say.
+pub const DEFAULT_THRESHOLD: f32 = 0.5;
+
+/// The shipped model.
+pub const SOURCE: &str = include_str!("data/domain-model.tsv");
+
+/// The features of a question ([`super::lead::for_each_ngram`]), as owned strings.
+#[must_use]
+pub fn features(question: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    super::lead::for_each_ngram(question, |f| out.push(f.to_owned()));
+    out
+}
+
+/// A fitted model: a weight per feature (towards out of domain), a bias, and the probability at
+/// which a question counts as out of domain.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DomainModel {
+    pub weights: HashMap<String, f32>,
+    pub bias: f32,
+    /// Out of domain at or above this probability (0..=1).
+    pub threshold: f32,
+}
+
+impl DomainModel {
+    /// The model compiled in from `data/domain-model.tsv`.
+    ///
+    /// # Panics
+    /// If the shipped file is malformed (a test checks it is not).
+    #[must_use]
+    pub fn shipped() -> &'static DomainModel {
+        static MODEL: std::sync::OnceLock<DomainModel> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| {
+            DomainModel::parse(SOURCE).expect("text/data/domain-model.tsv is valid")
+        })
+    }
+
+    /// Reads the model file: `#` comments, a `threshold<TAB>p` line, a `bias<TAB>w` line and
+    /// one `feature<TAB>weight` line a feature.
+    ///
+    /// # Errors
+    /// A line that is not a name and one number, or a threshold outside 0..=1.
+    pub fn parse(text: &str) -> anyhow::Result<DomainModel> {
+        let mut model = DomainModel {
+            threshold: DEFAULT_THRESHOLD,
+            ..DomainModel::default()
+        };
+        for (n, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let Some((name, number)) = line.split_once('\t') else {
+                anyhow::bail!("line {}: a name and a weight", n + 1);
+            };
+            let x: f32 = number
+                .parse()
+                .map_err(|e| anyhow::anyhow!("line {}: {e}", n + 1))?;
+            match name {
+                "threshold" if (0.0..=1.0).contains(&x) => model.threshold = x,
+                "threshold" => anyhow::bail!("line {}: a threshold within 0..=1", n + 1),
+                "bias" => model.bias = x,
+                _ => {
+                    model.weights.insert(name.to_owned(), x);
+                }
+            }
+        }
+        Ok(model)
+    }
+
+    /// The probability (0..=1) that `question` is out of domain.
+    #[must_use]
+    pub fn probability(&self, question: &str) -> f32 {
+        let mut z = self.bias;
+        super::lead::for_each_ngram(question, |f| {
+            z += self.weights.get(f).copied().unwrap_or(0.0);
+        });
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// Whether the model is sure `question` is out of domain (at or above the threshold).
+    #[must_use]
+    pub fn is_foreign(&self, question: &str) -> bool {
+        self.probability(question) >= self.threshold
+    }
+
+    /// Fits weights by stochastic gradient descent on the log loss with an L2 penalty, over
+    /// `(features, out of domain)` examples, in a shuffled order fixed by `seed` (a refit of
+    /// the same data writes the same file). Weights smaller than 1e-3 are dropped.
+    #[must_use]
+    pub fn fit(examples: &[(Vec<String>, bool)], threshold: f32, seed: u64) -> DomainModel {
+        const EPOCHS: usize = 20;
+        const RATE: f32 = 0.1;
+        const L2: f32 = 1e-3;
+        let mut model = DomainModel {
+            threshold,
+            ..DomainModel::default()
+        };
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut state = seed | 1;
+        for _ in 0..EPOCHS {
+            // Fisher–Yates with a 64-bit linear congruential generator, as in the lead model.
+            for i in (1..order.len()).rev() {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let j = ((state >> 33) % (i as u64 + 1)) as usize;
+                order.swap(i, j);
+            }
+            for &i in &order {
+                let (features, foreign) = &examples[i];
+                let z = model.bias
+                    + features
+                        .iter()
+                        .map(|f| model.weights.get(f).copied().unwrap_or(0.0))
+                        .sum::<f32>();
+                let gradient = 1.0 / (1.0 + (-z).exp()) - f32::from(u8::from(*foreign));
+                model.bias -= RATE * gradient;
+                for f in features {
+                    let w = model.weights.entry(f.clone()).or_default();
+                    *w -= RATE * (gradient + L2 * *w);
+                }
+            }
+        }
+        model.weights.retain(|_, w| w.abs() >= 1e-3);
+        model
+    }
+
+    /// The model as the text of `data/domain-model.tsv`, features sorted, after `header`.
+    #[must_use]
+    pub fn to_tsv(&self, header: &str) -> String {
+        let mut out = format!(
+            "{header}threshold\t{}\nbias\t{:.4}\n",
+            self.threshold, self.bias
+        );
+        let mut names: Vec<&String> = self.weights.keys().collect();
+        names.sort();
+        for name in names {
+            out.push_str(&format!("{name}\t{:.4}\n", self.weights[name]));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_model_loads_and_knows_words() {
+        let m = DomainModel::shipped();
+        assert!((0.0..=1.0).contains(&m.threshold));
+        assert!(m.weights.len() > 100, "{} features", m.weights.len());
+    }
+
+    #[test]
+    fn a_fitted_model_separates_its_examples_and_round_trips() {
+        let ex = |q: &str, foreign: bool| (features(q), foreign);
+        let examples = vec![
+            ex("research funding for my start-up", false),
+            ex("salary subsidy for research staff", false),
+            ex("technology voucher for my shop", false),
+            ex("public housing application", true),
+            ex("renew my identity card", true),
+            ex("housing allowance for civil servants", true),
+        ];
+        let m = DomainModel::fit(&examples, 0.5, 7);
+        assert!(m.is_foreign("public housing"));
+        assert!(!m.is_foreign("research funding"));
+        let back = DomainModel::parse(&m.to_tsv("# test\n")).expect("parses");
+        assert_eq!(back.weights.len(), m.weights.len());
+        assert!(DomainModel::parse("bias").is_err());
+        assert!(DomainModel::parse("threshold\t2").is_err());
+    }
+}
