@@ -557,6 +557,16 @@ pub fn answer_in(
     // in a scheme's names or keywords asks about that scheme, even where the same words alone
     // would be too thin to answer; the conversation says it is about our schemes.
     let mut found = outcome.found.clone();
+    // A description of a need the decision found too thin to answer, whose words the domain
+    // model is sure are ours, is answered with the best candidate outside a chat
+    // (`About::surely_ours`).
+    if about.surely_ours
+        && last.is_empty()
+        && matches!(found, Found::Nothing | Found::Suggestions(_))
+        && !about.ranked.is_empty()
+    {
+        found = Found::Schemes(about.ranked.clone());
+    }
     if about.named.is_empty()
         && cue.continues
         && about.topical

@@ -256,6 +256,12 @@ pub struct About {
     /// no-match reply; after an answer about a scheme, short follow-ups read as foreign too
     /// ("how do I apply?"), so the chat's scheme stands.
     pub foreign: bool,
+    /// Whether the best candidate, which the no-match decision would not answer with, is
+    /// fairly likely right (`DomainModel::rescue`) and the domain model is sure the question is
+    /// ours (`DomainModel::sure_in`): a long description the text explains only fairly ("our
+    /// garment factory wants to add a smart production line…"). The search result is left as
+    /// it is; outside a chat the answer is that candidate (`answer_in`), in one a follow-up.
+    pub surely_ours: bool,
 }
 
 /// A scheme named in a question.
@@ -834,9 +840,10 @@ impl Engine {
         // "How do I apply for the SME loan guarantee?": words that the learnt domain model
         // (`text::domain`) is sure belong to some other subject. The answer decides what to
         // make of it, since in a chat about one of ours a short follow-up reads as foreign.
-        about.foreign = named.is_empty()
-            && about.topical
-            && crate::text::domain::DomainModel::shipped().is_foreign(question);
+        let domain = crate::text::domain::DomainModel::shipped();
+        let foreign_probability = domain.probability(question);
+        about.foreign =
+            named.is_empty() && about.topical && foreign_probability >= domain.threshold;
         if (elsewhere || mainland_gives) && named.is_empty() {
             about.elsewhere = true;
             return Ok((Found::Nothing, None));
@@ -1175,6 +1182,9 @@ impl Engine {
             asks_support: f32::from(u8::from(asks_support(plan, &stated))),
         };
         let confidence = self.model.decide(&features);
+        about.surely_ours = confidence != Confidence::Answer
+            && self.model.probability(&features) >= domain.rescue
+            && foreign_probability < domain.sure_in;
         tracing::debug!(
             scheme = %self.corpus.schemes[top].id,
             ?features,

@@ -17,6 +17,13 @@ use std::collections::HashMap;
 /// The probability at or above which a question is out of domain, when the file does not say.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
 
+/// The probability below which a question is surely in domain, when the file does not say.
+pub const DEFAULT_SURE_IN: f32 = 0.02;
+
+/// The no-match decision's probability at or above which a question surely in domain is
+/// answered although the decision would not answer it, when the file does not say.
+pub const DEFAULT_RESCUE: f32 = 0.4;
+
 /// The shipped model.
 pub const SOURCE: &str = include_str!("data/domain-model.tsv");
 
@@ -28,14 +35,19 @@ pub fn features(question: &str) -> Vec<String> {
     out
 }
 
-/// A fitted model: a weight per feature (towards out of domain), a bias, and the probability at
-/// which a question counts as out of domain.
+/// A fitted model: a weight per feature (towards out of domain), a bias, and the probabilities
+/// it is read at.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DomainModel {
     pub weights: HashMap<String, f32>,
     pub bias: f32,
     /// Out of domain at or above this probability (0..=1).
     pub threshold: f32,
+    /// Surely in domain below this probability (0..=1).
+    pub sure_in: f32,
+    /// A question surely in domain is answered when the no-match decision gives its best
+    /// candidate at least this probability (0..=1), even below the decision's own threshold.
+    pub rescue: f32,
 }
 
 impl DomainModel {
@@ -51,14 +63,16 @@ impl DomainModel {
         })
     }
 
-    /// Reads the model file: `#` comments, a `threshold<TAB>p` line, a `bias<TAB>w` line and
-    /// one `feature<TAB>weight` line a feature.
+    /// Reads the model file: `#` comments, `threshold`, `sure_in` and `rescue` lines (a name, a
+    /// tab and a probability), a `bias<TAB>w` line and one `feature<TAB>weight` line a feature.
     ///
     /// # Errors
-    /// A line that is not a name and one number, or a threshold outside 0..=1.
+    /// A line that is not a name and one number, or a probability outside 0..=1.
     pub fn parse(text: &str) -> anyhow::Result<DomainModel> {
         let mut model = DomainModel {
             threshold: DEFAULT_THRESHOLD,
+            sure_in: DEFAULT_SURE_IN,
+            rescue: DEFAULT_RESCUE,
             ..DomainModel::default()
         };
         for (n, line) in text.lines().enumerate() {
@@ -72,8 +86,12 @@ impl DomainModel {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("line {}: {e}", n + 1))?;
             match name {
-                "threshold" if (0.0..=1.0).contains(&x) => model.threshold = x,
-                "threshold" => anyhow::bail!("line {}: a threshold within 0..=1", n + 1),
+                "threshold" | "sure_in" | "rescue" if !(0.0..=1.0).contains(&x) => {
+                    anyhow::bail!("line {}: {name} is a probability within 0..=1", n + 1)
+                }
+                "threshold" => model.threshold = x,
+                "sure_in" => model.sure_in = x,
+                "rescue" => model.rescue = x,
                 "bias" => model.bias = x,
                 _ => {
                     model.weights.insert(name.to_owned(), x);
@@ -101,14 +119,17 @@ impl DomainModel {
 
     /// Fits weights by stochastic gradient descent on the log loss with an L2 penalty, over
     /// `(features, out of domain)` examples, in a shuffled order fixed by `seed` (a refit of
-    /// the same data writes the same file). Weights smaller than 1e-3 are dropped.
+    /// the same data writes the same file). Weights smaller than 1e-3 are dropped; the
+    /// probabilities it is read at are the defaults (the caller may set others).
     #[must_use]
-    pub fn fit(examples: &[(Vec<String>, bool)], threshold: f32, seed: u64) -> DomainModel {
+    pub fn fit(examples: &[(Vec<String>, bool)], seed: u64) -> DomainModel {
         const EPOCHS: usize = 20;
         const RATE: f32 = 0.1;
         const L2: f32 = 1e-3;
         let mut model = DomainModel {
-            threshold,
+            threshold: DEFAULT_THRESHOLD,
+            sure_in: DEFAULT_SURE_IN,
+            rescue: DEFAULT_RESCUE,
             ..DomainModel::default()
         };
         let mut order: Vec<usize> = (0..examples.len()).collect();
@@ -145,8 +166,8 @@ impl DomainModel {
     #[must_use]
     pub fn to_tsv(&self, header: &str) -> String {
         let mut out = format!(
-            "{header}threshold\t{}\nbias\t{:.4}\n",
-            self.threshold, self.bias
+            "{header}threshold\t{}\nsure_in\t{}\nrescue\t{}\nbias\t{:.4}\n",
+            self.threshold, self.sure_in, self.rescue, self.bias
         );
         let mut names: Vec<&String> = self.weights.keys().collect();
         names.sort();
@@ -179,12 +200,13 @@ mod tests {
             ex("renew my identity card", true),
             ex("housing allowance for civil servants", true),
         ];
-        let m = DomainModel::fit(&examples, 0.5, 7);
+        let m = DomainModel::fit(&examples, 7);
         assert!(m.is_foreign("public housing"));
         assert!(!m.is_foreign("research funding"));
         let back = DomainModel::parse(&m.to_tsv("# test\n")).expect("parses");
         assert_eq!(back.weights.len(), m.weights.len());
         assert!(DomainModel::parse("bias").is_err());
         assert!(DomainModel::parse("threshold\t2").is_err());
+        assert!(DomainModel::parse("rescue\t-1").is_err());
     }
 }

@@ -22,11 +22,12 @@ use crate::support::engine::engine;
 /// helper's structured requests and near misses in deliberately varied phrasing. Set 9 (an
 /// eighth helper) lowered English and mixed a point; the floors below are a little under the
 /// figures measured after it (test structured 83.4%, out-of-domain 92.3%). The learnt domain
-/// model (`text::domain`) took test out-of-domain from 92.0% to 95.9%; its floor follows.
+/// model (`text::domain`) took test out-of-domain from 92.0% to 95.9%, and answering what it
+/// is sure is ours Cantonese to 95.7% and English to 95.4%; their floors follow.
 const FLOOR: &[(&str, f64)] = &[
-    ("cantonese", 92.0),
+    ("cantonese", 94.0),
     ("eligibility", 95.0),
-    ("en", 92.0),
+    ("en", 93.0),
     ("list", 80.0),
     ("mixed", 92.0),
     ("money", 95.0),
