@@ -464,23 +464,12 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
     use crate::search::decision::{Confidence, Model, is_dev};
     let corpus = Corpus::load(corpus_dir)?;
     let engine = Engine::in_memory(corpus)?;
-    let set = std::fs::read_to_string(&args.questions)
-        .with_context(|| format!("reading {}", args.questions.display()))?;
     let mut examples = Vec::new();
     let mut rows = Vec::new();
     // Out-of-domain dev questions, and those answered before the model sees them (as a list).
     let (mut ood_total, mut ood_lost) = (0usize, 0usize);
-    for line in set
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let [_, expected, question] = cols[..] else {
-            anyhow::bail!(
-                "{}: not 3 tab-separated columns: {line:?}",
-                args.questions.display()
-            );
-        };
+    for [_, expected, question] in tsv_rows::<3>(&args.questions)? {
+        let (expected, question) = (expected.as_str(), question.as_str());
         if !is_dev(question) || expected.starts_with("list:") {
             continue;
         }
@@ -552,17 +541,9 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
     let files = conversation_files(&args.conversations)?;
     let mut examples = Vec::new();
     for file in &files {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        let mut chats: std::collections::BTreeMap<&str, Vec<(&str, &str)>> = Default::default();
-        for line in text
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let [chat, _, _, intent, question] = cols[..] else {
-                anyhow::bail!("{}: not 5 tab-separated columns: {line:?}", file.display());
-            };
+        let mut chats: std::collections::BTreeMap<String, Vec<(String, String)>> =
+            Default::default();
+        for [chat, _, _, intent, question] in tsv_rows::<5>(file)? {
             chats.entry(chat).or_default().push((intent, question));
         }
         for turns in chats
@@ -572,7 +553,7 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
         {
             let mut context: Option<Context> = None;
             for (intent, question) in turns {
-                let a = answer_in(&engine, question, None, DEFAULT_LIMIT, context.as_ref());
+                let a = answer_in(&engine, &question, None, DEFAULT_LIMIT, context.as_ref());
                 let first = context.is_none();
                 match Context::after(&a, engine.corpus()) {
                     Remember::Set(c) => context = Some(c),
@@ -581,9 +562,9 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
                 }
                 if let (true, Some(class)) = (
                     leads_with_a_section(&a.found),
-                    CLASS_KEYS.iter().position(|k| *k == intent),
+                    CLASS_KEYS.iter().position(|k| *k == intent.as_str()),
                 ) {
-                    examples.push((features(question, a.follow_up, first), class));
+                    examples.push((features(&question, a.follow_up, first), class));
                 }
             }
         }
@@ -596,15 +577,51 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
         args.conversations.display(),
         examples.len()
     );
-    std::fs::write(&args.out, model.to_tsv(&header))
-        .with_context(|| format!("writing {}", args.out.display()))?;
-    println!(
-        "wrote {}: {} features from {} examples",
-        args.out.display(),
+    write_model(
+        &args.out,
+        &model.to_tsv(&header),
         model.weights.len(),
-        examples.len()
+        examples.len(),
+    )
+}
+
+/// Writes a fitted n-gram model's text to `out` and says how big it is.
+///
+/// # Errors
+/// The file cannot be written.
+fn write_model(
+    out: &std::path::Path,
+    text: &str,
+    features: usize,
+    examples: usize,
+) -> anyhow::Result<()> {
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "wrote {}: {features} features from {examples} examples",
+        out.display()
     );
     Ok(())
+}
+
+/// The rows of a tab-separated file of `N` columns (`#` comments and blank lines skipped).
+///
+/// # Errors
+/// The file cannot be read, or a row has another number of columns.
+fn tsv_rows<const N: usize>(path: &std::path::Path) -> anyhow::Result<Vec<[String; N]>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|line| {
+            let cols: Vec<String> = line.split('\t').map(str::to_owned).collect();
+            <[String; N]>::try_from(cols).map_err(|_| {
+                anyhow::anyhow!(
+                    "{}: not {N} tab-separated columns: {line:?}",
+                    path.display()
+                )
+            })
+        })
+        .collect()
 }
 
 /// Every `conversations*.tsv` in `dir`, sorted by name.
@@ -633,38 +650,17 @@ fn conversation_files(dir: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
 fn fit_domain(args: &FitDomainArgs) -> anyhow::Result<()> {
     use crate::search::decision::is_dev;
     use crate::text::domain::{DomainModel, features};
-    let set = std::fs::read_to_string(&args.questions)
-        .with_context(|| format!("reading {}", args.questions.display()))?;
     let mut examples = Vec::new();
-    for line in set
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let [_, expected, question] = cols[..] else {
-            anyhow::bail!(
-                "{}: not 3 tab-separated columns: {line:?}",
-                args.questions.display()
-            );
-        };
-        if is_dev(question) {
-            examples.push((features(question), expected == "none"));
+    for [_, expected, question] in tsv_rows::<3>(&args.questions)? {
+        if is_dev(&question) {
+            examples.push((features(&question), expected == "none"));
         }
     }
     let from_questions = examples.len();
     for file in conversation_files(&args.conversations)? {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        for line in text
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let [chat, turn, scheme, intent, question] = cols[..] else {
-                anyhow::bail!("{}: not 5 tab-separated columns: {line:?}", file.display());
-            };
-            if turn == "1" && intent != "smalltalk" && is_dev(chat) {
-                examples.push((features(question), scheme == "none" && intent == "none"));
+        for [chat, turn, scheme, intent, question] in tsv_rows::<5>(&file)? {
+            if turn == "1" && intent != "smalltalk" && is_dev(&chat) {
+                examples.push((features(&question), scheme == "none" && intent == "none"));
             }
         }
     }
@@ -689,15 +685,12 @@ fn fit_domain(args: &FitDomainArgs) -> anyhow::Result<()> {
         args.conversations.display(),
         examples.len() - from_questions,
     );
-    std::fs::write(&args.out, model.to_tsv(&header))
-        .with_context(|| format!("writing {}", args.out.display()))?;
-    println!(
-        "wrote {}: {} features from {} examples",
-        args.out.display(),
+    write_model(
+        &args.out,
+        &model.to_tsv(&header),
         model.weights.len(),
-        examples.len()
-    );
-    Ok(())
+        examples.len(),
+    )
 }
 
 fn index(corpus_dir: &std::path::Path, index_dir: &std::path::Path) -> anyhow::Result<()> {

@@ -135,14 +135,7 @@ impl DomainModel {
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut state = seed | 1;
         for _ in 0..EPOCHS {
-            // Fisher–Yates with a 64-bit linear congruential generator, as in the lead model.
-            for i in (1..order.len()).rev() {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                let j = ((state >> 33) % (i as u64 + 1)) as usize;
-                order.swap(i, j);
-            }
+            super::lead::shuffle(&mut order, &mut state);
             for &i in &order {
                 let (features, foreign) = &examples[i];
                 let z = model.bias

@@ -215,15 +215,7 @@ impl LeadModel {
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut state = seed | 1;
         for _ in 0..EPOCHS {
-            // Fisher–Yates with a 64-bit linear congruential generator: determinism, not
-            // randomness, is what a refit needs.
-            for i in (1..order.len()).rev() {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                let j = ((state >> 33) % (i as u64 + 1)) as usize;
-                order.swap(i, j);
-            }
+            shuffle(&mut order, &mut state);
             for &i in &order {
                 let (features, class) = &examples[i];
                 let p = model.probabilities(features);
@@ -264,6 +256,19 @@ impl LeadModel {
             out.push_str(&format!("{name}\t{}\n", row(&self.weights[name])));
         }
         out
+    }
+}
+
+/// Shuffles `order` in place (Fisher–Yates) with a 64-bit linear congruential generator whose
+/// state is `state`: determinism, not randomness, is what a refit needs (the same data and
+/// seed write the same model file). Shared with the domain model's fit.
+pub(crate) fn shuffle(order: &mut [usize], state: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let j = ((*state >> 33) % (i as u64 + 1)) as usize;
+        order.swap(i, j);
     }
 }
 
