@@ -1182,13 +1182,15 @@ impl Engine {
             asks_support: f32::from(u8::from(asks_support(plan, &stated))),
         };
         let confidence = self.model.decide(&features);
+        let probability = self.model.probability(&features);
         about.surely_ours = confidence != Confidence::Answer
-            && self.model.probability(&features) >= domain.rescue
+            && probability >= domain.rescue
             && foreign_probability < domain.sure_in;
         tracing::debug!(
             scheme = %self.corpus.schemes[top].id,
             ?features,
-            probability = self.model.probability(&features),
+            probability,
+            foreign_probability,
             ?confidence,
             "decision"
         );
