@@ -680,7 +680,8 @@ fn fit_domain(args: &FitDomainArgs) -> anyhow::Result<()> {
         "# The domain model (src/text/domain.rs), written by `schemebot fit-domain` from the\n\
          # development halves of {} ({from_questions} questions) and of the conversation files\n\
          # in {} ({} first turns); {foreign} examples are out of domain.\n\
-         # Lines: threshold, bias, then feature<TAB>weight (towards out of domain).\n",
+         # Lines: threshold, sure_in, rescue, bias, then feature<TAB>weight (towards out of\n\
+         # domain).\n",
         args.questions.display(),
         args.conversations.display(),
         examples.len() - from_questions,

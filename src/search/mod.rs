@@ -841,7 +841,7 @@ impl Engine {
         // (`text::domain`) is sure belong to some other subject. The answer decides what to
         // make of it, since in a chat about one of ours a short follow-up reads as foreign.
         let domain = crate::text::domain::DomainModel::shipped();
-        let foreign_probability = domain.probability(question);
+        let foreign_probability = domain.probability(&normalised);
         about.foreign =
             named.is_empty() && about.topical && foreign_probability >= domain.threshold;
         if (elsewhere || mainland_gives) && named.is_empty() {

@@ -27,11 +27,14 @@ pub const DEFAULT_RESCUE: f32 = 0.4;
 /// The shipped model.
 pub const SOURCE: &str = include_str!("data/domain-model.tsv");
 
-/// The features of a question ([`super::lead::for_each_ngram`]), as owned strings.
+/// The features of a question ([`super::lead::for_each_ngram`] of its normalised text), as
+/// owned strings.
 #[must_use]
 pub fn features(question: &str) -> Vec<String> {
     let mut out = Vec::new();
-    super::lead::for_each_ngram(question, |f| out.push(f.to_owned()));
+    super::lead::for_each_ngram(&super::normalize(question).text(), |f| {
+        out.push(f.to_owned());
+    });
     out
 }
 
@@ -101,20 +104,15 @@ impl DomainModel {
         Ok(model)
     }
 
-    /// The probability (0..=1) that `question` is out of domain.
+    /// The probability (0..=1) that a question is out of domain, from its normalised text
+    /// (`normalize(question).text()`, which search has already made).
     #[must_use]
-    pub fn probability(&self, question: &str) -> f32 {
+    pub fn probability(&self, normalised: &str) -> f32 {
         let mut z = self.bias;
-        super::lead::for_each_ngram(question, |f| {
+        super::lead::for_each_ngram(normalised, |f| {
             z += self.weights.get(f).copied().unwrap_or(0.0);
         });
         1.0 / (1.0 + (-z).exp())
-    }
-
-    /// Whether the model is sure `question` is out of domain (at or above the threshold).
-    #[must_use]
-    pub fn is_foreign(&self, question: &str) -> bool {
-        self.probability(question) >= self.threshold
     }
 
     /// Fits weights by stochastic gradient descent on the log loss with an L2 penalty, over
@@ -194,8 +192,8 @@ mod tests {
             ex("housing allowance for civil servants", true),
         ];
         let m = DomainModel::fit(&examples, 7);
-        assert!(m.is_foreign("public housing"));
-        assert!(!m.is_foreign("research funding"));
+        assert!(m.probability("public housing") >= m.threshold);
+        assert!(m.probability("research funding") < m.threshold);
         let back = DomainModel::parse(&m.to_tsv("# test\n")).expect("parses");
         assert_eq!(back.weights.len(), m.weights.len());
         assert!(DomainModel::parse("bias").is_err());

@@ -54,15 +54,14 @@ pub fn features(question: &str, follow_up: bool, first: bool) -> Vec<String> {
 fn for_each_feature(question: &str, follow_up: bool, first: bool, mut each: impl FnMut(&str)) {
     each(if follow_up { "follow=1" } else { "follow=0" });
     each(if first { "first=1" } else { "first=0" });
-    for_each_ngram(question, each);
+    for_each_ngram(&super::normalize(question).text(), each);
 }
 
-/// Calls `each` with the text features of a question, written into one reused buffer: `h:`
-/// Han character unigrams, bigrams and trigrams of the normalised (lower-case, Simplified)
-/// text, then `w:` its Latin words and word bigrams. Shared by the lead model and the domain
-/// model ([`super::domain`]).
-pub(crate) fn for_each_ngram(question: &str, mut each: impl FnMut(&str)) {
-    let text = super::normalize(question).text();
+/// Calls `each` with the text features of a question's normalised (lower-case, Simplified)
+/// `text` (`normalize(question).text()`), written into one reused buffer: `h:` Han character
+/// unigrams, bigrams and trigrams, then `w:` its Latin words and word bigrams. Shared by the
+/// lead model and the domain model ([`super::domain`]).
+pub(crate) fn for_each_ngram(text: &str, mut each: impl FnMut(&str)) {
     let mut buffer = String::new();
     let han: Vec<char> = text.chars().filter(|&c| super::is_han(c)).collect();
     for n in 1..=3 {
