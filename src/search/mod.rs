@@ -844,6 +844,13 @@ impl Engine {
         let foreign_probability = domain.probability(&normalised);
         about.foreign =
             named.is_empty() && about.topical && foreign_probability >= domain.threshold;
+        tracing::debug!(
+            %normalised,
+            foreign_probability,
+            topical = about.topical,
+            named = !named.is_empty(),
+            "domain"
+        );
         if (elsewhere || mainland_gives) && named.is_empty() {
             about.elsewhere = true;
             return Ok((Found::Nothing, None));
