@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 /// The probability at or above which a question is out of domain, when the file does not say.
-pub const DEFAULT_THRESHOLD: f32 = 0.5;
+pub const DEFAULT_THRESHOLD: f32 = 0.7;
 
 /// The probability below which a question is surely in domain, when the file does not say.
 pub const DEFAULT_SURE_IN: f32 = 0.02;

@@ -23,7 +23,9 @@ use crate::support::engine::engine;
 /// eighth helper) lowered English and mixed a point; the floors below are a little under the
 /// figures measured after it (test structured 83.4%, out-of-domain 92.3%). The learnt domain
 /// model (`text::domain`) took test out-of-domain from 92.0% to 95.9%, and answering what it
-/// is sure is ours Cantonese to 95.7% and English to 95.4%; their floors follow.
+/// is sure is ours Cantonese to 95.7% and English to 95.4%; their floors follow. Its training
+/// examples written from the fact sheet (`text/data/domain-examples.tsv`) took out-of-domain
+/// to 97.4% on the test half (set 15 included).
 const FLOOR: &[(&str, f64)] = &[
     ("cantonese", 94.0),
     ("eligibility", 95.0),
@@ -31,7 +33,7 @@ const FLOOR: &[(&str, f64)] = &[
     ("list", 80.0),
     ("mixed", 92.0),
     ("money", 95.0),
-    ("ood", 94.0),
+    ("ood", 96.0),
     ("short", 95.0),
     ("structured", 81.0),
     ("typo", 95.0),
