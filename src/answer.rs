@@ -567,6 +567,18 @@ pub fn answer_in(
     {
         found = Found::Schemes(about.ranked.clone());
     }
+    // A list request in words the phrase rules do not know ("wich scheme deadline comming up
+    // first"), which the browse model is sure of, is answered with that list outside a chat
+    // (`About::browse`).
+    if last.is_empty()
+        && matches!(
+            found,
+            Found::Nothing | Found::Suggestions(_) | Found::Schemes(_)
+        )
+        && let Some(list) = about.browse.and_then(crate::text::browse::found)
+    {
+        found = list;
+    }
     if about.named.is_empty()
         && cue.continues
         && about.topical

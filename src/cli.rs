@@ -98,6 +98,10 @@ pub enum Command {
     /// Refits the model that tells out-of-domain questions by their words (src/text/domain.rs)
     /// on the development half of a question set, and writes its weights; rebuild to use them.
     FitDomain(FitDomainArgs),
+    /// Refits the model that tells which list of schemes a question asks for
+    /// (src/text/browse.rs) on the development half of a question set and written examples,
+    /// and writes its weights; rebuild to use them.
+    FitBrowse(FitBrowseArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,6 +194,28 @@ pub struct FitDomainArgs {
     /// The no-match decision's probability from which a question surely in domain is answered.
     #[arg(long, default_value_t = crate::text::domain::DEFAULT_RESCUE)]
     pub rescue: f32,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitBrowseArgs {
+    /// The question set (see `fit-domain`): a development-half question whose expected answer
+    /// is a list of `text::browse::KEYS` is an example of that list, one expecting a category
+    /// list (`list:startup`) is left out, any other is an example of `other`.
+    #[arg(long, default_value = "tests/it/questions.tsv")]
+    pub questions: PathBuf,
+    /// List requests, used whole: key<TAB>question lines.
+    #[arg(long, default_value = "src/text/data/browse-examples.tsv")]
+    pub examples: PathBuf,
+    /// Questions that are not list requests, used whole as `other`: label<TAB>question lines
+    /// (the domain model's examples).
+    #[arg(long, default_value = "src/text/data/domain-examples.tsv")]
+    pub others: PathBuf,
+    /// Where to write the model.
+    #[arg(long, default_value = "src/text/data/browse-model.tsv")]
+    pub out: PathBuf,
+    /// The probability at which the model's list is the answer.
+    #[arg(long, default_value_t = crate::text::browse::DEFAULT_THRESHOLD)]
+    pub threshold: f32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -347,6 +373,7 @@ impl Cli {
             | Command::FitDecision(_)
             | Command::FitLead(_)
             | Command::FitDomain(_)
+            | Command::FitBrowse(_)
             | Command::MigrateStore(_) => {}
         }
         Ok(flags)
@@ -363,6 +390,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::FitDecision(args) => fit_decision(corpus, &args),
         Command::FitLead(args) => fit_lead(corpus, &args),
         Command::FitDomain(args) => fit_domain(&args),
+        Command::FitBrowse(args) => fit_browse(&args),
         Command::Gaps(args) => gaps(&settings, &args),
         Command::MigrateStore(args) => migrate_store(&args),
         Command::Publish(_) => publish(&settings),
@@ -584,7 +612,7 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
     );
     write_model(
         &args.out,
-        &model.to_tsv(&header),
+        &model.to_tsv(&header, &CLASS_KEYS),
         model.weights.len(),
         examples.len(),
     )
@@ -700,6 +728,51 @@ fn fit_domain(args: &FitDomainArgs) -> anyhow::Result<()> {
     write_model(
         &args.out,
         &model.to_tsv(&header),
+        model.weights.len(),
+        examples.len(),
+    )
+}
+
+fn fit_browse(args: &FitBrowseArgs) -> anyhow::Result<()> {
+    use crate::search::decision::is_dev;
+    use crate::text::browse::{BrowseModel, KEYS};
+    use crate::text::domain::features;
+    let class = |key: &str| KEYS.iter().position(|k| *k == key);
+    let mut examples = Vec::new();
+    for [_, expected, question] in tsv_rows::<3>(&args.questions)? {
+        match class(&expected) {
+            _ if !is_dev(&question) => {}
+            Some(c) => examples.push((features(&question), c)),
+            None if expected.starts_with("list:") => {}
+            None => examples.push((features(&question), 0)),
+        }
+    }
+    let from_questions = examples.len();
+    for [key, question] in tsv_rows::<2>(&args.examples)? {
+        let c = class(&key)
+            .ok_or_else(|| anyhow::anyhow!("{}: unknown list {key}", args.examples.display()))?;
+        examples.push((features(&question), c));
+    }
+    let from_examples = examples.len() - from_questions;
+    for [_, question] in tsv_rows::<2>(&args.others)? {
+        examples.push((features(&question), 0));
+    }
+    let model =
+        BrowseModel::fit(&examples, args.threshold, 0x5eed).pruned(crate::text::browse::PRUNE);
+    let header = format!(
+        "# The browse model (src/text/browse.rs), written by `schemebot fit-browse` from the\n\
+         # development half of {} ({from_questions} questions),\n\
+         # {} ({from_examples} list requests) and\n\
+         # {} ({} others); weights under {} dropped.\n",
+        args.questions.display(),
+        args.examples.display(),
+        args.others.display(),
+        examples.len() - from_questions - from_examples,
+        crate::text::browse::PRUNE,
+    );
+    write_model(
+        &args.out,
+        &model.to_tsv(&header, &KEYS),
         model.weights.len(),
         examples.len(),
     )

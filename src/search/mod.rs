@@ -262,6 +262,10 @@ pub struct About {
     /// garment factory wants to add a smart production line…"). The search result is left as
     /// it is; outside a chat the answer is that candidate (`answer_in`), in one a follow-up.
     pub surely_ours: bool,
+    /// The list the browse model (`text::browse`) is sure the question asks for (a key of
+    /// `browse::KEYS`), when it names none of ours and is not out of domain; the search result
+    /// is left as it is, and outside a chat the answer is that list (`answer_in`).
+    pub browse: Option<&'static str>,
 }
 
 /// A scheme named in a question.
@@ -844,9 +848,16 @@ impl Engine {
         let foreign_probability = domain.probability(&normalised);
         about.foreign =
             named.is_empty() && about.topical && foreign_probability >= domain.threshold;
+        // "請列出現時接受申請的創新科技計劃": a list request in words the phrase rules below
+        // do not know.
+        if named.is_empty() && foreign_probability < crate::text::browse::MAX_FOREIGN {
+            about.browse =
+                crate::text::browse::BrowseModel::shipped_browse().sure_list(&normalised);
+        }
         tracing::debug!(
             %normalised,
             foreign_probability,
+            browse = about.browse,
             topical = about.topical,
             named = !named.is_empty(),
             "domain"

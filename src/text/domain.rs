@@ -133,7 +133,7 @@ impl DomainModel {
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut state = seed | 1;
         for _ in 0..EPOCHS {
-            super::lead::shuffle(&mut order, &mut state);
+            super::softmax::shuffle(&mut order, &mut state);
             for &i in &order {
                 let (features, foreign) = &examples[i];
                 let z = model.bias

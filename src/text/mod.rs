@@ -9,11 +9,13 @@
 //! - [`lead`]: the learnt model that may overrule the cues on which section an answer leads with.
 //! - [`Lang`]: which language a reply should be in, from the question's script.
 
+pub mod browse;
 pub mod chat;
 pub mod domain;
 pub mod lead;
 pub mod lexicon;
 pub mod normalize;
+pub mod softmax;
 pub mod tokenizer;
 pub mod vocabulary;
 pub mod wording;

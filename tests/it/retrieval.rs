@@ -25,7 +25,8 @@ use crate::support::engine::engine;
 /// model (`text::domain`) took test out-of-domain from 92.0% to 95.9%, and answering what it
 /// is sure is ours Cantonese to 95.7% and English to 95.4%; their floors follow. Its training
 /// examples written from the fact sheet (`text/data/domain-examples.tsv`) took out-of-domain
-/// to 97.4% on the test half (set 15 included).
+/// to 97.4% on the test half (set 15 included); the browse model (`text::browse`) took
+/// structured requests from 85.6% to 91.8% and out-of-domain back to 96.9%.
 const FLOOR: &[(&str, f64)] = &[
     ("cantonese", 94.0),
     ("eligibility", 95.0),
@@ -35,7 +36,7 @@ const FLOOR: &[(&str, f64)] = &[
     ("money", 95.0),
     ("ood", 96.0),
     ("short", 95.0),
-    ("structured", 81.0),
+    ("structured", 89.0),
     ("typo", 95.0),
     ("zh-hans", 94.0),
     ("zh-hant", 96.0),

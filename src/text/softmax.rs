@@ -1,0 +1,230 @@
+//! A multinomial logistic regression (softmax) over a question's n-gram features, with `K`
+//! classes: the shape shared by the lead model ([`super::lead`], which section an answer leads
+//! with) and the browse model ([`super::browse`], which list a question asks for). Fitted by
+//! stochastic gradient descent and kept as a TSV file: `#` comments, `threshold<TAB>p`, `bias`
+//! and one line a feature, each with `K` tab-separated weights in the model's class order.
+
+use std::collections::HashMap;
+
+/// A fitted model: one weight per class for each feature, a bias per class, and the
+/// probability (0..=1) its choice must reach to be acted on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Softmax<const K: usize> {
+    pub weights: HashMap<String, [f32; K]>,
+    pub bias: [f32; K],
+    /// Act on the model's choice at or above this probability (0..=1).
+    pub threshold: f32,
+}
+
+impl<const K: usize> Softmax<K> {
+    /// An empty model (every class equally likely) read at `threshold`.
+    #[must_use]
+    pub fn empty(threshold: f32) -> Softmax<K> {
+        Softmax {
+            weights: HashMap::new(),
+            bias: [0.0; K],
+            threshold,
+        }
+    }
+
+    /// Reads a model file (see the module docs); `threshold` stands where the file gives none.
+    ///
+    /// # Errors
+    /// A line that is not a name and `K` numbers, or a threshold outside 0..=1.
+    pub fn parse(text: &str, threshold: f32) -> anyhow::Result<Softmax<K>> {
+        let mut model = Softmax::empty(threshold);
+        for (n, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let mut cols = line.split('\t');
+            let name = cols.next().unwrap_or_default();
+            let numbers: Vec<f32> = cols
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("line {}: {e}", n + 1))?;
+            match (name, numbers.as_slice()) {
+                ("threshold", [p]) if (0.0..=1.0).contains(p) => model.threshold = *p,
+                ("threshold", _) => anyhow::bail!("line {}: a threshold within 0..=1", n + 1),
+                (name, w) if w.len() == K => {
+                    let mut row = [0.0; K];
+                    row.copy_from_slice(w);
+                    if name == "bias" {
+                        model.bias = row;
+                    } else {
+                        model.weights.insert(name.to_owned(), row);
+                    }
+                }
+                _ => anyhow::bail!("line {}: a name and {K} weights", n + 1),
+            }
+        }
+        Ok(model)
+    }
+
+    /// Class probabilities (summing to 1, in class order) for `features`.
+    #[must_use]
+    pub fn probabilities(&self, features: &[String]) -> [f32; K] {
+        self.probabilities_with(|each| features.iter().for_each(|f| each(f)))
+    }
+
+    /// Class probabilities for the features `features` calls its argument with (read without
+    /// allocating a string each).
+    #[must_use]
+    pub fn probabilities_with(&self, features: impl FnOnce(&mut dyn FnMut(&str))) -> [f32; K] {
+        let mut z = self.bias;
+        features(&mut |f| {
+            if let Some(w) = self.weights.get(f) {
+                for (z, w) in z.iter_mut().zip(w) {
+                    *z += w;
+                }
+            }
+        });
+        softmax(z)
+    }
+
+    /// The class the model is sure of (its index), if its probability reaches the threshold.
+    #[must_use]
+    pub fn sure(&self, p: &[f32; K]) -> Option<usize> {
+        let (best, &pb) = p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+        (pb >= self.threshold).then_some(best)
+    }
+
+    /// Fits weights by stochastic gradient descent on the log loss with an L2 penalty, over
+    /// `(features, class index)` examples, in a shuffled order fixed by `seed` (so a refit of
+    /// the same data writes the same file). Weights smaller than 1e-3 are dropped.
+    #[must_use]
+    pub fn fit(examples: &[(Vec<String>, usize)], threshold: f32, seed: u64) -> Softmax<K> {
+        const EPOCHS: usize = 20;
+        const RATE: f32 = 0.1;
+        const L2: f32 = 1e-3;
+        let mut model = Softmax::empty(threshold);
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut state = seed | 1;
+        for _ in 0..EPOCHS {
+            shuffle(&mut order, &mut state);
+            for &i in &order {
+                let (features, class) = &examples[i];
+                let p = model.probabilities(features);
+                for (c, pc) in p.iter().enumerate() {
+                    let gradient = pc - f32::from(u8::from(c == *class));
+                    model.bias[c] -= RATE * gradient;
+                    for f in features {
+                        let w = model.weights.entry(f.clone()).or_insert([0.0; K]);
+                        w[c] -= RATE * (gradient + L2 * w[c]);
+                    }
+                }
+            }
+        }
+        model
+            .weights
+            .retain(|_, w| w.iter().any(|x| x.abs() >= 1e-3));
+        model
+    }
+
+    /// The model with every weight smaller than `min` in magnitude set to 0, and features left
+    /// with no weight dropped: a smaller file and table for a model whose classes each hold few
+    /// telling features.
+    #[must_use]
+    pub fn pruned(mut self, min: f32) -> Softmax<K> {
+        for w in self.weights.values_mut() {
+            for x in w.iter_mut() {
+                if x.abs() < min {
+                    *x = 0.0;
+                }
+            }
+        }
+        self.weights.retain(|_, w| w.iter().any(|&x| x != 0.0));
+        self
+    }
+
+    /// The model as the text of its file, features sorted, after `header`; `keys` label the
+    /// columns in a comment.
+    #[must_use]
+    pub fn to_tsv(&self, header: &str, keys: &[&str; K]) -> String {
+        let row = |w: &[f32; K]| {
+            w.iter()
+                .map(|&x| {
+                    if x == 0.0 {
+                        "0".to_owned()
+                    } else {
+                        format!("{x:.4}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\t")
+        };
+        let mut out = format!(
+            "{header}# columns: feature, then {}\nthreshold\t{}\nbias\t{}\n",
+            keys.join(", "),
+            self.threshold,
+            row(&self.bias)
+        );
+        let mut names: Vec<&String> = self.weights.keys().collect();
+        names.sort();
+        for name in names {
+            out.push_str(&format!("{name}\t{}\n", row(&self.weights[name])));
+        }
+        out
+    }
+}
+
+/// Shuffles `order` in place (Fisher–Yates) with a 64-bit linear congruential generator whose
+/// state is `state`: determinism, not randomness, is what a refit needs (the same data and
+/// seed write the same model file). Shared with the domain model's fit.
+pub(crate) fn shuffle(order: &mut [usize], state: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let j = ((*state >> 33) % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+}
+
+fn softmax<const K: usize>(z: [f32; K]) -> [f32; K] {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let e = z.map(|x| (x - max).exp());
+    let sum: f32 = e.iter().sum();
+    e.map(|x| x / sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(q: &str) -> Vec<String> {
+        q.split(' ').map(|w| format!("w:{w}")).collect()
+    }
+
+    #[test]
+    fn a_fitted_model_learns_its_examples_and_round_trips() {
+        let examples = vec![
+            (words("how much money"), 1),
+            (words("how much is the grant"), 1),
+            (words("who can apply"), 2),
+            (words("what is it"), 0),
+        ];
+        let m = Softmax::<3>::fit(&examples, 0.5, 7);
+        let p = m.probabilities(&words("how much"));
+        assert!(p[1] > 0.5, "{p:?}");
+        assert_eq!(m.sure(&p), Some(1));
+        let small = m.clone().pruned(0.05);
+        assert!(
+            small
+                .weights
+                .values()
+                .flatten()
+                .all(|&x| x == 0.0 || x.abs() >= 0.05)
+        );
+        assert_eq!(
+            small.sure(&small.probabilities(&words("how much"))),
+            Some(1)
+        );
+        assert!(m.clone().pruned(f32::MAX).weights.is_empty());
+        let back = Softmax::<3>::parse(&m.to_tsv("# test\n", &["a", "b", "c"]), 0.9).unwrap();
+        assert_eq!(back.weights.len(), m.weights.len());
+        assert!((back.threshold - 0.5).abs() < 1e-6);
+        assert!(Softmax::<3>::parse("bias\t1\t2", 0.5).is_err());
+        assert!(Softmax::<3>::parse("threshold\t2", 0.5).is_err());
+    }
+}
