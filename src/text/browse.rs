@@ -133,4 +133,15 @@ mod tests {
         }
         assert!(found("other").is_none() && found("list:applicant=pilot").is_none());
     }
+
+    #[test]
+    fn the_shipped_model_reads_plain_list_requests_and_leaves_questions_about_one_scheme() {
+        let m = BrowseModel::shipped_browse();
+        let sure = |q: &str| m.sure_list(&crate::text::normalize(q).text());
+        assert_eq!(sure("list every scheme you cover please"), Some("list:all"));
+        assert_eq!(sure("哪些计划现在可以申请？"), Some("list:open"));
+        assert_eq!(sure("邊個計劃俾錢最多？排一排"), Some("list:sort=money"));
+        assert_eq!(sure("How much can a company get from the Technology Voucher?"), None);
+        assert_eq!(sure("科技券點樣申請？"), None);
+    }
 }
