@@ -141,7 +141,10 @@ mod tests {
         assert_eq!(sure("list every scheme you cover please"), Some("list:all"));
         assert_eq!(sure("哪些计划现在可以申请？"), Some("list:open"));
         assert_eq!(sure("邊個計劃俾錢最多？排一排"), Some("list:sort=money"));
-        assert_eq!(sure("How much can a company get from the Technology Voucher?"), None);
+        assert_eq!(
+            sure("How much can a company get from the Technology Voucher?"),
+            None
+        );
         assert_eq!(sure("科技券點樣申請？"), None);
     }
 }
