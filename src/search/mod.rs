@@ -848,16 +848,9 @@ impl Engine {
         let foreign_probability = domain.probability(&normalised);
         about.foreign =
             named.is_empty() && about.topical && foreign_probability >= domain.threshold;
-        // "請列出現時接受申請的創新科技計劃": a list request in words the phrase rules below
-        // do not know.
-        if named.is_empty() && foreign_probability < crate::text::browse::MAX_FOREIGN {
-            about.browse =
-                crate::text::browse::BrowseModel::shipped_browse().sure_list(&normalised);
-        }
         tracing::debug!(
             %normalised,
             foreign_probability,
-            browse = about.browse,
             topical = about.topical,
             named = !named.is_empty(),
             "domain"
@@ -865,6 +858,13 @@ impl Engine {
         if (elsewhere || mainland_gives) && named.is_empty() {
             about.elsewhere = true;
             return Ok((Found::Nothing, None));
+        }
+        // "請列出現時接受申請的創新科技計劃": a list request in words the phrase rules below
+        // do not know.
+        if named.is_empty() && foreign_probability < crate::text::browse::MAX_FOREIGN {
+            about.browse =
+                crate::text::browse::BrowseModel::shipped_browse().sure_list(&normalised);
+            tracing::debug!(browse = about.browse, "browse");
         }
         let stated = self.stated_in(question, &normalised, plan);
         about.applicants.clone_from(&stated.applicants);
