@@ -862,8 +862,7 @@ impl Engine {
         // "請列出現時接受申請的創新科技計劃": a list request in words the phrase rules below
         // do not know.
         if named.is_empty() && foreign_probability < crate::text::browse::MAX_FOREIGN {
-            about.browse =
-                crate::text::browse::BrowseModel::shipped_browse().sure_list(&normalised);
+            about.browse = crate::text::browse::BrowseModel::shipped().sure_list(&normalised);
             tracing::debug!(browse = about.browse, "browse");
         }
         let stated = self.stated_in(question, &normalised, plan);

@@ -68,7 +68,7 @@ impl Softmax<N_KEYS> {
     /// # Panics
     /// If the shipped file is malformed (a test checks it is not).
     #[must_use]
-    pub fn shipped_browse() -> &'static BrowseModel {
+    pub fn shipped() -> &'static BrowseModel {
         static MODEL: std::sync::OnceLock<BrowseModel> = std::sync::OnceLock::new();
         MODEL.get_or_init(|| {
             BrowseModel::parse(SOURCE, DEFAULT_THRESHOLD)
@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_shipped_model_loads_and_every_key_answers_with_its_own_list() {
-        let m = BrowseModel::shipped_browse();
+        let m = BrowseModel::shipped();
         assert!((0.0..=1.0).contains(&m.threshold));
         assert!(m.weights.len() > 100, "{} features", m.weights.len());
         let kinds = crate::text::vocabulary::applicant_keys();
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn the_shipped_model_reads_plain_list_requests_and_leaves_questions_about_one_scheme() {
-        let m = BrowseModel::shipped_browse();
+        let m = BrowseModel::shipped();
         let sure = |q: &str| m.sure_list(&crate::text::normalize(q).text());
         assert_eq!(sure("list every scheme you cover please"), Some("list:all"));
         assert_eq!(sure("哪些计划现在可以申请？"), Some("list:open"));
