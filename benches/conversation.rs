@@ -88,6 +88,8 @@ fn main() {
         ("j", include_str!("../tests/it/conversations-10.tsv")),
         ("k", include_str!("../tests/it/conversations-11.tsv")),
         ("l", include_str!("../tests/it/conversations-12.tsv")),
+        ("m", include_str!("../tests/it/conversations-13.tsv")),
+        ("n", include_str!("../tests/it/conversations-14.tsv")),
     ] {
         for line in set.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split('\t').collect();

@@ -1,4 +1,4 @@
-//! Conversations: the chats in conversations.tsv to conversations-12.tsv (turns of two to four
+//! Conversations: the chats in conversations.tsv to conversations-14.tsv (turns of two to four
 //! questions, written by helpers who saw only the fact sheet, never the corpus or the code), each turn answered with the context the previous answer left, exactly
 //! as the bot and `ask --conversation` do. A turn is right when it is about the expected scheme
 //! (the first of a compare card; `none` for small talk; `list` for "what can I apply for") and
@@ -27,17 +27,26 @@ use crate::support::engine::engine;
 /// learnt lead model, `text::lead`, which took them to 91.1 / 81.4 and 86.8 / 83.1).
 /// `conversations-12.tsv` arrived at 72.7% dev and 67.7% test, the lowest yet: its writer
 /// labels leads differently (what a grant may pay for as eligibility, an intake as a date), and
-/// after a refit of the model with its development half the test half reads 69.0%: it has
-/// [`NEWEST_FLOOR`] of its own, so the other files keep theirs.
+/// after a refit of the model with its development half the test half reads 69.0%.
+/// `conversations-13.tsv` arrived at 76.7% dev and 71.7% test, and `conversations-14.tsv`
+/// (long messages with the question last, typed in a hurry) at 64.1% and 67.6%. The newer files
+/// have floors of their own ([`floors`]), so the others keep theirs.
 const FLOOR: f64 = 75.0;
 
-/// The turn floor of `conversations-12.tsv`, the newest and hardest file (69.0% on its test
-/// half after the refit).
-const NEWEST_FLOOR: f64 = 67.0;
-
 /// The share of turns whose scheme (or small talk / list) must be right, per file and split
-/// (the lowest half reads 83.9%, of `conversations-12.tsv`).
+/// (the lowest half of the first twelve files reads 83.9%, of `conversations-12.tsv`).
 const SCHEME_FLOOR: f64 = 82.0;
+
+/// The (turn, scheme) floors of `file`: [`FLOOR`] and [`SCHEME_FLOOR`] but for the newest,
+/// hardest files, whose floors sit under their lowest half as measured.
+fn floors(file: &str) -> (f64, f64) {
+    match file {
+        "conversations-12.tsv" => (67.0, SCHEME_FLOOR),
+        "conversations-13.tsv" => (69.0, SCHEME_FLOOR),
+        "conversations-14.tsv" => (62.0, 79.0),
+        _ => (FLOOR, SCHEME_FLOOR),
+    }
+}
 
 /// What a turn got: (scheme or `none` / `list`, intent label).
 fn got(found: &Found, intents: &[schemebot::text::Intent]) -> (String, String) {
@@ -145,6 +154,8 @@ fn follow_ups_switches_comparisons_and_small_talk_in_both_splits() {
         ("conversations-10.tsv", include_str!("conversations-10.tsv")),
         ("conversations-11.tsv", include_str!("conversations-11.tsv")),
         ("conversations-12.tsv", include_str!("conversations-12.tsv")),
+        ("conversations-13.tsv", include_str!("conversations-13.tsv")),
+        ("conversations-14.tsv", include_str!("conversations-14.tsv")),
     ] {
         let (tally, failures) = run(file, set);
         all_failures.extend(failures);
@@ -154,17 +165,13 @@ fn follow_ups_switches_comparisons_and_small_talk_in_both_splits() {
             report.push_str(&format!(
                 "{file:20} {split:5} turns {ok:3}/{n:3} {share:5.1}%  scheme only {scheme_share:5.1}%\n"
             ));
-            let floor = if file == "conversations-12.tsv" {
-                NEWEST_FLOOR
-            } else {
-                FLOOR
-            };
+            let (floor, scheme_floor) = floors(file);
             if share < floor {
                 below.push(format!("{file} {split}: {share:.1}% < {floor}%"));
             }
-            if scheme_share < SCHEME_FLOOR {
+            if scheme_share < scheme_floor {
                 below.push(format!(
-                    "{file} {split}: schemes {scheme_share:.1}% < {SCHEME_FLOOR}%"
+                    "{file} {split}: schemes {scheme_share:.1}% < {scheme_floor}%"
                 ));
             }
         }
