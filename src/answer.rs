@@ -39,6 +39,9 @@ pub struct Answer {
     pub lang: Lang,
     /// What the question asks, first the one the reply leads with.
     pub intents: Vec<Intent>,
+    /// The section the phrase cues ([`chat::cue`]) chose to lead with, before the lead model
+    /// ([`crate::text::lead`]) read it; `None` for the summary. The model's fit reads it.
+    pub phrase_lead: Option<Intent>,
     pub found: Found,
     /// Whether the scheme answered came from the conversation's context, not the question.
     pub follow_up: bool,
@@ -203,10 +206,15 @@ pub fn answer_in(
         // The phrase cues chose the lead section; a sure learnt model overrules them
         // (`text::lead`).
         let mut intents = intents;
+        let phrase_lead = intents.first().copied();
         if lead::leads_with_a_section(&found)
-            && let Some(lead) =
-                LeadModel::shipped().sure_lead(&question, follow_up, context.is_none())
-            && intents.first().copied() != lead
+            && let Some(lead) = LeadModel::shipped().sure_lead(
+                &question,
+                follow_up,
+                context.is_none(),
+                phrase_lead,
+            )
+            && phrase_lead != lead
         {
             match lead {
                 Some(lead) => {
@@ -225,6 +233,7 @@ pub fn answer_in(
             question: question.clone(),
             lang,
             intents,
+            phrase_lead,
             found,
             follow_up,
             not_covered,

@@ -94,6 +94,7 @@ fn money_card(i: usize, lang: Lang) -> Reply {
         question: String::new(),
         lang,
         intents: vec![Intent::Money],
+        phrase_lead: Some(Intent::Money),
         found: Found::Schemes(vec![Hit {
             scheme: i,
             score: 1.0,
