@@ -894,6 +894,8 @@ mod tests {
             ("ok thanks", SmallTalk::Thanks),
             ("Thank you so much", SmallTalk::Thanks),
             ("唔該晒", SmallTalk::Thanks),
+            ("thx 辛苦晒", SmallTalk::Thanks),
+            ("辛苦你了", SmallTalk::Thanks),
             ("谢谢你", SmallTalk::Thanks),
             ("多謝晒！", SmallTalk::Thanks),
             ("bye", SmallTalk::Bye),
