@@ -196,7 +196,8 @@ pub struct FitDomainArgs {
     /// 0.4): 9 refused answers of 711 turned right, none wrong.
     #[arg(long, default_value_t = crate::text::domain::DEFAULT_SURE_IN)]
     pub sure_in: f32,
-    /// The no-match decision's probability from which a question surely in domain is answered.
+    /// The no-match decision's probability from which a question surely in domain is answered
+    /// (0.2 since the model learns from the written examples: see `domain::DEFAULT_RESCUE`).
     #[arg(long, default_value_t = crate::text::domain::DEFAULT_RESCUE)]
     pub rescue: f32,
 }
