@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
 use crate::search::{Engine, Filter, Found, Hit, SortBy};
+use crate::text::follow::FollowModel;
 use crate::text::lead::{self, LeadModel};
 use crate::text::{Intent, Lang, chat};
 
@@ -42,6 +43,11 @@ pub struct Answer {
     /// The section the phrase cues ([`chat::cue`]) chose to lead with, before the lead model
     /// ([`crate::text::lead`]) read it; `None` for the summary. The model's fit reads it.
     pub phrase_lead: Option<Intent>,
+    /// In a chat, where the question names no scheme and search's best answer is another
+    /// scheme than the chat's: whether the rules chose to follow up on the chat's scheme
+    /// (`Some(true)`) or to move on (`Some(false)`), before the follow-up model
+    /// ([`crate::text::follow`]) read it. `None` elsewhere. The model's fit reads it.
+    pub rule_follows: Option<bool>,
     pub found: Found,
     /// Whether the scheme answered came from the conversation's context, not the question.
     pub follow_up: bool,
@@ -208,12 +214,8 @@ pub fn answer_in(
         let mut intents = intents;
         let phrase_lead = intents.first().copied();
         if lead::leads_with_a_section(&found)
-            && let Some(lead) = LeadModel::shipped().sure_lead(
-                &question,
-                follow_up,
-                context.is_none(),
-                phrase_lead,
-            )
+            && let Some(lead) =
+                LeadModel::shipped().sure_lead(&question, follow_up, context.is_none(), phrase_lead)
             && phrase_lead != lead
         {
             match lead {
@@ -234,6 +236,7 @@ pub fn answer_in(
             lang,
             intents,
             phrase_lead,
+            rule_follows: None,
             found,
             follow_up,
             not_covered,
@@ -507,6 +510,8 @@ pub fn answer_in(
     // Someone else's programme asked about ("順便問下，DSE報名費幾多錢？") is not a follow-up;
     // one set as a condition ("小販都合資格？唔使商業登記？") is.
     let elsewhere_asked = about.elsewhere && !cue.asks_eligibility;
+    // The rules' choice where the follow-up model was asked (`Answer::rule_follows`).
+    let mut asked_model = None;
     if about.named.is_empty() && (!browses || cue.refers_back) && !elsewhere_asked {
         // "How much?", "is it still open?", "个人可以申请吗？" after an answer about a scheme;
         // also a short question nothing else answers ("can a company lead?").
@@ -534,7 +539,7 @@ pub fn answer_in(
             // "每家企业最多能拿多少？": an amount per unit; the unit is not a new subject.
             let per_unit =
                 cue.per_unit && intents.first() == Some(&Intent::Money) && is_short(&question);
-            let follows = !moves_on
+            let rule_follows = !moves_on
                 && (!about.topical
                     || (about.list && !browses)
                     || about.asker_only
@@ -543,6 +548,18 @@ pub fn answer_in(
                     || qualifies
                     || per_unit
                     || (!intents.is_empty() && !elsewhere));
+            // Where search alone would answer another scheme, a sure learnt model has the last
+            // word (`text::follow`).
+            let search_moves_on = matches!(&outcome.found, Found::Schemes(hits)
+                if hits.first().is_some_and(|h| h.scheme != before));
+            let follows = if search_moves_on {
+                FollowModel::shipped()
+                    .sure_follows(&crate::text::normalize(&question).text(), rule_follows)
+                    .unwrap_or(rule_follows)
+            } else {
+                rule_follows
+            };
+            asked_model = search_moves_on.then_some(rule_follows);
             if follows {
                 if intents.is_empty() && cue.continues && !cue.asks_summary && !cue.asks_own {
                     intents.extend(last_intent);
@@ -557,7 +574,9 @@ pub fn answer_in(
                     score: 0.0,
                     named: false,
                 };
-                return reply(Found::Schemes(vec![hit]), intents, true);
+                let mut answer = reply(Found::Schemes(vec![hit]), intents, true);
+                answer.rule_follows = asked_model;
+                return answer;
             }
         }
     }
@@ -627,6 +646,7 @@ pub fn answer_in(
         intents.extend(last_intent);
     }
     let mut answer = reply(found, intents, false);
+    answer.rule_follows = asked_model;
     // "幾多錢？", "那个人可以申请吗？" as a first question: it asks about some scheme (its
     // only words besides the asking say who asks), not about nothing.
     answer.asks_which_scheme = matches!(answer.found, Found::Nothing)

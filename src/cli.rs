@@ -95,6 +95,10 @@ pub enum Command {
     /// leads with (src/text/lead.rs) on the development half of the conversation files, and
     /// writes its weights; rebuild to use them.
     FitLead(FitLeadArgs),
+    /// Refits the model that may overrule the rules on whether a question in a chat follows
+    /// up on the chat's scheme (src/text/follow.rs) on the development half of the conversation
+    /// files, and writes its weights; rebuild to use them.
+    FitFollow(FitFollowArgs),
     /// Refits the model that tells out-of-domain questions by their words (src/text/domain.rs)
     /// on the development half of a question set, and writes its weights; rebuild to use them.
     FitDomain(FitDomainArgs),
@@ -165,6 +169,19 @@ pub struct FitLeadArgs {
     /// half held out in turn (1,210 scheme answers), 0.5 led right for 1,136 and 0.0 for 1,134;
     /// on two new files' development halves (191) both for 164.
     #[arg(long, default_value_t = crate::text::lead::DEFAULT_THRESHOLD)]
+    pub threshold: f32,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitFollowArgs {
+    /// The conversation files (see `fit-lead`).
+    #[arg(long, default_value = "tests/it")]
+    pub conversations: PathBuf,
+    /// Where to write the model.
+    #[arg(long, default_value = "src/text/data/follow-model.tsv")]
+    pub out: PathBuf,
+    /// The probability at which the model overrules the rules.
+    #[arg(long, default_value_t = crate::text::follow::DEFAULT_THRESHOLD)]
     pub threshold: f32,
 }
 
@@ -378,6 +395,7 @@ impl Cli {
             | Command::Check(_)
             | Command::FitDecision(_)
             | Command::FitLead(_)
+            | Command::FitFollow(_)
             | Command::FitDomain(_)
             | Command::FitBrowse(_)
             | Command::MigrateStore(_) => {}
@@ -395,6 +413,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Check(args) => check(corpus, &args),
         Command::FitDecision(args) => fit_decision(corpus, &args),
         Command::FitLead(args) => fit_lead(corpus, &args),
+        Command::FitFollow(args) => fit_follow(corpus, &args),
         Command::FitDomain(args) => fit_domain(&args),
         Command::FitBrowse(args) => fit_browse(&args),
         Command::Gaps(args) => gaps(&settings, &args),
@@ -571,19 +590,36 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
     Ok(())
 }
 
-fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<()> {
+/// One turn of a development-half chat, answered with the context the turns before it left.
+struct DevTurn<'a> {
+    /// The scheme id the turn expects (`none`, `list` or a scheme).
+    expected: &'a str,
+    /// The intent label the turn expects.
+    intent: &'a str,
+    question: &'a str,
+    answer: &'a crate::answer::Answer,
+    /// The scheme id the chat's context held before the turn, if any.
+    context: Option<&'a str>,
+    /// Whether the chat had no context before the turn: it begins, or begins again.
+    first: bool,
+}
+
+/// Answers every development-half chat of the conversation files in `files` turn by turn, as
+/// the bot does, and calls `each` with every turn.
+///
+/// # Errors
+/// A file cannot be read or has a row of other than five columns.
+fn for_each_dev_turn(
+    engine: &Engine,
+    files: &[PathBuf],
+    mut each: impl FnMut(DevTurn<'_>),
+) -> anyhow::Result<()> {
     use crate::answer::{Context, DEFAULT_LIMIT, Remember, answer_in};
     use crate::search::decision::is_dev;
-    use crate::text::lead::{CLASS_KEYS, LeadModel, features, leads_with_a_section};
-    let corpus = Corpus::load(corpus_dir)?;
-    let engine = Engine::in_memory(corpus)?;
-    let files = conversation_files(&args.conversations)?;
-    let mut examples = Vec::new();
-    for file in &files {
-        let mut chats: std::collections::BTreeMap<String, Vec<(String, String)>> =
-            Default::default();
-        for [chat, _, _, intent, question] in tsv_rows::<5>(file)? {
-            chats.entry(chat).or_default().push((intent, question));
+    for file in files {
+        let mut chats: std::collections::BTreeMap<String, Vec<[String; 5]>> = Default::default();
+        for row in tsv_rows::<5>(file)? {
+            chats.entry(row[0].clone()).or_default().push(row);
         }
         for turns in chats
             .into_iter()
@@ -591,24 +627,46 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
             .map(|(_, turns)| turns)
         {
             let mut context: Option<Context> = None;
-            for (intent, question) in turns {
-                let a = answer_in(&engine, &question, None, DEFAULT_LIMIT, context.as_ref());
-                let first = context.is_none();
+            for [_, _, expected, intent, question] in &turns {
+                let a = answer_in(engine, question, None, DEFAULT_LIMIT, context.as_ref());
+                each(DevTurn {
+                    expected,
+                    intent,
+                    question,
+                    answer: &a,
+                    context: context
+                        .as_ref()
+                        .and_then(|c| c.schemes.first())
+                        .map(String::as_str),
+                    first: context.is_none(),
+                });
                 match Context::after(&a, engine.corpus()) {
                     Remember::Set(c) => context = Some(c),
                     Remember::Keep => {}
                     Remember::Forget => context = None,
                 }
-                if let (true, Some(class)) = (
-                    leads_with_a_section(&a.found),
-                    CLASS_KEYS.iter().position(|k| *k == intent.as_str()),
-                ) {
-                    let cue = Some(a.phrase_lead);
-                    examples.push((features(&question, a.follow_up, first, cue), class));
-                }
             }
         }
     }
+    Ok(())
+}
+
+fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<()> {
+    use crate::text::lead::{CLASS_KEYS, LeadModel, features, leads_with_a_section};
+    let corpus = Corpus::load(corpus_dir)?;
+    let engine = Engine::in_memory(corpus)?;
+    let files = conversation_files(&args.conversations)?;
+    let mut examples = Vec::new();
+    for_each_dev_turn(&engine, &files, |turn| {
+        let a = turn.answer;
+        if let (true, Some(class)) = (
+            leads_with_a_section(&a.found),
+            CLASS_KEYS.iter().position(|k| *k == turn.intent),
+        ) {
+            let cue = Some(a.phrase_lead);
+            examples.push((features(turn.question, a.follow_up, turn.first, cue), class));
+        }
+    })?;
     let answers = examples.len();
     for [intent, turn, message] in tsv_rows::<3>(&args.examples)? {
         let class = CLASS_KEYS
@@ -638,6 +696,51 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
     write_model(
         &args.out,
         &model.to_tsv(&header, &CLASS_KEYS),
+        model.weights.len(),
+        examples.len(),
+    )
+}
+
+fn fit_follow(corpus_dir: &std::path::Path, args: &FitFollowArgs) -> anyhow::Result<()> {
+    use crate::search::Found;
+    use crate::text::follow::{CLASSES, FollowModel, features};
+    let corpus = Corpus::load(corpus_dir)?;
+    let engine = Engine::in_memory(corpus)?;
+    let files = conversation_files(&args.conversations)?;
+    let mut examples = Vec::new();
+    for_each_dev_turn(&engine, &files, |turn| {
+        let (Some(rule_follows), Some(context)) = (turn.answer.rule_follows, turn.context) else {
+            return;
+        };
+        // Search alone, without the chat: the scheme moving on would answer.
+        let Found::Schemes(hits) = engine.search(turn.question, 1).found else {
+            return;
+        };
+        let Some(elsewhere) = hits.first().map(|h| &engine.corpus().schemes[h.scheme].id) else {
+            return;
+        };
+        let class = if turn.expected == context {
+            1
+        } else if turn.expected == elsewhere {
+            0
+        } else {
+            return;
+        };
+        let normalised = crate::text::normalize(turn.question).text();
+        examples.push((features(&normalised, rule_follows), class));
+    })?;
+    let model = FollowModel::fit(&examples, args.threshold, 0x5eed);
+    let header = format!(
+        "# The follow-up model (src/text/follow.rs), written by `schemebot fit-follow` from the\n\
+         # development halves of {} conversation files in {} ({} turns where the rules and\n\
+         # search alone differ).\n",
+        files.len(),
+        args.conversations.display(),
+        examples.len()
+    );
+    write_model(
+        &args.out,
+        &model.to_tsv(&header, &CLASSES),
         model.weights.len(),
         examples.len(),
     )

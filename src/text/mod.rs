@@ -12,6 +12,7 @@
 pub mod browse;
 pub mod chat;
 pub mod domain;
+pub mod follow;
 pub mod lead;
 pub mod lexicon;
 pub mod normalize;

@@ -95,6 +95,7 @@ fn money_card(i: usize, lang: Lang) -> Reply {
         lang,
         intents: vec![Intent::Money],
         phrase_lead: Some(Intent::Money),
+        rule_follows: None,
         found: Found::Schemes(vec![Hit {
             scheme: i,
             score: 1.0,
