@@ -29,21 +29,23 @@ use crate::support::engine::engine;
 /// labels leads differently (what a grant may pay for as eligibility, an intake as a date), and
 /// after a refit of the model with its development half the test half reads 69.0%.
 /// `conversations-13.tsv` arrived at 76.7% dev and 71.7% test, and `conversations-14.tsv`
-/// (long messages with the question last, typed in a hurry) at 64.1% and 67.6%. The newer files
-/// have floors of their own ([`floors`]), so the others keep theirs.
-const FLOOR: f64 = 75.0;
+/// (long messages with the question last, typed in a hurry) at 64.1% and 67.6%; after the
+/// lead model learnt the cues' choice and the follow-up model (`text::follow`) they read
+/// 74.8% and 70.6% on their test halves, and the lowest test half of the first eleven files
+/// 82.4%. The newer files have floors of their own ([`floors`]), so the others keep theirs.
+const FLOOR: f64 = 80.0;
 
 /// The share of turns whose scheme (or small talk / list) must be right, per file and split
-/// (the lowest half of the first twelve files reads 83.9%, of `conversations-12.tsv`).
-const SCHEME_FLOOR: f64 = 82.0;
+/// (the lowest half reads 85.5%, the development half of `conversations-14.tsv`).
+const SCHEME_FLOOR: f64 = 84.0;
 
 /// The (turn, scheme) floors of `file`: [`FLOOR`] and [`SCHEME_FLOOR`] but for the newest,
-/// hardest files, whose floors sit under their lowest half as measured.
+/// hardest files, whose turn floors sit under their lowest half as measured.
 fn floors(file: &str) -> (f64, f64) {
     match file {
-        "conversations-12.tsv" => (67.0, SCHEME_FLOOR),
-        "conversations-13.tsv" => (69.0, SCHEME_FLOOR),
-        "conversations-14.tsv" => (62.0, 79.0),
+        "conversations-12.tsv" => (73.0, SCHEME_FLOOR),
+        "conversations-13.tsv" => (72.0, SCHEME_FLOOR),
+        "conversations-14.tsv" => (68.0, SCHEME_FLOOR),
         _ => (FLOOR, SCHEME_FLOOR),
     }
 }
