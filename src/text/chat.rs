@@ -895,6 +895,8 @@ mod tests {
             ("Thank you so much", SmallTalk::Thanks),
             ("唔該晒", SmallTalk::Thanks),
             ("thx 辛苦晒", SmallTalk::Thanks),
+            ("hi, are u a real person or a bot?", SmallTalk::Identity),
+            ("are u human or a bot lol", SmallTalk::Identity),
             ("辛苦你了", SmallTalk::Thanks),
             ("谢谢你", SmallTalk::Thanks),
             ("多謝晒！", SmallTalk::Thanks),
