@@ -930,6 +930,9 @@ mod tests {
         assert!(cue("Is TTPS the same thing as TechTAS?").compare);
         assert!(!cue("how much is TVP?").compare);
         assert!(cue("TVP or TSSSU?").compare_weak);
+        // "Or" sets two options side by side, which need not be schemes: where to apply.
+        let or = cue("是向大学申请还是向创新科技署申请？");
+        assert!(or.compare_weak && !or.compare, "{or:?}");
         assert!(cue("is DTSPP like TVP?").compare_weak);
         assert!(cue("TVP和DTSPP哪个更适合我？").compare_weak);
         assert!(cue("is it still open?").refers_back);
