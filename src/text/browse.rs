@@ -70,10 +70,12 @@ impl Softmax<N_KEYS> {
     #[must_use]
     pub fn shipped() -> &'static BrowseModel {
         static MODEL: std::sync::OnceLock<BrowseModel> = std::sync::OnceLock::new();
-        MODEL.get_or_init(|| {
-            BrowseModel::parse(SOURCE, DEFAULT_THRESHOLD)
-                .expect("text/data/browse-model.tsv is valid")
-        })
+        BrowseModel::compiled_in(
+            &MODEL,
+            SOURCE,
+            DEFAULT_THRESHOLD,
+            "text/data/browse-model.tsv",
+        )
     }
 
     /// The list the model is sure `normalised` (`normalize(question).text()`) asks for, as a

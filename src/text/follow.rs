@@ -69,10 +69,12 @@ impl Softmax<2> {
     #[must_use]
     pub fn shipped() -> &'static FollowModel {
         static MODEL: std::sync::OnceLock<FollowModel> = std::sync::OnceLock::new();
-        MODEL.get_or_init(|| {
-            FollowModel::parse(SOURCE, DEFAULT_THRESHOLD)
-                .expect("text/data/follow-model.tsv is valid")
-        })
+        FollowModel::compiled_in(
+            &MODEL,
+            SOURCE,
+            DEFAULT_THRESHOLD,
+            "text/data/follow-model.tsv",
+        )
     }
 
     /// Whether the model is sure `normalised` (`normalize(question).text()`) follows up

@@ -140,9 +140,12 @@ impl Softmax<N_CLASSES> {
     #[must_use]
     pub fn shipped() -> &'static LeadModel {
         static MODEL: std::sync::OnceLock<LeadModel> = std::sync::OnceLock::new();
-        MODEL.get_or_init(|| {
-            LeadModel::parse(SOURCE, DEFAULT_THRESHOLD).expect("text/data/lead-model.tsv is valid")
-        })
+        LeadModel::compiled_in(
+            &MODEL,
+            SOURCE,
+            DEFAULT_THRESHOLD,
+            "text/data/lead-model.tsv",
+        )
     }
 
     /// The section the model is sure of for `question`, whose phrase cues chose `cue` (see

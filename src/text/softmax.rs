@@ -27,6 +27,22 @@ impl<const K: usize> Softmax<K> {
         }
     }
 
+    /// The model compiled in as `source` (the text of `file`, named in the panic), parsed once
+    /// into `cell` at first use: what each model's `shipped()` returns.
+    ///
+    /// # Panics
+    /// If the shipped file is malformed (each model has a test that loads it).
+    pub(crate) fn compiled_in(
+        cell: &'static std::sync::OnceLock<Softmax<K>>,
+        source: &str,
+        threshold: f32,
+        file: &str,
+    ) -> &'static Softmax<K> {
+        cell.get_or_init(|| {
+            Softmax::parse(source, threshold).unwrap_or_else(|e| panic!("{file} is invalid: {e}"))
+        })
+    }
+
     /// Reads a model file (see the module docs); `threshold` stands where the file gives none.
     ///
     /// # Errors
