@@ -592,6 +592,8 @@ fn fit_decision(corpus_dir: &std::path::Path, args: &FitArgs) -> anyhow::Result<
 
 /// One turn of a development-half chat, answered with the context the turns before it left.
 struct DevTurn<'a> {
+    /// The engine that answered, over the corpus.
+    engine: &'a Engine,
     /// The scheme id the turn expects (`none`, `list` or a scheme).
     expected: &'a str,
     /// The intent label the turn expects.
@@ -604,19 +606,22 @@ struct DevTurn<'a> {
     first: bool,
 }
 
-/// Answers every development-half chat of the conversation files in `files` turn by turn, as
-/// the bot does, and calls `each` with every turn.
+/// Answers every development-half chat of the conversation files in `conversations` (see
+/// `conversation_files`) over the corpus in `corpus_dir`, turn by turn as the bot does, and
+/// calls `each` with every turn. Returns how many files were read.
 ///
 /// # Errors
-/// A file cannot be read or has a row of other than five columns.
+/// The corpus does not load, or a file cannot be read or has a row of other than five columns.
 fn for_each_dev_turn(
-    engine: &Engine,
-    files: &[PathBuf],
+    corpus_dir: &std::path::Path,
+    conversations: &std::path::Path,
     mut each: impl FnMut(DevTurn<'_>),
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     use crate::answer::{Context, DEFAULT_LIMIT, Remember, answer_in};
     use crate::search::decision::is_dev;
-    for file in files {
+    let engine = &Engine::in_memory(Corpus::load(corpus_dir)?)?;
+    let files = conversation_files(conversations)?;
+    for file in &files {
         let mut chats: std::collections::BTreeMap<String, Vec<[String; 5]>> = Default::default();
         for row in tsv_rows::<5>(file)? {
             chats.entry(row[0].clone()).or_default().push(row);
@@ -630,6 +635,7 @@ fn for_each_dev_turn(
             for [_, _, expected, intent, question] in &turns {
                 let a = answer_in(engine, question, None, DEFAULT_LIMIT, context.as_ref());
                 each(DevTurn {
+                    engine,
                     expected,
                     intent,
                     question,
@@ -648,16 +654,13 @@ fn for_each_dev_turn(
             }
         }
     }
-    Ok(())
+    Ok(files.len())
 }
 
 fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<()> {
     use crate::text::lead::{CLASS_KEYS, LeadModel, features, leads_with_a_section};
-    let corpus = Corpus::load(corpus_dir)?;
-    let engine = Engine::in_memory(corpus)?;
-    let files = conversation_files(&args.conversations)?;
     let mut examples = Vec::new();
-    for_each_dev_turn(&engine, &files, |turn| {
+    let files = for_each_dev_turn(corpus_dir, &args.conversations, |turn| {
         let a = turn.answer;
         if let (true, Some(class)) = (
             leads_with_a_section(&a.found),
@@ -688,7 +691,7 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
         "# The lead-section model (src/text/lead.rs), written by `schemebot fit-lead` from the\n\
          # development halves of {} conversation files in {} ({answers} scheme answers) and the\n\
          # {} labelled messages of {}.\n",
-        files.len(),
+        files,
         args.conversations.display(),
         examples.len() - answers,
         args.examples.display()
@@ -704,19 +707,17 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
 fn fit_follow(corpus_dir: &std::path::Path, args: &FitFollowArgs) -> anyhow::Result<()> {
     use crate::search::Found;
     use crate::text::follow::{CLASSES, FollowModel, features};
-    let corpus = Corpus::load(corpus_dir)?;
-    let engine = Engine::in_memory(corpus)?;
-    let files = conversation_files(&args.conversations)?;
     let mut examples = Vec::new();
-    for_each_dev_turn(&engine, &files, |turn| {
+    let files = for_each_dev_turn(corpus_dir, &args.conversations, |turn| {
         let (Some(rule_follows), Some(context)) = (turn.answer.rule_follows, turn.context) else {
             return;
         };
         // Search alone, without the chat: the scheme moving on would answer.
-        let Found::Schemes(hits) = engine.search(turn.question, 1).found else {
+        let Found::Schemes(hits) = turn.engine.search(turn.question, 1).found else {
             return;
         };
-        let Some(elsewhere) = hits.first().map(|h| &engine.corpus().schemes[h.scheme].id) else {
+        let corpus = turn.engine.corpus();
+        let Some(elsewhere) = hits.first().map(|h| &corpus.schemes[h.scheme].id) else {
             return;
         };
         let class = if turn.expected == context {
@@ -734,7 +735,7 @@ fn fit_follow(corpus_dir: &std::path::Path, args: &FitFollowArgs) -> anyhow::Res
         "# The follow-up model (src/text/follow.rs), written by `schemebot fit-follow` from the\n\
          # development halves of {} conversation files in {} ({} turns where the rules and\n\
          # search alone differ).\n",
-        files.len(),
+        files,
         args.conversations.display(),
         examples.len()
     );
