@@ -597,13 +597,18 @@ pub fn answer_in(
     }
     // A list request in words the phrase rules do not know ("wich scheme deadline comming up
     // first"), which the browse model is sure of, is answered with that list outside a chat
-    // (`About::browse`).
+    // (`About::browse`); where search found nothing ("開咗定截咗都好，全部列晒"), the likeliest
+    // list needs less to beat the no-match reply.
     if last.is_empty()
-        && matches!(
-            found,
-            Found::Nothing | Found::Suggestions(_) | Found::Schemes(_)
-        )
-        && let Some(list) = about.browse.and_then(crate::text::browse::found)
+        && let Some((key, p)) = about.browse
+        && match found {
+            Found::Nothing => p >= crate::text::browse::AFTER_NOTHING,
+            Found::Suggestions(_) | Found::Schemes(_) => {
+                p >= crate::text::browse::BrowseModel::shipped().threshold
+            }
+            _ => false,
+        }
+        && let Some(list) = crate::text::browse::found(key)
     {
         found = list;
     }

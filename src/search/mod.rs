@@ -262,10 +262,11 @@ pub struct About {
     /// garment factory wants to add a smart production line…"). The search result is left as
     /// it is; outside a chat the answer is that candidate (`answer_in`), in one a follow-up.
     pub surely_ours: bool,
-    /// The list the browse model (`text::browse`) is sure the question asks for (a key of
-    /// `browse::KEYS`), when it names none of ours and is not out of domain; the search result
-    /// is left as it is, and outside a chat the answer is that list (`answer_in`).
-    pub browse: Option<&'static str>,
+    /// The list the browse model (`text::browse`) finds likeliest (a key of `browse::KEYS`)
+    /// and its probability (0..=1), when the question names none of ours and is not out of
+    /// domain; the search result is left as it is, and outside a chat the answer is that list
+    /// when the model is sure enough (`answer_in`).
+    pub browse: Option<(&'static str, f32)>,
 }
 
 /// A scheme named in a question.
@@ -862,8 +863,8 @@ impl Engine {
         // "請列出現時接受申請的創新科技計劃": a list request in words the phrase rules below
         // do not know.
         if named.is_empty() && foreign_probability < crate::text::browse::MAX_FOREIGN {
-            about.browse = crate::text::browse::BrowseModel::shipped().sure_list(&normalised);
-            tracing::debug!(browse = about.browse, "browse");
+            about.browse = crate::text::browse::BrowseModel::shipped().likeliest_list(&normalised);
+            tracing::debug!(browse = ?about.browse, "browse");
         }
         let stated = self.stated_in(question, &normalised, plan);
         about.applicants.clone_from(&stated.applicants);
