@@ -110,31 +110,13 @@ impl<const K: usize> Softmax<K> {
     /// the same data writes the same file). Weights smaller than 1e-3 are dropped.
     #[must_use]
     pub fn fit(examples: &[(Vec<String>, usize)], threshold: f32, seed: u64) -> Softmax<K> {
-        const EPOCHS: usize = 20;
-        const RATE: f32 = 0.1;
-        const L2: f32 = 1e-3;
-        let mut model = Softmax::empty(threshold);
-        let mut order: Vec<usize> = (0..examples.len()).collect();
-        let mut state = seed | 1;
-        for _ in 0..EPOCHS {
-            shuffle(&mut order, &mut state);
-            for &i in &order {
-                let (features, class) = &examples[i];
-                let p = model.probabilities(features);
-                for (c, pc) in p.iter().enumerate() {
-                    let gradient = pc - f32::from(u8::from(c == *class));
-                    model.bias[c] -= RATE * gradient;
-                    for f in features {
-                        let w = model.weights.entry(f.clone()).or_insert([0.0; K]);
-                        w[c] -= RATE * (gradient + L2 * w[c]);
-                    }
-                }
-            }
+        let (weights, bias) = sgd(examples, K, seed);
+        let row = |w: Vec<f32>| -> [f32; K] { w.try_into().expect("K weights a row") };
+        Softmax {
+            weights: weights.into_iter().map(|(f, w)| (f, row(w))).collect(),
+            bias: row(bias),
+            threshold,
         }
-        model
-            .weights
-            .retain(|_, w| w.iter().any(|x| x.abs() >= 1e-3));
-        model
     }
 
     /// The model with every weight smaller than `min` in magnitude set to 0, and features left
@@ -184,6 +166,70 @@ impl<const K: usize> Softmax<K> {
     }
 }
 
+/// Stochastic gradient descent on the log loss of a softmax over `classes` classes, with an L2
+/// penalty: 20 epochs at rate 0.1, L2 1e-3, over `(features, class index)` examples in a
+/// shuffled order fixed by `seed`. Returns a row of `classes` weights per feature (rows with
+/// every weight under 1e-3 dropped) and the biases: the fit every softmax model here shares,
+/// whether its classes are fixed ([`Softmax`]) or read from its file (the scheme model).
+///
+/// # Panics
+/// If an example's class index is not below `classes`.
+pub(crate) fn sgd(
+    examples: &[(Vec<String>, usize)],
+    classes: usize,
+    seed: u64,
+) -> (HashMap<String, Vec<f32>>, Vec<f32>) {
+    const EPOCHS: usize = 20;
+    const RATE: f32 = 0.1;
+    const L2: f32 = 1e-3;
+    let mut weights: HashMap<String, Vec<f32>> = HashMap::new();
+    let mut bias = vec![0.0f32; classes];
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut state = seed | 1;
+    let mut z = vec![0.0f32; classes];
+    for _ in 0..EPOCHS {
+        shuffle(&mut order, &mut state);
+        for &i in &order {
+            let (features, class) = &examples[i];
+            assert!(*class < classes, "class {class} of {classes}");
+            z.copy_from_slice(&bias);
+            for f in features {
+                if let Some(w) = weights.get(f) {
+                    for (z, w) in z.iter_mut().zip(w) {
+                        *z += w;
+                    }
+                }
+            }
+            softmax_in_place(&mut z);
+            for (c, pc) in z.iter().enumerate() {
+                let gradient = pc - f32::from(u8::from(c == *class));
+                bias[c] -= RATE * gradient;
+                for f in features {
+                    let w = weights
+                        .entry(f.clone())
+                        .or_insert_with(|| vec![0.0; classes]);
+                    w[c] -= RATE * (gradient + L2 * w[c]);
+                }
+            }
+        }
+    }
+    weights.retain(|_, w| w.iter().any(|x| x.abs() >= 1e-3));
+    (weights, bias)
+}
+
+/// Turns scores into probabilities (summing to 1), in place.
+pub(crate) fn softmax_in_place(z: &mut [f32]) {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for x in z.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
+    }
+    for x in z.iter_mut() {
+        *x /= sum;
+    }
+}
+
 /// Shuffles `order` in place (Fisher–Yates) with a 64-bit linear congruential generator whose
 /// state is `state`: determinism, not randomness, is what a refit needs (the same data and
 /// seed write the same model file). Shared with the domain model's fit.
@@ -197,11 +243,9 @@ pub(crate) fn shuffle(order: &mut [usize], state: &mut u64) {
     }
 }
 
-fn softmax<const K: usize>(z: [f32; K]) -> [f32; K] {
-    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let e = z.map(|x| (x - max).exp());
-    let sum: f32 = e.iter().sum();
-    e.map(|x| x / sum)
+fn softmax<const K: usize>(mut z: [f32; K]) -> [f32; K] {
+    softmax_in_place(&mut z);
+    z
 }
 
 #[cfg(test)]
