@@ -106,6 +106,11 @@ pub enum Command {
     /// (src/text/browse.rs) on the development half of a question set and written examples,
     /// and writes its weights; rebuild to use them.
     FitBrowse(FitBrowseArgs),
+    /// Refits the model of which scheme a question describes (src/text/scheme.rs), which
+    /// re-ranks search's first candidates, on every scheme's `asked_as`, the written in-domain
+    /// examples and the development half of a question set, and writes its weights; rebuild to
+    /// use them.
+    FitScheme(FitSchemeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -239,6 +244,21 @@ pub struct FitBrowseArgs {
     /// The probability at which the model's list is the answer.
     #[arg(long, default_value_t = crate::text::browse::DEFAULT_THRESHOLD)]
     pub threshold: f32,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitSchemeArgs {
+    /// The question set (see `fit-domain`): a development-half question whose expected answer
+    /// is a scheme is an example of that scheme; lists and "none" are left out.
+    #[arg(long, default_value = "tests/it/questions.tsv")]
+    pub questions: PathBuf,
+    /// Written examples, used whole: label<TAB>question lines, those labelled with a scheme id
+    /// (the domain model's examples; "none" lines are left out).
+    #[arg(long, default_value = "src/text/data/domain-examples.tsv")]
+    pub examples: PathBuf,
+    /// Where to write the model.
+    #[arg(long, default_value = "src/text/data/scheme-model.tsv")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -398,6 +418,7 @@ impl Cli {
             | Command::FitFollow(_)
             | Command::FitDomain(_)
             | Command::FitBrowse(_)
+            | Command::FitScheme(_)
             | Command::MigrateStore(_) => {}
         }
         Ok(flags)
@@ -416,6 +437,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::FitFollow(args) => fit_follow(corpus, &args),
         Command::FitDomain(args) => fit_domain(&args),
         Command::FitBrowse(args) => fit_browse(&args),
+        Command::FitScheme(args) => fit_scheme(corpus, &args),
         Command::Gaps(args) => gaps(&settings, &args),
         Command::MigrateStore(args) => migrate_store(&args),
         Command::Publish(_) => publish(&settings),
@@ -902,6 +924,46 @@ fn fit_browse(args: &FitBrowseArgs) -> anyhow::Result<()> {
     write_model(
         &args.out,
         &model.to_tsv(&header, &KEYS),
+        model.weights.len(),
+        examples.len(),
+    )
+}
+
+fn fit_scheme(corpus_dir: &std::path::Path, args: &FitSchemeArgs) -> anyhow::Result<()> {
+    use crate::search::decision::is_dev;
+    use crate::text::domain::features;
+    use crate::text::scheme::{PRUNE, SchemeModel};
+    let corpus = Corpus::load(corpus_dir)?;
+    let mut examples: Vec<(Vec<String>, String)> = corpus
+        .schemes
+        .iter()
+        .flat_map(|s| s.asked_as.iter().map(|q| (features(q), s.id.clone())))
+        .collect();
+    let from_corpus = examples.len();
+    for [label, question] in tsv_rows::<2>(&args.examples)? {
+        if corpus.get(&label).is_some() {
+            examples.push((features(&question), label));
+        }
+    }
+    let from_examples = examples.len() - from_corpus;
+    for [_, expected, question] in tsv_rows::<3>(&args.questions)? {
+        if is_dev(&question) && corpus.get(&expected).is_some() {
+            examples.push((features(&question), expected));
+        }
+    }
+    let model = SchemeModel::fit(&examples, PRUNE, 0x5eed);
+    let header = format!(
+        "# The scheme model (src/text/scheme.rs), written by `schemebot fit-scheme` from the\n\
+         # asked_as of {} ({from_corpus} questions), {} ({from_examples} in domain) and the\n\
+         # development half of {} ({} questions about a scheme); weights under {PRUNE} dropped.\n",
+        corpus_dir.display(),
+        args.examples.display(),
+        args.questions.display(),
+        examples.len() - from_corpus - from_examples,
+    );
+    write_model(
+        &args.out,
+        &model.to_tsv(&header),
         model.weights.len(),
         examples.len(),
     )

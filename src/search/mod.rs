@@ -1215,6 +1215,24 @@ impl Engine {
         if let Some(best) = hits.first().map(|h| text_score[h.scheme]) {
             hits.retain(|h| h.named || text_score[h.scheme] >= ALTERNATIVE_RATIO * best);
         }
+        // "我哋大學想由海外請個頂尖學者帶隊過嚟…": BM25 puts the scheme sharing the most words
+        // first; the scheme model (`text::scheme`), which has read how each scheme is asked
+        // for, may put one of the next two first when it is much surer of it. The decision
+        // above stands: it judged how well the question's words are explained.
+        if named.is_empty() {
+            let candidates: Vec<&str> = hits
+                .iter()
+                .take(SUGGESTIONS)
+                .map(|h| self.corpus.schemes[h.scheme].id.as_str())
+                .collect();
+            if let Some(at) =
+                crate::text::scheme::SchemeModel::shipped().rerank(&normalised, &candidates)
+            {
+                tracing::debug!(scheme = candidates[at], "re-ranked first");
+                let hit = hits.remove(at);
+                hits.insert(0, hit);
+            }
+        }
         about.ranked = hits.iter().take(SUGGESTIONS).cloned().collect();
         // "Which incubation programmes can a start-up join?": a browse request whose two best
         // matches share a category lists that category.

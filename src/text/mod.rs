@@ -16,6 +16,7 @@ pub mod follow;
 pub mod lead;
 pub mod lexicon;
 pub mod normalize;
+pub mod scheme;
 pub mod softmax;
 pub mod tokenizer;
 pub mod vocabulary;

@@ -26,20 +26,22 @@ use crate::support::engine::engine;
 /// is sure is ours Cantonese to 95.7% and English to 95.4%; their floors follow. Its training
 /// examples written from the fact sheet (`text/data/domain-examples.tsv`) took out-of-domain
 /// to 97.4% on the test half (set 15 included); the browse model (`text::browse`) took
-/// structured requests from 85.6% to 91.8% and out-of-domain back to 96.9%.
+/// structured requests from 85.6% to 91.8% and out-of-domain back to 96.9%. The scheme model's
+/// re-ranking (`text::scheme`) took test English from 95.5% to 97.4%, Cantonese from 96.1% to
+/// 97.4%, mixed to 99.1% and Traditional to 99.1%; their floors follow.
 const FLOOR: &[(&str, f64)] = &[
-    ("cantonese", 94.0),
+    ("cantonese", 96.0),
     ("eligibility", 95.0),
-    ("en", 93.0),
+    ("en", 95.0),
     ("list", 80.0),
-    ("mixed", 92.0),
+    ("mixed", 95.0),
     ("money", 95.0),
     ("ood", 96.0),
     ("short", 95.0),
     ("structured", 89.0),
     ("typo", 95.0),
     ("zh-hans", 94.0),
-    ("zh-hant", 96.0),
+    ("zh-hant", 97.0),
 ];
 
 fn got(found: &Found) -> Vec<String> {
