@@ -1218,8 +1218,11 @@ impl Engine {
         // "我哋大學想由海外請個頂尖學者帶隊過嚟…": BM25 puts the scheme sharing the most words
         // first; the scheme model (`text::scheme`), which has read how each scheme is asked
         // for, may put one of the next two first when it is much surer of it. The decision
-        // above stands: it judged how well the question's words are explained.
-        if named.is_empty() {
+        // above stands: it judged how well the question's words are explained. A scheme named
+        // by its official name or acronym is what was asked about; one named by an alias may
+        // describe the asker ("We're a Cyberport incubatee… funds to trial our app at a public
+        // hospital?").
+        if named.values().all(|h| !h.official) {
             let candidates: Vec<&str> = hits
                 .iter()
                 .take(SUGGESTIONS)

@@ -6,7 +6,8 @@
 //! the question set) and knows which words tell two close schemes apart ("a top scholar and his
 //! team" is the frontier research scheme, not the professorship; "coding club for our school"
 //! the IT Innovation Lab, not the primary-school IT programme). Search uses it to re-rank its
-//! first three candidates (`Engine::find`; see [`RERANK_MIN`] and [`RERANK_RATIO`]).
+//! first three candidates when the question names none of ours by an official name or acronym
+//! (`Engine::find`; see [`RERANK_MIN`] and [`RERANK_RATIO`]).
 //!
 //! Fitted by `schemebot fit-scheme` with the same stochastic gradient descent as the other
 //! softmax models (`super::softmax::sgd`), and kept as data (`data/scheme-model.tsv`). Its classes
