@@ -203,8 +203,7 @@ impl SchemeModel {
             .skip(1)
             .map(|(i, id)| (i, self.of(&p, id)))
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
-        (p_best >= RERANK_MIN && p_best >= RERANK_RATIO * p_first && p_best > p_first)
-            .then_some(best)
+        (p_best >= RERANK_MIN && p_best >= RERANK_RATIO * p_first).then_some(best)
     }
 }
 
