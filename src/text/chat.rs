@@ -917,8 +917,18 @@ mod tests {
             ("有人嗎？", SmallTalk::Greeting),
             ("你係咪AI？", SmallTalk::Identity),
             ("我想問嘢", SmallTalk::Help),
+            ("明，唔該", SmallTalk::Thanks),
+            ("行吧，谢谢", SmallTalk::Thanks),
+            ("谢了", SmallTalk::Thanks),
+            ("好，我再研究下，拜拜", SmallTalk::Thanks),
+            ("我再考虑一下", SmallTalk::Bye),
+            ("ok great, I will think about it", SmallTalk::Thanks),
         ] {
             assert_eq!(classify(message), Some(kind), "{message}");
+        }
+        // A word of thanks inside a question leaves the question.
+        for question in ["明年幾時開？", "行唔行得通？", "is it good for a bakery?"] {
+            assert_eq!(classify(question), None, "{question}");
         }
     }
 
