@@ -938,6 +938,9 @@ mod tests {
         assert!(cue("產學研1+同TSSSU有咩分別？").compare);
         assert!(cue("RAISe+和TSSSU有什么区别？").compare);
         assert!(cue("Is TTPS the same thing as TechTAS?").compare);
+        assert!(cue("hows that diff from ITVF").compare);
+        assert!(cue("咁BUD呢？同佢比我應該揀邊個？").compare);
+        assert!(cue("那创新及科技基金呢？选哪个好？").compare);
         assert!(!cue("how much is TVP?").compare);
         assert!(cue("TVP or TSSSU?").compare_weak);
         // "Or" sets two options side by side, which need not be schemes: where to apply.
