@@ -170,6 +170,10 @@ pub struct FitLeadArgs {
     /// read, so they teach the words only.
     #[arg(long, default_value = "src/text/data/lead-examples.tsv")]
     pub examples: PathBuf,
+    /// Chats written for training (src/text/data/training-chats.tsv: the conversation files'
+    /// columns, from the fact sheet alone), answered and used whole like a development half.
+    #[arg(long, default_value = "src/text/data/training-chats.tsv")]
+    pub chats: PathBuf,
     /// The probability at which the model overrules the cues. With each file's development
     /// half held out in turn (1,210 scheme answers), 0.5 led right for 1,136 and 0.0 for 1,134;
     /// on two new files' development halves (191) both for 164.
@@ -182,6 +186,9 @@ pub struct FitFollowArgs {
     /// The conversation files (see `fit-lead`).
     #[arg(long, default_value = "tests/it")]
     pub conversations: PathBuf,
+    /// Chats written for training (see `fit-lead`), used whole.
+    #[arg(long, default_value = "src/text/data/training-chats.tsv")]
+    pub chats: PathBuf,
     /// Where to write the model.
     #[arg(long, default_value = "src/text/data/follow-model.tsv")]
     pub out: PathBuf,
@@ -629,28 +636,35 @@ struct DevTurn<'a> {
 }
 
 /// Answers every development-half chat of the conversation files in `conversations` (see
-/// `conversation_files`) over the corpus in `corpus_dir`, turn by turn as the bot does, and
-/// calls `each` with every turn. Returns how many files were read.
+/// `conversation_files`), then every chat of the training file `chats`, over the corpus in
+/// `corpus_dir`, turn by turn as the bot does, and calls `each` with every turn. Returns how
+/// many conversation files were read.
 ///
 /// # Errors
 /// The corpus does not load, or a file cannot be read or has a row of other than five columns.
 fn for_each_dev_turn(
     corpus_dir: &std::path::Path,
     conversations: &std::path::Path,
+    training: &std::path::Path,
     mut each: impl FnMut(DevTurn<'_>),
 ) -> anyhow::Result<usize> {
     use crate::answer::{Context, DEFAULT_LIMIT, Remember, answer_in};
     use crate::search::decision::is_dev;
     let engine = &Engine::in_memory(Corpus::load(corpus_dir)?)?;
     let files = conversation_files(conversations)?;
-    for file in &files {
+    let read = files.len();
+    for (file, whole) in files
+        .into_iter()
+        .map(|f| (f, false))
+        .chain([(training.to_path_buf(), true)])
+    {
         let mut chats: std::collections::BTreeMap<String, Vec<[String; 5]>> = Default::default();
-        for row in tsv_rows::<5>(file)? {
+        for row in tsv_rows::<5>(&file)? {
             chats.entry(row[0].clone()).or_default().push(row);
         }
         for turns in chats
             .into_iter()
-            .filter(|(chat, _)| is_dev(chat))
+            .filter(|(chat, _)| whole || is_dev(chat))
             .map(|(_, turns)| turns)
         {
             let mut context: Option<Context> = None;
@@ -676,13 +690,13 @@ fn for_each_dev_turn(
             }
         }
     }
-    Ok(files.len())
+    Ok(read)
 }
 
 fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<()> {
     use crate::text::lead::{CLASS_KEYS, LeadModel, features, leads_with_a_section};
     let mut examples = Vec::new();
-    let files = for_each_dev_turn(corpus_dir, &args.conversations, |turn| {
+    let files = for_each_dev_turn(corpus_dir, &args.conversations, &args.chats, |turn| {
         let a = turn.answer;
         if let (true, Some(class)) = (
             leads_with_a_section(&a.found),
@@ -711,10 +725,11 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
     let model = LeadModel::fit(&examples, args.threshold, 0x5eed);
     let header = format!(
         "# The lead-section model (src/text/lead.rs), written by `schemebot fit-lead` from the\n\
-         # development halves of {} conversation files in {} ({answers} scheme answers) and the\n\
-         # {} labelled messages of {}.\n",
+         # development halves of {} conversation files in {} and the chats of {} ({answers}\n\
+         # scheme answers) and the {} labelled messages of {}.\n",
         files,
         args.conversations.display(),
+        args.chats.display(),
         examples.len() - answers,
         args.examples.display()
     );
@@ -730,7 +745,7 @@ fn fit_follow(corpus_dir: &std::path::Path, args: &FitFollowArgs) -> anyhow::Res
     use crate::search::Found;
     use crate::text::follow::{CLASSES, FollowModel, features};
     let mut examples = Vec::new();
-    let files = for_each_dev_turn(corpus_dir, &args.conversations, |turn| {
+    let files = for_each_dev_turn(corpus_dir, &args.conversations, &args.chats, |turn| {
         let (Some(rule_follows), Some(context)) = (turn.answer.rule_follows, turn.context) else {
             return;
         };
@@ -755,10 +770,11 @@ fn fit_follow(corpus_dir: &std::path::Path, args: &FitFollowArgs) -> anyhow::Res
     let model = FollowModel::fit(&examples, args.threshold, 0x5eed);
     let header = format!(
         "# The follow-up model (src/text/follow.rs), written by `schemebot fit-follow` from the\n\
-         # development halves of {} conversation files in {} ({} turns where the rules and\n\
-         # search alone differ).\n",
+         # development halves of {} conversation files in {} and the chats of {} ({} turns\n\
+         # where the rules and search alone differ).\n",
         files,
         args.conversations.display(),
+        args.chats.display(),
         examples.len()
     );
     write_model(

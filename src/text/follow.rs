@@ -1,8 +1,8 @@
 //! Whether a question in a chat follows up on the scheme of the last answer or moves on to the
 //! scheme search finds for it, learnt: a logistic regression ([`super::softmax`], two classes)
 //! over the question's character and word n-grams (the lead model's features), its length and
-//! the rules' own choice, fitted on the development halves of the conversation files and kept
-//! as data (`data/follow-model.tsv`).
+//! the rules' own choice, fitted on the development halves of the conversation files and the
+//! training chats (`data/training-chats.tsv`) and kept as data (`data/follow-model.tsv`).
 //!
 //! The rules of `answer_in` decide first, from phrase cues and evidence ("and TechTAS?" moves
 //! on, "how much?" follows up). They were read from development misses; on chats by other
