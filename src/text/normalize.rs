@@ -78,7 +78,20 @@ pub fn normalize(text: &str) -> Normalized {
     if folded.chars().count() == out.chars.len() {
         out.chars = folded.chars().collect();
     }
+    money_sign_as_word(&mut out.chars);
     out
+}
+
+/// "入境費幾$", "每個項目幾$": after 幾 / 几 or 多少, a dollar sign that no figure follows is
+/// the word 錢 typed short, so it reads as "how much money". Written as 钱 (one character for
+/// one, so offsets hold); "HK$5m" and "幾$5萬" keep theirs.
+fn money_sign_as_word(chars: &mut [char]) {
+    for i in 1..chars.len() {
+        let next_is_figure = chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if chars[i] == '$' && matches!(chars[i - 1], '几' | '少') && !next_is_figure {
+            chars[i] = '钱';
+        }
+    }
 }
 
 /// Folds typographic variants that NFKC keeps apart, so they split words the same way.
@@ -148,6 +161,14 @@ pub fn name_key(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dollar_sign_after_how_much_is_the_word_money() {
+        assert_eq!(normalize("入境費幾$").text(), "入境费几钱");
+        assert_eq!(normalize("多少$？").text(), "多少钱?");
+        assert_eq!(normalize("幾$5萬").text(), "几$5万");
+        assert_eq!(normalize("HK$5m").text(), "hk$5m");
+    }
 
     #[test]
     fn folds_width_case_and_script_with_origins() {
