@@ -923,6 +923,11 @@ mod tests {
             ("好，我再研究下，拜拜", SmallTalk::Thanks),
             ("我再考虑一下", SmallTalk::Bye),
             ("ok great, I will think about it", SmallTalk::Thanks),
+            ("ok nvm thx", SmallTalk::Thanks),
+            ("谢谢，很有帮助", SmallTalk::Thanks),
+            ("hello 你係真人定bot嚟", SmallTalk::Identity),
+            ("你好，請問閣下提供甚麼服務？", SmallTalk::Identity),
+            ("Hello! Who am I talking to?", SmallTalk::Identity),
         ] {
             assert_eq!(classify(message), Some(kind), "{message}");
         }
