@@ -47,8 +47,9 @@ pub const SOURCE: &str = include_str!("data/lead-model.tsv");
 /// normalised (lower-case, Simplified) text, `w:` its Latin words and word bigrams, whether
 /// the answer follows up on the conversation's scheme (`follow`) or opens a chat (`first`),
 /// and, when known, the section the phrase cues chose (`cue=summary`, `cue=money`, …; `None`
-/// for a written example whose cues were never read). Each feature counts once per
-/// occurrence.
+/// for a written example whose cues were never read); in a message of several clauses, the
+/// `h:` and `w:` features of its last question again, marked `q` (`qh:多少`, `qw:much`). Each
+/// feature counts once per occurrence.
 #[must_use]
 pub fn features(
     question: &str,
@@ -86,7 +87,39 @@ fn for_each_feature(
     if let Some(cue) = cue {
         each(cue_feature(cue));
     }
-    for_each_ngram(&super::normalize(question).text(), each);
+    for_each_ngram(&super::normalize(question).text(), &mut each);
+    // "…we're thinking about joining the incubation for biotech. How much funding does it
+    // give?": in a message of several clauses the last question asked says what is wanted, so
+    // its n-grams count again, marked (`q` + the feature).
+    if let Some(asked) = last_question(question) {
+        let mut marked = String::new();
+        for_each_ngram(&super::normalize(asked).text(), |f| {
+            marked.clear();
+            marked.push('q');
+            marked.push_str(f);
+            each(&marked);
+        });
+    }
+}
+
+/// The last clause a question mark closes, else the last with a question word, in a message
+/// of several clauses; `None` for one clause.
+fn last_question(question: &str) -> Option<&str> {
+    let clauses = super::chat::clauses(question);
+    if clauses.len() < 2 {
+        return None;
+    }
+    clauses
+        .iter()
+        .rev()
+        .find(|(_, closed)| *closed)
+        .or_else(|| {
+            clauses
+                .iter()
+                .rev()
+                .find(|(c, _)| super::chat::has_question_word(c))
+        })
+        .map(|(c, _)| c.trim())
 }
 
 /// Calls `each` with the text features of a question's normalised (lower-case, Simplified)
@@ -190,5 +223,14 @@ mod tests {
         assert!(!e.iter().any(|f| f.starts_with("cue=")), "{e:?}");
         let s = features("What is it?", true, false, Some(None));
         assert!(s.contains(&"cue=summary".to_owned()), "{s:?}");
+        assert!(!s.iter().any(|f| f.starts_with('q')), "one clause: {s:?}");
+        let long = features(
+            "We're a biotech spin-off. How much funding does it give?",
+            false,
+            true,
+            None,
+        );
+        assert!(long.contains(&"qw:much".to_owned()), "{long:?}");
+        assert!(!long.contains(&"qw:biotech".to_owned()), "{long:?}");
     }
 }
