@@ -33,7 +33,11 @@ use crate::support::engine::engine;
 /// lead model learnt the cues' choice and the follow-up model (`text::follow`) they read
 /// 74.8% and 70.6% on their test halves, and the lowest test half of the first eleven files
 /// 82.4%. The newer files have floors of their own ([`floors`]), so the others keep theirs.
-const FLOOR: f64 = 80.0;
+/// Training chats written from the fact sheet alone (`src/text/data/training-chats.tsv`) and
+/// the lead model reading a long message's last question again took the test halves from
+/// 84.8% to 88.4% (the lowest of the first eleven 85.7%, of the newer three 76.5%); the
+/// floors follow.
+const FLOOR: f64 = 84.0;
 
 /// The share of turns whose scheme (or small talk / list) must be right, per file and split
 /// (the lowest half reads 85.5%, the development half of `conversations-14.tsv`).
@@ -43,9 +47,9 @@ const SCHEME_FLOOR: f64 = 84.0;
 /// hardest files, whose turn floors sit under their lowest half as measured.
 fn floors(file: &str) -> (f64, f64) {
     match file {
-        "conversations-12.tsv" => (73.0, SCHEME_FLOOR),
-        "conversations-13.tsv" => (72.0, SCHEME_FLOOR),
-        "conversations-14.tsv" => (68.0, SCHEME_FLOOR),
+        "conversations-12.tsv" => (78.0, SCHEME_FLOOR),
+        "conversations-13.tsv" => (81.0, SCHEME_FLOOR),
+        "conversations-14.tsv" => (74.0, SCHEME_FLOOR),
         _ => (FLOOR, SCHEME_FLOOR),
     }
 }
