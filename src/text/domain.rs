@@ -12,8 +12,6 @@
 //! schemes and that this model is sure is out of domain gets the no-match reply. `schemebot
 //! fit-domain` refits the weights; rebuild to use them.
 
-use std::collections::HashMap;
-
 /// The probability at or above which a question is out of domain, when the file does not say.
 pub const DEFAULT_THRESHOLD: f32 = 0.7;
 
@@ -44,7 +42,7 @@ pub fn features(question: &str) -> Vec<String> {
 /// it is read at.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DomainModel {
-    pub weights: HashMap<String, f32>,
+    pub weights: super::WordMap<String, f32>,
     pub bias: f32,
     /// Out of domain at or above this probability (0..=1).
     pub threshold: f32,

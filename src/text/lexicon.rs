@@ -4,12 +4,13 @@
 //! The lexicon says what a word *does* in a question; it never names a scheme. Scheme names,
 //! aliases and keywords live in the corpus.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Deserialize;
 
 use super::normalize::normalize;
 use super::tokenizer::Analyzer;
+use super::{WordMap, WordSet};
 use crate::corpus::Category;
 
 /// The lexicon's source text, compiled in.
@@ -147,19 +148,21 @@ struct Synonyms {
 /// The analysed lexicon.
 #[derive(Debug, Default)]
 pub struct Lexicon {
-    filler: HashSet<String>,
-    intents: HashMap<String, Vec<Intent>>,
-    list: HashSet<String>,
-    list_surface: HashSet<String>,
-    generic: HashSet<String>,
-    categories: HashMap<String, Vec<Category>>,
-    synonyms: HashMap<String, Vec<String>>,
+    filler: WordSet<String>,
+    intents: WordMap<String, Vec<Intent>>,
+    list: WordSet<String>,
+    list_surface: WordSet<String>,
+    generic: WordSet<String>,
+    categories: WordMap<String, Vec<Category>>,
+    synonyms: WordMap<String, Vec<String>>,
     /// Synonym entries of several tokens ("secondary school", "bring in"), analysed, each with
     /// a one-token word of its group that stands for it ("中学"); longest first.
     phrases: Vec<(Vec<String>, String)>,
+    /// By first token: the positions in `phrases` of the phrases that open with it, ascending.
+    phrase_openings: WordMap<String, Vec<usize>>,
     /// A narrower word of `concepts.toml` → its broad word and the broad word's group
     /// ("加拿大" → "海外", "overseas", …).
-    broader: HashMap<String, Vec<String>>,
+    broader: WordMap<String, Vec<String>>,
     /// `[mainland_giver]`, normalised: suffixes then markers, each longest first.
     giver: (Vec<String>, Vec<String>),
 }
@@ -226,7 +229,7 @@ impl Lexicon {
             whole
         };
         let set =
-            |words: &[String]| -> HashSet<String> { words.iter().flat_map(|w| one(w)).collect() };
+            |words: &[String]| -> WordSet<String> { words.iter().flat_map(|w| one(w)).collect() };
         let mut lex = Lexicon {
             filler: set(&file.filler),
             // English list words are matched as written: "schemes" asks to browse, while its
@@ -353,6 +356,12 @@ impl Lexicon {
         }
         lex.phrases
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        for (k, (tokens, _)) in lex.phrases.iter().enumerate() {
+            lex.phrase_openings
+                .entry(tokens[0].clone())
+                .or_default()
+                .push(k);
+        }
         lex
     }
 
@@ -361,6 +370,13 @@ impl Lexicon {
     #[must_use]
     pub fn phrases(&self) -> &[(Vec<String>, String)] {
         &self.phrases
+    }
+
+    /// The positions in [`Lexicon::phrases`] of the phrases whose first token is `token`,
+    /// ascending (empty for most tokens).
+    #[must_use]
+    pub fn phrases_opening_with(&self, token: &str) -> &[usize] {
+        self.phrase_openings.get(token).map_or(&[], Vec::as_slice)
     }
 
     /// Whether the lexicon gives the token any role.

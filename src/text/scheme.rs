@@ -39,7 +39,7 @@ pub const SOURCE: &str = include_str!("data/scheme-model.tsv");
 pub struct SchemeModel {
     pub classes: Vec<String>,
     pub bias: Vec<f32>,
-    pub weights: HashMap<String, Vec<(u16, f32)>>,
+    pub weights: super::WordMap<String, Vec<(u16, f32)>>,
 }
 
 impl SchemeModel {

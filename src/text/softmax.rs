@@ -10,7 +10,7 @@ use std::collections::HashMap;
 /// probability (0..=1) its choice must reach to be acted on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Softmax<const K: usize> {
-    pub weights: HashMap<String, [f32; K]>,
+    pub weights: super::WordMap<String, [f32; K]>,
     pub bias: [f32; K],
     /// Act on the model's choice at or above this probability (0..=1).
     pub threshold: f32,
@@ -21,7 +21,7 @@ impl<const K: usize> Softmax<K> {
     #[must_use]
     pub fn empty(threshold: f32) -> Softmax<K> {
         Softmax {
-            weights: HashMap::new(),
+            weights: super::WordMap::default(),
             bias: [0.0; K],
             threshold,
         }

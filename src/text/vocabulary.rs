@@ -8,11 +8,12 @@
 //! as bags of tokens: a phrase is stated when all of its tokens are in the question.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::Analyzer;
+use super::{Analyzer, WordMap};
 
 /// The vocabulary file, compiled in.
 pub const SOURCE: &str = include_str!("data/vocabulary.toml");
@@ -190,45 +191,67 @@ fn maximal(tokens: &[String]) -> Vec<String> {
 /// Phrases in analysed form, each a bag of tokens: a phrase is in a question when all of its
 /// tokens are.
 #[derive(Debug, Clone, Default)]
-pub struct PhraseSet(Vec<Vec<String>>);
+pub struct PhraseSet {
+    phrases: Vec<Vec<String>>,
+    /// By token: the phrases (positions in `phrases`, ascending) that have it, so a question is
+    /// checked against the phrases its words can complete rather than all of them.
+    by_token: WordMap<String, Vec<usize>>,
+}
 
 impl PhraseSet {
     /// Analyses `phrases` with `analyzer`.
     #[must_use]
     pub fn new(analyzer: &Analyzer, phrases: &[String]) -> PhraseSet {
-        PhraseSet(
-            phrases
-                .iter()
-                .map(|p| {
-                    analyzer
-                        .analyze(p)
-                        .into_iter()
-                        .map(|t| t.text)
-                        .collect::<Vec<_>>()
-                })
-                .filter(|t| !t.is_empty())
-                .collect(),
-        )
+        let phrases: Vec<Vec<String>> = phrases
+            .iter()
+            .map(|p| {
+                analyzer
+                    .analyze(p)
+                    .into_iter()
+                    .map(|t| t.text)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut by_token: WordMap<String, Vec<usize>> = WordMap::default();
+        for (i, p) in phrases.iter().enumerate() {
+            for t in p {
+                let at = by_token.entry(t.clone()).or_default();
+                if at.last() != Some(&i) {
+                    at.push(i);
+                }
+            }
+        }
+        PhraseSet { phrases, by_token }
     }
 
-    /// The tokens of the longest phrase whose every token is in `present`.
+    /// Whether every token of phrase `i` is in `present`.
+    fn complete<S: BuildHasher>(&self, i: usize, present: &HashSet<&str, S>) -> bool {
+        self.phrases[i].iter().all(|t| present.contains(t.as_str()))
+    }
+
+    /// The tokens of the longest phrase whose every token is in `present` (of equally long
+    /// ones, the one listed last).
     #[must_use]
-    pub fn find(&self, present: &HashSet<&str>) -> Option<&[String]> {
-        self.0
+    pub fn find<S: BuildHasher>(&self, present: &HashSet<&str, S>) -> Option<&[String]> {
+        present
             .iter()
-            .filter(|p| p.iter().all(|t| present.contains(t.as_str())))
-            .max_by_key(|p| p.len())
-            .map(Vec::as_slice)
+            .filter_map(|t| self.by_token.get(*t))
+            .flatten()
+            .copied()
+            .filter(|&i| self.complete(i, present))
+            .max_by_key(|&i| (self.phrases[i].len(), i))
+            .map(|i| self.phrases[i].as_slice())
     }
 
     /// Whether `word` belongs to some phrase whose every token is in `present` ("soon" in
     /// "deadlines coming up soon" is explained by "deadline soon" even when the longest
     /// phrase found is "deadlines coming up").
     #[must_use]
-    pub fn explains(&self, present: &HashSet<&str>, word: &str) -> bool {
-        self.0
-            .iter()
-            .any(|p| p.iter().any(|t| t == word) && p.iter().all(|t| present.contains(t.as_str())))
+    pub fn explains<S: BuildHasher>(&self, present: &HashSet<&str, S>, word: &str) -> bool {
+        self.by_token
+            .get(word)
+            .is_some_and(|at| at.iter().any(|&i| self.complete(i, present)))
     }
 }
 
