@@ -136,7 +136,16 @@ impl Plan {
         // a word of its group ("中学"), added as a token spanning the phrase, so English meets
         // Chinese text; the phrase's own words stay.
         let mut stand_ins = Vec::new();
-        for (phrase, word) in lexicon.phrases() {
+        // Only the phrases that open with one of the question's words can be in it; they are
+        // tried in the lexicon's order (longest first), as if all were.
+        let mut openings: Vec<usize> = tokens
+            .iter()
+            .flat_map(|t| lexicon.phrases_opening_with(&t.text))
+            .copied()
+            .collect();
+        openings.sort_unstable();
+        openings.dedup();
+        for (phrase, word) in openings.iter().map(|&k| &lexicon.phrases()[k]) {
             for run in tokens.windows(phrase.len()) {
                 let taken = stand_ins.iter().any(|s: &crate::text::Token| {
                     s.from < run[run.len() - 1].to && run[0].from < s.to
@@ -478,6 +487,33 @@ fn intent_typo<'l>(token: &str, written: &str, lexicon: &'l Lexicon) -> &'l [Int
 
 /// Whether the optimal-string-alignment distance between `a` and `b` is at most `max`.
 fn within_edits(a: &[char], b: &str, max: usize) -> bool {
+    // The letters one word has and the other lacks each need an edit of their own (a
+    // transposition moves none), so most words are ruled out without the full table.
+    if b.is_ascii() && a.iter().all(char::is_ascii) {
+        let mut count = [0i32; 128];
+        for &c in a {
+            count[c as usize] += 1;
+        }
+        for c in b.bytes() {
+            count[usize::from(c)] -= 1;
+        }
+        let (mut surplus, mut lack) = (0, 0);
+        for &c in a {
+            let n = &mut count[c as usize];
+            if *n > 0 {
+                surplus += std::mem::take(n);
+            }
+        }
+        for c in b.bytes() {
+            let n = &mut count[usize::from(c)];
+            if *n < 0 {
+                lack -= std::mem::take(n);
+            }
+        }
+        if usize::try_from(surplus.max(lack)).unwrap_or(usize::MAX) > max {
+            return false;
+        }
+    }
     let b: Vec<char> = b.chars().collect();
     let (n, m) = (a.len(), b.len());
     let mut prev2: Vec<usize> = vec![0; m + 1];
@@ -516,5 +552,59 @@ pub fn fuzzy_distance(token: &str, written_chars: usize) -> Option<u8> {
         0..=3 => None,
         4..=7 => Some(1),
         _ => Some(2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_edits;
+
+    /// The optimal-string-alignment distance, the whole table, for checking the early exits.
+    fn osa(a: &[char], b: &[char]) -> usize {
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn within_edits_agrees_with_the_whole_table_on_every_short_word() {
+        let words: Vec<String> = (0..=4u32)
+            .flat_map(|len| {
+                (0..3usize.pow(len)).map(move |mut k| {
+                    (0..len)
+                        .map(|_| {
+                            let c = ['a', 'b', 'c'][k % 3];
+                            k /= 3;
+                            c
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        for a in &words {
+            let ac: Vec<char> = a.chars().collect();
+            for b in &words {
+                let d = osa(&ac, &b.chars().collect::<Vec<_>>());
+                for max in 0..=2 {
+                    assert_eq!(within_edits(&ac, b, max), d <= max, "{a} {b} {max}");
+                }
+            }
+        }
     }
 }
