@@ -476,6 +476,8 @@ pub struct Engine {
     reader: IndexReader,
     fields: Fields,
     names: Vec<NameKey>,
+    /// Every distinct key of `names`, found in one pass over a question; see [`NameIndex`].
+    name_index: NameIndex,
     by_address: HashMap<DocAddress, usize>,
     /// Every indexed word and the schemes holding it, per field.
     vocabulary: Vocabulary,
@@ -510,9 +512,54 @@ struct IndexParts {
     fields: Fields,
     by_address: HashMap<DocAddress, usize>,
     names: Vec<NameKey>,
+    name_index: NameIndex,
     name_words: Vec<HashSet<String>>,
     vocabulary: Vocabulary,
     tag_words: Vec<String>,
+}
+
+/// The distinct keys of [`Engine`]'s names in one Aho-Corasick automaton, so that a question is
+/// read once for all of them rather than once per name.
+struct NameIndex {
+    automaton: aho_corasick::AhoCorasick,
+    /// By pattern id: the positions in `names` that have this key.
+    names_of: Vec<Vec<usize>>,
+}
+
+impl NameIndex {
+    fn new(names: &[NameKey]) -> anyhow::Result<NameIndex> {
+        let mut keys: Vec<&str> = Vec::new();
+        let mut names_of: Vec<Vec<usize>> = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            match keys.iter().position(|k| *k == n.key) {
+                Some(p) => names_of[p].push(i),
+                None => {
+                    keys.push(&n.key);
+                    names_of.push(vec![i]);
+                }
+            }
+        }
+        Ok(NameIndex {
+            automaton: aho_corasick::AhoCorasick::new(&keys)?,
+            names_of,
+        })
+    }
+
+    /// Every occurrence of every name's key in `text` as (position in `names`, start byte),
+    /// each key's occurrences not overlapping one another, as `str::match_indices` finds them.
+    fn occurrences(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut next_free = vec![0usize; self.names_of.len()];
+        let mut out = Vec::new();
+        for m in self.automaton.find_overlapping_iter(text) {
+            let p = m.pattern().as_usize();
+            if m.start() < next_free[p] {
+                continue;
+            }
+            next_free[p] = m.end();
+            out.extend(self.names_of[p].iter().map(|&i| (i, m.start())));
+        }
+        out
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -616,6 +663,7 @@ impl Engine {
                 reader: parts.reader,
                 fields: parts.fields,
                 names: parts.names,
+                name_index: parts.name_index,
                 by_address: parts.by_address,
                 vocabulary: parts.vocabulary,
                 tag_words: parts.tag_words,
@@ -729,6 +777,7 @@ impl Engine {
             reader,
             fields,
             by_address,
+            name_index: NameIndex::new(&names)?,
             names,
             name_words,
             vocabulary,
@@ -822,7 +871,8 @@ impl Engine {
             .collect();
         about.list = plan.list_words;
         about.browses_schemes = !plan.categories.is_empty() || {
-            let words: HashSet<&str> = plan.tokens.iter().map(|t| t.text.as_str()).collect();
+            let words: crate::text::WordSet<&str> =
+                plan.tokens.iter().map(|t| t.text.as_str()).collect();
             plan.tokens
                 .iter()
                 .any(|t| self.scheme_nouns.explains(&words, &t.text))
@@ -1263,7 +1313,7 @@ impl Engine {
             && !about.other_support
             && let Some(&applicant) = stated.applicants.first()
             && {
-                let words: std::collections::HashSet<&str> =
+                let words: crate::text::WordSet<&str> =
                     plan.tokens.iter().map(|t| t.text.as_str()).collect();
                 plan.tokens
                     .iter()
@@ -1427,7 +1477,7 @@ impl Engine {
             let word = |k: usize| plan.tokens.get(k).map(|t| t.text.as_str());
             word(i) == Some("open") && word(i + 1) == Some("to") && word(i + 2) != Some("applic")
         };
-        let present: std::collections::HashSet<&str> = plan
+        let present: crate::text::WordSet<&str> = plan
             .tokens
             .iter()
             .enumerate()
@@ -1470,7 +1520,7 @@ impl Engine {
         // about themselves before.
         let for_kind = || {
             // Every word counts here, "open" of "open to" included.
-            let words: std::collections::HashSet<&str> =
+            let words: crate::text::WordSet<&str> =
                 plan.tokens.iter().map(|t| t.text.as_str()).collect();
             stated.spans.iter().any(|&(from, to)| {
                 let last = plan
@@ -1685,12 +1735,11 @@ impl Engine {
     fn name_hits(&self, question: &str) -> HashMap<usize, NameHit> {
         let q = Compact::new(&name_key(question));
         let mut spans: Vec<(usize, usize, usize, usize, bool)> = Vec::new(); // scheme, start, end, chars, official
-        for n in &self.names {
-            for (start, _) in q.text.match_indices(&n.key) {
-                let end = start + n.key.len();
-                if q.starts_word[start] && q.ends_word[end] {
-                    spans.push((n.scheme, start, end, n.chars, n.official));
-                }
+        for (i, start) in self.name_index.occurrences(&q.text) {
+            let n = &self.names[i];
+            let end = start + n.key.len();
+            if q.starts_word[start] && q.ends_word[end] {
+                spans.push((n.scheme, start, end, n.chars, n.official));
             }
         }
         let mut best: HashMap<usize, NameHit> = HashMap::new();
@@ -1739,12 +1788,25 @@ impl Engine {
         if text.len() > FUZZY_NAME_MAX_QUESTION {
             return;
         }
+        let trigrams = ascii_trigrams(&text);
         for n in self
             .names
             .iter()
             .filter(|n| n.chars >= FUZZY_NAME_CHARS && n.key.is_ascii())
         {
             let budget = n.chars / 8;
+            // Each edit spoils at most three of the name's trigrams, so a name with fewer of
+            // them in the question than that allows cannot be in it (the q-gram lemma): most
+            // names are ruled out without the full pass.
+            let shared = n
+                .key
+                .as_bytes()
+                .windows(3)
+                .filter(|w| trigrams.binary_search(&trigram(w[0], w[1], w[2])).is_ok())
+                .count();
+            if shared + 3 * budget < n.chars - 2 {
+                continue;
+            }
             if let Some(edits) = approximate_find(n.key.as_bytes(), &text, budget) {
                 let bonus = 500.0 + 10.0 * n.chars as f32 - 30.0 * edits as f32;
                 let hit = NameHit {
@@ -1793,6 +1855,25 @@ const FUZZY_NAME_CHARS: usize = 10;
 /// Questions longer than this (in name-key characters) skip fuzzy name matching, which costs
 /// time in proportion to the question's length.
 const FUZZY_NAME_MAX_QUESTION: usize = 160;
+
+/// Three ASCII bytes as one number.
+fn trigram(a: u8, b: u8, c: u8) -> u32 {
+    u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c)
+}
+
+/// Every run of three ASCII characters in `text`, as [`trigram`]s, sorted and without repeats.
+fn ascii_trigrams(text: &[char]) -> Vec<u32> {
+    let mut out: Vec<u32> = text
+        .windows(3)
+        .filter_map(|w| {
+            let [a, b, c] = [w[0], w[1], w[2]].map(|ch| u8::try_from(ch).ok().filter(u8::is_ascii));
+            Some(trigram(a?, b?, c?))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
 
 /// The fewest edits with which `pattern` (ASCII, at most 64 characters) occurs somewhere in
 /// `text`, if at most `budget`: Myers' bit-parallel approximate matching, one pass over the text
