@@ -307,6 +307,8 @@ struct Presence {
     /// Bit per ranking field (names, keywords, summary, details, asked): whether any scheme has it
     /// there.
     fields: u8,
+    /// By field, in [`Vocabulary::slots`] order: how many documents hold the word there.
+    doc_freq: [u64; 7],
 }
 
 impl Presence {
@@ -324,17 +326,17 @@ impl Presence {
 /// Every word of the index with where it occurs: read once when the engine opens, so that
 /// coverage and typo matching cost a hash lookup per word instead of a search.
 #[derive(Debug, Default)]
-struct Vocabulary(HashMap<String, Presence>);
+struct Vocabulary {
+    words: crate::text::WordMap<String, Presence>,
+    /// By field, in [`Vocabulary::slots`] order: the tokens of every document there.
+    total_tokens: [u64; 7],
+    total_docs: u64,
+}
 
 impl Vocabulary {
-    fn read(
-        searcher: &tantivy::Searcher,
-        f: Fields,
-        by_address: &HashMap<DocAddress, usize>,
-        n: usize,
-    ) -> tantivy::Result<Vocabulary> {
-        let mut words: HashMap<String, Presence> = HashMap::new();
-        let fields = [
+    /// The indexed text fields, each with its place in [`Presence::doc_freq`].
+    fn slots(f: Fields) -> [(Field, usize); 7] {
+        [
             (f.names, 0),
             (f.keywords, 1),
             (f.summary, 2),
@@ -342,10 +344,23 @@ impl Vocabulary {
             (f.asked, 4),
             (f.tags, 5),
             (f.all, 6),
-        ];
+        ]
+    }
+
+    fn read(
+        searcher: &tantivy::Searcher,
+        f: Fields,
+        by_address: &HashMap<DocAddress, usize>,
+        n: usize,
+    ) -> tantivy::Result<Vocabulary> {
+        let mut words: crate::text::WordMap<String, Presence> = Default::default();
+        let mut total_tokens = [0u64; 7];
+        let mut total_docs = 0u64;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            for (field, slot) in fields {
+            total_docs += u64::from(segment.max_doc());
+            for (field, slot) in Vocabulary::slots(f) {
                 let inverted = segment.inverted_index(field)?;
+                total_tokens[slot] += inverted.total_num_tokens();
                 let mut terms = inverted.terms().stream()?;
                 while terms.advance() {
                     let Ok(word) = std::str::from_utf8(terms.key()) else {
@@ -355,7 +370,9 @@ impl Vocabulary {
                         all: vec![false; n],
                         tags: vec![false; n],
                         fields: 0,
+                        doc_freq: [0; 7],
                     });
+                    p.doc_freq[slot] += u64::from(terms.value().doc_freq);
                     if slot < 5 {
                         p.fields |= 1 << slot;
                         continue;
@@ -376,17 +393,67 @@ impl Vocabulary {
                 }
             }
         }
-        Ok(Vocabulary(words))
+        Ok(Vocabulary {
+            words,
+            total_tokens,
+            total_docs,
+        })
     }
 
     fn get(&self, word: &str) -> Option<&Presence> {
-        self.0.get(word)
+        self.words.get(word)
+    }
+}
+
+/// BM25's statistics read from the [`Vocabulary`] the engine keeps, so that a query of many
+/// clauses does not look each word up in the index's term dictionary again (a profile put ~5%
+/// of a warm question there). The figures are the index's own, summed over segments as
+/// tantivy's `Searcher` sums them; a word the vocabulary lacks is asked of the searcher.
+struct Statistics<'a> {
+    vocabulary: &'a Vocabulary,
+    fields: Fields,
+    searcher: &'a tantivy::Searcher,
+}
+
+impl Statistics<'_> {
+    fn slot(&self, field: Field) -> Option<usize> {
+        Vocabulary::slots(self.fields)
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|&(_, slot)| slot)
+    }
+}
+
+impl tantivy::query::Bm25StatisticsProvider for Statistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        match self.slot(field) {
+            Some(slot) => Ok(self.vocabulary.total_tokens[slot]),
+            None => self.searcher.total_num_tokens(field),
+        }
     }
 
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.vocabulary.total_docs)
+    }
+
+    fn doc_freq(&self, term: &tantivy::Term) -> tantivy::Result<u64> {
+        let known = self.slot(term.field()).and_then(|slot| {
+            let value = term.value();
+            let word = value.as_str()?;
+            Some(self.vocabulary.get(word).map_or(0, |p| p.doc_freq[slot]))
+        });
+        match known {
+            Some(n) => Ok(n),
+            None => self.searcher.doc_freq(term),
+        }
+    }
+}
+
+impl Vocabulary {
     /// The English words (three letters or more) of names and keywords.
     fn tag_words(&self) -> Vec<String> {
         let mut words: Vec<String> = self
-            .0
+            .words
             .iter()
             .filter(|(w, p)| {
                 w.len() >= 3
@@ -1140,7 +1207,16 @@ impl Engine {
         };
         let query = plan.to_query(self.fields, &self.lexicon, typos, present);
         let mut text_score = vec![0.0f32; n];
-        for (score, address) in searcher.search(&query, &TopDocs::with_limit(n).order_by_score())? {
+        let statistics = Statistics {
+            vocabulary: &self.vocabulary,
+            fields: self.fields,
+            searcher: &searcher,
+        };
+        for (score, address) in searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(n).order_by_score(),
+            &statistics,
+        )? {
             if let Some(&i) = self.by_address.get(&address) {
                 text_score[i] = score;
             }
@@ -2006,7 +2082,58 @@ fn choose_category(categories: &[Category]) -> Option<Category> {
 
 #[cfg(test)]
 mod tests {
-    use super::{approximate_find, example_spans};
+    use super::{Engine, Statistics, Vocabulary, approximate_find, example_spans};
+    use tantivy::query::Bm25StatisticsProvider;
+
+    #[test]
+    fn kept_statistics_are_the_searchers_own() {
+        let corpus = crate::corpus::Corpus::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+        )
+        .expect("the corpus loads");
+        let engine = Engine::in_memory(corpus).expect("the engine builds");
+        let searcher = engine.reader.searcher();
+        let kept = Statistics {
+            vocabulary: &engine.vocabulary,
+            fields: engine.fields,
+            searcher: &searcher,
+        };
+        assert_eq!(
+            kept.total_num_docs().unwrap(),
+            searcher.total_num_docs().unwrap()
+        );
+        let words = [
+            "technology",
+            "voucher",
+            "科技",
+            "券",
+            "人才",
+            "startup",
+            "no-such-word",
+        ];
+        for (field, _) in Vocabulary::slots(engine.fields) {
+            assert_eq!(
+                kept.total_num_tokens(field).unwrap(),
+                searcher.total_num_tokens(field).unwrap()
+            );
+            for word in words {
+                let term = tantivy::Term::from_field_text(field, word);
+                assert_eq!(
+                    kept.doc_freq(&term).unwrap(),
+                    searcher.doc_freq(&term).unwrap(),
+                    "{word}"
+                );
+            }
+        }
+        let some_df = Vocabulary::slots(engine.fields)
+            .iter()
+            .map(|&(field, _)| {
+                kept.doc_freq(&tantivy::Term::from_field_text(field, "科技"))
+                    .unwrap()
+            })
+            .sum::<u64>();
+        assert!(some_df > 0, "the test words are in the index");
+    }
 
     #[test]
     fn examples_run_to_the_end_of_the_sentence_or_from_the_clause_start() {
