@@ -175,67 +175,151 @@ fn expand<'a>(phrases: impl IntoIterator<Item = &'a String>, nouns: &[String]) -
 
 /// The cue lists, folded.
 struct Cues {
-    compare: CueSet,
-    compare_weak: CueSet,
     refer: CueSet,
     start: CueSet,
     end: CueSet,
     question_start: CueSet,
     question: CueSet,
-    match_: CueSet,
-    summary: CueSet,
-    exists: CueSet,
-    amount: CueSet,
-    which: CueSet,
     self_: CueSet,
+    amount: CueSet,
     pay: CueSet,
-    per: CueSet,
-    member: CueSet,
     eligibility: CueSet,
     when: CueSet,
     apply: CueSet,
     count: CueSet,
-    money: CueSet,
-    now: CueSet,
-    past: CueSet,
+    /// The lists [`cue`] only asks "any of it in the question?" of, in one automaton, so the
+    /// question is read once for all of them (see [`Cues::found`]).
+    combined: Combined,
+}
+
+/// Several cue lists in one Aho-Corasick automaton, each phrase with the bits of the lists that
+/// hold it.
+struct Combined {
+    set: CueSet,
+    bits: Vec<u32>,
+}
+
+/// A list's bit in [`Cues::found`].
+mod bit {
+    pub const COMPARE: u32 = 1;
+    pub const COMPARE_WEAK: u32 = 1 << 1;
+    pub const MATCH: u32 = 1 << 2;
+    pub const SUMMARY: u32 = 1 << 3;
+    pub const EXISTS: u32 = 1 << 4;
+    pub const AMOUNT: u32 = 1 << 5;
+    pub const WHICH: u32 = 1 << 6;
+    pub const PAY: u32 = 1 << 7;
+    pub const PER: u32 = 1 << 8;
+    pub const MEMBER: u32 = 1 << 9;
+    pub const APPLY: u32 = 1 << 10;
+    pub const COUNT: u32 = 1 << 11;
+    pub const MONEY: u32 = 1 << 12;
+    pub const NOW: u32 = 1 << 13;
+    pub const PAST: u32 = 1 << 14;
+}
+
+impl Cues {
+    /// The lists found on word boundaries in the folded `text`, as [`bit`]s: the same as
+    /// asking each list's [`CueSet::any_in`], in one pass.
+    fn found(&self, text: &str) -> u32 {
+        self.combined
+            .set
+            .automaton
+            .find_overlapping_iter(text)
+            .filter(|m| {
+                on_boundaries(
+                    text,
+                    m.start(),
+                    &self.combined.set.phrases[m.pattern().as_usize()],
+                )
+            })
+            .fold(0, |found, m| {
+                found | self.combined.bits[m.pattern().as_usize()]
+            })
+    }
+}
+
+impl Combined {
+    fn new(lists: &[(u32, &CueSet)]) -> Combined {
+        let mut phrases: Vec<String> = Vec::new();
+        let mut bits: Vec<u32> = Vec::new();
+        for &(bit, list) in lists {
+            for p in list.iter() {
+                match phrases.iter().position(|q| q == p) {
+                    Some(k) => bits[k] |= bit,
+                    None => {
+                        phrases.push(p.clone());
+                        bits.push(bit);
+                    }
+                }
+            }
+        }
+        Combined {
+            set: CueSet::new(phrases),
+            bits,
+        }
+    }
 }
 
 fn cues() -> &'static Cues {
     static CUES: OnceLock<Cues> = OnceLock::new();
     CUES.get_or_init(|| {
         let c = &file().cues;
+        let both = |l: &Phrases| CueSet::new(keys(l.en.iter().chain(&l.zh)));
+        let compare = CueSet::new(keys(c.compare.en.iter().chain(&c.compare.zh)));
+        let compare_weak = CueSet::new(keys(&c.compare.weak));
+        let match_ = CueSet::new(keys(&expand(
+            c.match_.en.iter().chain(&c.match_.zh),
+            &c.match_.nouns,
+        )));
+        let summary = both(&c.summary);
+        let exists = CueSet::new(keys(&expand(
+            c.exists.en.iter().chain(&c.exists.zh),
+            &c.exists.nouns,
+        )));
+        let amount = both(&c.amount);
+        let which = both(&c.which);
+        let pay = both(&c.pay);
+        let per = both(&c.per);
+        let member = both(&c.member);
+        let apply = both(&c.apply);
+        let count = both(&c.count);
+        let money = both(&c.money);
+        let now = both(&c.now);
+        let past = both(&c.past);
+        let combined = Combined::new(&[
+            (bit::COMPARE, &compare),
+            (bit::COMPARE_WEAK, &compare_weak),
+            (bit::MATCH, &match_),
+            (bit::SUMMARY, &summary),
+            (bit::EXISTS, &exists),
+            (bit::AMOUNT, &amount),
+            (bit::WHICH, &which),
+            (bit::PAY, &pay),
+            (bit::PER, &per),
+            (bit::MEMBER, &member),
+            (bit::APPLY, &apply),
+            (bit::COUNT, &count),
+            (bit::MONEY, &money),
+            (bit::NOW, &now),
+            (bit::PAST, &past),
+        ]);
         Cues {
-            compare: CueSet::new(keys(c.compare.en.iter().chain(&c.compare.zh))),
-            compare_weak: CueSet::new(keys(&c.compare.weak)),
-            refer: CueSet::new(keys(c.refer.en.iter().chain(&c.refer.zh))),
+            refer: both(&c.refer),
             start: CueSet::new(keys(
                 c.continues.start_en.iter().chain(&c.continues.start_zh),
             )),
             end: CueSet::new(keys(&c.continues.end_zh)),
             question_start: CueSet::new(keys(&c.question.start)),
             question: CueSet::new(keys(&c.question.zh)),
-            match_: CueSet::new(keys(&expand(
-                c.match_.en.iter().chain(&c.match_.zh),
-                &c.match_.nouns,
-            ))),
-            summary: CueSet::new(keys(c.summary.en.iter().chain(&c.summary.zh))),
-            exists: CueSet::new(keys(&expand(
-                c.exists.en.iter().chain(&c.exists.zh),
-                &c.exists.nouns,
-            ))),
-            amount: CueSet::new(keys(c.amount.en.iter().chain(&c.amount.zh))),
-            which: CueSet::new(keys(c.which.en.iter().chain(&c.which.zh))),
-            self_: CueSet::new(keys(c.self_.en.iter().chain(&c.self_.zh))),
-            pay: CueSet::new(keys(c.pay.en.iter().chain(&c.pay.zh))),
-            per: CueSet::new(keys(c.per.en.iter().chain(&c.per.zh))),
-            member: CueSet::new(keys(c.member.en.iter().chain(&c.member.zh))),
-            eligibility: CueSet::new(keys(c.eligibility.en.iter().chain(&c.eligibility.zh))),
-            when: CueSet::new(keys(c.when.en.iter().chain(&c.when.zh))),
-            apply: CueSet::new(keys(c.apply.en.iter().chain(&c.apply.zh))),
-            count: CueSet::new(keys(c.count.en.iter().chain(&c.count.zh))),
-            money: CueSet::new(keys(c.money.en.iter().chain(&c.money.zh))),
-            now: CueSet::new(keys(c.now.en.iter().chain(&c.now.zh))),
-            past: CueSet::new(keys(c.past.en.iter().chain(&c.past.zh))),
+            self_: both(&c.self_),
+            amount,
+            pay,
+            eligibility: both(&c.eligibility),
+            when: both(&c.when),
+            apply,
+            count,
+            combined,
         }
     })
 }
@@ -624,7 +708,8 @@ pub fn asking_phrases(question: &str) -> Vec<String> {
 pub fn cue(question: &str) -> Cue {
     let text = name_key(question);
     let c = cues();
-    let any = |list: &CueSet| list.any_in(&text);
+    let found = c.found(&text);
+    let any = |bit: u32| found & bit != 0;
     // "IT" in capitals is the subject ("IT teachers"), not the pronoun.
     let refers_back = there_at_end(&text)
         || c.refer.found(&text).any(|p| {
@@ -673,36 +758,36 @@ pub fn cue(question: &str) -> Cue {
         parts.len() >= 2 && !still_a_not_a(&name_key(parts[0].0))
     };
     Cue {
-        compare: any(&c.compare),
-        compare_weak: any(&c.compare_weak),
+        compare: any(bit::COMPARE),
+        compare_weak: any(bit::COMPARE_WEAK),
         refers_back,
         continues: starts || ends,
         asks_own,
         asks_still_fits: asks_still_fits || still_qualifies,
         asks_still_amount: for_when != without_still_fits,
-        asks_match: any(&c.match_) || asks_what_to_apply_for(question),
+        asks_match: any(bit::MATCH) || asks_what_to_apply_for(question),
         asks_eligibility: c.eligibility.any_in(&without_use_for)
             || can_take_part(&text)
             || asks_still_fits
             || still_qualifies,
         asks_when: c.when.any_in(&for_when) || (still && !still_qualifies),
-        asks_apply: any(&c.apply),
-        asks_count: any(&c.count) || counts_other(&text),
-        asks_money: any(&c.money),
-        asks_summary: any(&c.summary),
-        asks_exists: any(&c.exists),
-        asks_amount: any(&c.amount),
-        asks_which: any(&c.which),
+        asks_apply: any(bit::APPLY),
+        asks_count: any(bit::COUNT) || counts_other(&text),
+        asks_money: any(bit::MONEY),
+        asks_summary: any(bit::SUMMARY),
+        asks_exists: any(bit::EXISTS),
+        asks_amount: any(bit::AMOUNT),
+        asks_which: any(bit::WHICH),
         describes_self,
         quotes_ratio: quotes_ratio(question),
-        asks_pay: any(&c.pay),
+        asks_pay: any(bit::PAY),
         asks_gives: asks_gives(&text),
-        per_unit: any(&c.per),
-        member_asks: any(&c.member) && ends_taking_part(&text),
+        per_unit: any(bit::PER),
+        member_asks: any(bit::MEMBER) && ends_taking_part(&text),
         asks_yes_no,
         asks_if_may: asks_yes_no && (first_person(&text) || take_part_a_not_a(&text)),
         asks_permission: asks_permission(&text),
-        speaks_of_now: any(&c.now) && !any(&c.past),
+        speaks_of_now: any(bit::NOW) && !any(bit::PAST),
     }
 }
 
