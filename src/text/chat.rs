@@ -403,6 +403,11 @@ impl CueSet {
         self.found(text).next().is_some()
     }
 
+    /// Whether any phrase is in `text` at all, word boundaries or not.
+    fn occurs_in(&self, text: &str) -> bool {
+        self.automaton.is_match(text)
+    }
+
     fn iter(&self) -> std::slice::Iter<'_, String> {
         self.phrases.iter()
     }
@@ -871,7 +876,7 @@ pub fn has_question_word(clause: &str) -> bool {
     let c = cues();
     // A clause of one question word ("why?") asks too: `opens_with` wants more after it.
     opens_with(&c.question_start, &format!("{text} ?"))
-        || c.question.iter().any(|w| text.contains(w.as_str()))
+        || c.question.occurs_in(&text)
         || a_not_a(&text, crate::text::is_han)
 }
 
