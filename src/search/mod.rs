@@ -1871,16 +1871,7 @@ impl Engine {
             .filter(|n| n.chars >= FUZZY_NAME_CHARS && n.key.is_ascii())
         {
             let budget = n.chars / 8;
-            // Each edit spoils at most three of the name's trigrams, so a name with fewer of
-            // them in the question than that allows cannot be in it (the q-gram lemma): most
-            // names are ruled out without the full pass.
-            let shared = n
-                .key
-                .as_bytes()
-                .windows(3)
-                .filter(|w| trigrams.binary_search(&trigram(w[0], w[1], w[2])).is_ok())
-                .count();
-            if shared + 3 * budget < n.chars - 2 {
+            if !may_occur(n.key.as_bytes(), &trigrams, budget) {
                 continue;
             }
             if let Some(edits) = approximate_find(n.key.as_bytes(), &text, budget) {
@@ -1931,6 +1922,18 @@ const FUZZY_NAME_CHARS: usize = 10;
 /// Questions longer than this (in name-key characters) skip fuzzy name matching, which costs
 /// time in proportion to the question's length.
 const FUZZY_NAME_MAX_QUESTION: usize = 160;
+
+/// Whether `pattern` (ASCII) may occur within `budget` edits in a text with these
+/// [`ascii_trigrams`]: each edit spoils at most three of the pattern's trigrams, so a pattern
+/// with fewer of them in the text than that allows cannot be in it (the q-gram lemma). Most
+/// names are ruled out so, without [`approximate_find`]'s pass over the text.
+fn may_occur(pattern: &[u8], trigrams: &[u32], budget: usize) -> bool {
+    let shared = pattern
+        .windows(3)
+        .filter(|w| trigrams.binary_search(&trigram(w[0], w[1], w[2])).is_ok())
+        .count();
+    shared + 3 * budget + 2 >= pattern.len()
+}
 
 /// Three ASCII bytes as one number.
 fn trigram(a: u8, b: u8, c: u8) -> u32 {
@@ -2082,7 +2085,9 @@ fn choose_category(categories: &[Category]) -> Option<Category> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Engine, Statistics, Vocabulary, approximate_find, example_spans};
+    use super::{
+        Engine, Statistics, Vocabulary, approximate_find, ascii_trigrams, example_spans, may_occur,
+    };
     use tantivy::query::Bm25StatisticsProvider;
 
     #[test]
@@ -2147,6 +2152,57 @@ mod tests {
         let spans = example_spans(q, &after, &before);
         assert_eq!(&q[spans[0].0..spans[0].1], "算力中心、研发平台");
         assert!(example_spans("TVP 有咩用", &after, &before).is_empty());
+    }
+
+    #[test]
+    fn the_trigram_filter_never_rules_out_a_name_within_its_edits() {
+        // Names with up to `budget` random edits, inside random text: whatever
+        // approximate_find finds, may_occur lets through.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let letters = b"abcdefghij";
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let len = 10 + next(20);
+            let pattern: Vec<u8> = (0..len).map(|_| letters[next(letters.len())]).collect();
+            let budget = len / 8;
+            let mut typed = pattern.clone();
+            for _ in 0..=next(budget + 1) {
+                let at = next(typed.len());
+                match next(3) {
+                    0 => typed[at] = letters[next(letters.len())],
+                    1 => typed.insert(at, letters[next(letters.len())]),
+                    _ => {
+                        typed.remove(at);
+                    }
+                }
+            }
+            let mut text: Vec<char> = (0..next(30))
+                .map(|_| char::from(letters[next(10)]))
+                .collect();
+            text.extend(typed.iter().map(|&b| char::from(b)));
+            text.extend((0..next(30)).map(|_| char::from(letters[next(10)])));
+            if approximate_find(&pattern, &text, budget).is_some() {
+                checked += 1;
+                assert!(
+                    may_occur(&pattern, &ascii_trigrams(&text), budget),
+                    "{} in {}",
+                    String::from_utf8_lossy(&pattern),
+                    text.iter().collect::<String>()
+                );
+            }
+        }
+        assert!(checked > 1000, "{checked} matches checked");
+        assert!(!may_occur(
+            b"enterprisesupportscheme",
+            &ascii_trigrams(&"how to get a housing loan".chars().collect::<Vec<_>>()),
+            2
+        ));
     }
 
     fn find(p: &str, t: &str, k: usize) -> Option<usize> {
