@@ -597,14 +597,14 @@ impl NameIndex {
     fn new(names: &[NameKey]) -> anyhow::Result<NameIndex> {
         let mut keys: Vec<&str> = Vec::new();
         let mut names_of: Vec<Vec<usize>> = Vec::new();
+        let mut pattern_of: crate::text::WordMap<&str, usize> = Default::default();
         for (i, n) in names.iter().enumerate() {
-            match keys.iter().position(|k| *k == n.key) {
-                Some(p) => names_of[p].push(i),
-                None => {
-                    keys.push(&n.key);
-                    names_of.push(vec![i]);
-                }
-            }
+            let p = *pattern_of.entry(&n.key).or_insert_with(|| {
+                keys.push(&n.key);
+                names_of.push(Vec::new());
+                keys.len() - 1
+            });
+            names_of[p].push(i);
         }
         Ok(NameIndex {
             automaton: aho_corasick::AhoCorasick::new(&keys)?,

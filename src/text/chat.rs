@@ -243,15 +243,15 @@ impl Combined {
     fn new(lists: &[(u32, &CueSet)]) -> Combined {
         let mut phrases: Vec<String> = Vec::new();
         let mut bits: Vec<u32> = Vec::new();
+        let mut position: super::WordMap<&str, usize> = Default::default();
         for &(bit, list) in lists {
             for p in list.iter() {
-                match phrases.iter().position(|q| q == p) {
-                    Some(k) => bits[k] |= bit,
-                    None => {
-                        phrases.push(p.clone());
-                        bits.push(bit);
-                    }
-                }
+                let k = *position.entry(p).or_insert_with(|| {
+                    phrases.push(p.clone());
+                    bits.push(0);
+                    phrases.len() - 1
+                });
+                bits[k] |= bit;
             }
         }
         Combined {
