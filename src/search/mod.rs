@@ -403,6 +403,22 @@ impl Vocabulary {
     fn get(&self, word: &str) -> Option<&Presence> {
         self.words.get(word)
     }
+
+    /// The English words (three letters or more) of names and keywords.
+    fn tag_words(&self) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .words
+            .iter()
+            .filter(|(w, p)| {
+                w.len() >= 3
+                    && w.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && p.tags.contains(&true)
+            })
+            .map(|(w, _)| w.clone())
+            .collect();
+        words.sort();
+        words
+    }
 }
 
 /// BM25's statistics read from the [`Vocabulary`] the engine keeps, so that a query of many
@@ -446,24 +462,6 @@ impl tantivy::query::Bm25StatisticsProvider for Statistics<'_> {
             Some(n) => Ok(n),
             None => self.searcher.doc_freq(term),
         }
-    }
-}
-
-impl Vocabulary {
-    /// The English words (three letters or more) of names and keywords.
-    fn tag_words(&self) -> Vec<String> {
-        let mut words: Vec<String> = self
-            .words
-            .iter()
-            .filter(|(w, p)| {
-                w.len() >= 3
-                    && w.bytes().all(|b| b.is_ascii_alphanumeric())
-                    && p.tags.contains(&true)
-            })
-            .map(|(w, _)| w.clone())
-            .collect();
-        words.sort();
-        words
     }
 }
 

@@ -222,20 +222,8 @@ impl Cues {
     /// The lists found on word boundaries in the folded `text`, as [`bit`]s: the same as
     /// asking each list's [`CueSet::any_in`], in one pass.
     fn found(&self, text: &str) -> u32 {
-        self.combined
-            .set
-            .automaton
-            .find_overlapping_iter(text)
-            .filter(|m| {
-                on_boundaries(
-                    text,
-                    m.start(),
-                    &self.combined.set.phrases[m.pattern().as_usize()],
-                )
-            })
-            .fold(0, |found, m| {
-                found | self.combined.bits[m.pattern().as_usize()]
-            })
+        let Combined { set, bits } = &self.combined;
+        set.hits(text).fold(0, |found, (k, _)| found | bits[k])
     }
 }
 
@@ -392,10 +380,17 @@ impl CueSet {
 
     /// Like [`CueSet::found`], with the byte offset of each match.
     fn found_at<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+        self.hits(text)
+            .map(|(k, start)| (start, self.phrases[k].as_str()))
+    }
+
+    /// Every match on word boundaries (overlapping ones included) as (phrase index, byte
+    /// offset).
+    fn hits<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
         self.automaton
             .find_overlapping_iter(text)
-            .map(|m| (m.start(), self.phrases[m.pattern().as_usize()].as_str()))
-            .filter(|&(start, phrase)| on_boundaries(text, start, phrase))
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .filter(|&(k, start)| on_boundaries(text, start, &self.phrases[k]))
     }
 
     /// Whether any phrase is in `text` on word boundaries.
