@@ -236,6 +236,9 @@ pub struct About {
     /// ("schemes", "計劃") or a browsing category; "what kinds of solutions can I pick?" browses
     /// something of the scheme talked about.
     pub browses_schemes: bool,
+    /// Whether the question has a word naming schemes in general ("schemes", "計劃", "funding"),
+    /// which a list word then browses even in a chat about one scheme.
+    pub names_schemes: bool,
     /// Whether the question names some other kind of support: a word no scheme has right
     /// before a funding word ("养老补贴", "electricity subsidy").
     pub other_support: bool,
@@ -260,8 +263,12 @@ pub struct About {
     /// fairly likely right (`DomainModel::rescue`) and the domain model is sure the question is
     /// ours (`DomainModel::sure_in`): a long description the text explains only fairly ("our
     /// garment factory wants to add a smart production line…"). The search result is left as
-    /// it is; outside a chat the answer is that candidate (`answer_in`), in one a follow-up.
+    /// it is; the answer is that candidate unless it follows up on a chat's scheme
+    /// (`answer_in`).
     pub surely_ours: bool,
+    /// The no-match decision's probability (0..=1) that the best candidate is right; 0 when
+    /// no scheme shares a word with the question.
+    pub probability: f32,
     /// The list the browse model (`text::browse`) finds likeliest (a key of `browse::KEYS`)
     /// and its probability (0..=1), when the question names none of ours and is not out of
     /// domain; the search result is left as it is, and outside a chat the answer is that list
@@ -935,13 +942,14 @@ impl Engine {
             .filter(|i| named[i].apart)
             .collect();
         about.list = plan.list_words;
-        about.browses_schemes = !plan.categories.is_empty() || {
+        about.names_schemes = {
             let words: crate::text::WordSet<&str> =
                 plan.tokens.iter().map(|t| t.text.as_str()).collect();
             plan.tokens
                 .iter()
                 .any(|t| self.scheme_nouns.explains(&words, &t.text))
         };
+        about.browses_schemes = !plan.categories.is_empty() || about.names_schemes;
         about.topical = plan
             .tokens
             .iter()
@@ -1325,6 +1333,7 @@ impl Engine {
         };
         let confidence = self.model.decide(&features);
         let probability = self.model.probability(&features);
+        about.probability = probability;
         about.surely_ours = confidence != Confidence::Answer
             && probability >= domain.rescue
             && foreign_probability < domain.sure_in;

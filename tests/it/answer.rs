@@ -361,6 +361,66 @@ fn a_follow_up_that_only_says_who_asks_or_points_back_stays_on_the_scheme() {
 }
 
 #[test]
+fn in_a_chat_a_list_word_without_a_word_for_schemes_asks_about_the_scheme() {
+    use schemebot::answer::{Context, Remember, answer_in};
+    let corpus = engine().corpus();
+    let then = "Which industries qualify?";
+    // On its own, the question browses a category of schemes.
+    let alone = answer(engine(), then, None, DEFAULT_LIMIT);
+    assert!(matches!(alone.found, Found::List(_)), "{:?}", alone.found);
+    let a = answer(
+        engine(),
+        "What is the New Industrialisation Acceleration Scheme?",
+        None,
+        DEFAULT_LIMIT,
+    );
+    let Remember::Set(context) = Context::after(&a, corpus) else {
+        panic!("no scheme remembered");
+    };
+    assert_eq!(context.schemes, ["nias"]);
+    let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
+    let Found::Schemes(hits) = &b.found else {
+        panic!("{then}: {:?}", b.found);
+    };
+    assert_eq!(corpus.schemes[hits[0].scheme].id, "nias");
+    // A word for schemes still browses them.
+    let c = answer_in(
+        engine(),
+        "Which talent schemes are there?",
+        None,
+        DEFAULT_LIMIT,
+        Some(&context),
+    );
+    assert!(
+        matches!(c.found, Found::List(_) | Found::Filtered(_)),
+        "{:?}",
+        c.found
+    );
+}
+
+#[test]
+fn in_a_chat_a_fairly_likely_new_subject_is_answered_not_refused() {
+    use schemebot::answer::{Context, Remember, answer_in};
+    let corpus = engine().corpus();
+    let then =
+        "OK. We also want to send two engineers on a PLC automation course. Any help for that?";
+    let a = answer(
+        engine(),
+        "Under the Technology Voucher Programme, how much could one company get in total?",
+        None,
+        DEFAULT_LIMIT,
+    );
+    let Remember::Set(context) = Context::after(&a, corpus) else {
+        panic!("no scheme remembered");
+    };
+    let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
+    let Found::Schemes(hits) = &b.found else {
+        panic!("{then}: {:?}", b.found);
+    };
+    assert_eq!(corpus.schemes[hits[0].scheme].id, "nittp");
+}
+
+#[test]
 fn a_follow_up_about_today_after_a_renamed_scheme_is_about_its_successor() {
     use schemebot::answer::{Context, Remember, answer_in};
     let corpus = engine().corpus();
