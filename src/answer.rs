@@ -190,6 +190,11 @@ fn successor(corpus: &Corpus, scheme: usize) -> Option<usize> {
     }
 }
 
+/// Whether `scheme` (an index into `corpus.schemes`) has closed to applications.
+fn closed(corpus: &Corpus, scheme: usize) -> bool {
+    corpus.schemes[scheme].status == crate::corpus::Status::Closed
+}
+
 /// Answers `question` on its own. The reply language is `lang` when given, else the
 /// question's script.
 #[must_use]
@@ -647,6 +652,21 @@ pub fn answer_in(
         && let Some(at) = hits.iter().position(|h| h.scheme == before)
         && at > 0
         && hits[at].score >= CONTEXT_TIE * hits[0].score
+    {
+        let hit = hits.remove(at);
+        hits.insert(0, hit);
+    }
+
+    // "Now that the tech voucher is gone, can BUD pay for our new system?": of two schemes
+    // named, one said to have ended or been replaced sets the scene; one still running is
+    // asked about.
+    if cue.says_gone
+        && about.named.len() >= 2
+        && let Found::Schemes(hits) = &mut found
+        && hits.first().is_some_and(|h| closed(corpus, h.scheme))
+        && let Some(at) = hits
+            .iter()
+            .position(|h| about.named.contains(&h.scheme) && !closed(corpus, h.scheme))
     {
         let hit = hits.remove(at);
         hits.insert(0, hit);

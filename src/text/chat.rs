@@ -133,6 +133,7 @@ struct CuesFile {
     money: Phrases,
     now: Phrases,
     past: Phrases,
+    gone: Phrases,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +217,7 @@ mod bit {
     pub const MONEY: u32 = 1 << 12;
     pub const NOW: u32 = 1 << 13;
     pub const PAST: u32 = 1 << 14;
+    pub const GONE: u32 = 1 << 15;
 }
 
 impl Cues {
@@ -275,6 +277,7 @@ fn cues() -> &'static Cues {
         let money = both(&c.money);
         let now = both(&c.now);
         let past = both(&c.past);
+        let gone = both(&c.gone);
         let combined = Combined::new(&[
             (bit::COMPARE, &compare),
             (bit::COMPARE_WEAK, &compare_weak),
@@ -291,6 +294,7 @@ fn cues() -> &'static Cues {
             (bit::MONEY, &money),
             (bit::NOW, &now),
             (bit::PAST, &past),
+            (bit::GONE, &gone),
         ]);
         Cues {
             refer: both(&c.refer),
@@ -480,6 +484,9 @@ pub struct Cue {
     /// Speaks of today, and not against the past ("what's the current ratio?", "那新的计划…",
     /// "改咗名之後…"; not "以前是三分之二，现在还是这样吗？").
     pub speaks_of_now: bool,
+    /// Says a scheme has ended or been replaced ("now that the tech voucher is gone", "科技券
+    /// 冇咗", "取代咗"): of two schemes named, one that closed sets the scene.
+    pub says_gone: bool,
 }
 
 /// Words that make a permission-shaped question one about the way of doing it.
@@ -788,6 +795,7 @@ pub fn cue(question: &str) -> Cue {
         asks_if_may: asks_yes_no && (first_person(&text) || take_part_a_not_a(&text)),
         asks_permission: asks_permission(&text),
         speaks_of_now: any(bit::NOW) && !any(bit::PAST),
+        says_gone: any(bit::GONE),
     }
 }
 

@@ -421,6 +421,33 @@ fn in_a_chat_a_fairly_likely_new_subject_is_answered_not_refused() {
 }
 
 #[test]
+fn of_two_schemes_named_one_said_to_be_gone_sets_the_scene() {
+    let corpus = engine().corpus();
+    for (question, expected) in [
+        (
+            "Now that the tech voucher is gone, can BUD pay for our new system?",
+            "bud-fund",
+        ),
+        ("科技券冇咗，BUD可唔可以資助我哋買ERP？", "bud-fund"),
+        (
+            "科技券取消了，数码转型支援先导计划适合我的餐厅吗？",
+            "dtspp",
+        ),
+        // Without such words, the closed scheme named first is still what is asked about.
+        (
+            "Can BUD and the tech voucher both pay for one system?",
+            "tvp",
+        ),
+    ] {
+        let a = answer(engine(), question, None, DEFAULT_LIMIT);
+        let Found::Schemes(hits) = &a.found else {
+            panic!("{question}: {:?}", a.found);
+        };
+        assert_eq!(corpus.schemes[hits[0].scheme].id, expected, "{question}");
+    }
+}
+
+#[test]
 fn a_follow_up_about_today_after_a_renamed_scheme_is_about_its_successor() {
     use schemebot::answer::{Context, Remember, answer_in};
     let corpus = engine().corpus();
