@@ -179,6 +179,9 @@ pub struct FitLeadArgs {
     /// on two new files' development halves (191) both for 164.
     #[arg(long, default_value_t = crate::text::lead::DEFAULT_THRESHOLD)]
     pub threshold: f32,
+    /// The L2 penalty of the fit (see `text::lead::L2` for how it was chosen).
+    #[arg(long, default_value_t = crate::text::lead::L2)]
+    pub l2: f32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -722,7 +725,7 @@ fn fit_lead(corpus_dir: &std::path::Path, args: &FitLeadArgs) -> anyhow::Result<
         };
         examples.push((features(&message, !first, first, None), class));
     }
-    let model = LeadModel::fit(&examples, args.threshold, 0x5eed);
+    let model = LeadModel::fit_with(&examples, args.threshold, 0x5eed, args.l2);
     let header = format!(
         "# The lead-section model (src/text/lead.rs), written by `schemebot fit-lead` from the\n\
          # development halves of {} conversation files in {} and the chats of {} ({answers}\n\

@@ -73,7 +73,8 @@ impl SchemeModel {
             .iter()
             .map(|(f, id)| (f.clone(), index[id.as_str()]))
             .collect();
-        let (dense, bias) = super::softmax::sgd(&numbered, classes.len(), seed);
+        let (dense, bias) =
+            super::softmax::sgd(&numbered, classes.len(), seed, super::softmax::DEFAULT_L2);
         let weights = dense
             .into_iter()
             .filter_map(|(f, row)| {

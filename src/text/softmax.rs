@@ -110,7 +110,19 @@ impl<const K: usize> Softmax<K> {
     /// the same data writes the same file). Weights smaller than 1e-3 are dropped.
     #[must_use]
     pub fn fit(examples: &[(Vec<String>, usize)], threshold: f32, seed: u64) -> Softmax<K> {
-        let (weights, bias) = sgd(examples, K, seed);
+        Softmax::fit_with(examples, threshold, seed, DEFAULT_L2)
+    }
+
+    /// [`Softmax::fit`] with an L2 penalty of `l2` rather than [`DEFAULT_L2`]: stronger for a
+    /// model whose examples come from writers who label differently (`text::lead`).
+    #[must_use]
+    pub fn fit_with(
+        examples: &[(Vec<String>, usize)],
+        threshold: f32,
+        seed: u64,
+        l2: f32,
+    ) -> Softmax<K> {
+        let (weights, bias) = sgd(examples, K, seed, l2);
         let row = |w: Vec<f32>| -> [f32; K] { w.try_into().expect("K weights a row") };
         Softmax {
             weights: weights.into_iter().map(|(f, w)| (f, row(w))).collect(),
@@ -166,9 +178,12 @@ impl<const K: usize> Softmax<K> {
     }
 }
 
+/// The L2 penalty of a fit, when the model does not choose its own ([`Softmax::fit_with`]).
+pub const DEFAULT_L2: f32 = 1e-3;
+
 /// Stochastic gradient descent on the log loss of a softmax over `classes` classes, with an L2
-/// penalty: 20 epochs at rate 0.1, L2 1e-3, over `(features, class index)` examples in a
-/// shuffled order fixed by `seed`. Returns a row of `classes` weights per feature (rows with
+/// penalty of `l2` per update (on the weights the example uses): 20 epochs at rate 0.1, over
+/// `(features, class index)` examples in a shuffled order fixed by `seed`. Returns a row of `classes` weights per feature (rows with
 /// every weight under 1e-3 dropped) and the biases: the fit every softmax model here shares,
 /// whether its classes are fixed ([`Softmax`]) or read from its file (the scheme model).
 ///
@@ -178,10 +193,10 @@ pub(crate) fn sgd(
     examples: &[(Vec<String>, usize)],
     classes: usize,
     seed: u64,
+    l2: f32,
 ) -> (HashMap<String, Vec<f32>>, Vec<f32>) {
     const EPOCHS: usize = 20;
     const RATE: f32 = 0.1;
-    const L2: f32 = 1e-3;
     let mut weights: HashMap<String, Vec<f32>> = HashMap::new();
     let mut bias = vec![0.0f32; classes];
     let mut order: Vec<usize> = (0..examples.len()).collect();
@@ -208,7 +223,7 @@ pub(crate) fn sgd(
                     let w = weights
                         .entry(f.clone())
                         .or_insert_with(|| vec![0.0; classes]);
-                    w[c] -= RATE * (gradient + L2 * w[c]);
+                    w[c] -= RATE * (gradient + l2 * w[c]);
                 }
             }
         }
