@@ -198,6 +198,9 @@ pub struct FitFollowArgs {
     /// The probability at which the model overrules the rules.
     #[arg(long, default_value_t = crate::text::follow::DEFAULT_THRESHOLD)]
     pub threshold: f32,
+    /// The L2 penalty of the fit.
+    #[arg(long, default_value_t = crate::text::softmax::DEFAULT_L2)]
+    pub l2: f32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -770,7 +773,7 @@ fn fit_follow(corpus_dir: &std::path::Path, args: &FitFollowArgs) -> anyhow::Res
         let normalised = crate::text::normalize(turn.question).text();
         examples.push((features(&normalised, rule_follows), class));
     })?;
-    let model = FollowModel::fit(&examples, args.threshold, 0x5eed);
+    let model = FollowModel::fit_with(&examples, args.threshold, 0x5eed, args.l2);
     let header = format!(
         "# The follow-up model (src/text/follow.rs), written by `schemebot fit-follow` from the\n\
          # development halves of {} conversation files in {} and the chats of {} ({} turns\n\
