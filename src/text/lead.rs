@@ -37,8 +37,10 @@ pub const CLASS_KEYS: [&str; 5] = ["summary", "money", "eligibility", "apply", "
 pub const N_CLASSES: usize = CLASSES.len();
 
 /// The probability the model must give its choice to overrule the phrase cues, when the file
-/// does not say.
-pub const DEFAULT_THRESHOLD: f32 = 0.5;
+/// does not say. Fitted at [`L2`] without the training chats and judged on them, the lead was
+/// right for 2,487, 2,488, 2,466 and 2,430 of their 3,193 turns at 0.0, 0.3, 0.5 and 0.7: the
+/// cues, read from development misses, carry over worse than the model.
+pub const DEFAULT_THRESHOLD: f32 = 0.3;
 
 /// The L2 penalty the model is fitted with: ten times the other models' ([`super::softmax::
 /// DEFAULT_L2`]). The conversation files and the training chats were written by different
