@@ -185,7 +185,7 @@ fn is_bare(question: &str) -> bool {
 fn successor(corpus: &Corpus, scheme: usize) -> Option<usize> {
     let s = &corpus.schemes[scheme];
     match s.alternatives.as_slice() {
-        [only] if s.status == crate::corpus::Status::Closed => corpus.position(only),
+        [only] if closed(corpus, scheme) => corpus.position(only),
         _ => None,
     }
 }
