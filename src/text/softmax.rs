@@ -183,9 +183,10 @@ pub const DEFAULT_L2: f32 = 1e-3;
 
 /// Stochastic gradient descent on the log loss of a softmax over `classes` classes, with an L2
 /// penalty of `l2` per update (on the weights the example uses): 20 epochs at rate 0.1, over
-/// `(features, class index)` examples in a shuffled order fixed by `seed`. Returns a row of `classes` weights per feature (rows with
-/// every weight under 1e-3 dropped) and the biases: the fit every softmax model here shares,
-/// whether its classes are fixed ([`Softmax`]) or read from its file (the scheme model).
+/// `(features, class index)` examples in a shuffled order fixed by `seed`. Returns a row of
+/// `classes` weights per feature (rows with every weight under 1e-3 dropped) and the biases:
+/// the fit every softmax model here shares, whether its classes are fixed ([`Softmax`]) or read
+/// from its file (the scheme model).
 ///
 /// # Panics
 /// If an example's class index is not below `classes`.

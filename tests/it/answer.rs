@@ -1,7 +1,7 @@
 //! The answer pipeline and its rendering: every reply Telegram would accept, in the right
 //! language, money first when money is asked, honest "no match".
 
-use schemebot::answer::{DEFAULT_LIMIT, answer};
+use schemebot::answer::{Context, DEFAULT_LIMIT, Remember, answer, answer_in};
 use schemebot::search::Found;
 use schemebot::text::Lang;
 use schemebot::ui::{
@@ -10,6 +10,24 @@ use schemebot::ui::{
 
 use crate::support::engine::engine;
 use crate::support::telegram::check_message;
+
+/// What a chat remembers after `question` is answered on its own; panics when no scheme is.
+fn context_after(question: &str) -> Context {
+    let a = answer(engine(), question, None, DEFAULT_LIMIT);
+    match Context::after(&a, engine().corpus()) {
+        Remember::Set(context) => context,
+        _ => panic!("{question}: no scheme remembered ({:?})", a.found),
+    }
+}
+
+/// The id of the first scheme `found` answers with; panics, naming `question`, for any other
+/// kind of answer.
+fn first_scheme(found: &Found, question: &str) -> String {
+    let Found::Schemes(hits) = found else {
+        panic!("{question}: {found:?}");
+    };
+    engine().corpus().schemes[hits[0].scheme].id.clone()
+}
 
 fn reply(question: &str) -> Reply {
     render(
@@ -332,8 +350,6 @@ fn a_structured_request_wins_over_the_words_around_it() {
 
 #[test]
 fn a_follow_up_that_only_says_who_asks_or_points_back_stays_on_the_scheme() {
-    use schemebot::answer::{Context, Remember, answer_in};
-    let corpus = engine().corpus();
     for (first, then) in [
         (
             "數碼港的人工智能超算中心算力補貼多少？",
@@ -344,45 +360,23 @@ fn a_follow_up_that_only_says_who_asks_or_points_back_stays_on_the_scheme() {
             "And can I still use it?",
         ),
     ] {
-        let a = answer(engine(), first, None, DEFAULT_LIMIT);
-        let Remember::Set(context) = Context::after(&a, corpus) else {
-            panic!("{first}: no scheme remembered");
-        };
+        let context = context_after(first);
         let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
-        let Found::Schemes(hits) = &b.found else {
-            panic!("{then}: {:?}", b.found);
-        };
-        assert_eq!(
-            corpus.schemes[hits[0].scheme].id, context.schemes[0],
-            "{then}"
-        );
+        assert_eq!(first_scheme(&b.found, then), context.schemes[0], "{then}");
         assert!(b.follow_up, "{then}");
     }
 }
 
 #[test]
 fn in_a_chat_a_list_word_without_a_word_for_schemes_asks_about_the_scheme() {
-    use schemebot::answer::{Context, Remember, answer_in};
-    let corpus = engine().corpus();
     let then = "Which industries qualify?";
     // On its own, the question browses a category of schemes.
     let alone = answer(engine(), then, None, DEFAULT_LIMIT);
     assert!(matches!(alone.found, Found::List(_)), "{:?}", alone.found);
-    let a = answer(
-        engine(),
-        "What is the New Industrialisation Acceleration Scheme?",
-        None,
-        DEFAULT_LIMIT,
-    );
-    let Remember::Set(context) = Context::after(&a, corpus) else {
-        panic!("no scheme remembered");
-    };
+    let context = context_after("What is the New Industrialisation Acceleration Scheme?");
     assert_eq!(context.schemes, ["nias"]);
     let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
-    let Found::Schemes(hits) = &b.found else {
-        panic!("{then}: {:?}", b.found);
-    };
-    assert_eq!(corpus.schemes[hits[0].scheme].id, "nias");
+    assert_eq!(first_scheme(&b.found, then), "nias");
     // A word for schemes still browses them.
     let c = answer_in(
         engine(),
@@ -400,29 +394,17 @@ fn in_a_chat_a_list_word_without_a_word_for_schemes_asks_about_the_scheme() {
 
 #[test]
 fn in_a_chat_a_fairly_likely_new_subject_is_answered_not_refused() {
-    use schemebot::answer::{Context, Remember, answer_in};
-    let corpus = engine().corpus();
     let then =
         "OK. We also want to send two engineers on a PLC automation course. Any help for that?";
-    let a = answer(
-        engine(),
+    let context = context_after(
         "Under the Technology Voucher Programme, how much could one company get in total?",
-        None,
-        DEFAULT_LIMIT,
     );
-    let Remember::Set(context) = Context::after(&a, corpus) else {
-        panic!("no scheme remembered");
-    };
     let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
-    let Found::Schemes(hits) = &b.found else {
-        panic!("{then}: {:?}", b.found);
-    };
-    assert_eq!(corpus.schemes[hits[0].scheme].id, "nittp");
+    assert_eq!(first_scheme(&b.found, then), "nittp");
 }
 
 #[test]
 fn of_two_schemes_named_one_said_to_be_gone_sets_the_scene() {
-    let corpus = engine().corpus();
     for (question, expected) in [
         (
             "Now that the tech voucher is gone, can BUD pay for our new system?",
@@ -433,33 +415,20 @@ fn of_two_schemes_named_one_said_to_be_gone_sets_the_scene() {
             "科技券取消了，数码转型支援先导计划适合我的餐厅吗？",
             "dtspp",
         ),
-        // Without such words, the closed scheme named first is still what is asked about.
+        // Without such words, the closed scheme that fits the words best stays first.
         (
             "Can BUD and the tech voucher both pay for one system?",
             "tvp",
         ),
     ] {
         let a = answer(engine(), question, None, DEFAULT_LIMIT);
-        let Found::Schemes(hits) = &a.found else {
-            panic!("{question}: {:?}", a.found);
-        };
-        assert_eq!(corpus.schemes[hits[0].scheme].id, expected, "{question}");
+        assert_eq!(first_scheme(&a.found, question), expected, "{question}");
     }
 }
 
 #[test]
 fn a_follow_up_about_today_after_a_renamed_scheme_is_about_its_successor() {
-    use schemebot::answer::{Context, Remember, answer_in};
-    let corpus = engine().corpus();
-    let a = answer(
-        engine(),
-        "再工業化及科技培訓計劃係咩？",
-        None,
-        DEFAULT_LIMIT,
-    );
-    let Remember::Set(context) = Context::after(&a, corpus) else {
-        panic!("no scheme remembered");
-    };
+    let context = context_after("再工業化及科技培訓計劃係咩？");
     assert_eq!(context.schemes, ["rttp"]);
     for (then, expected) in [
         ("现在公司每年最多能报销多少？", "nittp"),
@@ -469,10 +438,7 @@ fn a_follow_up_about_today_after_a_renamed_scheme_is_about_its_successor() {
         ("仲有冇得報？", "rttp"),
     ] {
         let b = answer_in(engine(), then, None, DEFAULT_LIMIT, Some(&context));
-        let Found::Schemes(hits) = &b.found else {
-            panic!("{then}: {:?}", b.found);
-        };
-        assert_eq!(corpus.schemes[hits[0].scheme].id, expected, "{then}");
+        assert_eq!(first_scheme(&b.found, then), expected, "{then}");
     }
 }
 
@@ -634,7 +600,6 @@ fn a_closed_schemes_short_answer_names_where_to_go_now() {
 
 #[test]
 fn who_is_asking_right_after_what_can_i_apply_for_answers_that_step() {
-    use schemebot::answer::{Context, Remember, answer_in};
     let corpus = engine().corpus();
     let first = answer_in(engine(), "What can I apply for?", None, DEFAULT_LIMIT, None);
     assert_eq!(first.found, Found::Match);
